@@ -1,0 +1,125 @@
+/*
+ * nninit/common.h: what every layer of nninit shares: the export macro, status
+ * codes, the caller-owned error buffer, the allocator and the element types.
+ *
+ * Conventions (all layers):
+ *   - Functions return int: NNINIT_OK (0) or a negative nninit_status.
+ *   - Functions that validate user input take an optional `nninit_error *err`
+ *     (may be NULL). On failure it holds one line naming what is wrong, e.g.
+ *     "std must be >= 0 (got -1)". There is no global or thread-local error.
+ *   - The library never prints, never exits and never aborts on user input.
+ *   - Memory the library allocates goes through a `nninit_allocator` (NULL means
+ *     malloc/free). Bulk fills never allocate.
+ */
+#ifndef NNINIT_COMMON_H
+#define NNINIT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(NNINIT_SHARED)
+#ifdef NNINIT_BUILDING
+#define NNINIT_API __declspec(dllexport)
+#else
+#define NNINIT_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define NNINIT_API __attribute__((visibility("default")))
+#else
+#define NNINIT_API
+#endif
+
+#define NNINIT_VERSION_MAJOR 0
+#define NNINIT_VERSION_MINOR 1
+#define NNINIT_VERSION_PATCH 0
+#define NNINIT_VERSION_STRING "0.1.0"
+
+/* Returns NNINIT_VERSION_STRING of the library actually linked. */
+NNINIT_API const char *nninit_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* XX(name, value, message): one table generates the enum, nninit_strerror()
+ * and nninit_status_name() (the libuv pattern). */
+#define NNINIT_STATUS_MAP(XX)                                                  \
+    XX(OK, 0, "success")                                                       \
+    XX(EINVAL, -1, "invalid argument")                                         \
+    XX(ENOMEM, -2, "out of memory")                                            \
+    XX(ERANGE, -3, "index or range outside the tensor")                        \
+    XX(EOVERFLOW, -4, "size overflows")                                        \
+    XX(EIO, -5, "input/output error")                                          \
+    XX(EFORMAT, -6, "malformed or corrupt input")                              \
+    XX(ENOTSUP, -7, "not supported by this build")                             \
+    XX(ENOENT, -8, "no such name")
+
+typedef enum nninit_status {
+#define NNINIT__STATUS_ENUM(name, value, msg) NNINIT_##name = value,
+    NNINIT_STATUS_MAP(NNINIT__STATUS_ENUM)
+#undef NNINIT__STATUS_ENUM
+} nninit_status;
+
+/* A static string describing `status` ("invalid argument"); never NULL. */
+NNINIT_API const char *nninit_strerror(int status);
+/* The code's name without prefix ("EINVAL"); never NULL. */
+NNINIT_API const char *nninit_status_name(int status);
+
+/* Caller-owned error detail. Functions that accept one fill `msg` with a
+ * single NUL-terminated line when they fail, and leave it untouched on
+ * success. `line`/`column` are 1-based positions for parsers (0 if unknown). */
+typedef struct nninit_error {
+    char msg[256];
+    int line;
+    int column;
+} nninit_error;
+
+/* ------------------------------------------------------------------------ */
+/* Allocation                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Used only by functions that need a workspace (orthogonal QR, sparse masks,
+ * file I/O). `alloc` returns NULL on failure; `free` accepts NULL. A NULL
+ * `const nninit_allocator *` anywhere in the API means malloc/free. */
+typedef struct nninit_allocator {
+    void *(*alloc)(void *ud, size_t size);
+    void (*free)(void *ud, void *ptr);
+    void *ud;
+} nninit_allocator;
+
+/* ------------------------------------------------------------------------ */
+/* Element types                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef enum nninit_dtype {
+    NNINIT_F32 = 0, /* IEEE binary32 */
+    NNINIT_F64 = 1, /* IEEE binary64 */
+    NNINIT_F16 = 2, /* IEEE binary16, rounded to nearest even from f32 */
+    NNINIT_BF16 = 3 /* bfloat16, rounded to nearest even from f32 */
+} nninit_dtype;
+
+#define NNINIT_DTYPE_COUNT 4
+
+/* Bytes per element (4, 8, 2, 2); 0 for an unknown dtype. */
+NNINIT_API size_t nninit_dtype_size(nninit_dtype dtype);
+/* "f32", "f64", "f16", "bf16"; NULL for an unknown dtype. */
+NNINIT_API const char *nninit_dtype_name(nninit_dtype dtype);
+/* Accepts f32|float32, f64|float64, f16|float16, bf16|bfloat16. */
+NNINIT_API int nninit_dtype_parse(const char *name, nninit_dtype *out,
+                                  nninit_error *err);
+
+/* Conversions with round-to-nearest-even, NaN preserved as a quiet NaN. */
+NNINIT_API uint16_t nninit_f32_to_f16(float x);
+NNINIT_API float nninit_f16_to_f32(uint16_t h);
+NNINIT_API uint16_t nninit_f32_to_bf16(float x);
+NNINIT_API float nninit_bf16_to_f32(uint16_t h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNINIT_COMMON_H */

@@ -1,0 +1,193 @@
+/*
+ * common.c: status strings, error formatting, allocation, dtypes and the
+ * f16/bf16 conversions.
+ */
+#include "../nninit_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *nninit_version(void) { return NNINIT_VERSION_STRING; }
+
+const char *nninit_strerror(int status)
+{
+    switch (status) {
+#define NNINIT__STATUS_MSG(name, value, msg)                                   \
+    case value:                                                                \
+        return msg;
+        NNINIT_STATUS_MAP(NNINIT__STATUS_MSG)
+#undef NNINIT__STATUS_MSG
+    default:
+        return "unknown status";
+    }
+}
+
+const char *nninit_status_name(int status)
+{
+    switch (status) {
+#define NNINIT__STATUS_NAME(name, value, msg)                                  \
+    case value:                                                                \
+        return #name;
+        NNINIT_STATUS_MAP(NNINIT__STATUS_NAME)
+#undef NNINIT__STATUS_NAME
+    default:
+        return "EUNKNOWN";
+    }
+}
+
+int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->line = 0;
+        err->column = 0;
+    }
+    return status;
+}
+
+void *nninit__alloc(const nninit_allocator *a, size_t size)
+{
+    if (size == 0)
+        size = 1;
+    return a ? a->alloc(a->ud, size) : malloc(size);
+}
+
+void nninit__free(const nninit_allocator *a, void *p)
+{
+    if (!p)
+        return;
+    if (a)
+        a->free(a->ud, p);
+    else
+        free(p);
+}
+
+int nninit__lookup(const char *const *table, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; table[i]; i++)
+        if (strcmp(table[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int nninit__finite(double x) { return isfinite(x) != 0; }
+
+void nninit__assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "nninit: internal error: %s (%s:%d)\n", expr, file, line);
+    abort();
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const char *const dtype_names[] = {"f32", "f64", "f16", "bf16", NULL};
+static const char *const dtype_long[] = {"float32", "float64", "float16",
+                                         "bfloat16", NULL};
+static const size_t dtype_sizes[] = {4, 8, 2, 2};
+
+size_t nninit_dtype_size(nninit_dtype dtype)
+{
+    return (unsigned)dtype < NNINIT_DTYPE_COUNT ? dtype_sizes[dtype] : 0;
+}
+
+const char *nninit_dtype_name(nninit_dtype dtype)
+{
+    return (unsigned)dtype < NNINIT_DTYPE_COUNT ? dtype_names[dtype] : NULL;
+}
+
+int nninit_dtype_parse(const char *name, nninit_dtype *out, nninit_error *err)
+{
+    int i = nninit__lookup(dtype_names, name);
+    if (i < 0)
+        i = nninit__lookup(dtype_long, name);
+    if (i < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "unknown dtype '%s' (expected f32, f64, f16 or bf16)",
+                            name ? name : "");
+    *out = (nninit_dtype)i;
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Half and bfloat16, round to nearest even (as numpy's astype(float16) and  */
+/* torch's .to(bfloat16)).                                                  */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t f2u(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+
+static float u2f(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+uint16_t nninit_f32_to_f16(float x)
+{
+    uint32_t u = f2u(x);
+    uint32_t sign = (u >> 16) & 0x8000u;
+    uint32_t a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) /* inf or NaN */
+        return (uint16_t)(sign | 0x7c00u | (a > 0x7f800000u ? 0x200u : 0u));
+    if (a >= 0x477ff000u) /* rounds to >= 65520: overflow to inf */
+        return (uint16_t)(sign | 0x7c00u);
+    if (a < 0x38800000u) { /* below 2^-14: subnormal half or zero */
+        if (a < 0x33000000u) /* below 2^-25: rounds to zero */
+            return (uint16_t)sign;
+        /* value = m * 2^(e-150) with the implicit bit; a subnormal half counts
+         * units of 2^-24, so shift right by (126 - e) and round to even. */
+        uint32_t e = a >> 23;
+        uint32_t m = (a & 0x7fffffu) | 0x800000u;
+        uint32_t shift = 126u - e;
+        uint32_t h = m >> shift;
+        uint32_t rem = m & ((1u << shift) - 1u);
+        uint32_t half = 1u << (shift - 1u);
+        if (rem > half || (rem == half && (h & 1u)))
+            h++;
+        return (uint16_t)(sign | h);
+    }
+    /* normal: rebias exponent (127 -> 15) and round 13 mantissa bits away */
+    uint32_t h = (a - 0x38000000u) >> 13;
+    uint32_t rem = a & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
+        h++; /* a carry into the exponent is the correct rounding */
+    return (uint16_t)(sign | h);
+}
+
+float nninit_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t e = (h >> 10) & 0x1fu;
+    uint32_t m = h & 0x3ffu;
+    if (e == 0x1f)
+        return u2f(sign | 0x7f800000u | (m << 13));
+    if (e == 0) {
+        if (m == 0)
+            return u2f(sign);
+        float v = (float)m * 0x1p-24f; /* exact */
+        return sign ? -v : v;
+    }
+    return u2f(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+uint16_t nninit_f32_to_bf16(float x)
+{
+    uint32_t u = f2u(x);
+    if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it a quiet NaN */
+        return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+float nninit_bf16_to_f32(uint16_t h) { return u2f((uint32_t)h << 16); }

@@ -1,0 +1,123 @@
+/*
+ * ofile.c: atomic output files (temporary file + rename).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../nninit_internal.h"
+#include "nninit/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = (char *)malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+int nninit_ofile_open(nninit_ofile *f, const char *path, nninit_error *err)
+{
+    memset(f, 0, sizeof *f);
+    if (!path || !*path)
+        return nninit__fail(err, NNINIT_EINVAL, "output path is empty");
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = slash ? slash + 1 : path;
+    if (!*base)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "output path '%s' names a directory", path);
+    size_t n = dirlen + strlen(base) + 32;
+    f->tmp_path = (char *)malloc(n);
+    f->path = dupstr(path);
+    if (!f->tmp_path || !f->path) {
+        free(f->tmp_path);
+        free(f->path);
+        memset(f, 0, sizeof *f);
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    }
+    snprintf(f->tmp_path, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
+    int fd = mkstemp(f->tmp_path);
+    if (fd < 0) {
+        int e = errno;
+        free(f->tmp_path);
+        free(f->path);
+        memset(f, 0, sizeof *f);
+        return nninit__fail(err, NNINIT_EIO, "cannot create '%s': %s", path,
+                            strerror(e));
+    }
+    /* mkstemp makes 0600; give the file the usual 0666 & ~umask */
+    mode_t um = umask(0);
+    umask(um);
+    (void)fchmod(fd, 0666 & ~um);
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        int e = errno;
+        close(fd);
+        unlink(f->tmp_path);
+        free(f->tmp_path);
+        free(f->path);
+        memset(f, 0, sizeof *f);
+        return nninit__fail(err, NNINIT_EIO, "cannot open '%s': %s", path,
+                            strerror(e));
+    }
+    return NNINIT_OK;
+}
+
+int nninit_ofile_write(nninit_ofile *f, const void *data, size_t size,
+                       nninit_error *err)
+{
+    if (f->failed)
+        return NNINIT_EIO;
+    if (size && fwrite(data, 1, size, f->fp) != size) {
+        f->failed = 1;
+        return nninit__fail(err, NNINIT_EIO, "cannot write '%s': %s", f->path,
+                            strerror(errno));
+    }
+    f->written += size;
+    return NNINIT_OK;
+}
+
+static void release(nninit_ofile *f)
+{
+    free(f->path);
+    free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+}
+
+int nninit_ofile_commit(nninit_ofile *f, nninit_error *err)
+{
+    int rc = NNINIT_OK;
+    if (!f->fp)
+        return nninit__fail(err, NNINIT_EINVAL, "output file is not open");
+    if (f->failed)
+        rc = nninit__fail(err, NNINIT_EIO, "cannot write '%s'", f->path);
+    if (rc == NNINIT_OK && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
+        rc = nninit__fail(err, NNINIT_EIO, "cannot write '%s': %s", f->path,
+                          strerror(errno));
+    if (fclose(f->fp) != 0 && rc == NNINIT_OK)
+        rc = nninit__fail(err, NNINIT_EIO, "cannot write '%s': %s", f->path,
+                          strerror(errno));
+    f->fp = NULL;
+    if (rc == NNINIT_OK && rename(f->tmp_path, f->path) != 0)
+        rc = nninit__fail(err, NNINIT_EIO, "cannot create '%s': %s", f->path,
+                          strerror(errno));
+    if (rc != NNINIT_OK)
+        unlink(f->tmp_path);
+    release(f);
+    return rc;
+}
+
+void nninit_ofile_abort(nninit_ofile *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        unlink(f->tmp_path);
+    }
+    release(f);
+}

@@ -1,0 +1,48 @@
+/*
+ * nninit_internal.h: declarations shared by the library's own files only.
+ * Internal non-static symbols are named nninit__*.
+ */
+#ifndef NNINIT_INTERNAL_H
+#define NNINIT_INTERNAL_H
+
+#include "nninit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Format a one-line message into err (if not NULL) and return status. */
+int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Allocation through an optional allocator (NULL: malloc/free). */
+void *nninit__alloc(const nninit_allocator *a, size_t size);
+void nninit__free(const nninit_allocator *a, void *p);
+
+/* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
+int nninit__lookup(const char *const *table, const char *name);
+
+/* 1 if x is finite. */
+int nninit__finite(double x);
+
+/* Threads to use for a request (<= 0: online CPUs), capped at 256. */
+int nninit__resolve_threads(int requested);
+
+/* The orthogonal core: Q (M x N, M >= N, column-major, leading dim M) with
+ * orthonormal columns, Haar-distributed (Mezzadri's sign correction), drawn
+ * from (opts->seed, opts->stream). No gain. Q must hold M*N doubles. */
+int nninit__orthogonal_colmajor(double *q, int64_t m, int64_t n,
+                                const nninit_fill_opts *opts,
+                                nninit_error *err);
+
+/* Broken internal invariants (never user input) abort, as ggml's GGML_ASSERT. */
+#define NNINIT_ASSERT(x)                                                       \
+    do {                                                                       \
+        if (!(x))                                                              \
+            nninit__assert_fail(#x, __FILE__, __LINE__);                       \
+    } while (0)
+void nninit__assert_fail(const char *expr, const char *file, int line);
+
+#endif /* NNINIT_INTERNAL_H */

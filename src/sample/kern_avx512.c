@@ -1,0 +1,101 @@
+/*
+ * kern_avx512.c: 16 x 32-bit and 8 x 64-bit lanes, AVX-512F only. Compiled
+ * with -mavx512f; only called after a runtime CPU check.
+ */
+#include "kern.h"
+
+#include <immintrin.h>
+
+#define W 16
+#define WD 8
+#define KERNELS nninit__kernels_avx512
+
+typedef __m512i vu;
+typedef __m512 vf;
+typedef __mmask16 vm;
+typedef __m256i vh;
+typedef __m512i vq;
+typedef __m512d vd;
+typedef __mmask8 vmd;
+
+static inline vu u_set1(uint32_t x) { return _mm512_set1_epi32((int)x); }
+static inline vu u_lanes(uint32_t b)
+{
+    return _mm512_add_epi32(_mm512_set1_epi32((int)b),
+                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                              10, 11, 12, 13, 14, 15));
+}
+static inline vu u_add(vu a, vu b) { return _mm512_add_epi32(a, b); }
+static inline vu u_sub(vu a, vu b) { return _mm512_sub_epi32(a, b); }
+static inline vu u_xor(vu a, vu b) { return _mm512_xor_si512(a, b); }
+static inline vu u_and(vu a, vu b) { return _mm512_and_si512(a, b); }
+static inline vu u_or(vu a, vu b) { return _mm512_or_si512(a, b); }
+#define u_srl(a, n) _mm512_srli_epi32((a), (n))
+#define u_sll(a, n) _mm512_slli_epi32((a), (n))
+static inline void u_mulhilo(vu a, uint32_t m, vu *hi, vu *lo)
+{
+    const vu mm = _mm512_set1_epi32((int)m);
+    vu pe = _mm512_mul_epu32(a, mm);
+    vu po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mm);
+    *lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    *hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+}
+static inline vf u_to_f(vu a) { return _mm512_cvtepi32_ps(a); }
+static inline vu f_as_u(vf a) { return _mm512_castps_si512(a); }
+static inline vf u_as_f(vu a) { return _mm512_castsi512_ps(a); }
+static inline vf f_set1(float x) { return _mm512_set1_ps(x); }
+static inline vf f_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf f_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+static inline vf f_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+static inline vf f_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf f_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+static inline vf f_min(vf a, vf b) { return _mm512_min_ps(a, b); }
+static inline vf f_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vm f_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+static inline vf f_sel(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+static inline void f_store(float *p, vf v) { _mm512_storeu_ps(p, v); }
+
+static inline vh h_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
+static inline vh h_lanes(uint32_t b)
+{
+    return _mm256_add_epi32(_mm256_set1_epi32((int)b),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline vh h_xor(vh a, vh b) { return _mm256_xor_si256(a, b); }
+static inline void h_mulhilo(vh a, uint32_t m, vh *hi, vh *lo)
+{
+    const vh mm = _mm256_set1_epi32((int)m);
+    vh pe = _mm256_mul_epu32(a, mm);
+    vh po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), mm);
+    *lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+}
+static inline vq q_hilo(vh hi, vh lo)
+{
+    return _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(hi), 32),
+                           _mm512_cvtepu32_epi64(lo));
+}
+static inline vq q_set1(uint64_t x) { return _mm512_set1_epi64((long long)x); }
+static inline vq q_add(vq a, vq b) { return _mm512_add_epi64(a, b); }
+static inline vq q_sub(vq a, vq b) { return _mm512_sub_epi64(a, b); }
+static inline vq q_and(vq a, vq b) { return _mm512_and_si512(a, b); }
+static inline vq q_or(vq a, vq b) { return _mm512_or_si512(a, b); }
+static inline vq q_xor(vq a, vq b) { return _mm512_xor_si512(a, b); }
+#define q_srl(a, n) _mm512_srli_epi64((a), (n))
+#define q_sll(a, n) _mm512_slli_epi64((a), (n))
+static inline vq d_as_q(vd a) { return _mm512_castpd_si512(a); }
+static inline vd q_as_d(vq a) { return _mm512_castsi512_pd(a); }
+static inline vd d_set1(double x) { return _mm512_set1_pd(x); }
+static inline vd d_add(vd a, vd b) { return _mm512_add_pd(a, b); }
+static inline vd d_sub(vd a, vd b) { return _mm512_sub_pd(a, b); }
+static inline vd d_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }
+static inline vd d_div(vd a, vd b) { return _mm512_div_pd(a, b); }
+static inline vd d_fma(vd a, vd b, vd c) { return _mm512_fmadd_pd(a, b, c); }
+static inline vd d_sqrt(vd a) { return _mm512_sqrt_pd(a); }
+static inline vd d_min(vd a, vd b) { return _mm512_min_pd(a, b); }
+static inline vd d_max(vd a, vd b) { return _mm512_max_pd(a, b); }
+static inline vmd d_lt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+static inline vd d_sel(vmd m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }
+static inline void d_store(double *p, vd v) { _mm512_storeu_pd(p, v); }
+
+#include "kern_body.h"

@@ -1,0 +1,566 @@
+/*
+ * sample.c: distribution parameters, SIMD dispatch, ranges and threads.
+ *
+ * A fill of [begin, end) is cut at group boundaries (64 elements for f32
+ * kernels, 32 for f64 ones): whole groups go straight to the kernel, the
+ * partial groups at either end are made whole in a stack buffer and copied.
+ * Threads take contiguous runs of whole groups. Since every group is a pure
+ * function of its index, none of this changes a single output bit.
+ */
+#include "../nninit_internal.h"
+#include "kern.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* SIMD paths                                                               */
+/* ------------------------------------------------------------------------ */
+
+static const char *const simd_names[] = {"auto", "scalar", "avx2", "avx512",
+                                         NULL};
+
+const char *nninit_simd_name(nninit_simd simd)
+{
+    return (unsigned)simd <= NNINIT_SIMD_AVX512 ? simd_names[simd] : "unknown";
+}
+
+int nninit_simd_parse(const char *name, nninit_simd *out)
+{
+    int i = nninit__lookup(simd_names, name);
+    if (i < 0)
+        return NNINIT_EINVAL;
+    *out = (nninit_simd)i;
+    return NNINIT_OK;
+}
+
+int nninit_simd_supported(nninit_simd simd)
+{
+    switch (simd) {
+    case NNINIT_SIMD_SCALAR:
+        return 1;
+#if defined(NNINIT_HAVE_X86_SIMD)
+    case NNINIT_SIMD_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case NNINIT_SIMD_AVX512:
+        return __builtin_cpu_supports("avx512f");
+#endif
+    default:
+        return 0;
+    }
+}
+
+nninit_simd nninit_simd_resolve(nninit_simd requested)
+{
+    nninit_simd want = requested;
+    if (want == NNINIT_SIMD_AUTO) {
+        const char *env = getenv("NNINIT_SIMD");
+        nninit_simd parsed;
+        want = NNINIT_SIMD_AVX512;
+        if (env && *env && nninit_simd_parse(env, &parsed) == NNINIT_OK &&
+            parsed != NNINIT_SIMD_AUTO)
+            want = parsed;
+    }
+    for (int s = (int)want; s > NNINIT_SIMD_SCALAR; s--)
+        if (nninit_simd_supported((nninit_simd)s))
+            return (nninit_simd)s;
+    return NNINIT_SIMD_SCALAR;
+}
+
+static const nninit__kernels *kernels_for(nninit_simd simd)
+{
+    switch (nninit_simd_resolve(simd)) {
+#if defined(NNINIT_HAVE_X86_SIMD)
+    case NNINIT_SIMD_AVX512:
+        return &nninit__kernels_avx512;
+    case NNINIT_SIMD_AVX2:
+        return &nninit__kernels_avx2;
+#endif
+    default:
+        return &nninit__kernels_scalar;
+    }
+}
+
+nninit_fill_opts nninit_fill_opts_default(void)
+{
+    nninit_fill_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = 1;
+    o.simd = NNINIT_SIMD_AUTO;
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Distributions                                                            */
+/* ------------------------------------------------------------------------ */
+
+static nninit_dist make_dist(nninit_dist_kind k, double a, double b, double c,
+                             double d)
+{
+    nninit_dist x;
+    x.kind = k;
+    x.p[0] = a, x.p[1] = b, x.p[2] = c, x.p[3] = d;
+    return x;
+}
+
+nninit_dist nninit_dist_constant(double v)
+{
+    return make_dist(NNINIT_DIST_CONSTANT, v, 0, 0, 0);
+}
+nninit_dist nninit_dist_uniform(double low, double high)
+{
+    return make_dist(NNINIT_DIST_UNIFORM, low, high, 0, 0);
+}
+nninit_dist nninit_dist_normal(double mean, double std)
+{
+    return make_dist(NNINIT_DIST_NORMAL, mean, std, 0, 0);
+}
+nninit_dist nninit_dist_trunc_normal(double mean, double std, double a,
+                                     double b)
+{
+    return make_dist(NNINIT_DIST_TRUNC_NORMAL, mean, std, a, b);
+}
+
+static const char *const param_names[4][4] = {
+    {"value", "", "", ""},
+    {"low", "high", "", ""},
+    {"mean", "std", "", ""},
+    {"mean", "std", "trunc-a", "trunc-b"}};
+
+int nninit_dist_check(const nninit_dist *d, nninit_error *err)
+{
+    static const int nparams[4] = {1, 2, 2, 4};
+    if (!d || (unsigned)d->kind > NNINIT_DIST_TRUNC_NORMAL)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown distribution");
+    for (int i = 0; i < nparams[d->kind]; i++)
+        if (!nninit__finite(d->p[i]))
+            return nninit__fail(err, NNINIT_EINVAL, "%s must be finite (got %g)",
+                                param_names[d->kind][i], d->p[i]);
+    switch (d->kind) {
+    case NNINIT_DIST_UNIFORM:
+        if (d->p[0] > d->p[1])
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "low must be <= high (got low %g, high %g)",
+                                d->p[0], d->p[1]);
+        if (!nninit__finite(d->p[1] - d->p[0]))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "high - low overflows (low %g, high %g)",
+                                d->p[0], d->p[1]);
+        break;
+    case NNINIT_DIST_NORMAL:
+    case NNINIT_DIST_TRUNC_NORMAL:
+        if (d->p[1] < 0)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "std must be >= 0 (got %g)", d->p[1]);
+        if (d->kind == NNINIT_DIST_TRUNC_NORMAL && !(d->p[2] < d->p[3]))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "trunc-a must be < trunc-b (got %g and %g)",
+                                d->p[2], d->p[3]);
+        break;
+    default:
+        break;
+    }
+    return NNINIT_OK;
+}
+
+/* Standard normal CDF, accurate in both tails (setup only, through libm). */
+static double phi(double x) { return 0.5 * erfc(-x / 1.4142135623730951); }
+
+/* Smallest float >= x and largest float <= x (x finite double). */
+static float float_up(double x)
+{
+    float f = (float)x;
+    return (double)f < x ? nextafterf(f, INFINITY) : f;
+}
+static float float_down(double x)
+{
+    float f = (float)x;
+    return (double)f > x ? nextafterf(f, -INFINITY) : f;
+}
+
+/* 16-bit float encodings are sign-magnitude: step to the neighbours. */
+static uint16_t h_next_up(uint16_t h)
+{
+    return h == 0x8000u ? 1u : (h & 0x8000u) ? (uint16_t)(h - 1u)
+                                             : (uint16_t)(h + 1u);
+}
+static uint16_t h_next_down(uint16_t h)
+{
+    return h == 0u ? 0x8001u : (h & 0x8000u) ? (uint16_t)(h + 1u)
+                                             : (uint16_t)(h - 1u);
+}
+static uint16_t to16(float f, nninit_dtype t)
+{
+    return t == NNINIT_F16 ? nninit_f32_to_f16(f) : nninit_f32_to_bf16(f);
+}
+static float from16(uint16_t h, nninit_dtype t)
+{
+    return t == NNINIT_F16 ? nninit_f16_to_f32(h) : nninit_bf16_to_f32(h);
+}
+
+/* Smallest / largest value of a narrow dtype (f32, f16, bf16) >= / <= x. */
+static float rep_up(double x, nninit_dtype t)
+{
+    if (t == NNINIT_F32 || t == NNINIT_F64)
+        return float_up(x);
+    uint16_t h = to16(float_up(x), t);
+    while ((double)from16(h, t) < x)
+        h = h_next_up(h);
+    return from16(h, t);
+}
+static float rep_down(double x, nninit_dtype t)
+{
+    if (t == NNINIT_F32 || t == NNINIT_F64)
+        return float_down(x);
+    uint16_t h = to16(float_down(x), t);
+    while ((double)from16(h, t) > x)
+        h = h_next_down(h);
+    return from16(h, t);
+}
+
+/* How a fill is computed: which kernel, in which precision, with what. */
+typedef struct plan {
+    nninit_dist_kind kind;
+    int wide;     /* 1: use the f64 kernel even for f32/f16/bf16 output */
+    int constant; /* degenerate: every element equals cval */
+    double cval;
+    int clamp;    /* narrow outputs: keep converted values in [clo, chi] */
+    float clo, chi;
+    nninit__kargs ka;
+} plan;
+
+static int make_plan(const nninit_dist *d, nninit_dtype dtype,
+                     const nninit_fill_opts *o, plan *pl, nninit_error *err)
+{
+    int rc = nninit_dist_check(d, err);
+    if (rc)
+        return rc;
+    memset(pl, 0, sizeof *pl);
+    pl->kind = d->kind;
+    pl->ka.k0 = (uint32_t)o->seed;
+    pl->ka.k1 = (uint32_t)(o->seed >> 32);
+    pl->ka.s0 = (uint32_t)o->stream;
+    pl->ka.s1 = (uint32_t)(o->stream >> 32);
+    nninit__kargs *ka = &pl->ka;
+    switch (d->kind) {
+    case NNINIT_DIST_CONSTANT:
+        pl->constant = 1;
+        pl->cval = d->p[0];
+        break;
+    case NNINIT_DIST_UNIFORM: {
+        double lo = d->p[0], hi = d->p[1];
+        if (lo == hi) {
+            pl->constant = 1;
+            pl->cval = lo;
+            break;
+        }
+        ka->d[0] = lo;
+        ka->d[1] = hi - lo;
+        ka->d[2] = nextafter(hi, -INFINITY);
+        float flo = (float)lo, fhi = (float)hi;
+        ka->f[0] = flo;
+        ka->f[1] = (float)(hi - lo);
+        ka->f[2] = fhi > flo ? nextafterf(fhi, -INFINITY) : flo;
+        if (dtype == NNINIT_F16 || dtype == NNINIT_BF16) {
+            /* keep [low, high) after rounding to the 16-bit type */
+            uint16_t l16 = to16(flo, dtype), h16 = to16(fhi, dtype);
+            pl->clamp = 1;
+            pl->clo = from16(l16, dtype);
+            pl->chi = from16(h16, dtype) > pl->clo
+                          ? from16(h_next_down(h16), dtype) : pl->clo;
+        }
+        break;
+    }
+    case NNINIT_DIST_NORMAL:
+        if (d->p[1] == 0) {
+            pl->constant = 1;
+            pl->cval = d->p[0];
+            break;
+        }
+        ka->f[0] = (float)d->p[0], ka->f[1] = (float)d->p[1];
+        ka->d[0] = d->p[0], ka->d[1] = d->p[1];
+        break;
+    case NNINIT_DIST_TRUNC_NORMAL: {
+        double mean = d->p[0], sd = d->p[1], a = d->p[2], b = d->p[3];
+        if (sd == 0) { /* the normal collapses onto its mean, then clamps */
+            pl->constant = 1;
+            pl->cval = mean < a ? a : mean > b ? b : mean;
+            break;
+        }
+        /* Standardize; reflect so the interval leans to the lower tail,
+         * where small CDF values keep full relative precision. */
+        double lo = (a - mean) / sd, hi = (b - mean) / sd, sign = 1;
+        if (lo + hi > 0) {
+            double t = lo;
+            lo = -hi, hi = -t, sign = -1;
+        }
+        double pa = phi(lo), pb = phi(hi);
+        if (!(pb > 1e-280) || !(pb - pa > 0))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "truncation interval [%g, %g] lies too far in "
+                                "the tail of N(%g, %g^2) to sample",
+                                a, b, mean, sd);
+        if (pa < 1e-300)
+            pa = 1e-300; /* mass below is < 1e-300: invisible in f64 */
+        ka->d[0] = pa, ka->d[1] = pb - pa, ka->d[2] = sign * sd;
+        ka->d[3] = mean, ka->d[4] = a, ka->d[5] = b;
+        /* The f32 kernel needs its CDF values to be normal floats; it is
+         * exact enough whenever the upper CDF value is >= 2^-60 (then the
+         * mass below 2^-100 is below f32 resolution). Else: f64 kernel. */
+        if (pb >= 0x1p-60) {
+            double pa32 = pa < 0x1p-100 ? 0x1p-100 : pa;
+            ka->f[0] = (float)pa32, ka->f[1] = (float)(pb - pa32);
+            ka->f[2] = (float)(sign * sd), ka->f[3] = (float)mean;
+            ka->f[4] = float_up(a), ka->f[5] = float_down(b);
+        } else {
+            pl->wide = 1;
+        }
+        if (dtype != NNINIT_F64) {
+            pl->clo = rep_up(a, dtype);
+            pl->chi = rep_down(b, dtype);
+            pl->clamp = pl->wide || dtype != NNINIT_F32;
+            if (!(pl->clo <= pl->chi))
+                return nninit__fail(err, NNINIT_EINVAL,
+                                    "truncation interval [%g, %g] holds no %s "
+                                    "value", a, b, nninit_dtype_name(dtype));
+        }
+        break;
+    }
+    }
+    return NNINIT_OK;
+}
+
+static nninit__group_fn pick(const nninit__kernels *k, nninit_dist_kind kind,
+                             int f64)
+{
+    switch (kind) {
+    case NNINIT_DIST_UNIFORM:
+        return f64 ? k->uniform_f64 : k->uniform_f32;
+    case NNINIT_DIST_NORMAL:
+        return f64 ? k->normal_f64 : k->normal_f32;
+    default:
+        return f64 ? k->trunc_f64 : k->trunc_f32;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fill machinery                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* One job: elements [begin, end) into out (dtype), computed by fn in the
+ * kernel's native type (f32 or f64) and converted if the dtype differs. */
+typedef struct job {
+    nninit__group_fn fn;
+    const nninit__kargs *ka;
+    int native64;       /* kernel writes doubles */
+    nninit_dtype dtype; /* output type */
+    int clamp;          /* clamp narrowed values to [clo, chi] */
+    float clo, chi;
+    void *out;
+    uint64_t begin, end;
+} job;
+
+#define CHUNK_GROUPS 64 /* groups converted per pass through the stack buffer */
+
+static void store_converted(const job *j, const void *src, uint64_t n,
+                            uint64_t at)
+{
+    size_t es = nninit_dtype_size(j->dtype);
+    unsigned char *dst = (unsigned char *)j->out + at * es;
+    if (j->native64) {
+        const double *s = (const double *)src;
+        for (uint64_t i = 0; i < n; i++) {
+            if (j->dtype == NNINIT_F64) {
+                ((double *)dst)[i] = s[i];
+                continue;
+            }
+            float f = (float)s[i];
+            if (j->clamp)
+                f = f < j->clo ? j->clo : f > j->chi ? j->chi : f;
+            if (j->dtype == NNINIT_F32)
+                ((float *)dst)[i] = f;
+            else if (j->dtype == NNINIT_F16)
+                ((uint16_t *)dst)[i] = nninit_f32_to_f16(f);
+            else
+                ((uint16_t *)dst)[i] = nninit_f32_to_bf16(f);
+        }
+    } else {
+        const float *s = (const float *)src;
+        for (uint64_t i = 0; i < n; i++) {
+            float f = s[i];
+            if (j->clamp)
+                f = f < j->clo ? j->clo : f > j->chi ? j->chi : f;
+            if (j->dtype == NNINIT_F32)
+                ((float *)dst)[i] = f;
+            else if (j->dtype == NNINIT_F16)
+                ((uint16_t *)dst)[i] = nninit_f32_to_f16(f);
+            else
+                ((uint16_t *)dst)[i] = nninit_f32_to_bf16(f);
+        }
+    }
+}
+
+static void run_job(const job *j)
+{
+    const uint64_t G = j->native64 ? NNINIT__GROUP64 : NNINIT__GROUP32;
+    const int direct = !j->clamp &&
+                       ((j->native64 && j->dtype == NNINIT_F64) ||
+                        (!j->native64 && j->dtype == NNINIT_F32));
+    /* 64 groups of 64 floats or 32 doubles: 16 KiB either way */
+    double buf[CHUNK_GROUPS * NNINIT__GROUP64];
+    uint64_t i = j->begin;
+    while (i < j->end) {
+        uint64_t g = i / G, off = i % G;
+        uint64_t whole = (j->end - g * G) / G; /* whole groups from g on */
+        if (off == 0 && whole > 0 && direct) {
+            j->fn(j->ka, (char *)j->out + (i - j->begin) *
+                                              nninit_dtype_size(j->dtype),
+                  g, whole);
+            i += whole * G;
+            continue;
+        }
+        /* through the buffer: a partial group, or a chunk to convert */
+        uint64_t ng = whole > 0 && off == 0 ? whole : 1;
+        if (ng > CHUNK_GROUPS)
+            ng = CHUNK_GROUPS;
+        j->fn(j->ka, buf, g, ng);
+        uint64_t avail = ng * G - off;
+        uint64_t n = j->end - i < avail ? j->end - i : avail;
+        const char *src = (const char *)buf + off * (j->native64 ? 8 : 4);
+        if (direct)
+            memcpy((char *)j->out + (i - j->begin) * nninit_dtype_size(j->dtype),
+                   src, (size_t)n * nninit_dtype_size(j->dtype));
+        else
+            store_converted(j, src, n, i - j->begin);
+        i += n;
+    }
+}
+
+static void *job_thread(void *arg)
+{
+    run_job((const job *)arg);
+    return NULL;
+}
+
+/* Below this many elements per thread, threads cost more than they save. */
+#define MIN_PER_THREAD (1u << 18)
+#define MAX_THREADS 256
+
+int nninit__resolve_threads(int requested)
+{
+    if (requested > 0)
+        return requested > MAX_THREADS ? MAX_THREADS : requested;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+/* Split [begin, end) over threads at group boundaries and run. */
+static void run_parallel(const job *proto, int threads)
+{
+    const uint64_t G = proto->native64 ? NNINIT__GROUP64 : NNINIT__GROUP32;
+    uint64_t n = proto->end - proto->begin;
+    uint64_t t = (uint64_t)threads;
+    if (t > n / MIN_PER_THREAD)
+        t = n / MIN_PER_THREAD;
+    if (t <= 1) {
+        run_job(proto);
+        return;
+    }
+    job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    uint64_t per = (n / t + G - 1) / G * G;
+    uint64_t at = proto->begin;
+    size_t es = nninit_dtype_size(proto->dtype);
+    for (uint64_t k = 0; k < t; k++) {
+        jobs[k] = *proto;
+        /* cut at multiples of G in tensor coordinates */
+        uint64_t stop = k + 1 == t ? proto->end : (at / G) * G + per;
+        if (stop > proto->end)
+            stop = proto->end;
+        jobs[k].begin = at;
+        jobs[k].end = stop;
+        jobs[k].out = (char *)proto->out + (at - proto->begin) * es;
+        at = stop;
+    }
+    for (uint64_t k = 1; k < t; k++)
+        started[k] = pthread_create(&tid[k], NULL, job_thread, &jobs[k]) == 0;
+    run_job(&jobs[0]);
+    for (uint64_t k = 1; k < t; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            run_job(&jobs[k]); /* could not start: do it here, same bytes */
+    }
+}
+
+static void fill_constant(void *out, nninit_dtype dtype, uint64_t n, double v)
+{
+    switch (dtype) {
+    case NNINIT_F64:
+        for (uint64_t i = 0; i < n; i++)
+            ((double *)out)[i] = v;
+        break;
+    case NNINIT_F32:
+        for (uint64_t i = 0; i < n; i++)
+            ((float *)out)[i] = (float)v;
+        break;
+    case NNINIT_F16: {
+        uint16_t h = nninit_f32_to_f16((float)v);
+        for (uint64_t i = 0; i < n; i++)
+            ((uint16_t *)out)[i] = h;
+        break;
+    }
+    case NNINIT_BF16: {
+        uint16_t h = nninit_f32_to_bf16((float)v);
+        for (uint64_t i = 0; i < n; i++)
+            ((uint16_t *)out)[i] = h;
+        break;
+    }
+    }
+}
+
+int nninit_fill(const nninit_dist *dist, nninit_dtype dtype, void *out,
+                uint64_t begin, uint64_t end, const nninit_fill_opts *opts,
+                nninit_error *err)
+{
+    nninit_fill_opts def = nninit_fill_opts_default();
+    if (!opts)
+        opts = &def;
+    if (nninit_dtype_size(dtype) == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d", (int)dtype);
+    if (begin > end)
+        return nninit__fail(err, NNINIT_ERANGE,
+                            "range begin %llu is after end %llu",
+                            (unsigned long long)begin, (unsigned long long)end);
+    plan pl;
+    int rc = make_plan(dist, dtype, opts, &pl, err);
+    if (rc)
+        return rc;
+    if (begin == end)
+        return NNINIT_OK;
+    if (!out)
+        return nninit__fail(err, NNINIT_EINVAL, "output buffer is NULL");
+    if (pl.constant) {
+        fill_constant(out, dtype, end - begin, pl.cval);
+        return NNINIT_OK;
+    }
+    job j;
+    memset(&j, 0, sizeof j);
+    j.native64 = dtype == NNINIT_F64 || pl.wide;
+    j.fn = pick(kernels_for(opts->simd), pl.kind, j.native64);
+    j.ka = &pl.ka;
+    j.dtype = dtype;
+    j.out = out;
+    j.begin = begin;
+    j.end = end;
+    j.clamp = pl.clamp;
+    j.clo = pl.clo;
+    j.chi = pl.chi;
+    run_parallel(&j, nninit__resolve_threads(opts->threads));
+    return NNINIT_OK;
+}

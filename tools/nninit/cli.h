@@ -1,0 +1,80 @@
+/*
+ * cli.h: what the nninit subcommands share: exit codes, one-line errors,
+ * strict number parsing and the option table.
+ *
+ * Exit status: 0 success, 1 runtime failure (I/O, memory), 2 bad input
+ * (usage, unknown names, invalid parameters). Every error is one line on
+ * stderr that starts with "nninit: " and names what is wrong.
+ */
+#ifndef NNINIT_CLI_H
+#define NNINIT_CLI_H
+
+#include "nninit.h"
+#include "nninit/io.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
+
+/* Print "nninit: <message>" on stderr; return code. */
+int cli_error(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Exit code for a library status: 2 for bad input, 1 for the rest. */
+int cli_status_exit(int status);
+
+/* Strict parsers: the whole text must be the number. On failure they print
+ * "nninit: --NAME: ..." and return EXIT_BAD_INPUT. */
+int cli_double(const char *opt, const char *text, double *out);
+int cli_finite(const char *opt, const char *text, double *out);
+int cli_u64(const char *opt, const char *text, uint64_t *out);
+int cli_int(const char *opt, const char *text, int *out);
+/* Seeds: any integer in [-2^63, 2^64); negatives wrap as in torch. */
+int cli_seed(const char *opt, const char *text, uint64_t *out);
+
+/* A long option. `arg` is 1 if it takes a value. */
+typedef struct cli_opt {
+    const char *name; /* without the dashes */
+    int arg;
+    int key; /* returned by cli_next */
+} cli_opt;
+
+/* A parser over argv[first..argc). Supports --name value, --name=value,
+ * -o value, and positional arguments anywhere; "--" ends options. */
+typedef struct cli_parser {
+    int argc;
+    char **argv;
+    int i;
+    const cli_opt *opts;
+    const char *value; /* value of the last option, or the positional */
+} cli_parser;
+
+enum { CLI_END = 0, CLI_POSITIONAL = -1, CLI_ERROR = -2 };
+
+void cli_init(cli_parser *p, int argc, char **argv, int first,
+              const cli_opt *opts);
+/* Next key, CLI_POSITIONAL (value in p->value), CLI_END, or CLI_ERROR (the
+ * message was printed). */
+int cli_next(cli_parser *p);
+
+/* A command: name, one-line summary, entry point. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} cli_command;
+
+int cmd_sample(int argc, char **argv);
+int cmd_gain(int argc, char **argv);
+int cmd_fans(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Default thread count for commands: the online CPUs. */
+int cli_default_threads(void);
+
+#endif /* NNINIT_CLI_H */

@@ -1,0 +1,52 @@
+/*
+ * main.c: the nninit command-line tool. Dispatches to one file per command;
+ * this layer only parses, prints and chooses exit codes.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const cli_command commands[] = {
+    {"demo", "the seed network: each layer's initializer and why, sampled",
+     cmd_demo},
+    {"sample", "initialize one tensor and write it as .npy", cmd_sample},
+    {"recommend", "which initializer the rule picks for an activation",
+     cmd_recommend},
+    {"gain", "PyTorch's gain for a nonlinearity", cmd_gain},
+    {"fans", "fan_in and fan_out of a shape", cmd_fans},
+    {NULL, NULL, NULL}};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "nninit %s: neural-network weight initialization\n\n"
+            "usage: nninit COMMAND [options]   (nninit COMMAND --help)\n\n"
+            "commands:\n",
+            nninit_version());
+    for (const cli_command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n  --version  print the version\n"
+                 "  --help     this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("nninit %s\n", nninit_version());
+        return 0;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (!strcmp(c->name, cmd))
+            return c->run(argc - 1, argv + 1);
+    return cli_error(EXIT_BAD_INPUT,
+                     "unknown command '%s' (see nninit --help)", cmd);
+}
