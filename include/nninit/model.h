@@ -1,0 +1,406 @@
+/*
+ * nninit/model.h: whole models (libnninit_model, above the core; libc only).
+ *
+ * A model is a list of layers (Linear, Conv, LSTM, ...) or of bare named
+ * tensors read from a checkpoint, plus rules. nninit_model_add_layer expands
+ * a layer into exactly the tensors of PyTorch's state_dict (names and shapes:
+ * "fc1.weight" (50, 10), "lstm.weight_hh_l0_reverse", ...). A plan decides
+ * every tensor's initializer from a preset (the per-activation rule, or
+ * PyTorch's, Keras's or Flax's layer defaults), the layer's own overrides and
+ * the rules, and says why. A producer then fills any range of any tensor.
+ *
+ * Quickstart (the seed network; nninit/io.h writes the plan to a file):
+ *     nninit_model *m;
+ *     nninit_error err;
+ *     nninit_model_new(&m, NULL, &err);
+ *     nninit_layer fc1 = nninit_layer_make(NNINIT_LAYER_LINEAR);
+ *     snprintf(fc1.name, sizeof fc1.name, "fc1");
+ *     fc1.in = 10;
+ *     fc1.out = 50;
+ *     fc1.activation = NNINIT_ACT_RELU;
+ *     if (nninit_model_add_layer(m, &fc1, &err) != NNINIT_OK)
+ *         fprintf(stderr, "%s\n", err.msg);
+ *     nninit_plan *plan;
+ *     nninit_plan_opts po = nninit_plan_opts_default();   // preset seed
+ *     nninit_plan_new(m, &po, &plan, &err);
+ *     const nninit_plan_entry *e = nninit_plan_get(plan, 0);
+ *     printf("%s %s: %s\n", e->name, e->init, e->why);  // fc1.weight: He
+ *     float w[500];
+ *     nninit_producer *pr;
+ *     nninit_producer_new(plan, NULL, &pr, &err);
+ *     nninit_producer_fill(pr, 0, w, 0, 500, &err);        // any range
+ *     nninit_producer_free(pr);
+ *     nninit_plan_free(plan);
+ *     nninit_model_free(m);
+ *
+ * Determinism: with the default generator, tensor t's element i depends only
+ * on (seed, stream id of t's *name*, i, its initializer, parameters, dtype).
+ * Adding, removing or reordering other layers changes none of t's bytes.
+ * Composite schemes keep this: a per-gate orthogonal block g draws from
+ * nninit_stream_derive(stream, NNINIT_BLOCK_TAG + g).
+ */
+#ifndef NNINIT_MODEL_H
+#define NNINIT_MODEL_H
+
+#include "init.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Element types of tensors in model files                                  */
+/* ------------------------------------------------------------------------ */
+
+/* The floating types share nninit_dtype's values. The integer and bool types
+ * occur in checkpoints (num_batches_tracked, position ids, masks); nninit
+ * writes them as zeros (num_batches_tracked) or copies them unchanged.
+ * NNINIT_ET_OTHER is a type nninit can read past but not write (a quantized
+ * GGUF block type): such tensors are re-initialized as floats. */
+#define NNINIT_ETYPE_MAP(XX)                                                   \
+    XX(F32, "F32", 4)                                                          \
+    XX(F64, "F64", 8)                                                          \
+    XX(F16, "F16", 2)                                                          \
+    XX(BF16, "BF16", 2)                                                        \
+    XX(I64, "I64", 8)                                                          \
+    XX(I32, "I32", 4)                                                          \
+    XX(I16, "I16", 2)                                                          \
+    XX(I8, "I8", 1)                                                            \
+    XX(U64, "U64", 8)                                                          \
+    XX(U32, "U32", 4)                                                          \
+    XX(U16, "U16", 2)                                                          \
+    XX(U8, "U8", 1)                                                            \
+    XX(BOOL, "BOOL", 1)                                                        \
+    XX(OTHER, "OTHER", 0)
+
+typedef enum nninit_etype {
+#define NNINIT__ET_ENUM(name, str, size) NNINIT_ET_##name,
+    NNINIT_ETYPE_MAP(NNINIT__ET_ENUM)
+#undef NNINIT__ET_ENUM
+    NNINIT_ETYPE_COUNT
+} nninit_etype;
+
+/* Bytes per element (0 for OTHER or unknown). */
+NNINIT_API size_t nninit_etype_size(nninit_etype t);
+/* safetensors' spelling: "F32", "BF16", "I64", "BOOL", ... */
+NNINIT_API const char *nninit_etype_name(nninit_etype t);
+/* 1 for F32, F64, F16, BF16. */
+NNINIT_API int nninit_etype_is_float(nninit_etype t);
+
+/* ------------------------------------------------------------------------ */
+/* Layers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define NNINIT_LAYER_MAP(XX)                                                   \
+    XX(LINEAR, "linear")                                                       \
+    XX(BILINEAR, "bilinear")                                                   \
+    XX(CONV1D, "conv1d")                                                       \
+    XX(CONV2D, "conv2d")                                                       \
+    XX(CONV3D, "conv3d")                                                       \
+    XX(CONV_TRANSPOSE1D, "conv_transpose1d")                                   \
+    XX(CONV_TRANSPOSE2D, "conv_transpose2d")                                   \
+    XX(CONV_TRANSPOSE3D, "conv_transpose3d")                                   \
+    XX(EMBEDDING, "embedding")                                                 \
+    XX(LAYERNORM, "layernorm")                                                 \
+    XX(BATCHNORM, "batchnorm")                                                 \
+    XX(RNN, "rnn")                                                             \
+    XX(LSTM, "lstm")                                                           \
+    XX(GRU, "gru")
+
+typedef enum nninit_layer_kind {
+#define NNINIT__LAYER_ENUM(name, str) NNINIT_LAYER_##name,
+    NNINIT_LAYER_MAP(NNINIT__LAYER_ENUM)
+#undef NNINIT__LAYER_ENUM
+    NNINIT_LAYER_COUNT
+} nninit_layer_kind;
+
+/* Accepts the names above and batchnorm1d/2d/3d (same tensors). */
+NNINIT_API int nninit_layer_kind_parse(const char *name,
+                                       nninit_layer_kind *out,
+                                       nninit_error *err);
+NNINIT_API const char *nninit_layer_kind_name(nninit_layer_kind kind);
+
+/* How a recurrent weight_hh (gates*hidden, hidden) is made orthogonal. */
+typedef enum nninit_orth_mode {
+    NNINIT_ORTH_DEFAULT = 0,  /* the preset's choice */
+    NNINIT_ORTH_WHOLE = 1,    /* one orthogonal matrix over all gates (Keras) */
+    NNINIT_ORTH_PER_GATE = 2  /* one per gate block (Flax; the seed preset) */
+} nninit_orth_mode;
+
+NNINIT_API int nninit_orth_mode_parse(const char *name, nninit_orth_mode *out,
+                                      nninit_error *err);
+NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
+
+#define NNINIT_NAME_MAX 256
+#define NNINIT_LAYER_INITS 16
+
+/* An explicit initializer for some of a layer's tensors. `key` selects them:
+ *   "weights"  the layer's non-recurrent weights: weight, weight_ih_*,
+ *              weight_hr_* (what the spec's `init:` sets)
+ *   "biases"   every bias: bias, bias_ih_*, bias_hh_* (`bias_init:`)
+ *   a tensor key such as "weight", "bias", "weight_hh", "bias_ih",
+ *   "running_var": the tensor of that name, and for recurrent layers every
+ *   layer and direction of it (weight_hh matches weight_hh_l1_reverse). */
+typedef struct nninit_tensor_init {
+    char key[32];
+    nninit_spec spec;
+    int line, column; /* where the spec said so (0 if unknown) */
+} nninit_tensor_init;
+
+/* A layer's constructor arguments, PyTorch's names where it has them. Build
+ * one with nninit_layer_make, which sets the defaults marked *:
+ *   linear            in, out, bias*
+ *   bilinear          in (in1_features), in2, out, bias*
+ *   conv*, conv_transpose*  in, out (channels), kernel[0..d-1], groups*, bias*
+ *   embedding         num, dim
+ *   layernorm         norm_shape[0..norm_ndim-1], affine*
+ *   batchnorm         norm_shape[0] (num_features), affine*,
+ *                     track_running_stats*
+ *   rnn, lstm, gru    in, hidden, num_layers*, bias*, bidirectional*,
+ *                     relu (rnn nonlinearity; 0 = tanh*), proj_size* (lstm),
+ *                     forget_bias (lstm; NAN* = the preset's), orthogonal*
+ * activation* (linear) and slope* (NAN: 0.01 for leaky_relu) say what
+ * follows the layer; the seed preset picks its weights' initializer from
+ * them. Defaults: bias 1, groups 1, num_layers 1, affine 1,
+ * track_running_stats 1, everything else 0. */
+typedef struct nninit_layer {
+    char name[NNINIT_NAME_MAX]; /* full dotted prefix: "h.0.attn.c_attn" */
+    nninit_layer_kind kind;
+    int64_t in, in2, out;
+    int64_t kernel[3];
+    int64_t groups;
+    int bias;
+    int64_t num, dim;
+    int64_t norm_shape[NNINIT_MAX_DIMS];
+    int norm_ndim;
+    int affine;
+    int track_running_stats;
+    int64_t hidden, num_layers, proj_size;
+    int bidirectional;
+    int relu;
+    double forget_bias;
+    nninit_orth_mode orthogonal;
+    nninit_activation activation;
+    double slope;
+    int n_inits; /* explicit initializers, applied in this order */
+    nninit_tensor_init inits[NNINIT_LAYER_INITS];
+    int line, column; /* where the layer was declared (0 if unknown) */
+} nninit_layer;
+
+NNINIT_API nninit_layer nninit_layer_make(nninit_layer_kind kind);
+
+/* ------------------------------------------------------------------------ */
+/* Rules                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A rule applies to every tensor whose full name matches the glob `match`
+ * (fnmatch: '*' also matches dots). It either sets an initializer (has_init)
+ * or says which activation follows the tensor (has_activation; weights then
+ * get the per-activation rule's choice, other roles are unaffected). Rules
+ * apply in the order they were added, after the layers' own overrides: the
+ * last match wins. A rule that matches no tensor is a plan warning. */
+typedef struct nninit_rule {
+    char match[NNINIT_NAME_MAX];
+    int has_init;
+    nninit_spec spec;
+    int has_activation;
+    nninit_activation activation;
+    double slope; /* NAN: 0.01 for leaky_relu */
+    int line, column;
+} nninit_rule;
+
+NNINIT_API nninit_rule nninit_rule_make(const char *match);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct nninit_model nninit_model;
+
+/* An empty model. Memory through alloc (NULL: malloc); free with
+ * nninit_model_free. */
+NNINIT_API int nninit_model_new(nninit_model **out,
+                                const nninit_allocator *alloc,
+                                nninit_error *err);
+NNINIT_API void nninit_model_free(nninit_model *m);
+
+/* Model name (general.name in GGUF) and architecture (GGUF's
+ * general.architecture, [a-z0-9_]+; default "nninit"). */
+NNINIT_API int nninit_model_set_name(nninit_model *m, const char *name,
+                                     nninit_error *err);
+NNINIT_API int nninit_model_set_architecture(nninit_model *m,
+                                             const char *arch,
+                                             nninit_error *err);
+NNINIT_API const char *nninit_model_name(const nninit_model *m);
+NNINIT_API const char *nninit_model_architecture(const nninit_model *m);
+
+/* Validate a layer and append its tensors. NNINIT_EINVAL naming the problem
+ * (a missing, zero or negative dimension, channels not divisible by groups,
+ * proj_size >= hidden, a duplicate layer name, an initializer key the layer
+ * does not have, ...); NNINIT_EOVERFLOW if a shape has more than 2^62
+ * elements. The model is unchanged on failure. */
+NNINIT_API int nninit_model_add_layer(nninit_model *m,
+                                      const nninit_layer *layer,
+                                      nninit_error *err);
+
+/* Append a bare tensor (from a checkpoint: the plan decides its scheme from
+ * its name). `source_index` is its index in the checkpoint, kept in the
+ * plan so non-float tensors can be copied. Duplicate names: NNINIT_EINVAL. */
+NNINIT_API int nninit_model_add_tensor(nninit_model *m, const char *name,
+                                       const nninit_shape *shape,
+                                       nninit_etype type, size_t source_index,
+                                       nninit_error *err);
+
+NNINIT_API int nninit_model_add_rule(nninit_model *m, const nninit_rule *rule,
+                                     nninit_error *err);
+
+NNINIT_API size_t nninit_model_layer_count(const nninit_model *m);
+NNINIT_API size_t nninit_model_tensor_count(const nninit_model *m);
+NNINIT_API size_t nninit_model_rule_count(const nninit_model *m);
+
+/* ------------------------------------------------------------------------ */
+/* Initializer parameters by name                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Set parameter `key` of spec from text, with the CLI's option names without
+ * dashes: gain, a, mode, nonlinearity, mean, std, low, high, trunc_a (or
+ * trunc-a), trunc_b, value, sparsity, groups, scale, distribution.
+ * NNINIT_EINVAL if the key is unknown, the initializer does not take it
+ * ("xavier_uniform does not take std (it takes: gain)") or the value does
+ * not parse (numbers must be finite; the whole text must be the number). */
+NNINIT_API int nninit_spec_set(nninit_spec *spec, const char *key,
+                               const char *value, nninit_error *err);
+/* 1 if `key` names an initializer parameter (whatever the initializer). */
+NNINIT_API int nninit_spec_is_param(const char *key);
+/* "kaiming_uniform(a=0, mode=fan_in, nonlinearity=relu)": the name and the
+ * parameters the initializer takes (%.17g-round-trippable only where short:
+ * %g). Returns buf. */
+NNINIT_API char *nninit_spec_format(const nninit_spec *spec, char *buf,
+                                    size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Plans                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#define NNINIT_PRESET_MAP(XX)                                                  \
+    XX(SEED, "seed")                                                           \
+    XX(TORCH, "torch")                                                         \
+    XX(KERAS, "keras")                                                         \
+    XX(FLAX, "flax")
+
+typedef enum nninit_preset {
+#define NNINIT__PRESET_ENUM(name, str) NNINIT_PRESET_##name,
+    NNINIT_PRESET_MAP(NNINIT__PRESET_ENUM)
+#undef NNINIT__PRESET_ENUM
+    NNINIT_PRESET_COUNT
+} nninit_preset;
+
+NNINIT_API int nninit_preset_parse(const char *name, nninit_preset *out,
+                                   nninit_error *err);
+NNINIT_API const char *nninit_preset_name(nninit_preset preset);
+
+typedef enum nninit_rng_kind {
+    NNINIT_RNG_PHILOX = 0, /* counter-based, per-tensor streams (default) */
+    NNINIT_RNG_TORCH = 1   /* PyTorch's sequential mt19937 (torch preset) */
+} nninit_rng_kind;
+
+NNINIT_API int nninit_rng_kind_parse(const char *name, nninit_rng_kind *out,
+                                     nninit_error *err);
+NNINIT_API const char *nninit_rng_kind_name(nninit_rng_kind rng);
+
+typedef struct nninit_plan_opts {
+    nninit_preset preset;
+    nninit_rng_kind rng;
+    uint64_t seed;
+    int dtype_set;      /* 0: f32 for layers, each checkpoint tensor's own */
+    nninit_dtype dtype; /* the float type to write when dtype_set */
+} nninit_plan_opts;
+
+/* preset seed, rng philox, seed 0, dtype f32 (not forced). */
+NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
+
+/* One tensor of the plan. */
+typedef struct nninit_plan_entry {
+    char name[NNINIT_NAME_MAX];
+    nninit_shape shape;     /* row-major (PyTorch's for layers) */
+    nninit_etype type;      /* element type written */
+    nninit_role role;
+    int generated;          /* 0: copied unchanged from the checkpoint */
+    size_t source_index;    /* the checkpoint tensor (bare tensors only) */
+    nninit_spec spec;       /* the initializer of the whole tensor */
+    nninit_resolved res;    /* spec against the shape: fans, gain, std */
+    int composite;          /* row blocks drawn separately (per-gate
+                               orthogonal, forget-gate bias) */
+    char init[192];         /* what fills it, for people */
+    char why[320];          /* which activation, preset or rule decided */
+    uint64_t stream;        /* nninit_stream_from_name(name) */
+    uint64_t nbytes;
+} nninit_plan_entry;
+
+typedef struct nninit_plan nninit_plan;
+
+/* Decide every tensor's initializer. NNINIT_EINVAL for a spec that does not
+ * fit its tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D
+ * shape ..."), NNINIT_ENOTSUP for --rng torch with a preset other than
+ * torch or in a build without the torch-exact generator. The model must
+ * outlive the plan. */
+NNINIT_API int nninit_plan_new(const nninit_model *m,
+                               const nninit_plan_opts *opts,
+                               nninit_plan **out, nninit_error *err);
+NNINIT_API void nninit_plan_free(nninit_plan *p);
+
+NNINIT_API size_t nninit_plan_size(const nninit_plan *p);
+NNINIT_API const nninit_plan_entry *nninit_plan_get(const nninit_plan *p,
+                                                    size_t i);
+NNINIT_API const nninit_plan_opts *nninit_plan_options(const nninit_plan *p);
+NNINIT_API const nninit_model *nninit_plan_model(const nninit_plan *p);
+/* Total bytes of all tensors. */
+NNINIT_API uint64_t nninit_plan_bytes(const nninit_plan *p);
+
+/* The order in which tensors must be produced and written: position k holds
+ * an entry index. The identity for the counter-based generator; for
+ * --rng torch the order in which the sequential generator finishes them. */
+NNINIT_API size_t nninit_plan_order(const nninit_plan *p, size_t k);
+
+/* Warnings (a rule that matches nothing): one line each. */
+NNINIT_API size_t nninit_plan_warning_count(const nninit_plan *p);
+NNINIT_API const char *nninit_plan_warning(const nninit_plan *p, size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Producing the bytes                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct nninit_producer nninit_producer;
+
+/* `fill` gives threads, SIMD path and allocator (NULL: defaults, one
+ * thread); its seed and stream are ignored (the plan's seed and each
+ * tensor's stream are used). */
+NNINIT_API int nninit_producer_new(const nninit_plan *p,
+                                   const nninit_fill_opts *fill,
+                                   nninit_producer **out, nninit_error *err);
+NNINIT_API void nninit_producer_free(nninit_producer *pr);
+
+/* Write elements [begin, end) of generated entry i, in its element type,
+ * into out. Elementwise initializers never allocate; orthogonal, sparse
+ * and delta_orthogonal build their tensor once (its own matrix only) and
+ * serve ranges of it until another tensor is asked for. With --rng torch,
+ * tensors must be asked for in nninit_plan_order and each tensor's ranges
+ * in increasing order (NNINIT_EINVAL otherwise). Copied entries:
+ * NNINIT_EINVAL (nninit/io.h copies them). */
+NNINIT_API int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
+                                    uint64_t begin, uint64_t end,
+                                    nninit_error *err);
+
+/* Bytes the producer currently holds (whole-tensor caches), for tests of
+ * the memory bound. */
+NNINIT_API uint64_t nninit_producer_held_bytes(const nninit_producer *pr);
+
+/* Stream tag of per-gate blocks: block g of a tensor with stream s draws
+ * from nninit_stream_derive(s, NNINIT_BLOCK_TAG + g). */
+#define NNINIT_BLOCK_TAG UINT64_C(0x424c4f434b000000) /* "BLOCK" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNINIT_MODEL_H */

@@ -1,0 +1,1166 @@
+/*
+ * plan.c: deciding every tensor's initializer and saying why.
+ *
+ * The decision is a sequence of steps (ops), as a training script makes
+ * them: each module's construction defaults under the chosen preset, then
+ * each layer's explicit initializers in the order the spec gives them, then
+ * the rules in order. With the counter-based generator a tensor's bytes are
+ * those of its last whole-tensor step plus any row overlays after it (the
+ * forget-gate bias); with PyTorch's sequential generator every step draws.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "plan_internal.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const preset_names[] = {
+#define NNINIT__PRESET_STR(name, str) str,
+    NNINIT_PRESET_MAP(NNINIT__PRESET_STR)
+#undef NNINIT__PRESET_STR
+        NULL};
+
+int nninit_preset_parse(const char *name, nninit_preset *out,
+                        nninit_error *err)
+{
+    int i = nninit__lookup(preset_names, name);
+    if (i < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "unknown preset '%s' (expected seed, torch, keras "
+                            "or flax)", name ? name : "");
+    *out = (nninit_preset)i;
+    return NNINIT_OK;
+}
+
+const char *nninit_preset_name(nninit_preset p)
+{
+    return (unsigned)p < NNINIT_PRESET_COUNT ? preset_names[p] : "unknown";
+}
+
+static const char *const rng_names[] = {"philox", "torch", NULL};
+
+int nninit_rng_kind_parse(const char *name, nninit_rng_kind *out,
+                          nninit_error *err)
+{
+    int i = nninit__lookup(rng_names, name);
+    if (i < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "unknown generator '%s' (expected philox or "
+                            "torch)", name ? name : "");
+    *out = (nninit_rng_kind)i;
+    return NNINIT_OK;
+}
+
+const char *nninit_rng_kind_name(nninit_rng_kind r)
+{
+    return (unsigned)r <= NNINIT_RNG_TORCH ? rng_names[r] : "unknown";
+}
+
+nninit_plan_opts nninit_plan_opts_default(void)
+{
+    nninit_plan_opts o;
+    memset(&o, 0, sizeof o);
+    o.preset = NNINIT_PRESET_SEED;
+    o.rng = NNINIT_RNG_PHILOX;
+    o.dtype = NNINIT_F32;
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+static const nninit_layer *layer_of(const nninit_plan *p, size_t t)
+{
+    long l = p->m->tensors[t].layer;
+    return l >= 0 ? &p->m->layers[l] : NULL;
+}
+
+static int is_norm_kind(nninit_layer_kind k)
+{
+    return k == NNINIT_LAYER_LAYERNORM || k == NNINIT_LAYER_BATCHNORM;
+}
+
+static int is_conv_transpose(nninit_layer_kind k)
+{
+    return k == NNINIT_LAYER_CONV_TRANSPOSE1D ||
+           k == NNINIT_LAYER_CONV_TRANSPOSE2D ||
+           k == NNINIT_LAYER_CONV_TRANSPOSE3D;
+}
+
+static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
+                  int64_t r0, int64_t r1, const nninit_spec *spec,
+                  int explicit_, nninit_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 10, 11)))
+#endif
+    ;
+
+static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
+                  int64_t r0, int64_t r1, const nninit_spec *spec,
+                  int explicit_, nninit_error *err, const char *fmt, ...)
+{
+    if (p->nops == p->capops) {
+        size_t nc = p->capops ? p->capops * 2 : 64;
+        nninit__op *no =
+            (nninit__op *)nninit__alloc(p->m->alloc, nc * sizeof *no);
+        if (!no)
+            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+        if (p->ops)
+            memcpy(no, p->ops, p->nops * sizeof *no);
+        nninit__free(p->m->alloc, p->ops);
+        p->ops = no;
+        p->capops = nc;
+    }
+    nninit__op *o = &p->ops[p->nops++];
+    memset(o, 0, sizeof *o);
+    o->t = t;
+    o->kind = kind;
+    o->blocks = blocks;
+    o->r0 = r0;
+    o->r1 = r1;
+    o->spec = *spec;
+    o->explicit_ = explicit_;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->why, sizeof o->why, fmt, ap);
+    va_end(ap);
+    return NNINIT_OK;
+}
+
+static int add_warning(nninit_plan *p, nninit_error *err, const char *fmt,
+                       ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int add_warning(nninit_plan *p, nninit_error *err, const char *fmt, ...)
+{
+    if (p->nwarn == p->capwarn) {
+        size_t nc = p->capwarn ? p->capwarn * 2 : 8;
+        char(*nw)[320] =
+            (char(*)[320])nninit__alloc(p->m->alloc, nc * sizeof *nw);
+        if (!nw)
+            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+        if (p->warn)
+            memcpy(nw, p->warn, p->nwarn * sizeof *nw);
+        nninit__free(p->m->alloc, p->warn);
+        p->warn = nw;
+        p->capwarn = nc;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warn[p->nwarn++], sizeof *p->warn, fmt, ap);
+    va_end(ap);
+    return NNINIT_OK;
+}
+
+/* fan_in of a shape in torch layout (0 if < 2 dims). */
+static int64_t torch_fan_in(const nninit_shape *s)
+{
+    int64_t fi = 0;
+    if (s->ndim >= 2)
+        nninit_fans(s, NNINIT_LAYOUT_TORCH, &fi, NULL, NULL);
+    return fi;
+}
+
+static nninit_spec uniform_sym(double b)
+{
+    nninit_spec s = nninit_spec_make(NNINIT_UNIFORM);
+    s.low = -b;
+    s.high = b;
+    return s;
+}
+
+static nninit_spec constant(double v)
+{
+    nninit_spec s = nninit_spec_make(NNINIT_CONSTANT);
+    s.value = v;
+    return s;
+}
+
+static nninit_orth_mode orth_mode(const nninit_plan *p, const nninit_layer *l)
+{
+    if (l && l->orthogonal != NNINIT_ORTH_DEFAULT)
+        return l->orthogonal;
+    switch (p->o.preset) {
+    case NNINIT_PRESET_SEED:
+    case NNINIT_PRESET_FLAX:
+        return NNINIT_ORTH_PER_GATE;
+    default:
+        return NNINIT_ORTH_WHOLE;
+    }
+}
+
+/* An op that sets `spec` on all of tensor t: an orthogonal spec on a
+ * recurrent weight_hh becomes per-gate blocks when the layer says so. */
+static int add_whole(nninit_plan *p, size_t t, const nninit_spec *spec,
+                     int explicit_, nninit_error *err, const char *why)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    if (spec->kind == NNINIT_ORTHOGONAL && mt->key == TK_WEIGHT_HH &&
+        mt->gates > 1 && orth_mode(p, l) == NNINIT_ORTH_PER_GATE)
+        return add_op(p, t, OP_BLOCKS, mt->gates, 0, 0, spec, explicit_, err,
+                      "%s; per gate: %d square blocks, each orthogonal "
+                      "(Flax's convention)", why, mt->gates);
+    return add_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s", why);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Roles                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Lower-case copy of the last dotted component before the final one
+ * ("h.0.ln_1.weight" -> "ln_1"), and of the final one ("weight"). */
+static void split_name(const char *name, char *owner, size_t on, char *leaf,
+                       size_t ln)
+{
+    const char *last = strrchr(name, '.');
+    const char *lf = last ? last + 1 : name;
+    nninit__strf(leaf, ln, "%s", lf);
+    owner[0] = '\0';
+    if (last) {
+        const char *s = last;
+        while (s > name && s[-1] != '.')
+            s--;
+        size_t n = (size_t)(last - s);
+        if (n >= on)
+            n = on - 1;
+        memcpy(owner, s, n);
+        owner[n] = '\0';
+    }
+    for (char *c = owner; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    for (char *c = leaf; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+}
+
+static int has(const char *s, const char *sub) { return strstr(s, sub) != 0; }
+
+/* What a bare (checkpoint) tensor is, from its name, shape and type. Sets
+ * *copy for integer tensors other than num_batches_tracked. */
+typedef enum bare_kind {
+    BK_COPY,
+    BK_INT_ZERO,
+    BK_RUNNING_MEAN,
+    BK_RUNNING_VAR,
+    BK_RECURRENT,
+    BK_BIAS,
+    BK_NORM_WEIGHT,
+    BK_EMBEDDING,
+    BK_WEIGHT,
+    BK_OTHER_SMALL
+} bare_kind;
+
+static bare_kind classify_bare(const nninit__mtensor *t, char *why, size_t wn)
+{
+    char owner[96], leaf[96], lname[NNINIT_NAME_MAX];
+    split_name(t->name, owner, sizeof owner, leaf, sizeof leaf);
+    nninit__strf(lname, sizeof lname, "%s", t->name);
+    for (char *c = lname; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    int nd = t->shape.ndim;
+    if (!nninit_etype_is_float(t->type) && t->type != NNINIT_ET_OTHER) {
+        if (!strcmp(leaf, "num_batches_tracked")) {
+            nninit__strf(why, wn, "a batch-norm step counter: starts at 0");
+            return BK_INT_ZERO;
+        }
+        nninit__strf(why, wn, "not a floating-point tensor (%s): copied unchanged "
+                          "from the input", nninit_etype_name(t->type));
+        return BK_COPY;
+    }
+    if (!strcmp(leaf, "running_mean")) {
+        nninit__strf(why, wn, "batch-norm running mean: starts at 0");
+        return BK_RUNNING_MEAN;
+    }
+    if (!strcmp(leaf, "running_var")) {
+        nninit__strf(why, wn, "batch-norm running variance: starts at 1");
+        return BK_RUNNING_VAR;
+    }
+    if (has(leaf, "weight_hh") && nd >= 2) {
+        nninit__strf(why, wn, "name matches *weight_hh*: a recurrent "
+                          "hidden-to-hidden weight");
+        return BK_RECURRENT;
+    }
+    if (has(leaf, "bias")) {
+        nninit__strf(why, wn, "name matches *bias*");
+        return BK_BIAS;
+    }
+    int normish = has(owner, "norm") || !strncmp(owner, "ln", 2) ||
+                  !strncmp(owner, "bn", 2) || has(leaf, "norm");
+    if (nd <= 1 && (normish || has(leaf, "weight") || has(leaf, "scale") ||
+                    has(leaf, "gamma"))) {
+        nninit__strf(why, wn, normish ? "a normalization layer's scale"
+                                  : "a 1-D weight is a per-channel scale "
+                                    "(norm or affine)");
+        return BK_NORM_WEIGHT;
+    }
+    if (nd >= 2 && (has(lname, "emb") || !strcmp(owner, "wte") ||
+                    !strcmp(owner, "wpe") || !strcmp(leaf, "wte") ||
+                    !strcmp(leaf, "wpe"))) {
+        nninit__strf(why, wn, "name looks like an embedding table");
+        return BK_EMBEDDING;
+    }
+    if (nd >= 2) {
+        nninit__strf(why, wn, "a weight (%d-D)", nd);
+        return BK_WEIGHT;
+    }
+    nninit__strf(why, wn, "%s neither a bias nor a norm scale: no fan to "
+                      "scale by, zeros (add a rule to choose)",
+             nd == 0 ? "a scalar," : "1-D,");
+    return BK_OTHER_SMALL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Preset defaults                                                          */
+/* ------------------------------------------------------------------------ */
+
+static const char *layer_desc(const nninit_layer *l, char *buf, size_t n)
+{
+    nninit__strf(buf, n, "%s '%s'", nninit_layer_kind_name(l->kind), l->name);
+    return buf;
+}
+
+/* The per-activation rule for a weight followed by `act`. */
+static int rule_weight(nninit_plan *p, size_t t, nninit_activation act,
+                       double slope, int explicit_, const char *prefix,
+                       nninit_error *err)
+{
+    nninit_advice adv;
+    int rc = nninit_recommend(NNINIT_ROLE_WEIGHT, act, slope, &adv, err);
+    if (rc)
+        return rc;
+    return add_op(p, t, OP_WHOLE, 1, 0, 0, &adv.spec, explicit_, err,
+                  "%s%s follows: %s", prefix, nninit_activation_name(act),
+                  adv.why);
+}
+
+static int rule_role(nninit_plan *p, size_t t, nninit_role role,
+                     const char *prefix, nninit_error *err)
+{
+    nninit_advice adv;
+    int rc = nninit_recommend(role, NNINIT_ACT_NONE, NAN, &adv, err);
+    if (rc)
+        return rc;
+    char why[224];
+    nninit__strf(why, sizeof why, "%s%s", prefix, adv.why);
+    return add_whole(p, t, &adv.spec, 0, err, why);
+}
+
+/* The seed preset: the per-activation rule of initializers.md. */
+static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    char d[NNINIT_NAME_MAX + 32], pre[NNINIT_NAME_MAX + 64];
+    layer_desc(l, d, sizeof d);
+    switch (mt->key) {
+    case TK_WEIGHT:
+        if (l->kind == NNINIT_LAYER_EMBEDDING) {
+            nninit__strf(pre, sizeof pre, "%s: ", d);
+            return rule_role(p, t, NNINIT_ROLE_EMBEDDING, pre, err);
+        }
+        if (is_norm_kind(l->kind)) {
+            nninit__strf(pre, sizeof pre, "%s scale: ", d);
+            return rule_role(p, t, NNINIT_ROLE_NORM_WEIGHT, pre, err);
+        }
+        nninit__strf(pre, sizeof pre, "%s: ", d);
+        return rule_weight(p, t, l->activation, l->slope, 0, pre, err);
+    case TK_WEIGHT_IH: {
+        nninit_activation act = NNINIT_ACT_SIGMOID;
+        if (l->kind == NNINIT_LAYER_RNN)
+            act = l->relu ? NNINIT_ACT_RELU : NNINIT_ACT_TANH;
+        nninit__strf(pre, sizeof pre, "%s input-to-hidden, %s: ", d,
+                 l->kind == NNINIT_LAYER_RNN ? "its nonlinearity"
+                                             : "sigmoid gates");
+        return rule_weight(p, t, act, NAN, 0, pre, err);
+    }
+    case TK_WEIGHT_HR:
+        nninit__strf(pre, sizeof pre, "%s projection: ", d);
+        return rule_weight(p, t, NNINIT_ACT_NONE, NAN, 0, pre, err);
+    case TK_WEIGHT_HH:
+        nninit__strf(pre, sizeof pre, "%s hidden-to-hidden: ", d);
+        return rule_role(p, t, NNINIT_ROLE_RECURRENT, pre, err);
+    case TK_BIAS:
+        if (is_norm_kind(l->kind)) {
+            nninit__strf(pre, sizeof pre, "%s shift: ", d);
+            return rule_role(p, t, NNINIT_ROLE_NORM_BIAS, pre, err);
+        }
+        /* fall through */
+    case TK_BIAS_IH:
+    case TK_BIAS_HH:
+        nninit__strf(pre, sizeof pre, "%s bias: ", d);
+        return rule_role(p, t, NNINIT_ROLE_BIAS, pre, err);
+    default:
+        return NNINIT_OK; /* running stats: common to every preset */
+    }
+}
+
+/* PyTorch's module defaults (torch 1.13 reset_parameters). */
+static int torch_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    char d[NNINIT_NAME_MAX + 32];
+    layer_desc(l, d, sizeof d);
+    switch (l->kind) {
+    case NNINIT_LAYER_LINEAR:
+    case NNINIT_LAYER_CONV1D:
+    case NNINIT_LAYER_CONV2D:
+    case NNINIT_LAYER_CONV3D:
+    case NNINIT_LAYER_CONV_TRANSPOSE1D:
+    case NNINIT_LAYER_CONV_TRANSPOSE2D:
+    case NNINIT_LAYER_CONV_TRANSPOSE3D: {
+        const char *mod = l->kind == NNINIT_LAYER_LINEAR ? "Linear"
+                          : is_conv_transpose(l->kind)   ? "ConvTranspose"
+                                                         : "Conv";
+        if (mt->key == TK_WEIGHT) {
+            nninit_spec s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+            s.a = sqrt(5.0);
+            return add_whole(p, t, &s, 0, err,
+                             "torch preset: nn.%s's default "
+                             "kaiming_uniform_(a=sqrt(5)), i.e. "
+                             "U(-1/sqrt(fan_in), 1/sqrt(fan_in))");
+        }
+        /* bias: U(-1/sqrt(fan_in), +) with fan_in of the weight (the weight
+         * is the tensor just before it) */
+        int64_t fi = torch_fan_in(&p->m->tensors[t - 1].shape);
+        nninit_spec s = uniform_sym(fi > 0 ? 1 / sqrt((double)fi) : 0);
+        char why[224];
+        nninit__strf(why, sizeof why,
+                 "torch preset: nn.%s's default bias U(-1/sqrt(fan_in), "
+                 "1/sqrt(fan_in)), fan_in %lld of the weight", mod,
+                 (long long)fi);
+        return add_whole(p, t, &s, 0, err, why);
+    }
+    case NNINIT_LAYER_BILINEAR: {
+        nninit_spec s = uniform_sym(1 / sqrt((double)l->in));
+        return add_whole(p, t, &s, 0, err,
+                         "torch preset: nn.Bilinear's default "
+                         "U(-1/sqrt(in1), 1/sqrt(in1))");
+    }
+    case NNINIT_LAYER_EMBEDDING: {
+        nninit_spec s = nninit_spec_make(NNINIT_NORMAL);
+        return add_whole(p, t, &s, 0, err,
+                         "torch preset: nn.Embedding's default N(0, 1)");
+    }
+    case NNINIT_LAYER_LAYERNORM:
+    case NNINIT_LAYER_BATCHNORM:
+        if (mt->key == TK_WEIGHT || mt->key == TK_BIAS) {
+            nninit_spec s =
+                nninit_spec_make(mt->key == TK_WEIGHT ? NNINIT_ONES
+                                                      : NNINIT_ZEROS);
+            return add_whole(p, t, &s, 0, err,
+                             mt->key == TK_WEIGHT
+                                 ? "torch preset: norm weight ones_"
+                                 : "torch preset: norm bias zeros_");
+        }
+        return NNINIT_OK;
+    case NNINIT_LAYER_RNN:
+    case NNINIT_LAYER_LSTM:
+    case NNINIT_LAYER_GRU: {
+        nninit_spec s = uniform_sym(1 / sqrt((double)l->hidden));
+        char why[224];
+        nninit__strf(why, sizeof why,
+                 "torch preset: nn.%s's default: every parameter "
+                 "U(-1/sqrt(hidden), 1/sqrt(hidden)), hidden %lld",
+                 l->kind == NNINIT_LAYER_RNN    ? "RNN"
+                 : l->kind == NNINIT_LAYER_LSTM ? "LSTM"
+                                                : "GRU",
+                 (long long)l->hidden);
+        return add_whole(p, t, &s, 0, err, why);
+    }
+    default:
+        return nninit__fail(err, NNINIT_EINVAL, "unknown layer kind");
+    }
+}
+
+/* Keras 3's and Flax's layer defaults (frameworks-papers-formats.md A.5,
+ * B.3), on the PyTorch-shaped tensors. Keras and PyTorch agree on every
+ * fan used here; Flax's ConvTranspose kernel is (k.., in, out), so its
+ * fan_in is in*rf where PyTorch's layout gives out/groups*rf. */
+static int framework_default(nninit_plan *p, size_t t, int keras,
+                             nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    const char *fw = keras ? "keras preset" : "flax preset";
+    nninit_spec glorot = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+    nninit_spec lecun = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+    lecun.scale = 1;
+    lecun.mode = NNINIT_FAN_IN;
+    lecun.distribution = NNINIT_DISTRIBUTION_TRUNCATED_NORMAL;
+    const nninit_spec *kernel = keras ? &glorot : &lecun;
+    const char *kname = keras ? "glorot_uniform" : "lecun_normal (truncated)";
+    char why[224];
+    switch (mt->key) {
+    case TK_WEIGHT:
+        if (l->kind == NNINIT_LAYER_EMBEDDING) {
+            if (keras) {
+                nninit_spec s = uniform_sym(0.05);
+                return add_whole(p, t, &s, 0, err,
+                                 "keras preset: Embedding's default "
+                                 "uniform(-0.05, 0.05)");
+            }
+            nninit_spec s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+            s.distribution = NNINIT_DISTRIBUTION_NORMAL;
+            return add_whole(p, t, &s, 0, err,
+                             "flax preset: Embed's default "
+                             "variance_scaling(1, fan_in, normal) on (num, "
+                             "dim): N(0, 1/dim)");
+        }
+        if (is_norm_kind(l->kind)) {
+            nninit_spec s = nninit_spec_make(NNINIT_ONES);
+            nninit__strf(why, sizeof why, "%s: norm scale ones", fw);
+            return add_whole(p, t, &s, 0, err, why);
+        }
+        nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
+                 nninit_layer_kind_name(l->kind), kname);
+        return add_whole(p, t, kernel, 0, err, why);
+    case TK_WEIGHT_IH:
+    case TK_WEIGHT_HR:
+        nninit__strf(why, sizeof why, "%s: recurrent %s default %s", fw,
+                 mt->key == TK_WEIGHT_IH ? "input kernel" : "projection",
+                 kname);
+        return add_whole(p, t, kernel, 0, err, why);
+    case TK_WEIGHT_HH: {
+        nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+        nninit__strf(why, sizeof why, "%s: recurrent_kernel default orthogonal",
+                 fw);
+        return add_whole(p, t, &s, 0, err, why);
+    }
+    case TK_BIAS:
+    case TK_BIAS_IH:
+    case TK_BIAS_HH: {
+        nninit_spec s = nninit_spec_make(NNINIT_ZEROS);
+        nninit__strf(why, sizeof why, "%s: %s default zeros", fw,
+                 is_norm_kind(l->kind) ? "norm shift" : "bias");
+        return add_whole(p, t, &s, 0, err, why);
+    }
+    default:
+        return NNINIT_OK;
+    }
+}
+
+/* Running statistics and the step counter: the same under every preset. */
+static int stats_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
+    nninit_spec o = nninit_spec_make(NNINIT_ONES);
+    switch (mt->key) {
+    case TK_RUNNING_MEAN:
+        return add_whole(p, t, &z, 0, err, "batch-norm running mean starts "
+                                           "at 0");
+    case TK_RUNNING_VAR:
+        return add_whole(p, t, &o, 0, err, "batch-norm running variance "
+                                           "starts at 1");
+    case TK_NUM_BATCHES:
+        return add_whole(p, t, &z, 0, err, "batch-norm step counter starts "
+                                           "at 0");
+    default:
+        return NNINIT_OK;
+    }
+}
+
+/* Sibling "<prefix>.<leaf>" of a bare tensor's name; -1 if absent. */
+static long sibling(const nninit_plan *p, size_t t, const char *leaf)
+{
+    const char *name = p->m->tensors[t].name;
+    const char *dot = strrchr(name, '.');
+    char buf[NNINIT_NAME_MAX + 32];
+    nninit__strf(buf, sizeof buf, "%.*s%s%s", dot ? (int)(dot - name) : 0, name,
+             dot ? "." : "", leaf);
+    return nninit__model_find_tensor(p->m, buf);
+}
+
+/* Bare (checkpoint) tensors: the name decides the role, the preset the
+ * initializer for that role. */
+static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    char cls[200], why[224];
+    bare_kind k = classify_bare(mt, cls, sizeof cls);
+    const char *ps = nninit_preset_name(p->o.preset);
+    nninit_spec s;
+    switch (k) {
+    case BK_COPY:
+        return NNINIT_OK;
+    case BK_INT_ZERO:
+    case BK_RUNNING_MEAN:
+    case BK_OTHER_SMALL:
+        s = nninit_spec_make(NNINIT_ZEROS);
+        return add_whole(p, t, &s, 0, err, cls);
+    case BK_RUNNING_VAR:
+        s = nninit_spec_make(NNINIT_ONES);
+        return add_whole(p, t, &s, 0, err, cls);
+    default:
+        break;
+    }
+    /* PyTorch's recurrent modules: every parameter U(+-1/sqrt(hidden)),
+     * hidden read from the weight_hr (projection) or weight_hh next to it */
+    int rnn_family = has(mt->name, "weight_ih") || has(mt->name, "weight_hh") ||
+                     has(mt->name, "weight_hr") || has(mt->name, "bias_ih") ||
+                     has(mt->name, "bias_hh");
+    if (p->o.preset == NNINIT_PRESET_TORCH && rnn_family) {
+        long hr = sibling(p, t, "weight_hr_l0"), hh = sibling(p, t,
+                                                              "weight_hh_l0");
+        long src = hr >= 0 ? hr : hh;
+        if (src >= 0 && p->m->tensors[src].shape.ndim == 2) {
+            int64_t H = p->m->tensors[src].shape.dim[1];
+            s = uniform_sym(H > 0 ? 1 / sqrt((double)H) : 0);
+            nninit__strf(why, sizeof why,
+                     "%s; torch preset: nn.RNN/LSTM/GRU default "
+                     "U(-1/sqrt(hidden), 1/sqrt(hidden)), hidden %lld",
+                     cls, (long long)H);
+            return add_whole(p, t, &s, 0, err, why);
+        }
+    }
+    switch (k) {
+    case BK_RECURRENT:
+        if (p->o.preset == NNINIT_PRESET_TORCH) {
+            s = uniform_sym(1 / sqrt((double)(mt->shape.dim[1] ? mt->shape.dim[1]
+                                                                : 1)));
+            nninit__strf(why, sizeof why, "%s; torch preset: U(-1/sqrt(hidden), "
+                                      "1/sqrt(hidden))", cls);
+            return add_whole(p, t, &s, 0, err, why);
+        }
+        s = nninit_spec_make(NNINIT_ORTHOGONAL);
+        nninit__strf(why, sizeof why, "%s: orthogonal (%s preset), all singular "
+                                  "values 1", cls, ps);
+        return add_whole(p, t, &s, 0, err, why);
+    case BK_BIAS:
+        if (p->o.preset == NNINIT_PRESET_TORCH) {
+            long w = sibling(p, t, "weight");
+            int64_t fi = w >= 0 ? torch_fan_in(&p->m->tensors[w].shape) : 0;
+            if (fi > 0) {
+                s = uniform_sym(1 / sqrt((double)fi));
+                nninit__strf(why, sizeof why,
+                         "%s; torch preset: Linear/Conv bias "
+                         "U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in %lld of "
+                         "the weight beside it", cls, (long long)fi);
+                return add_whole(p, t, &s, 0, err, why);
+            }
+        }
+        s = nninit_spec_make(NNINIT_ZEROS);
+        nninit__strf(why, sizeof why, "%s: zeros (%s preset)", cls, ps);
+        return add_whole(p, t, &s, 0, err, why);
+    case BK_NORM_WEIGHT:
+        s = nninit_spec_make(NNINIT_ONES);
+        nninit__strf(why, sizeof why, "%s: ones", cls);
+        return add_whole(p, t, &s, 0, err, why);
+    case BK_EMBEDDING:
+        switch (p->o.preset) {
+        case NNINIT_PRESET_KERAS:
+            s = uniform_sym(0.05);
+            nninit__strf(why, sizeof why, "%s; keras preset: uniform(-0.05, "
+                                      "0.05)", cls);
+            break;
+        case NNINIT_PRESET_FLAX:
+            s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+            s.distribution = NNINIT_DISTRIBUTION_NORMAL;
+            nninit__strf(why, sizeof why, "%s; flax preset: N(0, 1/dim)", cls);
+            break;
+        default:
+            s = nninit_spec_make(NNINIT_NORMAL);
+            nninit__strf(why, sizeof why, "%s: N(0, 1), PyTorch's default (%s "
+                                      "preset)", cls, ps);
+            break;
+        }
+        return add_whole(p, t, &s, 0, err, why);
+    case BK_WEIGHT:
+        switch (p->o.preset) {
+        case NNINIT_PRESET_TORCH:
+            s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+            s.a = sqrt(5.0);
+            nninit__strf(why, sizeof why, "%s; torch preset: Linear/Conv "
+                                      "default kaiming_uniform_(a=sqrt(5))",
+                     cls);
+            return add_whole(p, t, &s, 0, err, why);
+        case NNINIT_PRESET_KERAS:
+            s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+            nninit__strf(why, sizeof why, "%s; keras preset: glorot_uniform", cls);
+            return add_whole(p, t, &s, 0, err, why);
+        case NNINIT_PRESET_FLAX:
+            s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+            nninit__strf(why, sizeof why, "%s; flax preset: lecun_normal "
+                                      "(truncated)", cls);
+            return add_whole(p, t, &s, 0, err, why);
+        default: {
+            char pre[240];
+            nninit__strf(pre, sizeof pre, "%s, no activation given (a rule with "
+                                      "activation: sets one), so ", cls);
+            return rule_weight(p, t, NNINIT_ACT_NONE, NAN, 0, pre, err);
+        }
+        }
+    default:
+        return nninit__fail(err, NNINIT_EINVAL, "unclassified tensor");
+    }
+}
+
+static int default_ops(nninit_plan *p, size_t t, nninit_error *err)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    if (mt->key == TK_BARE)
+        return bare_default(p, t, err);
+    if (mt->key == TK_RUNNING_MEAN || mt->key == TK_RUNNING_VAR ||
+        mt->key == TK_NUM_BATCHES)
+        return stats_default(p, t, err);
+    switch (p->o.preset) {
+    case NNINIT_PRESET_SEED:
+        return seed_default(p, t, err);
+    case NNINIT_PRESET_TORCH:
+        return torch_default(p, t, err);
+    case NNINIT_PRESET_KERAS:
+        return framework_default(p, t, 1, err);
+    case NNINIT_PRESET_FLAX:
+        return framework_default(p, t, 0, err);
+    default:
+        return nninit__fail(err, NNINIT_EINVAL, "unknown preset %d",
+                            (int)p->o.preset);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Explicit steps: layer overrides, forget-gate bias, rules                  */
+/* ------------------------------------------------------------------------ */
+
+static const char *at_line(int line, char *buf, size_t n)
+{
+    if (line > 0)
+        nninit__strf(buf, n, ", line %d", line);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+static int layer_explicit(nninit_plan *p, size_t first, size_t count,
+                          nninit_error *err)
+{
+    const nninit_layer *l = layer_of(p, first);
+    char ln[32], why[224], sf[128];
+    int rc;
+    for (int i = 0; i < l->n_inits; i++) {
+        const nninit_tensor_init *ti = &l->inits[i];
+        const char *what = !strcmp(ti->key, "weights") ? "init"
+                           : !strcmp(ti->key, "biases") ? "bias_init"
+                                                        : ti->key;
+        nninit__strf(why, sizeof why, "%s: %s of layer '%s'%s", what,
+                 nninit_spec_format(&ti->spec, sf, sizeof sf), l->name,
+                 at_line(ti->line, ln, sizeof ln));
+        for (size_t t = first; t < first + count; t++)
+            if (nninit__init_key_matches(ti->key, &p->m->tensors[t]) &&
+                (rc = add_whole(p, t, &ti->spec, 1, err, why)))
+                return rc;
+    }
+    /* The forget-gate bias: PyTorch's gate order is (i, f, g, o), so rows
+     * [hidden, 2*hidden). bias_ih's rows get the value and bias_hh's rows
+     * zero, so the gate's total bias is exactly forget_bias, as Keras's one
+     * bias vector has it. */
+    double fb = l->forget_bias;
+    const char *src = "forget_bias of the layer";
+    if (isnan(fb) && l->kind == NNINIT_LAYER_LSTM && l->bias &&
+        p->o.preset == NNINIT_PRESET_KERAS) {
+        fb = 1.0;
+        src = "keras preset: unit_forget_bias";
+    }
+    if (!isnan(fb))
+        for (size_t t = first; t < first + count; t++) {
+            const nninit__mtensor *mt = &p->m->tensors[t];
+            if (mt->key != TK_BIAS_IH && mt->key != TK_BIAS_HH)
+                continue;
+            int ih = mt->key == TK_BIAS_IH;
+            nninit_spec s = ih ? constant(fb) : nninit_spec_make(NNINIT_ZEROS);
+            if ((rc = add_op(p, t, OP_ROWS, 1, l->hidden, 2 * l->hidden, &s,
+                             !isnan(l->forget_bias), err,
+                             "%s %g: forget-gate rows %lld:%lld %s", src, fb,
+                             (long long)l->hidden, (long long)(2 * l->hidden),
+                             ih ? "hold it" : "are zero so b_ih + b_hh is "
+                                              "exactly it")))
+                return rc;
+        }
+    return NNINIT_OK;
+}
+
+static nninit_role tensor_role(const nninit_plan *p, size_t t)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    switch (mt->key) {
+    case TK_WEIGHT:
+        if (l->kind == NNINIT_LAYER_EMBEDDING)
+            return NNINIT_ROLE_EMBEDDING;
+        return is_norm_kind(l->kind) ? NNINIT_ROLE_NORM_WEIGHT
+                                     : NNINIT_ROLE_WEIGHT;
+    case TK_WEIGHT_IH:
+    case TK_WEIGHT_HR:
+        return NNINIT_ROLE_WEIGHT;
+    case TK_WEIGHT_HH:
+        return NNINIT_ROLE_RECURRENT;
+    case TK_BIAS:
+        return is_norm_kind(l->kind) ? NNINIT_ROLE_NORM_BIAS
+                                     : NNINIT_ROLE_BIAS;
+    case TK_BIAS_IH:
+    case TK_BIAS_HH:
+        return NNINIT_ROLE_BIAS;
+    case TK_RUNNING_MEAN:
+    case TK_NUM_BATCHES:
+        return NNINIT_ROLE_NORM_BIAS;
+    case TK_RUNNING_VAR:
+        return NNINIT_ROLE_NORM_WEIGHT;
+    case TK_BARE:
+    default: {
+        char why[200];
+        switch (classify_bare(mt, why, sizeof why)) {
+        case BK_RECURRENT: return NNINIT_ROLE_RECURRENT;
+        case BK_BIAS: return NNINIT_ROLE_BIAS;
+        case BK_NORM_WEIGHT:
+        case BK_RUNNING_VAR: return NNINIT_ROLE_NORM_WEIGHT;
+        case BK_EMBEDDING: return NNINIT_ROLE_EMBEDDING;
+        case BK_WEIGHT: return NNINIT_ROLE_WEIGHT;
+        default: return NNINIT_ROLE_NORM_BIAS;
+        }
+    }
+    }
+}
+
+static int apply_rules(nninit_plan *p, nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    char ln[32], sf[128], why[224];
+    int rc;
+    for (size_t r = 0; r < m->nrules; r++) {
+        const nninit_rule *ru = &m->rules[r];
+        size_t hits = 0;
+        if (ru->has_init)
+            nninit__strf(why, sizeof why, "rule %zu (match '%s'%s): %s", r + 1,
+                     ru->match, at_line(ru->line, ln, sizeof ln),
+                     nninit_spec_format(&ru->spec, sf, sizeof sf));
+        for (size_t t = 0; t < m->ntensors; t++) {
+            if (fnmatch(ru->match, m->tensors[t].name, 0) != 0)
+                continue;
+            hits++;
+            if (p->e[t].generated == 0)
+                continue; /* copied integer tensors: nothing to draw */
+            if (ru->has_init) {
+                if ((rc = add_whole(p, t, &ru->spec, 1, err, why)))
+                    return rc;
+            } else if (tensor_role(p, t) == NNINIT_ROLE_WEIGHT) {
+                char pre[200];
+                nninit__strf(pre, sizeof pre, "rule %zu (match '%s'%s): ", r + 1,
+                         ru->match, at_line(ru->line, ln, sizeof ln));
+                if ((rc = rule_weight(p, t, ru->activation, ru->slope, 1, pre,
+                                      err)))
+                    return rc;
+            }
+        }
+        if (hits == 0 &&
+            (rc = add_warning(p, err, "rule %zu (match '%s'%s) matches no "
+                                      "tensor", r + 1, ru->match,
+                              at_line(ru->line, ln, sizeof ln))))
+            return rc;
+    }
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checking and summarizing                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The shape an op's spec is drawn over: a row block or rows of the tensor,
+ * or the whole tensor. */
+static void op_shape(const nninit_plan *p, const nninit__op *o,
+                     nninit_shape *s)
+{
+    *s = p->m->tensors[o->t].shape;
+    if (o->kind == OP_BLOCKS && s->ndim >= 1)
+        s->dim[0] /= o->blocks;
+    else if (o->kind == OP_ROWS && s->ndim >= 1)
+        s->dim[0] = o->r1 - o->r0;
+}
+
+/* Resolve an op's spec: elementwise draws against the fan view (the
+ * tensor's own shape in PyTorch's layout, except Flax's ConvTranspose),
+ * structured ones (orthogonal, eye, ...) against the actual shape. */
+static int op_resolve(const nninit_plan *p, const nninit__op *o,
+                      const nninit__final *f, nninit_resolved *r,
+                      nninit_error *err)
+{
+    nninit_shape s;
+    op_shape(p, o, &s);
+    const nninit_shape *fs = o->kind == OP_WHOLE ? &f->fan_shape : &s;
+    nninit_layout fl = o->kind == OP_WHOLE ? f->fan_layout
+                                           : NNINIT_LAYOUT_TORCH;
+    int rc = nninit_resolve(&o->spec, fs, fl, r, err);
+    if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
+        rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
+    return rc;
+}
+
+static void fan_view(const nninit_plan *p, size_t t, nninit__final *f)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    const nninit_layer *l = layer_of(p, t);
+    f->fan_shape = mt->shape;
+    f->fan_layout = NNINIT_LAYOUT_TORCH;
+    if (p->o.preset == NNINIT_PRESET_FLAX && l && mt->key == TK_WEIGHT &&
+        is_conv_transpose(l->kind)) {
+        /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
+        int nd = mt->shape.ndim;
+        nninit_shape v;
+        v.ndim = nd;
+        for (int i = 2; i < nd; i++)
+            v.dim[i - 2] = mt->shape.dim[i];
+        v.dim[nd - 2] = mt->shape.dim[0];
+        v.dim[nd - 1] = mt->shape.dim[1];
+        for (int i = nd; i < NNINIT_MAX_DIMS; i++)
+            v.dim[i] = 0;
+        f->fan_shape = v;
+        f->fan_layout = NNINIT_LAYOUT_KERAS;
+    }
+}
+
+static void summarize(nninit_plan *p, size_t t)
+{
+    nninit_plan_entry *e = &p->e[t];
+    nninit__final *f = &p->f[t];
+    char sf[128];
+    if (f->base < 0) {
+        nninit__strf(e->init, sizeof e->init, "copy");
+        return;
+    }
+    const nninit__op *b = &p->ops[f->base];
+    e->spec = b->spec;
+    e->composite = b->kind == OP_BLOCKS || f->nover > 0;
+    size_t at = nninit__strf(e->init, sizeof e->init, "%s",
+                                 nninit_spec_format(&b->spec, sf, sizeof sf));
+    if (b->kind == OP_BLOCKS) {
+        nninit_shape s;
+        char sb[64];
+        op_shape(p, b, &s);
+        at += nninit__strf(e->init + at, sizeof e->init - at,
+                               " per gate: %d blocks %s", b->blocks,
+                               nninit_shape_format(&s, sb, sizeof sb));
+    }
+    size_t wt = nninit__strf(e->why, sizeof e->why, "%s", b->why);
+    for (int k = 0; k < f->nover; k++) {
+        const nninit__op *o = &p->ops[f->over[k]];
+        if (at < sizeof e->init)
+            at += nninit__strf(e->init + at, sizeof e->init - at,
+                                   "; rows %lld:%lld %s", (long long)o->r0,
+                                   (long long)o->r1,
+                                   nninit_spec_format(&o->spec, sf, sizeof sf));
+        if (wt < sizeof e->why)
+            wt += nninit__strf(e->why + wt, sizeof e->why - wt, "; %s",
+                                   o->why);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The plan                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void nninit_plan_free(nninit_plan *p)
+{
+    if (!p)
+        return;
+    const nninit_allocator *a = p->m->alloc;
+    nninit__free(a, p->e);
+    nninit__free(a, p->f);
+    nninit__free(a, p->ops);
+    nninit__free(a, p->order);
+    nninit__free(a, p->warn);
+    nninit__free(a, p);
+}
+
+static nninit_etype entry_type(const nninit_plan *p, const nninit__mtensor *mt)
+{
+    if (mt->type == NNINIT_ET_I64 && mt->key == TK_NUM_BATCHES)
+        return NNINIT_ET_I64;
+    if (mt->key != TK_BARE)
+        return (nninit_etype)p->o.dtype;
+    if (!nninit_etype_is_float(mt->type) && mt->type != NNINIT_ET_OTHER)
+        return mt->type;
+    if (p->o.dtype_set || mt->type == NNINIT_ET_OTHER)
+        return (nninit_etype)p->o.dtype;
+    return mt->type;
+}
+
+int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
+                    nninit_plan **out, nninit_error *err)
+{
+    *out = NULL;
+    nninit_plan_opts o = opts ? *opts : nninit_plan_opts_default();
+    if ((unsigned)o.preset >= NNINIT_PRESET_COUNT)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown preset %d",
+                            (int)o.preset);
+    if (nninit_dtype_size(o.dtype) == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d",
+                            (int)o.dtype);
+    if (o.rng == NNINIT_RNG_TORCH && o.preset != NNINIT_PRESET_TORCH)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "--rng torch reproduces PyTorch's own draws, so "
+                            "it needs --preset torch (got %s)",
+                            nninit_preset_name(o.preset));
+    if (o.rng == NNINIT_RNG_TORCH)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "--rng torch needs the torch-exact generator, "
+                            "which this build does not have yet");
+    if ((unsigned)o.rng > NNINIT_RNG_TORCH)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown generator %d",
+                            (int)o.rng);
+    if (m->ntensors == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "the model has no tensors");
+    const nninit_allocator *a = m->alloc;
+    nninit_plan *p = (nninit_plan *)nninit__alloc(a, sizeof *p);
+    if (!p)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    p->o = o;
+    p->n = m->ntensors;
+    p->e = (nninit_plan_entry *)nninit__alloc(a, p->n * sizeof *p->e);
+    p->f = (nninit__final *)nninit__alloc(a, p->n * sizeof *p->f);
+    p->order = (size_t *)nninit__alloc(a, p->n * sizeof *p->order);
+    if (!p->e || !p->f || !p->order) {
+        nninit_plan_free(p);
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    }
+    memset(p->e, 0, p->n * sizeof *p->e);
+    int rc = NNINIT_OK;
+    for (size_t t = 0; t < p->n; t++) {
+        const nninit__mtensor *mt = &m->tensors[t];
+        nninit_plan_entry *e = &p->e[t];
+        nninit__strf(e->name, sizeof e->name, "%s", mt->name);
+        e->shape = mt->shape;
+        e->type = entry_type(p, mt);
+        e->role = tensor_role(p, t);
+        e->source_index = mt->source_index;
+        e->stream = nninit_stream_from_name(mt->name);
+        e->generated = 1;
+        e->res.fan_in = e->res.fan_out = -1;
+        if (mt->key == TK_BARE && !nninit_etype_is_float(mt->type) &&
+            mt->type != NNINIT_ET_OTHER) {
+            char why[200];
+            e->generated = classify_bare(mt, why, sizeof why) != BK_COPY;
+            if (!e->generated)
+                nninit__strf(e->why, sizeof e->why, "%s", why);
+        }
+        uint64_t es = nninit_etype_size(e->type);
+        e->nbytes = nninit_shape_numel(&e->shape) * es;
+        if (p->bytes > UINT64_MAX / 2 - e->nbytes) {
+            nninit_plan_free(p);
+            return nninit__fail(err, NNINIT_EOVERFLOW,
+                                "the model has more than 2^63 bytes");
+        }
+        p->bytes += e->nbytes;
+        p->order[t] = t;
+        fan_view(p, t, &p->f[t]);
+    }
+    /* 1. construction defaults, in module order */
+    for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++)
+        rc = default_ops(p, t, err);
+    /* 2. each layer's explicit initializers, in layer order */
+    for (size_t t = 0; t < p->n && rc == NNINIT_OK;) {
+        long l = m->tensors[t].layer;
+        size_t c = 1;
+        while (t + c < p->n && l >= 0 && m->tensors[t + c].layer == l)
+            c++;
+        if (l >= 0)
+            rc = layer_explicit(p, t, c, err);
+        t += c;
+    }
+    /* 3. rules, in order */
+    if (rc == NNINIT_OK)
+        rc = apply_rules(p, err);
+    /* every step must fit its tensor (a script would fail on it too) */
+    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
+        nninit_resolved r;
+        const nninit__op *op = &p->ops[k];
+        nninit_error e2;
+        if ((rc = op_resolve(p, op, &p->f[op->t], &r, &e2)))
+            rc = nninit__fail(err, rc, "%s: %s (%s)", m->tensors[op->t].name,
+                              e2.msg, op->why);
+    }
+    /* collapse each tensor's steps: its last whole-tensor step, then the
+     * row overlays after it (a later overlay of the same rows replaces an
+     * earlier one) */
+    for (size_t t = 0; t < p->n; t++) {
+        p->f[t].base = -1;
+        p->f[t].nover = 0;
+    }
+    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
+        const nninit__op *op = &p->ops[k];
+        nninit__final *f = &p->f[op->t];
+        if (op->kind != OP_ROWS) {
+            f->base = (long)k;
+            f->nover = 0;
+            continue;
+        }
+        int j = 0;
+        while (j < f->nover && !(p->ops[f->over[j]].r0 == op->r0 &&
+                                 p->ops[f->over[j]].r1 == op->r1))
+            j++;
+        if (j < f->nover) {
+            memmove(&f->over[j], &f->over[j + 1],
+                    (size_t)(f->nover - j - 1) * sizeof *f->over);
+            f->nover--;
+        }
+        if (f->nover == NNINIT__MAX_OVERLAYS)
+            rc = nninit__fail(err, NNINIT_EINVAL,
+                              "%s: more than %d row overlays",
+                              m->tensors[op->t].name, NNINIT__MAX_OVERLAYS);
+        else
+            f->over[f->nover++] = (long)k;
+    }
+    for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
+        nninit_plan_entry *e = &p->e[t];
+        if (e->generated && p->f[t].base < 0)
+            rc = nninit__fail(err, NNINIT_EINVAL, "%s: nothing initializes it",
+                              e->name);
+        if (rc == NNINIT_OK && e->generated) {
+            summarize(p, t);
+            rc = op_resolve(p, &p->ops[p->f[t].base], &p->f[t], &e->res, err);
+        } else if (rc == NNINIT_OK) {
+            nninit__strf(e->init, sizeof e->init, "copy");
+        }
+    }
+    if (rc) {
+        nninit_plan_free(p);
+        return rc;
+    }
+    *out = p;
+    return NNINIT_OK;
+}
+
+size_t nninit_plan_size(const nninit_plan *p) { return p->n; }
+
+const nninit_plan_entry *nninit_plan_get(const nninit_plan *p, size_t i)
+{
+    return i < p->n ? &p->e[i] : NULL;
+}
+
+const nninit_plan_opts *nninit_plan_options(const nninit_plan *p)
+{
+    return &p->o;
+}
+
+const nninit_model *nninit_plan_model(const nninit_plan *p) { return p->m; }
+uint64_t nninit_plan_bytes(const nninit_plan *p) { return p->bytes; }
+
+size_t nninit_plan_order(const nninit_plan *p, size_t k)
+{
+    return k < p->n ? p->order[k] : 0;
+}
+
+size_t nninit_plan_warning_count(const nninit_plan *p) { return p->nwarn; }
+
+const char *nninit_plan_warning(const nninit_plan *p, size_t i)
+{
+    return i < p->nwarn ? p->warn[i] : NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * plan_internal.h: the plan's internal state, shared by plan.c (decisions)
+ * and produce.c (bytes).
+ */
+#ifndef NNINIT_PLAN_INTERNAL_H
+#define NNINIT_PLAN_INTERNAL_H
+
+#include "model_internal.h"
+
+/* One initialization step on one tensor, as a script would make it: the
+ * construction defaults of every module first, then the explicit
+ * initializers in order. With the counter-based generator only the last
+ * steps that cover each element matter; with PyTorch's sequential generator
+ * every step draws, in this order. */
+typedef enum nninit__op_kind {
+    OP_WHOLE = 0,  /* spec over the whole tensor */
+    OP_BLOCKS = 1, /* spec over each of `blocks` row blocks separately */
+    OP_ROWS = 2    /* spec over rows [r0, r1) only */
+} nninit__op_kind;
+
+typedef struct nninit__op {
+    size_t t; /* tensor (= plan entry) index */
+    nninit__op_kind kind;
+    int blocks;
+    int64_t r0, r1;
+    nninit_spec spec;
+    int explicit_; /* 0: the preset's default (module construction) */
+    char why[224];
+} nninit__op;
+
+#define NNINIT__MAX_OVERLAYS 4
+
+/* The steps that decide a tensor's final bytes under the counter-based
+ * generator: the last op covering the whole tensor, then row overlays. */
+typedef struct nninit__final {
+    long base;                          /* op index, -1 for copied tensors */
+    long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
+    int nover;
+    nninit_shape fan_shape;             /* where fans come from (usually the */
+    nninit_layout fan_layout;           /* tensor's own shape, torch layout) */
+} nninit__final;
+
+struct nninit_plan {
+    const nninit_model *m;
+    nninit_plan_opts o;
+    nninit_plan_entry *e;
+    nninit__final *f;
+    size_t n;
+    nninit__op *ops;
+    size_t nops, capops;
+    size_t *order;
+    char (*warn)[320];
+    size_t nwarn, capwarn;
+    uint64_t bytes;
+};
+
+/* Stream of the row overlay starting at row r0 of a tensor with stream s. */
+#define NNINIT__ROWS_TAG UINT64_C(0x524f575300000000) /* "ROWS" */
+
+#endif /* NNINIT_PLAN_INTERNAL_H */

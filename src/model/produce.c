@@ -1,0 +1,180 @@
+/*
+ * produce.c: the bytes of any range of any planned tensor.
+ *
+ * Elementwise initializers (and eye, dirac) are pure functions of the
+ * element index, so a range is computed directly, in bounded memory.
+ * Orthogonal, delta-orthogonal and sparse need the whole matrix (a QR, or
+ * each column's zero mask): the producer builds such a tensor (or one gate
+ * block of it) once, in the output type, and serves ranges from it until
+ * another tensor is asked for. So the peak memory is one such tensor, not
+ * the model.
+ */
+#include "plan_internal.h"
+
+#include <string.h>
+
+struct nninit_producer {
+    const nninit_plan *p;
+    nninit_fill_opts fo;
+    /* whole-tensor cache: entry, part (block or overlay) and bytes */
+    long cache_entry;
+    long cache_part;
+    void *cache;
+    uint64_t cache_bytes;
+};
+
+int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
+                        nninit_producer **out, nninit_error *err)
+{
+    *out = NULL;
+    nninit_producer *pr =
+        (nninit_producer *)nninit__alloc(p->m->alloc, sizeof *pr);
+    if (!pr)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    memset(pr, 0, sizeof *pr);
+    pr->p = p;
+    pr->fo = fill ? *fill : nninit_fill_opts_default();
+    pr->fo.seed = p->o.seed;
+    pr->cache_entry = -1;
+    *out = pr;
+    return NNINIT_OK;
+}
+
+static void drop_cache(nninit_producer *pr)
+{
+    nninit__free(pr->fo.alloc, pr->cache);
+    pr->cache = NULL;
+    pr->cache_bytes = 0;
+    pr->cache_entry = -1;
+    pr->cache_part = -1;
+}
+
+void nninit_producer_free(nninit_producer *pr)
+{
+    if (!pr)
+        return;
+    drop_cache(pr);
+    nninit__free(pr->p->m->alloc, pr);
+}
+
+uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
+{
+    return pr->cache_bytes;
+}
+
+/* Elements [b, e) of one part (the whole tensor, a gate block or a row
+ * overlay) drawn as its own tensor of shape `s` from `stream`, into out. */
+static int fill_part(nninit_producer *pr, long entry, long part,
+                     const nninit_spec *spec, const nninit_shape *s,
+                     const nninit_shape *fan_shape, nninit_layout fan_layout,
+                     nninit_dtype dt, uint64_t stream, void *out, uint64_t b,
+                     uint64_t e, nninit_error *err)
+{
+    nninit_fill_opts fo = pr->fo;
+    fo.stream = stream;
+    nninit_resolved r;
+    int rc = nninit_resolve(spec, fan_shape, fan_layout, &r, err);
+    if (rc)
+        return rc;
+    if (r.draw == NNINIT_DRAW_DIST)
+        return nninit_init(spec, fan_shape, fan_layout, dt, out, b, e, &fo,
+                           err);
+    if (r.draw == NNINIT_DRAW_EYE || r.draw == NNINIT_DRAW_DIRAC)
+        return nninit_init(spec, s, NNINIT_LAYOUT_TORCH, dt, out, b, e, &fo,
+                           err);
+    /* orthogonal, delta_orthogonal, sparse: the whole part at once */
+    size_t es = nninit_dtype_size(dt);
+    if (pr->cache_entry != entry || pr->cache_part != part) {
+        drop_cache(pr);
+        uint64_t n = nninit_shape_numel(s);
+        if (n > SIZE_MAX / es)
+            return nninit__fail(err, NNINIT_ENOMEM,
+                                "tensor too large for this machine");
+        pr->cache = nninit__alloc(fo.alloc, (size_t)(n * es));
+        if (!pr->cache)
+            return nninit__fail(err, NNINIT_ENOMEM,
+                                "out of memory for a %llu-element tensor",
+                                (unsigned long long)n);
+        pr->cache_bytes = n * es;
+        rc = nninit_init(spec, s, NNINIT_LAYOUT_TORCH, dt, pr->cache, 0, n,
+                         &fo, err);
+        if (rc) {
+            drop_cache(pr);
+            return rc;
+        }
+        pr->cache_entry = entry;
+        pr->cache_part = part;
+    }
+    memcpy(out, (const char *)pr->cache + b * es, (size_t)((e - b) * es));
+    return NNINIT_OK;
+}
+
+int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
+                         uint64_t begin, uint64_t end, nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    if (i >= p->n)
+        return nninit__fail(err, NNINIT_EINVAL, "no tensor %zu", i);
+    const nninit_plan_entry *e = &p->e[i];
+    const nninit__final *f = &p->f[i];
+    if (!e->generated || f->base < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s is copied from the input, not generated",
+                            e->name);
+    uint64_t numel = nninit_shape_numel(&e->shape);
+    if (begin > end || end > numel)
+        return nninit__fail(err, NNINIT_ERANGE,
+                            "%s: range %llu:%llu is outside its %llu elements",
+                            e->name, (unsigned long long)begin,
+                            (unsigned long long)end,
+                            (unsigned long long)numel);
+    if (begin == end)
+        return NNINIT_OK;
+    size_t es = nninit_etype_size(e->type);
+    if (!nninit_etype_is_float(e->type)) {
+        /* the only generated integer tensors are step counters: zeros */
+        memset(out, 0, (size_t)((end - begin) * es));
+        return NNINIT_OK;
+    }
+    nninit_dtype dt = (nninit_dtype)e->type;
+    const nninit__op *b = &p->ops[f->base];
+    int rc = NNINIT_OK;
+    if (b->kind == OP_BLOCKS) {
+        nninit_shape bs = e->shape;
+        bs.dim[0] /= b->blocks;
+        uint64_t bn = nninit_shape_numel(&bs);
+        for (int g = 0; g < b->blocks && rc == NNINIT_OK; g++) {
+            uint64_t g0 = (uint64_t)g * bn, g1 = g0 + bn;
+            uint64_t lo = begin > g0 ? begin : g0, hi = end < g1 ? end : g1;
+            if (lo >= hi)
+                continue;
+            rc = fill_part(pr, (long)i, g, &b->spec, &bs, &bs,
+                           NNINIT_LAYOUT_TORCH, dt,
+                           nninit_stream_derive(e->stream,
+                                                NNINIT_BLOCK_TAG +
+                                                    (uint64_t)g),
+                           (char *)out + (lo - begin) * es, lo - g0, hi - g0,
+                           err);
+        }
+    } else {
+        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &f->fan_shape,
+                       f->fan_layout, dt, e->stream, out, begin, end, err);
+    }
+    /* row overlays (the forget-gate bias), each drawn as its own tensor */
+    uint64_t row = e->shape.ndim ? numel / (uint64_t)e->shape.dim[0] : 1;
+    for (int k = 0; k < f->nover && rc == NNINIT_OK; k++) {
+        const nninit__op *o = &p->ops[f->over[k]];
+        uint64_t o0 = (uint64_t)o->r0 * row, o1 = (uint64_t)o->r1 * row;
+        uint64_t lo = begin > o0 ? begin : o0, hi = end < o1 ? end : o1;
+        if (lo >= hi)
+            continue;
+        nninit_shape rs = e->shape;
+        rs.dim[0] = o->r1 - o->r0;
+        rc = fill_part(pr, (long)i, 1000 + k, &o->spec, &rs, &rs,
+                       NNINIT_LAYOUT_TORCH, dt,
+                       nninit_stream_derive(e->stream, NNINIT__ROWS_TAG +
+                                                           (uint64_t)o->r0),
+                       (char *)out + (lo - begin) * es, lo - o0, hi - o0, err);
+    }
+    return rc;
+}
