@@ -1,18 +1,45 @@
 /*
- * nninit/io.h: writing tensors to files (libnninit_io).
+ * nninit/io.h: files (libnninit_io): model descriptions in YAML or JSON,
+ * checkpoints read (safetensors, npz, gguf: names, shapes, types; never
+ * more than one tensor's bytes at a time), whole models written, and the
+ * .npy header.
  *
- * Output files are written atomically: to a temporary file in the same
- * directory, renamed over the final name only when complete. An error, a full
- * disk or a kill never leaves a partial file under the output name and never
- * damages an existing one.
+ * Every output file is written atomically: to a temporary file in the same
+ * directory, renamed over the final name only when complete. An error, a
+ * full disk or a kill never leaves a partial file under the output name and
+ * never damages an existing one.
  *
- * NumPy .npy v1.0 (numpy/lib/format.py):
- *     "\x93NUMPY" 0x01 0x00  u16le HEADER_LEN  header
- *     header = "{'descr': '<f4', 'fortran_order': False, 'shape': (50, 10), }"
- *              padded with spaces and a final '\n' so that the data starts at
- *              a multiple of 64 bytes; then the data, C order, little-endian.
+ * Layouts written (little-endian throughout):
+ *   safetensors  u64 N | N bytes of JSON header, space-padded to a multiple
+ *                of 8: {"__metadata__": {...strings}, "name": {"dtype":
+ *                "F32", "shape": [50, 10], "data_offsets": [b, e]}, ...} |
+ *                tensors back to back, C order (huggingface/safetensors).
+ *   npz          a zip archive (ZIP_STORED, zip64 where needed) of
+ *                "<name>.npy" members, as numpy.savez writes.
+ *   gguf v3      "GGUF" u32 3 | u64 n_tensors | u64 n_kv | key-values |
+ *                tensor infos (name, n_dims, dims fastest-first, ggml type,
+ *                offset) | zero padding to 32 | data, each tensor at the
+ *                running sum of the previous sizes padded to 32 (ggml).
+ *   .npy v1.0    "\x93NUMPY" 0x01 0x00 u16le HEADER_LEN header; the header
+ *                "{'descr': '<f4', 'fortran_order': False, 'shape': (50,
+ *                10), }" padded with spaces and a final '\n' so the data
+ *                starts at a multiple of 64 bytes (numpy/lib/format.py).
  *
- * Quickstart:
+ * Quickstart (a model file to safetensors; errors elided):
+ *     nninit_model *m;
+ *     nninit_model_new(&m, NULL, &err);
+ *     nninit_model_load("model.yaml", m, 0, &err);  // "model.yaml:3:7: ..."
+ *     nninit_plan *plan;
+ *     nninit_plan_opts po = nninit_plan_opts_default();
+ *     po.seed = 42;
+ *     nninit_plan_new(m, &po, &plan, &err);
+ *     nninit_write_opts wo = nninit_write_opts_default();
+ *     nninit_plan_write(plan, "model.safetensors", NNINIT_FORMAT_SAFETENSORS,
+ *                       &wo, &err);
+ *     nninit_plan_free(plan);
+ *     nninit_model_free(m);
+ *
+ * The .npy header alone:
  *     nninit_ofile f;
  *     char hdr[256]; size_t n;
  *     nninit_npy_header(hdr, sizeof hdr, NNINIT_F32, &shape, &n, &err);
@@ -25,7 +52,7 @@
 #ifndef NNINIT_IO_H
 #define NNINIT_IO_H
 
-#include "init.h"
+#include "model.h"
 
 #include <stdio.h>
 
@@ -43,6 +70,7 @@ typedef struct nninit_ofile {
     char *tmp_path; /* temporary name in the same directory (owned) */
     uint64_t written;
     int failed;     /* a write failed: commit will refuse */
+    uint64_t flushed; /* bytes handed to the kernel for write-back */
 } nninit_ofile;
 
 /* Create a temporary file next to `path`. NNINIT_EIO (with the reason, e.g.
@@ -51,6 +79,15 @@ NNINIT_API int nninit_ofile_open(nninit_ofile *f, const char *path,
                                  nninit_error *err);
 NNINIT_API int nninit_ofile_write(nninit_ofile *f, const void *data,
                                   size_t size, nninit_error *err);
+/* Reserve `size` bytes of disk for the file (Linux fallocate), so a disk
+ * that is too small fails at once rather than after writing gigabytes.
+ * NNINIT_EIO with "no space" if it cannot; a no-op where unsupported. */
+NNINIT_API int nninit_ofile_reserve(nninit_ofile *f, uint64_t size,
+                                    nninit_error *err);
+/* Current position, and moving it (writers that patch a header). */
+NNINIT_API uint64_t nninit_ofile_tell(const nninit_ofile *f);
+NNINIT_API int nninit_ofile_seek(nninit_ofile *f, uint64_t offset,
+                                 nninit_error *err);
 /* Flush, fsync and rename over the final name; the file is closed either way
  * (on failure the temporary file is removed). */
 NNINIT_API int nninit_ofile_commit(nninit_ofile *f, nninit_error *err);
@@ -67,6 +104,123 @@ NNINIT_API void nninit_ofile_abort(nninit_ofile *f);
  * suffice). */
 NNINIT_API int nninit_npy_header(char *buf, size_t size, nninit_dtype dtype,
                                  const nninit_shape *shape, size_t *len,
+                                 nninit_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Model descriptions (YAML or JSON, read with libyaml)                     */
+/* ------------------------------------------------------------------------ */
+
+/* Only `rules:` (and `name:`) may appear: a rules file for checkpoints. */
+#define NNINIT_LOAD_RULES_ONLY 1u
+
+/* Read a model description into m (layers, rules, name, architecture):
+ *
+ *     name: CustomNN
+ *     layers:
+ *       - {name: fc1, type: linear, in: 10, out: 50, activation: relu}
+ *       - {name: h, repeat: 2, layers: [{name: ln, type: layernorm, dim: 8}]}
+ *     rules:
+ *       - {match: "fc3.weight", init: xavier_normal, gain: 1.0}
+ *
+ * JSON is read too (it is YAML). Every error names the file, line and
+ * column ("net.yaml:4:31: in must be a positive integer (got 0)"), also
+ * stored in err->line and err->column. NNINIT_EIO if the file cannot be
+ * read, NNINIT_EINVAL for a malformed or invalid description. */
+NNINIT_API int nninit_model_load(const char *path, nninit_model *m,
+                                 unsigned flags, nninit_error *err);
+/* The same from memory; `name` is used in messages. */
+NNINIT_API int nninit_model_load_mem(const char *text, size_t len,
+                                     const char *name, nninit_model *m,
+                                     unsigned flags, nninit_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Model file formats                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef enum nninit_format {
+    NNINIT_FORMAT_SAFETENSORS = 0,
+    NNINIT_FORMAT_NPZ = 1,
+    NNINIT_FORMAT_GGUF = 2
+} nninit_format;
+
+/* From the file name's extension (.safetensors, .npz, .gguf). */
+NNINIT_API int nninit_format_from_path(const char *path, nninit_format *out,
+                                       nninit_error *err);
+NNINIT_API const char *nninit_format_name(nninit_format fmt);
+
+/* ------------------------------------------------------------------------ */
+/* Reading checkpoints                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct nninit_ckpt nninit_ckpt;
+
+typedef struct nninit_ckpt_tensor {
+    const char *name;
+    nninit_shape shape;     /* row-major (GGUF's dims reversed) */
+    nninit_etype type;      /* NNINIT_ET_OTHER for a quantized GGUF type */
+    const char *type_name;  /* the file's spelling: "F32", "<f4", "Q4_0" */
+    uint64_t nbytes;        /* bytes of its data */
+} nninit_ckpt_tensor;
+
+/* Open a checkpoint and validate its header completely: names, shapes,
+ * types and data offsets. Every inconsistency is NNINIT_EFORMAT with one
+ * line naming it: a header longer than the file, invalid JSON, an unknown
+ * dtype, offsets that overlap, leave holes or run past the end, a size that
+ * does not match the shape, a duplicate name, a truncated zip member or
+ * .npy header, a GGUF string longer than the file. The format comes from
+ * the file's first bytes. NNINIT_EIO if it cannot be read. */
+NNINIT_API int nninit_ckpt_open(const char *path, nninit_ckpt **out,
+                                nninit_error *err);
+/* The same over memory (tests, fuzzing); data must outlive the handle. */
+NNINIT_API int nninit_ckpt_open_mem(const void *data, size_t size,
+                                    nninit_ckpt **out, nninit_error *err);
+NNINIT_API void nninit_ckpt_close(nninit_ckpt *ck);
+
+NNINIT_API nninit_format nninit_ckpt_format(const nninit_ckpt *ck);
+NNINIT_API size_t nninit_ckpt_count(const nninit_ckpt *ck);
+NNINIT_API const nninit_ckpt_tensor *nninit_ckpt_get(const nninit_ckpt *ck,
+                                                     size_t i);
+/* Bytes [offset, offset + n) of tensor i's data. npz members are read in
+ * order: reading backwards reopens the member. */
+NNINIT_API int nninit_ckpt_read(nninit_ckpt *ck, size_t i, uint64_t offset,
+                                void *buf, size_t n, nninit_error *err);
+
+/* Add every tensor to m as a bare tensor (the plan decides each scheme
+ * from its name; non-float tensors are copied). GGUF's general.name and
+ * general.architecture become the model's. */
+NNINIT_API int nninit_ckpt_add_to_model(const nninit_ckpt *ck,
+                                        nninit_model *m, nninit_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Writing models                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Called after each chunk; a non-zero return stops the write (the output
+ * is not created; nninit_plan_write returns NNINIT_EIO, "interrupted"). */
+typedef int (*nninit_progress_fn)(void *ud, uint64_t done, uint64_t total);
+
+typedef struct nninit_write_opts {
+    nninit_fill_opts fill;      /* threads, SIMD path, allocator */
+    nninit_ckpt *source;        /* where copied tensors come from */
+    nninit_progress_fn progress;
+    void *progress_ud;
+    size_t chunk_bytes;         /* memory per chunk; 0: 16 MiB */
+} nninit_write_opts;
+
+NNINIT_API nninit_write_opts nninit_write_opts_default(void);
+
+/* Write every tensor of the plan, in nninit_plan_order, streaming chunk by
+ * chunk (memory: one chunk, plus one orthogonal/sparse tensor while it is
+ * written). The file records nninit's version, the seed, preset, generator
+ * and each tensor's scheme (safetensors __metadata__, GGUF keys nninit.*,
+ * the npz archive comment); metadata of a checkpoint source is kept.
+ * NNINIT_EINVAL before anything is written if the format cannot hold the
+ * model (bf16 in npz; more than 4 dims, names of 64 bytes or more
+ * or unsigned types in GGUF), NNINIT_EIO on write errors (disk full, ...);
+ * either way the output name is untouched. */
+NNINIT_API int nninit_plan_write(const nninit_plan *p, const char *path,
+                                 nninit_format fmt,
+                                 const nninit_write_opts *opts,
                                  nninit_error *err);
 
 #ifdef __cplusplus

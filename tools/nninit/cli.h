@@ -73,8 +73,43 @@ int cmd_gain(int argc, char **argv);
 int cmd_fans(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 /* Default thread count for commands: the online CPUs. */
 int cli_default_threads(void);
+
+/* ------------------------------------------------------------------------ */
+/* Whole models (plan, init)                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Options shared by `plan` and `init` (keys CLI_M_*, options below). */
+enum {
+    CLI_M_PRESET = 2000,
+    CLI_M_SEED,
+    CLI_M_RNG,
+    CLI_M_DTYPE,
+    CLI_M_RULES
+};
+
+#define CLI_MODEL_OPTS                                                             {"preset", 1, CLI_M_PRESET}, {"seed", 1, CLI_M_SEED},                              {"rng", 1, CLI_M_RNG}, {"dtype", 1, CLI_M_DTYPE},                              {"rules", 1, CLI_M_RULES}
+
+typedef struct cli_model {
+    const char *path;  /* MODEL */
+    const char *rules; /* --rules FILE */
+    nninit_plan_opts po;
+    nninit_model *m;
+    nninit_ckpt *ck; /* when MODEL is a checkpoint */
+    nninit_plan *plan;
+} cli_model;
+
+void cli_model_init(cli_model *cm);
+/* Handle one of the CLI_M_* options; 0 or an exit code (message printed). */
+int cli_model_option(cli_model *cm, int key, const char *value);
+/* Read MODEL (a .yaml/.yml/.json description or a .safetensors/.npz/.gguf
+ * checkpoint) and the rules, and make the plan; warnings are printed. 0 or
+ * an exit code (message printed). */
+int cli_model_load(cli_model *cm);
+void cli_model_free(cli_model *cm);
 
 #endif /* NNINIT_CLI_H */

@@ -10,6 +10,8 @@ static const cli_command commands[] = {
     {"demo", "the seed network: each layer's initializer and why, sampled",
      cmd_demo},
     {"sample", "initialize one tensor and write it as .npy", cmd_sample},
+    {"plan", "a whole model: each tensor's initializer and why", cmd_plan},
+    {"init", "a whole model to safetensors, npz or gguf", cmd_init},
     {"recommend", "which initializer the rule picks for an activation",
      cmd_recommend},
     {"gain", "PyTorch's gain for a nonlinearity", cmd_gain},

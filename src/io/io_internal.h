@@ -1,0 +1,142 @@
+/*
+ * io_internal.h: what the io layer's files share (not installed).
+ */
+#ifndef NNINIT_IO_INTERNAL_H
+#define NNINIT_IO_INTERNAL_H
+
+#include "../model/model_internal.h"
+#include "nninit/io.h"
+
+#include <zip.h>
+
+/* Read a whole file of at most `max` bytes (NUL-terminated copy in *out,
+ * free() it). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
+int nninit__read_small_file(const char *path, size_t max, char **out,
+                            size_t *len, nninit_error *err);
+
+/* GGUF value types and ggml tensor types. */
+enum {
+    GGUF_U8 = 0,
+    GGUF_I8 = 1,
+    GGUF_U16 = 2,
+    GGUF_I16 = 3,
+    GGUF_U32 = 4,
+    GGUF_I32 = 5,
+    GGUF_F32 = 6,
+    GGUF_BOOL = 7,
+    GGUF_STRING = 8,
+    GGUF_ARRAY = 9,
+    GGUF_U64 = 10,
+    GGUF_I64 = 11,
+    GGUF_F64 = 12,
+    GGUF_TYPE_COUNT = 13
+};
+
+/* ggml type id of an element type; -1 if GGUF has none. */
+int nninit__ggml_type(nninit_etype t);
+
+typedef struct nninit__ck_tensor {
+    nninit_ckpt_tensor pub;
+    char *name;
+    char type_name[24];
+    uint64_t offset; /* safetensors, gguf: absolute offset of the data;
+                        npz: offset of the data inside its member */
+    zip_int64_t zindex; /* npz member */
+} nninit__ck_tensor;
+
+typedef struct nninit__ck_kv {
+    char *key;
+    uint64_t begin, end; /* the whole key-value record in the file */
+} nninit__ck_kv;
+
+struct nninit_ckpt {
+    nninit_format fmt;
+    int fd;                   /* file input, or -1 */
+    const unsigned char *mem; /* memory input */
+    uint64_t size;
+    char *path;
+    nninit__ck_tensor *t;
+    size_t n;
+    /* safetensors __metadata__ */
+    char **meta_key, **meta_val;
+    size_t nmeta;
+    /* gguf key-values (copied to a gguf output) */
+    nninit__ck_kv *kv;
+    size_t nkv;
+    char *gguf_name, *gguf_arch;
+    /* npz */
+    zip_t *za;
+    zip_file_t *zf;
+    size_t zf_tensor;
+    uint64_t zf_pos; /* bytes of the member read so far */
+};
+
+/* Bytes [off, off + n) of the checkpoint's file or memory. */
+int nninit__ck_read_at(nninit_ckpt *ck, uint64_t off, void *buf, size_t n,
+                       nninit_error *err);
+
+/* Format-specific openers; ck->fd/mem/size/path are set. */
+int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err);
+int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err);
+int nninit__npz_open(nninit_ckpt *ck, nninit_error *err);
+int nninit__npz_read(nninit_ckpt *ck, size_t i, uint64_t off, void *buf,
+                     size_t n, nninit_error *err);
+void nninit__npz_close(nninit_ckpt *ck);
+
+/* Append a tensor record (name copied). */
+int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
+                    nninit__ck_tensor **out, nninit_error *err);
+
+/* Parse a .npy header dict ("{'descr': '<f4', 'fortran_order': False,
+ * 'shape': (50, 10), }"): type, its spelling and shape. */
+int nninit__npy_parse_dict(const char *text, size_t len, nninit_etype *type,
+                           char *descr, size_t dn, nninit_shape *shape,
+                           nninit_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Streams the plan's tensors chunk by chunk into a sink; shared by the
+ * three writers. */
+typedef struct nninit__stream {
+    const nninit_plan *p;
+    const nninit_write_opts *o;
+    nninit_producer *pr;
+    void *buf;
+    size_t buf_bytes;
+    uint64_t done, total;
+    nninit_error *err;
+    const void *owner; /* npz: the member whose bytes are in buf */
+    int failed;        /* a chunk failed: err holds why */
+} nninit__stream;
+
+int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
+                        const nninit_write_opts *o, nninit_error *err);
+void nninit__stream_free(nninit__stream *s);
+/* Bytes [off, off + n) of entry i (n <= s->buf_bytes), in s->buf. Reports
+ * progress; NNINIT_EIO "interrupted" if the callback asks to stop. */
+int nninit__stream_chunk(nninit__stream *s, size_t i, uint64_t off, size_t n);
+
+int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
+                      nninit__stream *s, nninit_error *err);
+
+/* The metadata every writer records: (key, value) strings, in order. */
+typedef struct nninit__meta {
+    char key[NNINIT_NAME_MAX + 32];
+    char *val; /* owned */
+} nninit__meta;
+
+/* The .npy header of any element type (not bf16 or quantized types). */
+int nninit__npy_header_etype(char *buf, size_t size, nninit_etype type,
+                             const nninit_shape *shape, size_t *len,
+                             nninit_error *err);
+
+/* The metadata as one JSON object (malloc'ed; NULL if out of memory). */
+char *nninit__meta_json(const nninit__meta *m, size_t n);
+
+int nninit__plan_meta(const nninit_plan *p, int per_tensor,
+                      nninit__meta **out, size_t *n, nninit_error *err);
+void nninit__meta_free(nninit__meta *m, size_t n);
+
+#endif /* NNINIT_IO_INTERNAL_H */

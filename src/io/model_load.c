@@ -1,0 +1,864 @@
+/*
+ * model_load.c: model descriptions in YAML or JSON, read with libyaml's
+ * document loader (JSON is YAML, and libyaml keeps every node's line and
+ * column, so every error can point at the offending text).
+ *
+ * libyaml accepts duplicate mapping keys and aliases that refer to their
+ * own ancestors; both are refused here (duplicates by name, cycles by a
+ * nesting limit), and repeated blocks are capped so a small file cannot
+ * expand into an unbounded model.
+ */
+#include "io_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_SPEC_BYTES (64u << 20)
+#define MAX_DEPTH 16
+#define MAX_LAYERS 1000000
+
+typedef struct ctx {
+    yaml_document_t *doc;
+    const char *file;
+    nninit_model *m;
+    nninit_error *err;
+    size_t nlayers;
+    unsigned flags;
+} ctx;
+
+/* ------------------------------------------------------------------------ */
+/* Errors and node access                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[224];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = n ? (int)n->start_mark.line + 1 : 0;
+    int col = n ? (int)n->start_mark.column + 1 : 0;
+    if (c->err) {
+        nninit__strf(c->err->msg, sizeof c->err->msg, "%s:%d:%d: %s", c->file,
+                     line, col, msg);
+        c->err->line = line;
+        c->err->column = col;
+    }
+    return NNINIT_EINVAL;
+}
+
+/* A library error (from nninit_model_add_*) located at node n. */
+static int relay_at(ctx *c, const yaml_node_t *n, int rc)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", c->err ? c->err->msg : "invalid");
+    fail_at(c, n, "%s", msg);
+    return rc == NNINIT_ENOMEM ? rc : NNINIT_EINVAL;
+}
+
+static yaml_node_t *node(ctx *c, int idx)
+{
+    return yaml_document_get_node(c->doc, idx);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                            : NULL;
+}
+
+static const char *kind_word(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static int need_scalar(ctx *c, const yaml_node_t *n, const char *key)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(c, n, "%s must be a value, not %s", key, kind_word(n));
+    if (n->data.scalar.length != strlen(scalar(n)))
+        return fail_at(c, n, "%s contains a NUL character", key);
+    return NNINIT_OK;
+}
+
+static int get_string(ctx *c, const yaml_node_t *n, const char *key,
+                      const char **out)
+{
+    int rc = need_scalar(c, n, key);
+    if (rc)
+        return rc;
+    *out = scalar(n);
+    return NNINIT_OK;
+}
+
+/* A positive integer (a dimension): decimal digits only, at most 2^62. */
+static int get_dim(ctx *c, const yaml_node_t *n, const char *key, int64_t min,
+                   int64_t *out)
+{
+    int rc = need_scalar(c, n, key);
+    if (rc)
+        return rc;
+    const char *s = scalar(n);
+    const char *p = s;
+    if (*p == '+')
+        p++;
+    int neg = *p == '-';
+    if (neg)
+        p++;
+    if (!*p)
+        return fail_at(c, n, "%s must be an integer (got '%s')", key, s);
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9')
+            return fail_at(c, n, "%s must be an integer (got '%s')", key, s);
+    errno = 0;
+    unsigned long long v = strtoull(p, NULL, 10);
+    if (errno == ERANGE || v > (UINT64_C(1) << 62))
+        return fail_at(c, n, "%s overflows (got %s; at most 2^62)", key, s);
+    if (neg && v != 0)
+        return fail_at(c, n, "%s must be %s (got %s)", key,
+                       min >= 1 ? "a positive integer" : "a non-negative integer",
+                       s);
+    if ((int64_t)v < min)
+        return fail_at(c, n, "%s must be %s (got %s)", key,
+                       min >= 1 ? "a positive integer" : "a non-negative integer",
+                       s);
+    *out = (int64_t)v;
+    return NNINIT_OK;
+}
+
+static const char *const yes_words[] = {"true", "True", "TRUE", "yes",
+                                        "Yes", "on", NULL};
+static const char *const no_words[] = {"false", "False", "FALSE", "no", "No",
+                                       "off", NULL};
+
+static int is_true_word(const char *s)
+{
+    return nninit__lookup(yes_words, s) >= 0;
+}
+
+static int is_bool_word(const char *s)
+{
+    return s && (is_true_word(s) || nninit__lookup(no_words, s) >= 0);
+}
+
+static int get_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
+{
+    int rc = need_scalar(c, n, key);
+    if (rc)
+        return rc;
+    if (is_true_word(scalar(n)))
+        *out = 1;
+    else if (nninit__lookup(no_words, scalar(n)) >= 0)
+        *out = 0;
+    else
+        return fail_at(c, n, "%s must be true or false (got '%s')", key,
+                       scalar(n));
+    return NNINIT_OK;
+}
+
+static int get_double(ctx *c, const yaml_node_t *n, const char *key,
+                      double *out)
+{
+    int rc = need_scalar(c, n, key);
+    if (rc)
+        return rc;
+    const char *s = scalar(n);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || (errno == ERANGE && fabs(v) > 1))
+        return fail_at(c, n, "%s must be a finite number (got '%s')", key, s);
+    *out = v;
+    return NNINIT_OK;
+}
+
+/* An integer or a list of 1..max integers (kernel sizes, norm shapes). */
+static int get_dims(ctx *c, const yaml_node_t *n, const char *key, int max,
+                    int exact, int64_t *dims, int *nd)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        int64_t v;
+        int rc = get_dim(c, n, key, 1, &v);
+        if (rc)
+            return rc;
+        for (int i = 0; i < (exact ? exact : 1); i++)
+            dims[i] = v;
+        *nd = exact ? exact : 1;
+        return NNINIT_OK;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(c, n, "%s must be an integer or a list of integers",
+                       key);
+    int k = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (k < 1 || k > max || (exact && k != exact)) {
+        if (exact)
+            return fail_at(c, n, "%s needs %d sizes (got %d)", key, exact, k);
+        return fail_at(c, n, "%s needs 1 to %d sizes (got %d)", key, max, k);
+    }
+    for (int i = 0; i < k; i++) {
+        int rc = get_dim(c, node(c, n->data.sequence.items.start[i]), key, 1,
+                         &dims[i]);
+        if (rc)
+            return rc;
+    }
+    *nd = k;
+    return NNINIT_OK;
+}
+
+/* Mapping pairs, checked for duplicate keys and non-scalar keys. */
+static int check_mapping(ctx *c, const yaml_node_t *n, const char *what)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(c, n, "%s must be a mapping (key: value), not %s",
+                       what, kind_word(n));
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key);
+        if (!scalar(k))
+            return fail_at(c, k, "%s keys must be names", what);
+        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++)
+            if (!strcmp(scalar(node(c, q->key)), scalar(k)))
+                return fail_at(c, k, "duplicate key '%s' (first at line %d)",
+                               scalar(k),
+                               (int)node(c, q->key)->start_mark.line + 1);
+    }
+    return NNINIT_OK;
+}
+
+static yaml_node_t *lookup(ctx *c, const yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++)
+        if (!strcmp(scalar(node(c, p->key)), key))
+            return node(c, p->value);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Initializers: `init: name` plus parameters, or {init: name, ...}         */
+/* ------------------------------------------------------------------------ */
+
+static int parse_kind(ctx *c, const yaml_node_t *n, const char *key,
+                      nninit_kind *out)
+{
+    const char *s;
+    int rc = get_string(c, n, key, &s);
+    if (rc)
+        return rc;
+    nninit_error e;
+    if (nninit_kind_parse(s, out, &e))
+        return fail_at(c, n, "unknown initializer '%s' (expected zeros, ones, "
+                             "constant, uniform, normal, trunc_normal, eye, "
+                             "dirac, xavier_*, kaiming_*, lecun_*, "
+                             "orthogonal, delta_orthogonal, sparse or "
+                             "variance_scaling)", s);
+    return NNINIT_OK;
+}
+
+static int set_param(ctx *c, nninit_spec *spec, const yaml_node_t *k,
+                     const yaml_node_t *v)
+{
+    nninit_error e;
+    int rc = need_scalar(c, v, scalar(k));
+    if (rc)
+        return rc;
+    if (nninit_spec_set(spec, scalar(k), scalar(v), &e))
+        return fail_at(c, v, "%s", e.msg);
+    return NNINIT_OK;
+}
+
+/* `bias_init: zeros` or `bias_init: {init: constant, value: 0.1}`. */
+static int parse_init_value(ctx *c, const yaml_node_t *n, const char *key,
+                            nninit_spec *out)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        nninit_kind k;
+        int rc = parse_kind(c, n, key, &k);
+        if (rc)
+            return rc;
+        *out = nninit_spec_make(k);
+        return NNINIT_OK;
+    }
+    int rc = check_mapping(c, n, key);
+    if (rc)
+        return rc;
+    const yaml_node_t *in = lookup(c, n, "init");
+    if (!in)
+        return fail_at(c, n, "%s needs init: NAME", key);
+    nninit_kind k;
+    if ((rc = parse_kind(c, in, "init", &k)))
+        return rc;
+    *out = nninit_spec_make(k);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn = node(c, p->key);
+        if (!strcmp(scalar(kn), "init"))
+            continue;
+        if (!nninit_spec_is_param(scalar(kn)))
+            return fail_at(c, kn, "unknown key '%s' in %s (expected init and "
+                                  "its parameters)", scalar(kn), key);
+        if ((rc = set_param(c, out, kn, node(c, p->value))))
+            return rc;
+    }
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Keys each kind accepts. Aliases are PyTorch's constructor names. */
+enum {
+    K_IN = 1u << 0,
+    K_IN2 = 1u << 1,
+    K_OUT = 1u << 2,
+    K_KERNEL = 1u << 3,
+    K_GROUPS = 1u << 4,
+    K_BIAS = 1u << 5,
+    K_NUM = 1u << 6,
+    K_DIM = 1u << 7,
+    K_AFFINE = 1u << 8,
+    K_TRACK = 1u << 9,
+    K_HIDDEN = 1u << 10,
+    K_LAYERS = 1u << 11,
+    K_BIDIR = 1u << 12,
+    K_NONLIN = 1u << 13,
+    K_PROJ = 1u << 14,
+    K_FORGET = 1u << 15,
+    K_ORTH = 1u << 16,
+    K_CONVX = 1u << 17, /* stride, padding, ...: no effect on weights */
+    K_NORMX = 1u << 18, /* eps, momentum */
+    K_RNNX = 1u << 19   /* batch_first, dropout */
+};
+
+static unsigned kind_keys(nninit_layer_kind k)
+{
+    switch (k) {
+    case NNINIT_LAYER_LINEAR: return K_IN | K_OUT | K_BIAS;
+    case NNINIT_LAYER_BILINEAR: return K_IN | K_IN2 | K_OUT | K_BIAS;
+    case NNINIT_LAYER_EMBEDDING: return K_NUM | K_DIM;
+    case NNINIT_LAYER_LAYERNORM: return K_DIM | K_AFFINE | K_NORMX;
+    case NNINIT_LAYER_BATCHNORM: return K_DIM | K_AFFINE | K_TRACK | K_NORMX;
+    case NNINIT_LAYER_RNN:
+        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_NONLIN |
+               K_ORTH | K_RNNX;
+    case NNINIT_LAYER_LSTM:
+        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_PROJ |
+               K_FORGET | K_ORTH | K_RNNX;
+    case NNINIT_LAYER_GRU:
+        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_ORTH | K_RNNX;
+    default: /* convolutions */
+        return K_IN | K_OUT | K_KERNEL | K_GROUPS | K_BIAS | K_CONVX;
+    }
+}
+
+static const struct {
+    const char *name;
+    unsigned key;
+} layer_keys[] = {
+    {"in", K_IN},
+    {"in1", K_IN},
+    {"in_features", K_IN},
+    {"in1_features", K_IN},
+    {"in_channels", K_IN},
+    {"input_size", K_IN},
+    {"in2", K_IN2},
+    {"in2_features", K_IN2},
+    {"out", K_OUT},
+    {"out_features", K_OUT},
+    {"out_channels", K_OUT},
+    {"kernel", K_KERNEL},
+    {"kernel_size", K_KERNEL},
+    {"groups", K_GROUPS},
+    {"bias", K_BIAS},
+    {"num", K_NUM},
+    {"num_embeddings", K_NUM},
+    {"dim", K_DIM},
+    {"embedding_dim", K_DIM},
+    {"normalized_shape", K_DIM},
+    {"num_features", K_DIM},
+    {"affine", K_AFFINE},
+    {"elementwise_affine", K_AFFINE},
+    {"track_running_stats", K_TRACK},
+    {"hidden", K_HIDDEN},
+    {"hidden_size", K_HIDDEN},
+    {"layers", K_LAYERS},
+    {"num_layers", K_LAYERS},
+    {"bidirectional", K_BIDIR},
+    {"nonlinearity", K_NONLIN},
+    {"proj_size", K_PROJ},
+    {"forget_bias", K_FORGET},
+    {"orthogonal", K_ORTH},
+    {"stride", K_CONVX},
+    {"padding", K_CONVX},
+    {"dilation", K_CONVX},
+    {"output_padding", K_CONVX},
+    {"padding_mode", K_CONVX},
+    {"eps", K_NORMX},
+    {"momentum", K_NORMX},
+    {"batch_first", K_RNNX},
+    {"dropout", K_RNNX},
+};
+
+static unsigned layer_key(const char *name)
+{
+    for (size_t i = 0; i < sizeof layer_keys / sizeof *layer_keys; i++)
+        if (!strcmp(layer_keys[i].name, name))
+            return layer_keys[i].key;
+    return 0;
+}
+
+/* Per-tensor initializer keys. */
+static int is_tensor_key(const char *k)
+{
+    static const char *const keys[] = {
+        "weight",  "bias",         "weight_ih",   "weight_hh", "bias_ih",
+        "bias_hh", "weight_hr",    "running_mean", "running_var", NULL};
+    return nninit__lookup(keys, k) >= 0;
+}
+
+static int add_init(ctx *c, nninit_layer *l, const yaml_node_t *at,
+                    const char *key, const nninit_spec *spec)
+{
+    if (l->n_inits == NNINIT_LAYER_INITS)
+        return fail_at(c, at, "layer '%s' has more than %d initializers",
+                       l->name, NNINIT_LAYER_INITS);
+    nninit_tensor_init *ti = &l->inits[l->n_inits++];
+    memset(ti, 0, sizeof *ti);
+    snprintf(ti->key, sizeof ti->key, "%s", key);
+    ti->spec = *spec;
+    ti->line = (int)at->start_mark.line + 1;
+    ti->column = (int)at->start_mark.column + 1;
+    return NNINIT_OK;
+}
+
+static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
+                       int depth);
+
+static int parse_layers(ctx *c, const yaml_node_t *seq, const char *prefix,
+                        int depth)
+{
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return fail_at(c, seq, "layers must be a list, not %s",
+                       kind_word(seq));
+    for (yaml_node_item_t *i = seq->data.sequence.items.start;
+         i < seq->data.sequence.items.top; i++) {
+        int rc = parse_layer(c, node(c, *i), prefix, depth);
+        if (rc)
+            return rc;
+    }
+    return NNINIT_OK;
+}
+
+/* A block groups layers under a name; with repeat N, as PyTorch's
+ * ModuleList: name.0.*, name.1.*, ... */
+static int parse_block(ctx *c, const yaml_node_t *n, const char *name,
+                       const char *prefix, int depth)
+{
+    int64_t repeat = 0;
+    const yaml_node_t *layers = NULL;
+    int rc;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        const char *ks = scalar(k);
+        if (!strcmp(ks, "name"))
+            continue;
+        if (!strcmp(ks, "layers"))
+            layers = v;
+        else if (!strcmp(ks, "repeat")) {
+            if ((rc = get_dim(c, v, "repeat", 1, &repeat)))
+                return rc;
+            if (repeat > MAX_LAYERS)
+                return fail_at(c, v, "repeat must be at most %d", MAX_LAYERS);
+        } else
+            return fail_at(c, k, "unknown key '%s' in block '%s' (a block has "
+                                 "name, layers and repeat)", ks, name);
+    }
+    char pre[NNINIT_NAME_MAX];
+    for (int64_t r = 0; r < (repeat ? repeat : 1); r++) {
+        size_t len = repeat ? (size_t)snprintf(pre, sizeof pre, "%s%s.%lld.",
+                                               prefix, name, (long long)r)
+                            : (size_t)snprintf(pre, sizeof pre, "%s%s.",
+                                               prefix, name);
+        if (len >= sizeof pre - 32)
+            return fail_at(c, n, "layer names under '%s' are too long", name);
+        if ((rc = parse_layers(c, layers, pre, depth + 1)))
+            return rc;
+    }
+    return NNINIT_OK;
+}
+
+static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
+                       int depth)
+{
+    int rc;
+    if (depth > MAX_DEPTH)
+        return fail_at(c, n, "layers nest more than %d deep (or an alias "
+                             "refers to itself)", MAX_DEPTH);
+    if ((rc = check_mapping(c, n, "a layer")))
+        return rc;
+    const yaml_node_t *nn = lookup(c, n, "name"), *tn = lookup(c, n, "type");
+    const char *name;
+    if (!nn)
+        return fail_at(c, n, "layer without a name");
+    if ((rc = get_string(c, nn, "name", &name)))
+        return rc;
+    if (!*name)
+        return fail_at(c, nn, "layer name is empty");
+    if (lookup(c, n, "layers")) {
+        if (tn)
+            return fail_at(c, tn, "a block (with layers:) has no type");
+        return parse_block(c, n, name, prefix, depth);
+    }
+    if (!tn)
+        return fail_at(c, n, "layer '%s' has no type", name);
+    const char *type;
+    if ((rc = get_string(c, tn, "type", &type)))
+        return rc;
+    nninit_layer_kind kind;
+    nninit_error e;
+    if (nninit_layer_kind_parse(type, &kind, &e))
+        return fail_at(c, tn, "%s", e.msg);
+    if (++c->nlayers > MAX_LAYERS)
+        return fail_at(c, n, "the model has more than %d layers", MAX_LAYERS);
+    nninit_layer l = nninit_layer_make(kind);
+    size_t len = (size_t)snprintf(l.name, sizeof l.name, "%s%s", prefix, name);
+    if (len >= sizeof l.name - 32)
+        return fail_at(c, nn, "layer name '%s%s' is too long", prefix, name);
+    l.line = (int)n->start_mark.line + 1;
+    l.column = (int)n->start_mark.column + 1;
+    const char *kn = nninit_layer_kind_name(kind);
+    unsigned allowed = kind_keys(kind), seen = 0;
+    int cd = kind == NNINIT_LAYER_CONV1D || kind == NNINIT_LAYER_CONV_TRANSPOSE1D
+                 ? 1
+             : kind == NNINIT_LAYER_CONV2D ||
+                     kind == NNINIT_LAYER_CONV_TRANSPOSE2D
+                 ? 2
+                 : 3;
+    const yaml_node_t *init_node = NULL;
+    /* the weights' init: first, so its parameters can come in any order */
+    nninit_spec init_spec = nninit_spec_make(NNINIT_ZEROS);
+    if ((init_node = lookup(c, n, "init")) &&
+        (rc = parse_init_value(c, init_node, "init", &init_spec)))
+        return rc;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key);
+        if (!nninit_spec_is_param(scalar(k)))
+            continue;
+        if (!init_node)
+            return fail_at(c, k, "%s is a parameter of init:, which this "
+                                 "layer does not set", scalar(k));
+        if ((rc = set_param(c, &init_spec, k, node(c, p->value))))
+            return rc;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        const char *ks = scalar(k);
+        if (!strcmp(ks, "name") || !strcmp(ks, "type"))
+            continue;
+        if (!strcmp(ks, "init")) {
+            if ((rc = add_init(c, &l, v, "weights", &init_spec)))
+                return rc;
+            continue;
+        }
+        if (nninit_spec_is_param(ks))
+            continue; /* applied to init: above */
+        if (!strcmp(ks, "bias") && is_bool_word(scalar(v))) {
+            /* `bias: true|false` is the constructor flag; `bias: zeros` or
+             * `bias: {init: ...}` an initializer for the bias tensor */
+            if (!(allowed & K_BIAS))
+                return fail_at(c, k, "%s layer '%s' has no bias option", kn,
+                               l.name);
+            l.bias = is_true_word(scalar(v));
+            seen |= K_BIAS;
+            continue;
+        }
+        if (!strcmp(ks, "bias_init") || is_tensor_key(ks)) {
+            nninit_spec s;
+            if ((rc = parse_init_value(c, v, ks, &s)) ||
+                (rc = add_init(c, &l, v,
+                               !strcmp(ks, "bias_init") ? "biases" : ks, &s)))
+                return rc;
+            continue;
+        }
+        if (!strcmp(ks, "activation")) {
+            const char *s;
+            if ((rc = get_string(c, v, "activation", &s)))
+                return rc;
+            if (nninit_activation_parse(s, &l.activation, &e))
+                return fail_at(c, v, "%s", e.msg);
+            continue;
+        }
+        if (!strcmp(ks, "slope")) {
+            if ((rc = get_double(c, v, "slope", &l.slope)))
+                return rc;
+            continue;
+        }
+        unsigned key = layer_key(ks);
+        if (!(key & allowed))
+            return fail_at(c, k, "unknown key '%s' for %s layer '%s'", ks, kn,
+                           l.name);
+        if (seen & key)
+            return fail_at(c, k, "'%s' repeats a setting of layer '%s' given "
+                                 "under another name", ks, l.name);
+        seen |= key;
+        int nd;
+        switch (key) {
+        case K_IN: rc = get_dim(c, v, ks, 1, &l.in); break;
+        case K_IN2: rc = get_dim(c, v, ks, 1, &l.in2); break;
+        case K_OUT: rc = get_dim(c, v, ks, 1, &l.out); break;
+        case K_KERNEL: rc = get_dims(c, v, ks, cd, cd, l.kernel, &nd); break;
+        case K_GROUPS: rc = get_dim(c, v, ks, 1, &l.groups); break;
+        case K_BIAS: rc = get_bool(c, v, ks, &l.bias); break;
+        case K_NUM: rc = get_dim(c, v, ks, 1, &l.num); break;
+        case K_DIM:
+            if (kind == NNINIT_LAYER_EMBEDDING)
+                rc = get_dim(c, v, ks, 1, &l.dim);
+            else
+                rc = get_dims(c, v, ks,
+                              kind == NNINIT_LAYER_BATCHNORM ? 1
+                                                             : NNINIT_MAX_DIMS,
+                              0, l.norm_shape, &l.norm_ndim);
+            break;
+        case K_AFFINE: rc = get_bool(c, v, ks, &l.affine); break;
+        case K_TRACK: rc = get_bool(c, v, ks, &l.track_running_stats); break;
+        case K_HIDDEN: rc = get_dim(c, v, ks, 1, &l.hidden); break;
+        case K_LAYERS: rc = get_dim(c, v, ks, 1, &l.num_layers); break;
+        case K_BIDIR: rc = get_bool(c, v, ks, &l.bidirectional); break;
+        case K_PROJ: rc = get_dim(c, v, ks, 0, &l.proj_size); break;
+        case K_FORGET: rc = get_double(c, v, ks, &l.forget_bias); break;
+        case K_NONLIN: {
+            const char *s;
+            if ((rc = get_string(c, v, ks, &s)))
+                break;
+            if (!strcmp(s, "tanh"))
+                l.relu = 0;
+            else if (!strcmp(s, "relu"))
+                l.relu = 1;
+            else
+                rc = fail_at(c, v, "nonlinearity must be tanh or relu (got "
+                                   "'%s')", s);
+            break;
+        }
+        case K_ORTH: {
+            const char *s;
+            if ((rc = get_string(c, v, ks, &s)))
+                break;
+            if (nninit_orth_mode_parse(s, &l.orthogonal, &e) ||
+                l.orthogonal == NNINIT_ORTH_DEFAULT)
+                rc = fail_at(c, v, "orthogonal must be whole or per_gate (got "
+                                   "'%s')", s);
+            break;
+        }
+        default: /* accepted, no effect on the weights */
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    /* required dimensions, named where the layer starts */
+    static const struct {
+        unsigned key;
+        const char *name;
+    } req[] = {{K_IN, "in"},       {K_IN2, "in2"},   {K_OUT, "out"},
+               {K_KERNEL, "kernel"}, {K_NUM, "num"}, {K_DIM, "dim"},
+               {K_HIDDEN, "hidden"}};
+    for (size_t i = 0; i < sizeof req / sizeof *req; i++)
+        if ((allowed & req[i].key) && !(seen & req[i].key))
+            return fail_at(c, n, "%s layer '%s' is missing '%s'", kn, l.name,
+                           req[i].name);
+    rc = nninit_model_add_layer(c->m, &l, c->err);
+    return rc ? relay_at(c, n, rc) : NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rules and the document                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int parse_rule(ctx *c, const yaml_node_t *n)
+{
+    int rc;
+    if ((rc = check_mapping(c, n, "a rule")))
+        return rc;
+    const yaml_node_t *mn = lookup(c, n, "match"), *in = lookup(c, n, "init");
+    const yaml_node_t *an = lookup(c, n, "activation");
+    const char *match;
+    if (!mn)
+        return fail_at(c, n, "rule without match: PATTERN");
+    if ((rc = get_string(c, mn, "match", &match)))
+        return rc;
+    if (!*match || strlen(match) >= NNINIT_NAME_MAX)
+        return fail_at(c, mn, "match must be 1 to %d characters",
+                       NNINIT_NAME_MAX - 1);
+    if (!in && !an)
+        return fail_at(c, n, "rule '%s' needs init: or activation:", match);
+    if (in && an)
+        return fail_at(c, an, "rule '%s' has both init: and activation: "
+                              "(pick one)", match);
+    nninit_rule r = nninit_rule_make(match);
+    r.line = (int)n->start_mark.line + 1;
+    r.column = (int)n->start_mark.column + 1;
+    if (in) {
+        r.has_init = 1;
+        if ((rc = parse_init_value(c, in, "init", &r.spec)))
+            return rc;
+    } else {
+        const char *s;
+        nninit_error e;
+        r.has_activation = 1;
+        if ((rc = get_string(c, an, "activation", &s)))
+            return rc;
+        if (nninit_activation_parse(s, &r.activation, &e))
+            return fail_at(c, an, "%s", e.msg);
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        const char *ks = scalar(k);
+        if (!strcmp(ks, "match") || !strcmp(ks, "init") ||
+            !strcmp(ks, "activation"))
+            continue;
+        if (!strcmp(ks, "slope") && an) {
+            if ((rc = get_double(c, v, "slope", &r.slope)))
+                return rc;
+            continue;
+        }
+        if (nninit_spec_is_param(ks) && in) {
+            if ((rc = set_param(c, &r.spec, k, v)))
+                return rc;
+            continue;
+        }
+        return fail_at(c, k, "unknown key '%s' in rule '%s' (a rule has "
+                             "match, then init: and its parameters, or "
+                             "activation: and slope)", ks, match);
+    }
+    rc = nninit_model_add_rule(c->m, &r, c->err);
+    return rc ? relay_at(c, n, rc) : NNINIT_OK;
+}
+
+static int parse_root(ctx *c, const yaml_node_t *root)
+{
+    int rc;
+    if (!root)
+        return fail_at(c, NULL, "the file is empty (expected layers: ...)");
+    if ((rc = check_mapping(c, root, "the model description")))
+        return rc;
+    const yaml_node_t *layers = NULL, *rules = NULL;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         p < root->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        const char *ks = scalar(k), *s;
+        if (!strcmp(ks, "name")) {
+            if ((rc = get_string(c, v, "name", &s)))
+                return rc;
+            if (nninit_model_set_name(c->m, s, c->err))
+                return relay_at(c, v, NNINIT_EINVAL);
+        } else if (!strcmp(ks, "architecture") &&
+                   !(c->flags & NNINIT_LOAD_RULES_ONLY)) {
+            if ((rc = get_string(c, v, "architecture", &s)))
+                return rc;
+            if (nninit_model_set_architecture(c->m, s, c->err))
+                return relay_at(c, v, NNINIT_EINVAL);
+        } else if (!strcmp(ks, "description")) {
+            if ((rc = need_scalar(c, v, "description")))
+                return rc;
+        } else if (!strcmp(ks, "layers") &&
+                   !(c->flags & NNINIT_LOAD_RULES_ONLY)) {
+            layers = v;
+        } else if (!strcmp(ks, "rules")) {
+            rules = v;
+        } else {
+            return fail_at(c, k, "unknown key '%s' (expected %s)", ks,
+                           c->flags & NNINIT_LOAD_RULES_ONLY
+                               ? "rules (a rules file for a checkpoint)"
+                               : "name, architecture, description, layers "
+                                 "or rules");
+        }
+    }
+    if (!layers && !(c->flags & NNINIT_LOAD_RULES_ONLY))
+        return fail_at(c, root, "no layers: (a model needs at least one "
+                                "layer)");
+    if (layers && (rc = parse_layers(c, layers, "", 0)))
+        return rc;
+    if (rules) {
+        if (rules->type != YAML_SEQUENCE_NODE)
+            return fail_at(c, rules, "rules must be a list, not %s",
+                           kind_word(rules));
+        for (yaml_node_item_t *i = rules->data.sequence.items.start;
+             i < rules->data.sequence.items.top; i++)
+            if ((rc = parse_rule(c, node(c, *i))))
+                return rc;
+    }
+    return NNINIT_OK;
+}
+
+int nninit_model_load_mem(const char *text, size_t len, const char *name,
+                          nninit_model *m, unsigned flags, nninit_error *err)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.file = name ? name : "<model>";
+    c.m = m;
+    c.err = err;
+    c.flags = flags;
+    c.doc = &doc;
+    if (len > MAX_SPEC_BYTES)
+        return fail_at(&c, NULL, "larger than %u MiB", MAX_SPEC_BYTES >> 20);
+    if (!yaml_parser_initialize(&parser))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        int line = (int)parser.problem_mark.line + 1;
+        int col = (int)parser.problem_mark.column + 1;
+        int rc = parser.error == YAML_MEMORY_ERROR ? NNINIT_ENOMEM
+                                                   : NNINIT_EINVAL;
+        if (err) {
+            nninit__strf(err->msg, sizeof err->msg, "%s:%d:%d: %s%s%s", c.file,
+                         line, col,
+                         parser.problem ? parser.problem : "syntax error",
+                         parser.context ? " " : "",
+                         parser.context ? parser.context : "");
+            err->line = line;
+            err->column = col;
+        }
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    int rc = parse_root(&c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int nninit_model_load(const char *path, nninit_model *m, unsigned flags,
+                      nninit_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = nninit__read_small_file(path, MAX_SPEC_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = nninit_model_load_mem(text, len, path, m, flags, err);
+    free(text);
+    return rc;
+}

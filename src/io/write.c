@@ -1,0 +1,556 @@
+/*
+ * write.c: writing a plan's tensors as safetensors or GGUF (npz in npz.c),
+ * streamed chunk by chunk through an atomic output file.
+ *
+ * Everything that can be refused is refused before the output is opened:
+ * a format that cannot hold a tensor (bf16 in npz, 5-D or long names in
+ * GGUF), a name JSON cannot encode. The file's size is known up front, so
+ * it is reserved first: a disk that is too small fails in milliseconds, not
+ * after gigabytes.
+ */
+#include "io_internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CHUNK (16u << 20)
+#define GGUF_ALIGN 32
+
+nninit_write_opts nninit_write_opts_default(void)
+{
+    nninit_write_opts o;
+    memset(&o, 0, sizeof o);
+    o.fill = nninit_fill_opts_default();
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streaming                                                                */
+/* ------------------------------------------------------------------------ */
+
+int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
+                        const nninit_write_opts *o, nninit_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->o = o;
+    s->err = err;
+    s->total = nninit_plan_bytes(p);
+    size_t cb = o->chunk_bytes ? o->chunk_bytes : DEFAULT_CHUNK;
+    cb = cb < 64 ? 64 : cb / 8 * 8; /* whole elements of every type */
+    s->buf_bytes = cb;
+    s->buf = malloc(cb);
+    if (!s->buf)
+        return nninit__fail(err, NNINIT_ENOMEM,
+                            "out of memory for a %zu-byte chunk", cb);
+    int rc = nninit_producer_new(p, &o->fill, &s->pr, err);
+    if (rc) {
+        free(s->buf);
+        s->buf = NULL;
+    }
+    return rc;
+}
+
+void nninit__stream_free(nninit__stream *s)
+{
+    nninit_producer_free(s->pr);
+    free(s->buf);
+    s->pr = NULL;
+    s->buf = NULL;
+}
+
+int nninit__stream_chunk(nninit__stream *s, size_t i, uint64_t off, size_t n)
+{
+    const nninit_plan_entry *e = nninit_plan_get(s->p, i);
+    size_t es = nninit_etype_size(e->type);
+    int rc;
+    NNINIT_ASSERT(n <= s->buf_bytes && off % es == 0 && n % es == 0);
+    if (e->generated)
+        rc = nninit_producer_fill(s->pr, i, s->buf, off / es, (off + n) / es,
+                                  s->err);
+    else if (!s->o->source)
+        rc = nninit__fail(s->err, NNINIT_EINVAL,
+                          "%s is copied from a checkpoint, but none was given",
+                          e->name);
+    else
+        rc = nninit_ckpt_read(s->o->source, e->source_index, off, s->buf, n,
+                              s->err);
+    if (rc == NNINIT_OK) {
+        s->done += n;
+        if (s->o->progress &&
+            s->o->progress(s->o->progress_ud, s->done, s->total))
+            rc = nninit__fail(s->err, NNINIT_EIO, "interrupted");
+    }
+    if (rc)
+        s->failed = 1;
+    return rc;
+}
+
+/* All of entry i through the output file. */
+static int stream_entry(nninit__stream *s, nninit_ofile *f, size_t i)
+{
+    const nninit_plan_entry *e = nninit_plan_get(s->p, i);
+    int rc = NNINIT_OK;
+    for (uint64_t off = 0; off < e->nbytes && rc == NNINIT_OK;) {
+        uint64_t left = e->nbytes - off;
+        size_t n = left < s->buf_bytes ? (size_t)left : s->buf_bytes;
+        if ((rc = nninit__stream_chunk(s, i, off, n)) == NNINIT_OK)
+            rc = nninit_ofile_write(f, s->buf, n, s->err);
+        off += n;
+    }
+    return rc;
+}
+
+static int write_zeros(nninit_ofile *f, size_t n, nninit_error *err)
+{
+    static const char z[GGUF_ALIGN];
+    return nninit_ofile_write(f, z, n, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Metadata                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void nninit__meta_free(nninit__meta *m, size_t n)
+{
+    for (size_t i = 0; m && i < n; i++)
+        free(m[i].val);
+    free(m);
+}
+
+static int meta_add(nninit__meta *m, size_t *n, const char *key,
+                    const char *val, nninit_error *err)
+{
+    nninit__strf(m[*n].key, sizeof m[*n].key, "%s", key);
+    size_t l = strlen(val) + 1;
+    m[*n].val = (char *)malloc(l);
+    if (!m[*n].val)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    memcpy(m[*n].val, val, l);
+    (*n)++;
+    return NNINIT_OK;
+}
+
+int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
+                      size_t *n, nninit_error *err)
+{
+    size_t cnt = 8 + (per_tensor ? nninit_plan_size(p) : 0);
+    nninit__meta *m = (nninit__meta *)calloc(cnt, sizeof *m);
+    *out = NULL;
+    *n = 0;
+    if (!m)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    const nninit_plan_opts *o = nninit_plan_options(p);
+    const char *name = nninit_model_name(nninit_plan_model(p));
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    int rc = meta_add(m, n, "nninit.version", nninit_version(), err);
+    if (!rc)
+        rc = meta_add(m, n, "nninit.preset", nninit_preset_name(o->preset),
+                      err);
+    if (!rc)
+        rc = meta_add(m, n, "nninit.rng", nninit_rng_kind_name(o->rng), err);
+    if (!rc)
+        rc = meta_add(m, n, "nninit.seed", seed, err);
+    if (!rc && name[0])
+        rc = meta_add(m, n, "nninit.model", name, err);
+    for (size_t i = 0; per_tensor && !rc && i < nninit_plan_size(p); i++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, i);
+        char key[NNINIT_NAME_MAX + 32];
+        snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
+        rc = meta_add(m, n, key, e->init, err);
+    }
+    if (rc) {
+        nninit__meta_free(m, *n);
+        *n = 0;
+        return rc;
+    }
+    *out = m;
+    return NNINIT_OK;
+}
+
+char *nninit__meta_json(const nninit__meta *m, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        if (json_object_set_new(o, m[i].key, json_string(m[i].val))) {
+            json_decref(o);
+            return NULL;
+        }
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* safetensors                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The header JSON (unpadded), in nninit_plan_order. */
+static char *st_header(const nninit_plan *p, const nninit_ckpt *src,
+                       nninit_error *err)
+{
+    nninit__meta *meta = NULL;
+    size_t nmeta = 0;
+    json_t *root = json_object(), *md = json_object();
+    char *out = NULL;
+    if (!root || !md)
+        goto oom;
+    /* the source's metadata, without an older nninit record; "format":
+     * "pt" so that transformers accepts the file */
+    int has_format = 0;
+    if (src && src->fmt == NNINIT_FORMAT_SAFETENSORS)
+        for (size_t i = 0; i < src->nmeta; i++) {
+            if (!strncmp(src->meta_key[i], "nninit.", 7))
+                continue;
+            has_format |= !strcmp(src->meta_key[i], "format");
+            if (json_object_set_new(md, src->meta_key[i],
+                                    json_string(src->meta_val[i])))
+                goto oom;
+        }
+    if (!has_format && json_object_set_new(md, "format", json_string("pt")))
+        goto oom;
+    if (nninit__plan_meta(p, 1, &meta, &nmeta, err))
+        goto fail;
+    for (size_t i = 0; i < nmeta; i++)
+        if (json_object_set_new(md, meta[i].key, json_string(meta[i].val)))
+            goto oom;
+    if (json_object_set_new(root, "__metadata__", md)) {
+        md = NULL;
+        goto oom;
+    }
+    md = NULL;
+    uint64_t at = 0;
+    for (size_t k = 0; k < nninit_plan_size(p); k++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
+        json_t *t = json_object(), *shape = json_array(), *offs = json_array();
+        if (!t || !shape || !offs) {
+            json_decref(t);
+            json_decref(shape);
+            json_decref(offs);
+            goto oom;
+        }
+        for (int d = 0; d < e->shape.ndim; d++)
+            json_array_append_new(shape, json_integer(e->shape.dim[d]));
+        json_array_append_new(offs, json_integer((json_int_t)at));
+        json_array_append_new(offs, json_integer((json_int_t)(at + e->nbytes)));
+        json_object_set_new(t, "dtype", json_string(nninit_etype_name(e->type)));
+        json_object_set_new(t, "shape", shape);
+        json_object_set_new(t, "data_offsets", offs);
+        if (!strcmp(e->name, "__metadata__") ||
+            json_object_set_new(root, e->name, t)) {
+            nninit__fail(err, NNINIT_EINVAL,
+                         "tensor name '%s' is not valid UTF-8 (or clashes "
+                         "with __metadata__)", e->name);
+            goto fail;
+        }
+        at += e->nbytes;
+    }
+    out = json_dumps(root, JSON_COMPACT);
+    if (!out)
+        goto oom;
+    goto done;
+oom:
+    nninit__fail(err, NNINIT_ENOMEM, "out of memory building the header");
+fail:
+    out = NULL;
+done:
+    json_decref(md);
+    json_decref(root);
+    nninit__meta_free(meta, nmeta);
+    return out;
+}
+
+static int st_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
+                    const char *hdr, nninit_error *err)
+{
+    size_t n = strlen(hdr), pad = (8 - n % 8) % 8;
+    uint64_t N = n + pad, total = 8 + N + nninit_plan_bytes(p);
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++)
+        lb[i] = (unsigned char)(N >> (8 * i));
+    int rc = nninit_ofile_reserve(f, total, err);
+    if (!rc)
+        rc = nninit_ofile_write(f, lb, 8, err);
+    if (!rc)
+        rc = nninit_ofile_write(f, hdr, n, err);
+    if (!rc)
+        rc = nninit_ofile_write(f, "        ", pad, err);
+    for (size_t k = 0; k < nninit_plan_size(p) && !rc; k++)
+        rc = stream_entry(s, f, nninit_plan_order(p, k));
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GGUF                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A growable little-endian byte buffer for the GGUF header. */
+typedef struct gbuf {
+    unsigned char *b;
+    size_t n, cap;
+    int oom;
+} gbuf;
+
+static void g_put(gbuf *g, const void *d, size_t n)
+{
+    if (g->oom)
+        return;
+    if (g->n + n > g->cap) {
+        size_t nc = g->cap ? g->cap : 4096;
+        while (nc < g->n + n)
+            nc *= 2;
+        unsigned char *nb = (unsigned char *)realloc(g->b, nc);
+        if (!nb) {
+            g->oom = 1;
+            return;
+        }
+        g->b = nb;
+        g->cap = nc;
+    }
+    memcpy(g->b + g->n, d, n);
+    g->n += n;
+}
+
+static void g_u32(gbuf *g, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    g_put(g, b, 4);
+}
+
+static void g_u64(gbuf *g, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    g_put(g, b, 8);
+}
+
+static void g_str(gbuf *g, const char *s)
+{
+    g_u64(g, strlen(s));
+    g_put(g, s, strlen(s));
+}
+
+static void g_kv_str(gbuf *g, const char *key, const char *val)
+{
+    g_str(g, key);
+    g_u32(g, GGUF_STRING);
+    g_str(g, val);
+}
+
+static int src_has_key(const nninit_ckpt *src, const char *key)
+{
+    if (!src || src->fmt != NNINIT_FORMAT_GGUF)
+        return 0;
+    for (size_t i = 0; i < src->nkv; i++)
+        if (!strcmp(src->kv[i].key, key))
+            return 1;
+    return 0;
+}
+
+static int gguf_copied_key(const char *key)
+{
+    return strncmp(key, "nninit.", 7) != 0 &&
+           strcmp(key, "general.alignment") != 0;
+}
+
+/* Everything up to the data section, except the source's key-values, which
+ * are copied from the source file between `kv_head` and `kv_tail`. */
+static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
+                       gbuf *head, gbuf *tail, uint64_t *copied_kv_bytes,
+                       nninit_error *err)
+{
+    const nninit_model *m = nninit_plan_model(p);
+    const nninit_plan_opts *o = nninit_plan_options(p);
+    size_t n = nninit_plan_size(p);
+    uint64_t nkv = 0, kvbytes = 0;
+    for (size_t i = 0; src && src->fmt == NNINIT_FORMAT_GGUF && i < src->nkv;
+         i++)
+        if (gguf_copied_key(src->kv[i].key)) {
+            nkv++;
+            kvbytes += src->kv[i].end - src->kv[i].begin;
+        }
+    int own_arch = !src_has_key(src, "general.architecture");
+    int own_name = m->name[0] && !src_has_key(src, "general.name");
+    nkv += (uint64_t)own_arch + (uint64_t)own_name + 4 + n;
+    g_put(head, "GGUF", 4);
+    g_u32(head, 3);
+    g_u64(head, n);
+    g_u64(head, nkv);
+    if (own_arch)
+        g_kv_str(head, "general.architecture", m->arch);
+    if (own_name)
+        g_kv_str(head, "general.name", m->name);
+    /* (the source's key-values go here) */
+    g_kv_str(tail, "nninit.version", nninit_version());
+    g_kv_str(tail, "nninit.preset", nninit_preset_name(o->preset));
+    g_kv_str(tail, "nninit.rng", nninit_rng_kind_name(o->rng));
+    g_str(tail, "nninit.seed");
+    g_u32(tail, GGUF_U64);
+    g_u64(tail, o->seed);
+    for (size_t i = 0; i < n; i++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, i);
+        char key[NNINIT_NAME_MAX + 32];
+        snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
+        g_kv_str(tail, key, e->init);
+    }
+    uint64_t off = 0;
+    for (size_t k = 0; k < n; k++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
+        g_str(tail, e->name);
+        int nd = e->shape.ndim ? e->shape.ndim : 1;
+        g_u32(tail, (uint32_t)nd);
+        for (int d = nd - 1; d >= 0; d--) /* fastest-varying first */
+            g_u64(tail, e->shape.ndim ? (uint64_t)e->shape.dim[d] : 1);
+        g_u32(tail, (uint32_t)nninit__ggml_type(e->type));
+        g_u64(tail, off);
+        off += (e->nbytes + GGUF_ALIGN - 1) / GGUF_ALIGN * GGUF_ALIGN;
+    }
+    *copied_kv_bytes = kvbytes;
+    if (head->oom || tail->oom)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    return NNINIT_OK;
+}
+
+static int gguf_check(const nninit_plan *p, nninit_error *err)
+{
+    for (size_t i = 0; i < nninit_plan_size(p); i++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, i);
+        if (strlen(e->name) >= 64)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor name '%s' has %zu bytes; GGUF (ggml) "
+                                "allows at most 63", e->name, strlen(e->name));
+        if (e->shape.ndim > 4)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor '%s' has %d dimensions; GGUF allows at "
+                                "most 4", e->name, e->shape.ndim);
+        if (nninit__ggml_type(e->type) < 0)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor '%s' is %s, which GGUF has no type for",
+                                e->name, nninit_etype_name(e->type));
+    }
+    return NNINIT_OK;
+}
+
+static int gguf_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
+                      const gbuf *head, const gbuf *tail, uint64_t kvbytes,
+                      nninit_error *err)
+{
+    const nninit_ckpt *src = s->o->source;
+    uint64_t hdr = head->n + kvbytes + tail->n;
+    uint64_t pad = (GGUF_ALIGN - hdr % GGUF_ALIGN) % GGUF_ALIGN, data = 0;
+    for (size_t i = 0; i < nninit_plan_size(p); i++)
+        data += (nninit_plan_get(p, i)->nbytes + GGUF_ALIGN - 1) / GGUF_ALIGN *
+                GGUF_ALIGN;
+    int rc = nninit_ofile_reserve(f, hdr + pad + data, err);
+    if (!rc)
+        rc = nninit_ofile_write(f, head->b, head->n, err);
+    for (size_t i = 0; !rc && src && src->fmt == NNINIT_FORMAT_GGUF &&
+                       i < src->nkv;
+         i++) {
+        if (!gguf_copied_key(src->kv[i].key))
+            continue;
+        for (uint64_t at = src->kv[i].begin; !rc && at < src->kv[i].end;) {
+            uint64_t left = src->kv[i].end - at;
+            size_t k = left < s->buf_bytes ? (size_t)left : s->buf_bytes;
+            rc = nninit__ck_read_at(s->o->source, at, s->buf, k, err);
+            if (!rc)
+                rc = nninit_ofile_write(f, s->buf, k, err);
+            at += k;
+        }
+    }
+    if (!rc)
+        rc = nninit_ofile_write(f, tail->b, tail->n, err);
+    if (!rc)
+        rc = write_zeros(f, (size_t)pad, err);
+    for (size_t k = 0; k < nninit_plan_size(p) && !rc; k++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
+        rc = stream_entry(s, f, nninit_plan_order(p, k));
+        if (!rc)
+            rc = write_zeros(f, (GGUF_ALIGN - e->nbytes % GGUF_ALIGN) %
+                                    GGUF_ALIGN,
+                             err);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dispatch                                                                 */
+/* ------------------------------------------------------------------------ */
+
+int nninit_plan_write(const nninit_plan *p, const char *path,
+                      nninit_format fmt, const nninit_write_opts *opts,
+                      nninit_error *err)
+{
+    nninit_write_opts def = nninit_write_opts_default();
+    const nninit_write_opts *o = opts ? opts : &def;
+    char *st_hdr = NULL;
+    gbuf head = {0}, tail = {0};
+    uint64_t kvbytes = 0;
+    int rc = NNINIT_OK;
+    if (err)
+        err->msg[0] = '\0';
+    for (size_t i = 0; i < nninit_plan_size(p); i++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, i);
+        if (!e->generated && !o->source)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s is copied from a checkpoint, but none "
+                                "was given", e->name);
+    }
+    switch (fmt) { /* all refusals before the output exists */
+    case NNINIT_FORMAT_SAFETENSORS:
+        if (!(st_hdr = st_header(p, o->source, err)))
+            return err && err->msg[0] ? NNINIT_EINVAL : NNINIT_ENOMEM;
+        break;
+    case NNINIT_FORMAT_NPZ:
+        for (size_t i = 0; i < nninit_plan_size(p); i++) {
+            const nninit_plan_entry *e = nninit_plan_get(p, i);
+            if (e->type == NNINIT_ET_BF16)
+                return nninit__fail(err, NNINIT_EINVAL,
+                                    "tensor '%s' is bf16, which .npz cannot "
+                                    "hold (NumPy has no bfloat16); use "
+                                    "--dtype f32, f16 or f64", e->name);
+        }
+        break;
+    case NNINIT_FORMAT_GGUF:
+        if ((rc = gguf_check(p, err)) ||
+            (rc = gguf_header(p, o->source, &head, &tail, &kvbytes, err))) {
+            free(head.b);
+            free(tail.b);
+            return rc;
+        }
+        break;
+    default:
+        return nninit__fail(err, NNINIT_EINVAL, "unknown format %d", (int)fmt);
+    }
+    nninit__stream s;
+    nninit_ofile f;
+    if ((rc = nninit__stream_init(&s, p, o, err)) == NNINIT_OK) {
+        if ((rc = nninit_ofile_open(&f, path, err)) == NNINIT_OK) {
+            switch (fmt) {
+            case NNINIT_FORMAT_SAFETENSORS:
+                rc = st_write(p, &f, &s, st_hdr, err);
+                break;
+            case NNINIT_FORMAT_NPZ:
+                rc = nninit__npz_write(p, &f, &s, err);
+                break;
+            default:
+                rc = gguf_write(p, &f, &s, &head, &tail, kvbytes, err);
+                break;
+            }
+            if (rc)
+                nninit_ofile_abort(&f);
+            else
+                rc = nninit_ofile_commit(&f, err);
+        }
+        nninit__stream_free(&s);
+    }
+    free(st_hdr);
+    free(head.b);
+    free(tail.b);
+    return rc;
+}
