@@ -70,7 +70,6 @@ typedef struct nninit_ofile {
     char *tmp_path; /* temporary name in the same directory (owned) */
     uint64_t written;
     int failed;     /* a write failed: commit will refuse */
-    uint64_t flushed; /* bytes handed to the kernel for write-back */
 } nninit_ofile;
 
 /* Create a temporary file next to `path`. NNINIT_EIO (with the reason, e.g.

@@ -2,11 +2,12 @@
  * ofile.c: atomic output files (temporary file + rename).
  *
  * Large files: the size is reserved up front where the caller knows it
- * (fallocate), and write-back is started every few tens of megabytes
- * (sync_file_range), so the final fsync finds little left to do and the
- * page cache does not fill with gigabytes of dirty pages first.
+ * (fallocate), so a disk that is too small fails before anything is
+ * written. (Starting write-back early with sync_file_range was measured to
+ * make a 6 GB write more than twice as slow here, on ext4 with reserved
+ * extents; the kernel's own dirty-page throttling does better.)
  */
-#define _GNU_SOURCE /* fallocate, sync_file_range (Linux); else POSIX */
+#define _GNU_SOURCE /* fallocate (Linux); else POSIX */
 #include "../nninit_internal.h"
 #include "nninit/io.h"
 
@@ -74,10 +75,6 @@ int nninit_ofile_open(nninit_ofile *f, const char *path, nninit_error *err)
     return NNINIT_OK;
 }
 
-/* Start write-back of everything written so far in steps of this many
- * bytes. */
-#define WRITEBACK_STEP (UINT64_C(32) << 20)
-
 int nninit_ofile_write(nninit_ofile *f, const void *data, size_t size,
                        nninit_error *err)
 {
@@ -90,20 +87,6 @@ int nninit_ofile_write(nninit_ofile *f, const void *data, size_t size,
                             strerror(e));
     }
     f->written += size;
-#if defined(__linux__)
-    if (f->written - f->flushed >= WRITEBACK_STEP) {
-        off_t pos = ftello(f->fp);
-        if (pos > 0 && (uint64_t)pos > f->flushed && fflush(f->fp) == 0) {
-            /* a hint: failures here show up at fsync */
-            (void)sync_file_range(fileno(f->fp), (off_t)f->flushed,
-                                  pos - (off_t)f->flushed,
-                                  SYNC_FILE_RANGE_WRITE);
-            f->flushed = (uint64_t)pos;
-        }
-        if (pos > 0 && (uint64_t)pos < f->flushed)
-            f->flushed = f->written; /* seeked back: restart the count */
-    }
-#endif
     return NNINIT_OK;
 }
 
