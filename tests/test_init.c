@@ -240,23 +240,23 @@ static void sparse_zeroes_exactly_per_column(void)
     s.sparsity = 0.1;
     s.std = 0.05;
     size_t n;
-    double *x = init_doubles(s, "1000,1000", NNINIT_LAYOUT_TORCH, NNINIT_F32,
+    double *x = init_doubles(s, "1200,1000", NNINIT_LAYOUT_TORCH, NNINIT_F32,
                              &n, 5);
     size_t nz = 0;
     double *vals = malloc(n * 8);
     int bad_cols = 0;
     for (int c = 0; c < 1000; c++) {
         int zeros = 0;
-        for (int r = 0; r < 1000; r++)
+        for (int r = 0; r < 1200; r++)
             zeros += x[r * 1000 + c] == 0;
-        bad_cols += zeros != 100; /* ceil(0.1 * 1000) */
+        bad_cols += zeros != 120; /* ceil(0.1 * 1200) */
     }
     CHECK_EQ_INT(bad_cols, 0);
     for (size_t i = 0; i < n; i++)
         if (x[i] != 0)
             vals[nz++] = x[i];
     double p[2] = {0, 0.05};
-    ks_check("sparse 1000,1000 nonzeros f32", vals, nz, cdf_normal, p,
+    ks_check("sparse 1200,1000 nonzeros f32", vals, nz, cdf_normal, p,
              -INFINITY, INFINITY);
     free(vals);
     free(x);
