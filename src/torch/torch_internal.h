@@ -1,0 +1,58 @@
+/*
+ * torch_internal.h: what the files of src/torch share. The bulk loops live in
+ * one template (torch_kern_body.h) compiled twice: portable C, and the same C
+ * with -mavx2 -mfma so the compiler vectorizes it. Every operation in the
+ * template is exactly rounded (explicit fma/fmaf, no contraction: the build
+ * uses -ffp-contract=off), so both copies give the same bits; the choice is
+ * speed only (NNINIT_SIMD=scalar forces the portable copy).
+ */
+#ifndef NNINIT_TORCH_INTERNAL_H
+#define NNINIT_TORCH_INTERNAL_H
+
+#include "../nninit_internal.h"
+#include "nninit/torch.h"
+
+#define NNINIT__MT_N 624
+#define NNINIT__MT_M 397
+
+typedef struct nninit__torch_kernels {
+    /* One mt19937 twist of the 624-word state, in place. */
+    void (*twist)(uint32_t *mt);
+    /* out[i] = temper(in[i]). */
+    void (*temper)(const uint32_t *in, uint32_t *out, size_t n);
+    /* out[i] = from + span * U24(w[i]): fused (one rounding, AVX2) or not. */
+    void (*uniform_f32)(const uint32_t *w, float *out, size_t n, float from,
+                        float span, int fused);
+    /* out[i] = from + span * U53(w[2i], w[2i+1]), fused or not. */
+    void (*uniform_f64)(const uint32_t *w, double *out, size_t n,
+                        double from, double span, int fused);
+    /* U24 uniforms in [0, 1) from words (torch's uniform(0, 1)). */
+    void (*unit_f32)(const uint32_t *w, float *out, size_t n);
+    /* normal_fill_16_AVX2 on nblocks consecutive blocks of 16 uniforms. */
+    void (*normal16_avx2)(float *d, size_t nblocks, float mean, float std);
+} nninit__torch_kernels;
+
+extern const nninit__torch_kernels nninit__torch_kernels_scalar;
+#if defined(NNINIT_HAVE_X86_SIMD)
+extern const nninit__torch_kernels nninit__torch_kernels_avx2;
+#endif
+
+/* The fastest kernel copy this CPU runs (honours NNINIT_SIMD). */
+const nninit__torch_kernels *nninit__torch_kernels_get(void);
+
+/* n tempered words from the generator, in order. */
+void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                         uint32_t *out, size_t n);
+
+/* Householder QR of the m x n column-major matrix a (m >= n, leading
+ * dimension m), replaced by Q (m x n) times diag(sign(diag R)) (0 where
+ * R_jj = 0, as torch's sign()). Workspace through alloc. */
+int nninit__torch_qr_signed(double *a, int64_t m, int64_t n,
+                            const nninit_allocator *alloc, nninit_error *err);
+
+/* torch's calc_erfinv for float and double, with (fused) or without the
+ * FMA contraction of the AVX2 build. */
+float nninit__torch_erfinvf(float y, int fused);
+double nninit__torch_erfinv(double y, int fused);
+
+#endif /* NNINIT_TORCH_INTERNAL_H */

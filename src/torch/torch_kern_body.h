@@ -1,0 +1,197 @@
+/*
+ * torch_kern_body.h: the bulk loops of torch-exact mode, written as plain
+ * scalar C that a compiler can vectorize. Included once per instruction set
+ * by torch_kern_scalar.c and torch_kern_avx2.c, which define KERNELS (the
+ * name of the table to define).
+ *
+ * Exactness: every floating-point operation below is one IEEE operation
+ * (the build passes -ffp-contract=off) or an explicit fmaf/fma, so the
+ * vectorized and the portable copies give the same bits. The sequences
+ * reproduce PyTorch 1.13.1 as compiled by GCC 12 (shared/reference/
+ * torch-1.13-cpu.md, sections 3 to 5).
+ */
+#include "torch_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MT_UPPER 0x80000000u
+#define MT_LOWER 0x7fffffffu
+#define MT_MATRIX_A 0x9908b0dfu
+
+static inline uint32_t mt_mix(uint32_t u, uint32_t v, uint32_t m)
+{
+    uint32_t y = (u & MT_UPPER) | (v & MT_LOWER);
+    return m ^ (y >> 1) ^ ((0u - (y & 1u)) & MT_MATRIX_A);
+}
+
+/* The reference twist (Matsumoto & Nishimura), as three loops with constant
+ * dependence distances (397 and 227 >= any vector width) so that they
+ * vectorize. */
+static void k_twist(uint32_t *mt)
+{
+    const int N = NNINIT__MT_N, M = NNINIT__MT_M;
+    for (int i = 0; i < N - M; i++)
+        mt[i] = mt_mix(mt[i], mt[i + 1], mt[i + M]);
+    for (int i = N - M; i < N - 1; i++)
+        mt[i] = mt_mix(mt[i], mt[i + 1], mt[i + M - N]);
+    mt[N - 1] = mt_mix(mt[N - 1], mt[0], mt[M - 1]);
+}
+
+static void k_temper(const uint32_t *in, uint32_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t y = in[i];
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c5680u;
+        y ^= (y << 15) & 0xefc60000u;
+        y ^= y >> 18;
+        out[i] = y;
+    }
+}
+
+/* transformation::uniform_real<float>: x = (w & (2^24-1)) * 2^-24, then
+ * x * (to - from) + from, contracted to one FMA by GCC in the AVX2 build. */
+static void k_uniform_f32(const uint32_t *w, float *out, size_t n, float from,
+                          float span, int fused)
+{
+    if (fused)
+        for (size_t i = 0; i < n; i++)
+            out[i] = fmaf((float)(int32_t)(w[i] & 0xffffffu) * 0x1p-24f, span,
+                          from);
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = (float)(int32_t)(w[i] & 0xffffffu) * 0x1p-24f * span +
+                     from;
+}
+
+static void k_unit_f32(const uint32_t *w, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)(int32_t)(w[i] & 0xffffffu) * 0x1p-24f;
+}
+
+/* random64() = (first word << 32) | second word; 53 low bits. */
+static void k_uniform_f64(const uint32_t *w, double *out, size_t n,
+                          double from, double span, int fused)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = ((uint64_t)(w[2 * i] & 0x1fffffu) << 32) | w[2 * i + 1];
+        double x = (double)(int64_t)v * 0x1p-53;
+        out[i] = fused ? fma(x, span, from) : x * span + from;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* normal_fill_16_AVX2 (aten/src/ATen/native/cpu/DistributionTemplates.h)  */
+/* with log256_ps and sincos256_ps of avx_mathfun.h, lane by lane.         */
+/* ---------------------------------------------------------------------- */
+
+static inline uint32_t f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline float u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* log256_ps for x in [2^-126, inf) (here x = 1 - u is in [2^-24, 1]).
+ * GCC 12 -mfma contracts each Horner step and the marked steps below. */
+static inline float mf_log(float x)
+{
+    uint32_t b = f2u(x);
+    float e = (float)((int32_t)(b >> 23) - 0x7f);
+    e = e + 1.0f;
+    float m = u2f((b & ~0x7f800000u) | 0x3f000000u); /* mantissa in [.5, 1) */
+    int lt = m < 0.707106781186547524f;               /* cephes_SQRTHF */
+    float tmp = lt ? m : 0.0f;
+    float xx = m - 1.0f;
+    e = e - (lt ? 1.0f : 0.0f);
+    xx = xx + tmp;
+    float z = xx * xx;
+    float y = 7.0376836292E-2f;
+    y = fmaf(y, xx, -1.1514610310E-1f);
+    y = fmaf(y, xx, 1.1676998740E-1f);
+    y = fmaf(y, xx, -1.2420140846E-1f);
+    y = fmaf(y, xx, +1.4249322787E-1f);
+    y = fmaf(y, xx, -1.6668057665E-1f);
+    y = fmaf(y, xx, +2.0000714765E-1f);
+    y = fmaf(y, xx, -2.4999993993E-1f);
+    y = fmaf(y, xx, +3.3333331174E-1f);
+    y = y * xx;
+    y = fmaf(y, z, e * -2.12194440e-4f); /* y*z fused, e*q1 rounded */
+    y = fmaf(-z, 0.5f, y);
+    xx = xx + y;
+    return fmaf(e, 0.693359375f, xx);
+}
+
+/* sincos256_ps. */
+static inline void mf_sincos(float x, float *s, float *c)
+{
+    uint32_t xb = f2u(x);
+    uint32_t sign_sin = xb & 0x80000000u;
+    x = u2f(xb & 0x7fffffffu);
+    float y = x * 1.27323954473516f; /* cephes_FOPI = 4/pi */
+    int32_t j = (int32_t)y;          /* truncation, as cvttps */
+    j = (j + 1) & ~1;
+    y = (float)j;
+    uint32_t swap_sin = ((uint32_t)j & 4u) << 29;
+    int poly = (j & 2) == 0;
+    x = fmaf(y, -0.78515625f, x);
+    x = fmaf(y, -2.4187564849853515625e-4f, x);
+    x = fmaf(y, -3.77489497744594108e-8f, x);
+    uint32_t sign_cos = (~((uint32_t)j - 2u) & 4u) << 29;
+    sign_sin ^= swap_sin;
+    float z = x * x;
+    float yc = 2.443315711809948E-005f;
+    yc = fmaf(yc, z, -1.388731625493765E-003f);
+    yc = fmaf(yc, z, 4.166664568298827E-002f);
+    yc = yc * z;
+    yc = fmaf(yc, z, -(z * 0.5f)); /* second *z fused, z*0.5 rounded */
+    yc = yc + 1.0f;
+    float ys = -1.9515295891E-4f;
+    ys = fmaf(ys, z, 8.3321608736E-3f);
+    ys = fmaf(ys, z, -1.6666654611E-1f);
+    ys = ys * z;
+    ys = fmaf(ys, x, x);
+    /* The blend, with its additions of +0 (they matter for signed zeros). */
+    float ysin2 = poly ? ys : 0.0f;
+    float ysin1 = poly ? 0.0f : yc;
+    ys = ys - ysin2;
+    yc = yc - ysin1;
+    float sv = ysin1 + ysin2;
+    float cv = yc + ys;
+    *s = u2f(f2u(sv) ^ sign_sin);
+    *c = u2f(f2u(cv) ^ sign_cos);
+}
+
+static void k_normal16_avx2(float *d, size_t nblocks, float mean, float std)
+{
+    for (size_t b = 0; b < nblocks; b++, d += 16) {
+        float lo[8], hi[8];
+        for (int j = 0; j < 8; j++) {
+            float u1 = 1.0f - d[j];
+            float u2 = d[j + 8];
+            float r = sqrtf(-2.0f * mf_log(u1));
+            float th = 6.2831855f * u2; /* (float)(2*pi) */
+            float sn, cs;
+            mf_sincos(th, &sn, &cs);
+            float n1 = r * cs, n2 = r * sn;
+            lo[j] = fmaf(n1, std, mean);
+            hi[j] = fmaf(n2, std, mean);
+        }
+        memcpy(d, lo, sizeof lo);
+        memcpy(d + 8, hi, sizeof hi);
+    }
+}
+
+const nninit__torch_kernels KERNELS = {
+    k_twist,      k_temper,   k_uniform_f32,   k_uniform_f64,
+    k_unit_f32,   k_normal16_avx2,
+};

@@ -1,0 +1,381 @@
+/*
+ * torch_ops.c: Tensor.uniform_, Tensor.normal_, torch.randperm and erfinv as
+ * PyTorch 1.13.1's CPU kernels compute them (aten/src/ATen/core/
+ * TransformationHelper.h, DistributionsHelper.h, native/cpu/
+ * DistributionTemplates.h, native/Math.h), in the semantics of its AVX2 or
+ * DEFAULT kernels (g->kernel).
+ */
+#include "torch_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/* Words drawn per pass: bounded stack use, and the data stays in L1/L2
+ * between drawing and transforming. A multiple of 16 (normal blocks). */
+#define CHUNK 2048
+
+#define TWO_PI 6.283185307179586 /* 2.0f * c10::pi<double>, in double */
+
+static int check_common(const nninit_torch_gen *g, nninit_dtype dtype,
+                        const void *data, uint64_t n, nninit_error *err)
+{
+    if (!g)
+        return nninit__fail(err, NNINIT_EINVAL, "generator is NULL");
+    if (nninit_dtype_size(dtype) == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d", (int)dtype);
+    if (n > 0 && !data)
+        return nninit__fail(err, NNINIT_EINVAL, "output buffer is NULL");
+    if ((unsigned)g->kernel > NNINIT_TORCH_KERNEL_DEFAULT)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown torch kernel %d",
+                            (int)g->kernel);
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* uniform_                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* check_uniform_bounds (native/DistributionTemplates.h), in double. */
+static int check_uniform(nninit_dtype dtype, double from, double to,
+                         nninit_error *err)
+{
+    if (!nninit__finite(from) || !nninit__finite(to))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "uniform_ bounds must be finite (got %g, %g)",
+                            from, to);
+    double max = dtype == NNINIT_F64   ? DBL_MAX
+                 : dtype == NNINIT_F32 ? (double)FLT_MAX
+                 : dtype == NNINIT_F16 ? 65504.0
+                                       : 3.3895313892515355e38; /* bf16 */
+    if (from < -max || from > max)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "uniform_: from %g is out of bounds for %s", from,
+                            nninit_dtype_name(dtype));
+    if (to < -max || to > max)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "uniform_: to %g is out of bounds for %s", to,
+                            nninit_dtype_name(dtype));
+    if (from > to)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "uniform_ expects to return a [from, to) range, "
+                            "but found from=%g > to=%g", from, to);
+    if (to - from > max)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "uniform_ expects to-from <= the largest %s "
+                            "(got %g)", nninit_dtype_name(dtype), to - from);
+    return NNINIT_OK;
+}
+
+/* Half and BFloat16: from/to are cast double -> float -> narrow (c10's
+ * constructors take float), (to - from) is rounded to the narrow type, the
+ * rest is float: x * span + from, fused in the AVX2 build. */
+static void uniform_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                           nninit_dtype dtype, uint16_t *out, uint64_t n,
+                           double from, double to, int fused)
+{
+    int half = dtype == NNINIT_F16;
+    uint16_t (*narrow)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    float (*widen)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    float f = widen(narrow((float)from)), t = widen(narrow((float)to));
+    float span = widen(narrow(t - f));
+    uint32_t mask = half ? 0x7ffu : 0xffu;
+    float scale = half ? 0x1p-11f : 0x1p-8f;
+    uint32_t buf[CHUNK];
+    for (uint64_t i = 0; i < n;) {
+        size_t c = n - i < CHUNK ? (size_t)(n - i) : CHUNK;
+        nninit__torch_words(g, k, buf, c);
+        for (size_t j = 0; j < c; j++) {
+            float x = (float)(int32_t)(buf[j] & mask) * scale;
+            out[i + j] = narrow(fused ? fmaf(x, span, f) : x * span + f);
+        }
+        i += c;
+    }
+}
+
+int nninit_torch_uniform_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                          uint64_t n, double from, double to,
+                          nninit_error *err)
+{
+    int rc = check_common(g, dtype, data, n, err);
+    if (rc == NNINIT_OK)
+        rc = check_uniform(dtype, from, to, err);
+    if (rc)
+        return rc;
+    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
+    uint32_t buf[CHUNK];
+    if (dtype == NNINIT_F32) {
+        float f = (float)from, t = (float)to, span = t - f;
+        float *out = (float *)data;
+        for (uint64_t i = 0; i < n;) {
+            size_t c = n - i < CHUNK ? (size_t)(n - i) : CHUNK;
+            nninit__torch_words(g, k, buf, c);
+            k->uniform_f32(buf, out + i, c, f, span, fused);
+            i += c;
+        }
+    } else if (dtype == NNINIT_F64) {
+        double *out = (double *)data;
+        for (uint64_t i = 0; i < n;) {
+            size_t c = n - i < CHUNK / 2 ? (size_t)(n - i) : CHUNK / 2;
+            nninit__torch_words(g, k, buf, 2 * c);
+            k->uniform_f64(buf, out + i, c, from, to - from, fused);
+            i += c;
+        }
+    } else {
+        uniform_narrow(g, k, dtype, (uint16_t *)data, n, from, to, fused);
+    }
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* normal_                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* normal_fill_16<float> of the DEFAULT build: glibc logf/cosf/sinf, float
+ * arithmetic, no FMA; theta computed in double. */
+static void normal16_default_f32(float *d, size_t nblocks, float mean,
+                                 float std)
+{
+    for (size_t b = 0; b < nblocks; b++, d += 16)
+        for (int j = 0; j < 8; j++) {
+            float u1 = 1.0f - d[j];
+            float u2 = d[j + 8];
+            float radius = sqrtf(-2.0f * logf(u1));
+            float theta = (float)(TWO_PI * (double)u2);
+            d[j] = radius * cosf(theta) * std + mean;
+            d[j + 8] = radius * sinf(theta) * std + mean;
+        }
+}
+
+/* normal_fill_16<double>: glibc log/cos/sin; the AVX2 build contracts
+ * radius*cos*std + mean into fma(radius*cos, std, mean). */
+static void normal16_f64(double *d, size_t nblocks, double mean, double std,
+                         int fused)
+{
+    for (size_t b = 0; b < nblocks; b++, d += 16)
+        for (int j = 0; j < 8; j++) {
+            double u1 = 1 - d[j];
+            double u2 = d[j + 8];
+            double radius = sqrt(-2 * log(u1));
+            double theta = TWO_PI * u2;
+            double c = radius * cos(theta), s = radius * sin(theta);
+            d[j] = fused ? fma(c, std, mean) : c * std + mean;
+            d[j + 8] = fused ? fma(s, std, mean) : s * std + mean;
+        }
+}
+
+/* normal_fill / normal_fill_AVX2 for float32: all n uniforms first, then
+ * each full block of 16 in place; if n % 16 != 0, 16 fresh uniforms
+ * overwrite the last 16 elements and that block is transformed. Done here
+ * chunk by chunk, which draws the same words in the same order. */
+static void fill_f32(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                     float *d, uint64_t n, float mean, float std)
+{
+    void (*block)(float *, size_t, float, float) =
+        g->kernel == NNINIT_TORCH_KERNEL_AVX2 ? k->normal16_avx2
+                                              : normal16_default_f32;
+    uint32_t buf[CHUNK];
+    uint64_t full = n / 16 * 16;
+    for (uint64_t i = 0; i < full;) {
+        size_t c = full - i < CHUNK ? (size_t)(full - i) : CHUNK;
+        nninit__torch_words(g, k, buf, c);
+        k->unit_f32(buf, d + i, c);
+        block(d + i, c / 16, mean, std);
+        i += c;
+    }
+    if (n % 16) {
+        nninit__torch_words(g, k, buf, (size_t)(n % 16)); /* overwritten */
+        nninit__torch_words(g, k, buf, 16);
+        k->unit_f32(buf, d + n - 16, 16);
+        block(d + n - 16, 1, mean, std);
+    }
+}
+
+static void fill_f64(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                     double *d, uint64_t n, double mean, double std)
+{
+    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
+    uint32_t buf[CHUNK];
+    uint64_t full = n / 16 * 16;
+    for (uint64_t i = 0; i < full;) {
+        size_t c = full - i < CHUNK / 2 ? (size_t)(full - i) : CHUNK / 2;
+        nninit__torch_words(g, k, buf, 2 * c);
+        k->uniform_f64(buf, d + i, c, 0.0, 1.0, 0); /* x*1+0 = x exactly */
+        normal16_f64(d + i, c / 16, mean, std, fused);
+        i += c;
+    }
+    if (n % 16) {
+        nninit__torch_words(g, k, buf, (size_t)(2 * (n % 16)));
+        nninit__torch_words(g, k, buf, 32);
+        k->uniform_f64(buf, d + n - 16, 16, 0.0, 1.0, 0);
+        normal16_f64(d + n - 16, 1, mean, std, fused);
+    }
+}
+
+static double u53(nninit_torch_gen *g)
+{
+    return (double)(int64_t)(nninit_torch_random64(g) &
+                             ((UINT64_C(1) << 53) - 1)) * 0x1p-53;
+}
+
+/* at::normal_distribution<double>: the < 16-element (and non-contiguous)
+ * path. Box-Muller on two 53-bit uniforms (u1 drives theta, u2 the radius),
+ * r*sin cached in the generator for the next call. */
+static double normal_small(nninit_torch_gen *g, double mean, double std)
+{
+    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
+    double v;
+    if (g->normal_cached) {
+        g->normal_cached = 0;
+        v = g->normal_cache;
+    } else {
+        double u1 = u53(g), u2 = u53(g);
+        double r = sqrt(-2.0 * log(1.0 - u2));
+        double theta = TWO_PI * u1;
+        g->normal_cache = r * sin(theta);
+        g->normal_cached = 1;
+        v = r * cos(theta);
+    }
+    return fused ? fma(v, std, mean) : v * std + mean;
+}
+
+int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                         uint64_t n, double mean, double std,
+                         nninit_error *err)
+{
+    int rc = check_common(g, dtype, data, n, err);
+    if (rc)
+        return rc;
+    if (!nninit__finite(mean) || !nninit__finite(std))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "normal_: mean and std must be finite (got %g, "
+                            "%g)", mean, std);
+    if (std < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "normal expects std >= 0.0, but found std %g",
+                            std);
+    if (dtype == NNINIT_F16 || dtype == NNINIT_BF16)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "torch-exact normal_ supports f32 and f64 only "
+                            "(not %s)", nninit_dtype_name(dtype));
+    if (n == 0)
+        return NNINIT_OK;
+    if (n < 16) {
+        for (uint64_t i = 0; i < n; i++) {
+            double v = normal_small(g, mean, std);
+            if (dtype == NNINIT_F32)
+                ((float *)data)[i] = (float)v;
+            else
+                ((double *)data)[i] = v;
+        }
+        return NNINIT_OK;
+    }
+    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    if (dtype == NNINIT_F32)
+        fill_f32(g, k, (float *)data, n, (float)mean, (float)std);
+    else
+        fill_f64(g, k, (double *)data, n, mean, std);
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* randperm                                                                 */
+/* ------------------------------------------------------------------------ */
+
+int nninit_torch_randperm(nninit_torch_gen *g, int64_t n, int64_t *out,
+                          nninit_error *err)
+{
+    if (!g)
+        return nninit__fail(err, NNINIT_EINVAL, "generator is NULL");
+    if (n < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "randperm: n must be non-negative (got %lld)",
+                            (long long)n);
+    if (n > 0 && !out)
+        return nninit__fail(err, NNINIT_EINVAL, "output buffer is NULL");
+    for (int64_t i = 0; i < n; i++)
+        out[i] = i;
+    /* randperm_cpu: for i < n-1, z = random() % (n-i), swap i and i+z. */
+    for (int64_t i = 0; i < n - 1; i++) {
+        int64_t z = (int64_t)(nninit_torch_random(g) % (uint64_t)(n - i));
+        int64_t t = out[i];
+        out[i] = out[i + z];
+        out[i + z] = t;
+    }
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* erfinv (native/Math.h calc_erfinv)                                       */
+/* ------------------------------------------------------------------------ */
+
+/* a*b + c, fused as GCC -mfma contracts it, or rounded twice. */
+#define MADDF(a, b, c) (fused ? fmaf((a), (b), (c)) : (a) * (b) + (c))
+#define MADD(a, b, c) (fused ? fma((a), (b), (c)) : (a) * (b) + (c))
+
+float nninit__torch_erfinvf(float y, int fused)
+{
+    static const float a[4] = {0.886226899f, -1.645349621f, 0.914624893f,
+                               -0.140543331f};
+    static const float b[4] = {-2.118377725f, 1.442710462f, -0.329097515f,
+                               0.012229801f};
+    static const float c[4] = {-1.970840454f, -1.624906493f, 3.429567803f,
+                               1.641345311f};
+    static const float d[2] = {3.543889200f, 1.637067800f};
+    float x, z, num, dem;
+    float y_abs = fabsf(y);
+    if (y_abs > 1.0f)
+        return NAN;
+    if (y_abs == 1.0f)
+        return copysignf(INFINITY, y);
+    if (y_abs <= 0.7f) {
+        z = y * y;
+        num = MADDF(MADDF(MADDF(a[3], z, a[2]), z, a[1]), z, a[0]);
+        dem = MADDF(MADDF(MADDF(MADDF(b[3], z, b[2]), z, b[1]), z, b[0]), z,
+                    1.0f);
+        x = y * num / dem;
+    } else {
+        z = sqrtf(-logf((1.0f - y_abs) / 2.0f));
+        num = MADDF(MADDF(MADDF(c[3], z, c[2]), z, c[1]), z, c[0]);
+        dem = MADDF(MADDF(d[1], z, d[0]), z, 1.0f);
+        x = copysignf(num, y) / dem;
+    }
+    /* (T)2 / (T)sqrt(pi): both operands in float. */
+    const float k = 2.0f / (float)sqrt(3.14159265358979323846);
+    x = x - (erff(x) - y) / (k * expf(-x * x));
+    x = x - (erff(x) - y) / (k * expf(-x * x));
+    return x;
+}
+
+double nninit__torch_erfinv(double y, int fused)
+{
+    static const double a[4] = {0.886226899, -1.645349621, 0.914624893,
+                                -0.140543331};
+    static const double b[4] = {-2.118377725, 1.442710462, -0.329097515,
+                                0.012229801};
+    static const double c[4] = {-1.970840454, -1.624906493, 3.429567803,
+                                1.641345311};
+    static const double d[2] = {3.543889200, 1.637067800};
+    double x, z, num, dem;
+    double y_abs = fabs(y);
+    if (y_abs > 1.0)
+        return NAN;
+    if (y_abs == 1.0)
+        return copysign(INFINITY, y);
+    if (y_abs <= 0.7) {
+        z = y * y;
+        num = MADD(MADD(MADD(a[3], z, a[2]), z, a[1]), z, a[0]);
+        dem = MADD(MADD(MADD(MADD(b[3], z, b[2]), z, b[1]), z, b[0]), z, 1.0);
+        x = y * num / dem;
+    } else {
+        z = sqrt(-log((1.0 - y_abs) / 2.0));
+        num = MADD(MADD(MADD(c[3], z, c[2]), z, c[1]), z, c[0]);
+        dem = MADD(MADD(d[1], z, d[0]), z, 1.0);
+        x = copysign(num, y) / dem;
+    }
+    const double k = 2.0 / sqrt(3.14159265358979323846);
+    x = x - (erf(x) - y) / (k * exp(-x * x));
+    x = x - (erf(x) - y) / (k * exp(-x * x));
+    return x;
+}
