@@ -43,6 +43,7 @@
 #define NNINIT_MODEL_H
 
 #include "init.h"
+#include "torch.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -314,9 +315,11 @@ typedef struct nninit_plan_opts {
     uint64_t seed;
     int dtype_set;      /* 0: f32 for layers, each checkpoint tensor's own */
     nninit_dtype dtype; /* the float type to write when dtype_set */
+    nninit_torch_kernel torch_kernel; /* --rng torch: whose arithmetic */
 } nninit_plan_opts;
 
-/* preset seed, rng philox, seed 0, dtype f32 (not forced). */
+/* preset seed, rng philox, seed 0, dtype f32 (not forced), torch kernel
+ * avx2 (PyTorch on any x86-64 CPU with AVX2). */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
 /* One tensor of the plan. */
@@ -341,9 +344,16 @@ typedef struct nninit_plan nninit_plan;
 
 /* Decide every tensor's initializer. NNINIT_EINVAL for a spec that does not
  * fit its tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D
- * shape ..."), NNINIT_ENOTSUP for --rng torch with a preset other than
- * torch or in a build without the torch-exact generator. The model must
- * outlive the plan. */
+ * shape ..."), and for --rng torch with a preset other than torch or with
+ * a step PyTorch cannot make (variance_scaling, delta_orthogonal, normal
+ * draws in f16/bf16). The model must outlive the plan.
+ *
+ * --rng torch replays the script PyTorch would run: torch.manual_seed(seed),
+ * construct every module in order (each draws its defaults), then the
+ * layers' explicit initializers and the rules as nn.init calls in order
+ * (per-gate orthogonal: one orthogonal_ per chunk of weight_hh; the
+ * forget-gate bias: fill_ on its rows). The bytes are PyTorch's, bit for bit
+ * (orthogonal_: to about 1e-6, see torch.h). */
 NNINIT_API int nninit_plan_new(const nninit_model *m,
                                const nninit_plan_opts *opts,
                                nninit_plan **out, nninit_error *err);

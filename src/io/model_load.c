@@ -521,9 +521,12 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         return rc;
     if (!*name)
         return fail_at(c, nn, "layer name is empty");
-    if (lookup(c, n, "layers")) {
+    /* a block: layers: is a list of layers (an rnn's layers: is a number) */
+    const yaml_node_t *ln = lookup(c, n, "layers");
+    if (ln && (ln->type == YAML_SEQUENCE_NODE || !tn)) {
         if (tn)
-            return fail_at(c, tn, "a block (with layers:) has no type");
+            return fail_at(c, tn, "a block (with a list of layers) has no "
+                                  "type");
         return parse_block(c, n, name, prefix, depth);
     }
     if (!tn)
@@ -557,10 +560,14 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
     if ((init_node = lookup(c, n, "init")) &&
         (rc = parse_init_value(c, init_node, "init", &init_spec)))
         return rc;
+    /* initializer parameters at the layer's level belong to init:, except
+     * where the layer has a key of that name (a conv's groups, an rnn's
+     * nonlinearity): write init: {init: dirac, groups: 2} for those */
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node(c, p->key);
-        if (!nninit_spec_is_param(scalar(k)))
+        if (!nninit_spec_is_param(scalar(k)) ||
+            (layer_key(scalar(k)) & allowed))
             continue;
         if (!init_node)
             return fail_at(c, k, "%s is a parameter of init:, which this "
@@ -579,7 +586,7 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
                 return rc;
             continue;
         }
-        if (nninit_spec_is_param(ks))
+        if (nninit_spec_is_param(ks) && !(layer_key(ks) & allowed))
             continue; /* applied to init: above */
         if (!strcmp(ks, "bias") && is_bool_word(scalar(v))) {
             /* `bias: true|false` is the constructor flag; `bias: zeros` or

@@ -15,6 +15,7 @@
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const preset_names[] = {
@@ -975,7 +976,214 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->ops);
     nninit__free(a, p->order);
     nninit__free(a, p->warn);
+    nninit__free(a, p->final_op);
+    nninit__free(a, p->last_whole);
+    nninit__free(a, p->local);
+    nninit__free(a, p->tl);
     nninit__free(a, p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* --rng torch: the script PyTorch would run                                */
+/* ------------------------------------------------------------------------ */
+
+static int torch_module_of(nninit_layer_kind k, nninit_torch_module *out)
+{
+    static const struct {
+        nninit_layer_kind l;
+        nninit_torch_module t;
+    } map[] = {
+        {NNINIT_LAYER_LINEAR, NNINIT_TORCH_LINEAR},
+        {NNINIT_LAYER_BILINEAR, NNINIT_TORCH_BILINEAR},
+        {NNINIT_LAYER_CONV1D, NNINIT_TORCH_CONV1D},
+        {NNINIT_LAYER_CONV2D, NNINIT_TORCH_CONV2D},
+        {NNINIT_LAYER_CONV3D, NNINIT_TORCH_CONV3D},
+        {NNINIT_LAYER_CONV_TRANSPOSE1D, NNINIT_TORCH_CONV_TRANSPOSE1D},
+        {NNINIT_LAYER_CONV_TRANSPOSE2D, NNINIT_TORCH_CONV_TRANSPOSE2D},
+        {NNINIT_LAYER_CONV_TRANSPOSE3D, NNINIT_TORCH_CONV_TRANSPOSE3D},
+        {NNINIT_LAYER_EMBEDDING, NNINIT_TORCH_EMBEDDING},
+        {NNINIT_LAYER_LAYERNORM, NNINIT_TORCH_LAYER_NORM},
+        {NNINIT_LAYER_BATCHNORM, NNINIT_TORCH_BATCH_NORM},
+        {NNINIT_LAYER_RNN, NNINIT_TORCH_RNN},
+        {NNINIT_LAYER_LSTM, NNINIT_TORCH_LSTM},
+        {NNINIT_LAYER_GRU, NNINIT_TORCH_GRU},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (map[i].l == k) {
+            *out = map[i].t;
+            return 1;
+        }
+    return 0;
+}
+
+static nninit_torch_layer torch_layer_of(const nninit_layer *l)
+{
+    nninit_torch_module k = NNINIT_TORCH_LINEAR;
+    torch_module_of(l->kind, &k);
+    nninit_torch_layer t = nninit_torch_layer_make(k);
+    t.in = l->in;
+    t.in2 = l->in2;
+    t.out = l->out;
+    memcpy(t.kernel, l->kernel, sizeof t.kernel);
+    t.groups = l->groups;
+    t.bias = l->bias;
+    t.num_embeddings = l->num;
+    t.embedding_dim = l->dim;
+    memcpy(t.normalized_shape, l->norm_shape, sizeof t.normalized_shape);
+    t.normalized_ndim = l->norm_ndim;
+    t.num_features = l->norm_shape[0];
+    t.affine = l->affine;
+    t.track_running_stats = l->track_running_stats;
+    t.hidden = l->hidden;
+    t.num_layers = l->num_layers;
+    t.proj_size = l->proj_size;
+    t.bidirectional = l->bidirectional;
+    return t;
+}
+
+/* What PyTorch's generator cannot do (torch.h): no counterpart in
+ * torch.nn.init, or normal draws in half precision. */
+static int torch_can(const nninit_spec *s, nninit_dtype dt, const char *name,
+                     const char *why, nninit_error *err)
+{
+    if (s->kind == NNINIT_VARIANCE_SCALING || s->kind == NNINIT_DELTA_ORTHOGONAL)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s: %s has no torch.nn.init counterpart, so "
+                            "--rng torch cannot make it (%s); use --rng "
+                            "philox", name, nninit_kind_name(s->kind), why);
+    if (dt == NNINIT_F16 || dt == NNINIT_BF16)
+        switch (s->kind) {
+        case NNINIT_NORMAL:
+        case NNINIT_TRUNC_NORMAL:
+        case NNINIT_XAVIER_NORMAL:
+        case NNINIT_KAIMING_NORMAL:
+        case NNINIT_LECUN_NORMAL:
+        case NNINIT_ORTHOGONAL:
+        case NNINIT_SPARSE:
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s: --rng torch draws %s in f32 and f64 "
+                                "only, not %s (%s)", name,
+                                nninit_kind_name(s->kind),
+                                nninit_dtype_name(dt), why);
+        default:
+            break;
+        }
+    return NNINIT_OK;
+}
+
+typedef struct ordkey {
+    long key;
+    size_t t;
+} ordkey;
+
+static int by_key(const void *x, const void *y)
+{
+    const ordkey *a = (const ordkey *)x, *b = (const ordkey *)y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+/* The model's tensors t .. t+c-1 of layer l must be PyTorch's, in order. */
+static int torch_match(nninit_plan *p, size_t t, size_t c, size_t l,
+                       const nninit_torch_tensor *tt, int count,
+                       nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    if ((size_t)count != c)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': PyTorch's module has %d tensors, the "
+                            "model %zu", m->layers[l].name, count, c);
+    for (size_t k = 0; k < c; k++) {
+        const nninit__mtensor *mt = &m->tensors[t + k];
+        const char *local = mt->name + strlen(m->layers[l].name) + 1;
+        if (strcmp(local, tt[k].name) || mt->shape.ndim != tt[k].shape.ndim ||
+            memcmp(mt->shape.dim, tt[k].shape.dim,
+                   (size_t)mt->shape.ndim * sizeof *mt->shape.dim))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "layer '%s': tensor %zu is %s here but %s in "
+                                "PyTorch's module", m->layers[l].name, k,
+                                local, tt[k].name);
+        p->local[t + k] = (int)k;
+    }
+    return NNINIT_OK;
+}
+
+static int torch_setup(nninit_plan *p, nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    const nninit_allocator *a = m->alloc;
+    p->final_op = (long *)nninit__alloc(a, p->n * sizeof *p->final_op);
+    p->last_whole = (long *)nninit__alloc(a, p->n * sizeof *p->last_whole);
+    p->local = (int *)nninit__alloc(a, p->n * sizeof *p->local);
+    p->tl = (nninit_torch_layer *)nninit__alloc(
+        a, (m->nlayers ? m->nlayers : 1) * sizeof *p->tl);
+    if (!p->final_op || !p->last_whole || !p->local || !p->tl)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    /* every layer as PyTorch builds it: the same tensors, in the same order
+     * (a check that the two descriptions of PyTorch agree) */
+    for (size_t l = 0; l < m->nlayers; l++)
+        p->tl[l] = torch_layer_of(&m->layers[l]);
+    for (size_t t = 0; t < p->n;) {
+        long l = m->tensors[t].layer;
+        size_t c = 1;
+        while (t + c < p->n && l >= 0 && m->tensors[t + c].layer == l)
+            c++;
+        if (l >= 0) {
+            int count = 0;
+            nninit_error e;
+            nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
+                a, (c + 1) * sizeof *tt);
+            if (!tt)
+                return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            int rc = nninit_torch_layer_tensors(&p->tl[l], tt, (int)c + 1,
+                                                &count, &e);
+            if (rc == NNINIT_OK)
+                rc = torch_match(p, t, c, (size_t)l, tt, count, err);
+            else
+                rc = nninit__fail(err, NNINIT_EINVAL, "layer '%s': %s",
+                                  m->layers[l].name, e.msg);
+            nninit__free(a, tt);
+            if (rc)
+                return rc;
+        } else {
+            p->local[t] = -1;
+        }
+        t += c;
+    }
+    for (size_t t = 0; t < p->n; t++)
+        p->final_op[t] = p->last_whole[t] = -1;
+    for (size_t k = 0; k < p->nops; k++) {
+        const nninit__op *op = &p->ops[k];
+        nninit_dtype dt = (nninit_dtype)p->e[op->t].type;
+        p->final_op[op->t] = (long)k;
+        if (op->kind != OP_ROWS)
+            p->last_whole[op->t] = (long)k;
+        /* construction defaults of layers are the module's own draws */
+        int module_default = !op->explicit_ && m->tensors[op->t].layer >= 0;
+        int rc;
+        if (!module_default && nninit_etype_is_float(p->e[op->t].type) &&
+            (rc = torch_can(&op->spec, dt, p->e[op->t].name, op->why, err)))
+            return rc;
+        if (module_default && m->layers[m->tensors[op->t].layer].kind ==
+                                  NNINIT_LAYER_EMBEDDING &&
+            (rc = torch_can(&op->spec, dt, p->e[op->t].name, op->why, err)))
+            return rc;
+    }
+    /* tensors in the order their last step completes (copied ones, with
+     * no step, first); the keys are distinct, so the order is unique */
+    ordkey *ok = (ordkey *)nninit__alloc(a, p->n * sizeof *ok);
+    if (!ok)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (size_t t = 0; t < p->n; t++) {
+        ok[t].key = p->final_op[t];
+        ok[t].t = t;
+    }
+    qsort(ok, p->n, sizeof *ok, by_key);
+    for (size_t t = 0; t < p->n; t++)
+        p->order[t] = ok[t].t;
+    nninit__free(a, ok);
+    return NNINIT_OK;
 }
 
 static nninit_etype entry_type(const nninit_plan *p, const nninit__mtensor *mt)
@@ -1007,10 +1215,6 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
                             "--rng torch reproduces PyTorch's own draws, so "
                             "it needs --preset torch (got %s)",
                             nninit_preset_name(o.preset));
-    if (o.rng == NNINIT_RNG_TORCH)
-        return nninit__fail(err, NNINIT_ENOTSUP,
-                            "--rng torch needs the torch-exact generator, "
-                            "which this build does not have yet");
     if ((unsigned)o.rng > NNINIT_RNG_TORCH)
         return nninit__fail(err, NNINIT_EINVAL, "unknown generator %d",
                             (int)o.rng);
@@ -1118,6 +1322,8 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         else
             f->over[f->nover++] = (long)k;
     }
+    if (rc == NNINIT_OK && o.rng == NNINIT_RNG_TORCH)
+        rc = torch_setup(p, err);
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
         nninit_plan_entry *e = &p->e[t];
         if (e->generated && p->f[t].base < 0)

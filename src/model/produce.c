@@ -21,6 +21,17 @@ struct nninit_producer {
     long cache_part;
     void *cache;
     uint64_t cache_bytes;
+    /* --rng torch: the generator, the next op to run, the tensors whose
+     * bytes are kept (finished, or waiting for row overlays), a scratch
+     * buffer for steps a later step overwrites, and which tensors were
+     * served and released */
+    nninit_torch_gen g;
+    size_t next_op;
+    void **held;
+    unsigned char *released;
+    void *scratch;
+    uint64_t scratch_bytes;
+    long serving;
 };
 
 int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
@@ -36,6 +47,18 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->fo = fill ? *fill : nninit_fill_opts_default();
     pr->fo.seed = p->o.seed;
     pr->cache_entry = -1;
+    pr->serving = -1;
+    if (p->o.rng == NNINIT_RNG_TORCH) {
+        pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
+        pr->released = (unsigned char *)nninit__alloc(p->m->alloc, p->n);
+        if (!pr->held || !pr->released) {
+            nninit_producer_free(pr);
+            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+        }
+        memset(pr->held, 0, p->n * sizeof *pr->held);
+        memset(pr->released, 0, p->n);
+        nninit_torch_gen_init(&pr->g, p->o.seed, p->o.torch_kernel);
+    }
     *out = pr;
     return NNINIT_OK;
 }
@@ -54,12 +77,139 @@ void nninit_producer_free(nninit_producer *pr)
     if (!pr)
         return;
     drop_cache(pr);
+    if (pr->held)
+        for (size_t i = 0; i < pr->p->n; i++)
+            nninit__free(pr->fo.alloc, pr->held[i]);
+    nninit__free(pr->p->m->alloc, pr->held);
+    nninit__free(pr->p->m->alloc, pr->released);
+    nninit__free(pr->fo.alloc, pr->scratch);
     nninit__free(pr->p->m->alloc, pr);
 }
 
 uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
 {
-    return pr->cache_bytes;
+    uint64_t n = pr->cache_bytes + pr->scratch_bytes;
+    if (pr->held)
+        for (size_t i = 0; i < pr->p->n; i++)
+            if (pr->held[i])
+                n += pr->p->e[i].nbytes;
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* --rng torch                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Run op k of the script into buf (the whole tensor). */
+static int torch_op(nninit_producer *pr, size_t k, void *buf,
+                    nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    const nninit__op *op = &p->ops[k];
+    const nninit_plan_entry *e = &p->e[op->t];
+    const nninit__mtensor *mt = &p->m->tensors[op->t];
+    nninit_dtype dt = nninit_etype_is_float(e->type) ? (nninit_dtype)e->type
+                                                     : NNINIT_F32;
+    size_t es = nninit_etype_size(e->type);
+    int rc;
+    if (!op->explicit_ && mt->layer >= 0) /* the module's construction */
+        rc = nninit_torch_layer_fill(&pr->g, &p->tl[mt->layer],
+                                     p->local[op->t], dt, buf, pr->fo.alloc,
+                                     err);
+    else if (!nninit_etype_is_float(e->type)) /* a step counter: zeros_ */
+        rc = (memset(buf, 0, (size_t)e->nbytes), NNINIT_OK);
+    else if (op->kind == OP_WHOLE)
+        rc = nninit_torch_init(&pr->g, &op->spec, &e->shape, dt, buf,
+                               pr->fo.alloc, err);
+    else {
+        /* w.chunk(blocks) or w[r0:r1]: each a contiguous row range */
+        nninit_shape s = e->shape;
+        uint64_t row = nninit_shape_numel(&e->shape) /
+                       (uint64_t)(e->shape.dim[0] ? e->shape.dim[0] : 1);
+        int parts = op->kind == OP_BLOCKS ? op->blocks : 1;
+        s.dim[0] = op->kind == OP_BLOCKS ? e->shape.dim[0] / op->blocks
+                                         : op->r1 - op->r0;
+        uint64_t first = op->kind == OP_BLOCKS ? 0 : (uint64_t)op->r0;
+        rc = NNINIT_OK;
+        for (int g = 0; g < parts && rc == NNINIT_OK; g++)
+            rc = nninit_torch_init(
+                &pr->g, &op->spec, &s, dt,
+                (char *)buf + (first + (uint64_t)g * (uint64_t)s.dim[0]) *
+                                  row * es,
+                pr->fo.alloc, err);
+    }
+    if (rc && err) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        nninit__fail(err, rc, "%s: %s", e->name, msg);
+    }
+    return rc;
+}
+
+/* Run the script up to and including tensor i's last step. */
+static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    const nninit_allocator *a = pr->fo.alloc;
+    while (pr->held[i] == NULL || pr->next_op <= (size_t)p->final_op[i]) {
+        if (pr->next_op >= p->nops)
+            return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
+                                p->e[i].name);
+        size_t k = pr->next_op;
+        size_t t = p->ops[k].t;
+        uint64_t nb = p->e[t].nbytes;
+        void *buf;
+        if ((long)k < p->last_whole[t]) {
+            /* a later step replaces all of it: draw into scratch */
+            if (nb > pr->scratch_bytes) {
+                nninit__free(a, pr->scratch);
+                pr->scratch_bytes = 0;
+                if (!(pr->scratch = nninit__alloc(a, (size_t)nb)))
+                    return nninit__fail(err, NNINIT_ENOMEM,
+                                        "out of memory for %s", p->e[t].name);
+                pr->scratch_bytes = nb;
+            }
+            buf = pr->scratch;
+        } else {
+            if (!pr->held[t] && !(pr->held[t] = nninit__alloc(a, (size_t)nb)))
+                return nninit__fail(err, NNINIT_ENOMEM, "out of memory for %s",
+                                    p->e[t].name);
+            buf = pr->held[t];
+        }
+        int rc = torch_op(pr, k, buf, err);
+        if (rc)
+            return rc;
+        pr->next_op++;
+        if (pr->held[i] && pr->next_op > (size_t)p->final_op[i])
+            break;
+    }
+    return NNINIT_OK;
+}
+
+static int torch_fill(nninit_producer *pr, size_t i, void *out,
+                      uint64_t begin, uint64_t end, nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    if (pr->released[i])
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s was already produced (with --rng torch each "
+                            "tensor is made once, in plan order)",
+                            p->e[i].name);
+    if (pr->serving >= 0 && (size_t)pr->serving != i) {
+        nninit__free(pr->fo.alloc, pr->held[pr->serving]);
+        pr->held[pr->serving] = NULL;
+        pr->released[pr->serving] = 1;
+    }
+    pr->serving = (long)i;
+    if (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i]) {
+        int rc = torch_run(pr, i, err);
+        if (rc)
+            return rc;
+    }
+    size_t es = nninit_etype_size(p->e[i].type);
+    memcpy(out, (const char *)pr->held[i] + begin * es,
+           (size_t)((end - begin) * es));
+    return NNINIT_OK;
 }
 
 /* Elements [b, e) of one part (the whole tensor, a gate block or a row
@@ -128,6 +278,8 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
                             e->name, (unsigned long long)begin,
                             (unsigned long long)end,
                             (unsigned long long)numel);
+    if (p->o.rng == NNINIT_RNG_TORCH)
+        return torch_fill(pr, i, out, begin, end, err);
     if (begin == end)
         return NNINIT_OK;
     size_t es = nninit_etype_size(e->type);

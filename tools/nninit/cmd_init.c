@@ -45,6 +45,8 @@ static void help(void)
         "  --rng philox|torch  philox (default): each tensor's stream comes\n"
         "                      from its name; torch: PyTorch's generator,\n"
         "                      bit-exact with --preset torch\n"
+        "  --torch-kernel K    avx2 (default) or default: which of PyTorch's\n"
+        "                      CPU kernels --rng torch reproduces\n"
         "  --dtype T           f32 (default for descriptions), f64, f16,\n"
         "                      bf16; checkpoints keep their types unless set\n"
         "  --rules FILE        more rules (YAML/JSON with rules: [...])\n"
