@@ -842,6 +842,7 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
             nninit__strf(why, sizeof why, "rule %zu (match '%s'%s): %s", r + 1,
                      ru->match, at_line(ru->line, ln, sizeof ln),
                      nninit_spec_format(&ru->spec, sf, sizeof sf));
+        size_t affected = 0;
         for (size_t t = 0; t < m->ntensors; t++) {
             if (fnmatch(ru->match, m->tensors[t].name, 0) != 0)
                 continue;
@@ -852,6 +853,7 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
                 if ((rc = add_whole(p, t, &ru->spec, 1, err, why)))
                     return rc;
             } else if (tensor_role(p, t) == NNINIT_ROLE_WEIGHT) {
+                affected++;
                 char pre[200];
                 nninit__strf(pre, sizeof pre, "rule %zu (match '%s'%s): ", r + 1,
                          ru->match, at_line(ru->line, ln, sizeof ln));
@@ -863,6 +865,14 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
         if (hits == 0 &&
             (rc = add_warning(p, err, "rule %zu (match '%s'%s) matches no "
                                       "tensor", r + 1, ru->match,
+                              at_line(ru->line, ln, sizeof ln))))
+            return rc;
+        if (hits && ru->has_activation && !affected &&
+            (rc = add_warning(p, err,
+                              "rule %zu (match '%s'%s) sets an activation, "
+                              "but matches no weight it would change "
+                              "(biases, norms and embeddings do not follow "
+                              "an activation)", r + 1, ru->match,
                               at_line(ru->line, ln, sizeof ln))))
             return rc;
     }
@@ -1332,6 +1342,12 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         if (rc == NNINIT_OK && e->generated) {
             summarize(p, t);
             rc = op_resolve(p, &p->ops[p->f[t].base], &p->f[t], &e->res, err);
+            /* report the tensor's own fans (PyTorch's, or the framework's
+             * layout), also when gate blocks were drawn separately */
+            e->res.fan_in = e->res.fan_out = -1;
+            if (p->f[t].fan_shape.ndim >= 2)
+                nninit_fans(&p->f[t].fan_shape, p->f[t].fan_layout,
+                            &e->res.fan_in, &e->res.fan_out, NULL);
         } else if (rc == NNINIT_OK) {
             nninit__strf(e->init, sizeof e->init, "copy");
         }
