@@ -109,6 +109,7 @@ typedef struct nninit__stream {
     nninit_error *err;
     const void *owner; /* npz: the member whose bytes are in buf */
     int failed;        /* a chunk failed: err holds why */
+    void *buf2;        /* the second buffer of the write-behind pipeline */
 } nninit__stream;
 
 int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
@@ -117,6 +118,9 @@ void nninit__stream_free(nninit__stream *s);
 /* Bytes [off, off + n) of entry i (n <= s->buf_bytes), in s->buf. Reports
  * progress; NNINIT_EIO "interrupted" if the callback asks to stop. */
 int nninit__stream_chunk(nninit__stream *s, size_t i, uint64_t off, size_t n);
+/* The same into dst (buf_bytes long). */
+int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
+                              size_t n, void *dst);
 
 int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                       nninit__stream *s, nninit_error *err);

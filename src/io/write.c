@@ -11,6 +11,7 @@
 #include "io_internal.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,14 +42,15 @@ int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
     cb = cb < 64 ? 64 : cb / 8 * 8; /* whole elements of every type */
     s->buf_bytes = cb;
     s->buf = malloc(cb);
-    if (!s->buf)
+    s->buf2 = malloc(cb);
+    if (!s->buf || !s->buf2) {
+        nninit__stream_free(s);
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %zu-byte chunk", cb);
-    int rc = nninit_producer_new(p, &o->fill, &s->pr, err);
-    if (rc) {
-        free(s->buf);
-        s->buf = NULL;
     }
+    int rc = nninit_producer_new(p, &o->fill, &s->pr, err);
+    if (rc)
+        nninit__stream_free(s);
     return rc;
 }
 
@@ -56,25 +58,33 @@ void nninit__stream_free(nninit__stream *s)
 {
     nninit_producer_free(s->pr);
     free(s->buf);
+    free(s->buf2);
     s->pr = NULL;
     s->buf = NULL;
+    s->buf2 = NULL;
 }
 
 int nninit__stream_chunk(nninit__stream *s, size_t i, uint64_t off, size_t n)
+{
+    return nninit__stream_chunk_into(s, i, off, n, s->buf);
+}
+
+int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
+                              size_t n, void *dst)
 {
     const nninit_plan_entry *e = nninit_plan_get(s->p, i);
     size_t es = nninit_etype_size(e->type);
     int rc;
     NNINIT_ASSERT(n <= s->buf_bytes && off % es == 0 && n % es == 0);
     if (e->generated)
-        rc = nninit_producer_fill(s->pr, i, s->buf, off / es, (off + n) / es,
+        rc = nninit_producer_fill(s->pr, i, dst, off / es, (off + n) / es,
                                   s->err);
     else if (!s->o->source)
         rc = nninit__fail(s->err, NNINIT_EINVAL,
                           "%s is copied from a checkpoint, but none was given",
                           e->name);
     else
-        rc = nninit_ckpt_read(s->o->source, e->source_index, off, s->buf, n,
+        rc = nninit_ckpt_read(s->o->source, e->source_index, off, dst, n,
                               s->err);
     if (rc == NNINIT_OK) {
         s->done += n;
@@ -87,25 +97,122 @@ int nninit__stream_chunk(nninit__stream *s, size_t i, uint64_t off, size_t n)
     return rc;
 }
 
-/* All of entry i through the output file. */
-static int stream_entry(nninit__stream *s, nninit_ofile *f, size_t i)
+/* Write-behind: one thread writes a chunk while the caller makes the next,
+ * so generation overlaps the time write() spends waiting for the disk. The
+ * caller alternates two buffers; submitting waits for the previous write,
+ * so the buffer it is about to refill is free. Writes keep their order. */
+typedef struct wbehind {
+    nninit_ofile *f;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const void *data;
+    size_t n;
+    int busy, stop, rc, started;
+    nninit_error err;
+} wbehind;
+
+static void *wb_main(void *arg)
+{
+    wbehind *w = (wbehind *)arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break;
+        const void *d = w->data;
+        size_t n = w->n;
+        pthread_mutex_unlock(&w->mu);
+        nninit_error e;
+        int rc = w->rc ? w->rc : nninit_ofile_write(w->f, d, n, &e);
+        pthread_mutex_lock(&w->mu);
+        if (rc && !w->rc) {
+            w->rc = rc;
+            w->err = e;
+        }
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void wb_init(wbehind *w, nninit_ofile *f)
+{
+    memset(w, 0, sizeof *w);
+    w->f = f;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    w->started = pthread_create(&w->th, NULL, wb_main, w) == 0;
+}
+
+/* Wait until nothing is in flight; the first write error, if any. */
+static int wb_drain(wbehind *w, nninit_error *err)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = w->rc;
+    if (rc && err)
+        *err = w->err;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* Queue data (which must stay untouched until the next wb_* call). */
+static int wb_write(wbehind *w, const void *data, size_t n, nninit_error *err)
+{
+    if (!w->started) /* no thread: write in line */
+        return nninit_ofile_write(w->f, data, n, err);
+    int rc = wb_drain(w, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&w->mu);
+    w->data = data;
+    w->n = n;
+    w->busy = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NNINIT_OK;
+}
+
+static int wb_finish(wbehind *w, nninit_error *err)
+{
+    int rc = w->started ? wb_drain(w, err) : NNINIT_OK;
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+    }
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    return rc;
+}
+
+/* All of entry i through the write-behind thread, alternating buffers;
+ * *k counts chunks across entries. */
+static int stream_entry(nninit__stream *s, wbehind *w, size_t i, unsigned *k)
 {
     const nninit_plan_entry *e = nninit_plan_get(s->p, i);
     int rc = NNINIT_OK;
     for (uint64_t off = 0; off < e->nbytes && rc == NNINIT_OK;) {
         uint64_t left = e->nbytes - off;
         size_t n = left < s->buf_bytes ? (size_t)left : s->buf_bytes;
-        if ((rc = nninit__stream_chunk(s, i, off, n)) == NNINIT_OK)
-            rc = nninit_ofile_write(f, s->buf, n, s->err);
+        void *dst = (*k)++ % 2 ? s->buf2 : s->buf;
+        if ((rc = nninit__stream_chunk_into(s, i, off, n, dst)) == NNINIT_OK)
+            rc = wb_write(w, dst, n, s->err);
         off += n;
     }
     return rc;
 }
 
-static int write_zeros(nninit_ofile *f, size_t n, nninit_error *err)
+static int write_zeros(wbehind *w, size_t n, nninit_error *err)
 {
     static const char z[GGUF_ALIGN];
-    return nninit_ofile_write(f, z, n, err);
+    return wb_write(w, z, n, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -277,9 +384,13 @@ static int st_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
         rc = nninit_ofile_write(f, hdr, n, err);
     if (!rc)
         rc = nninit_ofile_write(f, "        ", pad, err);
-    for (size_t k = 0; k < nninit_plan_size(p) && !rc; k++)
-        rc = stream_entry(s, f, nninit_plan_order(p, k));
-    return rc;
+    wbehind w;
+    wb_init(&w, f);
+    unsigned k = 0;
+    for (size_t i = 0; i < nninit_plan_size(p) && !rc; i++)
+        rc = stream_entry(s, &w, nninit_plan_order(p, i), &k);
+    int rc2 = wb_finish(&w, err);
+    return rc ? rc : rc2;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -465,17 +576,21 @@ static int gguf_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
     }
     if (!rc)
         rc = nninit_ofile_write(f, tail->b, tail->n, err);
+    wbehind w;
+    wb_init(&w, f);
+    unsigned chunks = 0;
     if (!rc)
-        rc = write_zeros(f, (size_t)pad, err);
+        rc = write_zeros(&w, (size_t)pad, err);
     for (size_t k = 0; k < nninit_plan_size(p) && !rc; k++) {
         const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
-        rc = stream_entry(s, f, nninit_plan_order(p, k));
+        rc = stream_entry(s, &w, nninit_plan_order(p, k), &chunks);
         if (!rc)
-            rc = write_zeros(f, (GGUF_ALIGN - e->nbytes % GGUF_ALIGN) %
-                                    GGUF_ALIGN,
+            rc = write_zeros(&w, (GGUF_ALIGN - e->nbytes % GGUF_ALIGN) %
+                                     GGUF_ALIGN,
                              err);
     }
-    return rc;
+    int rc2 = wb_finish(&w, err);
+    return rc ? rc : rc2;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -62,7 +62,11 @@ static void make_row(const nninit_plan_entry *e, row *r)
     fan(r->fi, sizeof r->fi, gen ? e->res.fan_in : -1);
     fan(r->fo, sizeof r->fo, gen ? e->res.fan_out : -1);
     int elementwise = gen && e->res.draw == NNINIT_DRAW_DIST;
-    num(r->gain, sizeof r->gain, e->res.gain, gen);
+    /* a gain only where the formula has one (fan-scaled, orthogonal, eye) */
+    int has_gain = gen && (e->res.fan > 0 || e->res.draw == NNINIT_DRAW_EYE ||
+                           e->res.draw == NNINIT_DRAW_ORTHOGONAL ||
+                           e->res.draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
+    num(r->gain, sizeof r->gain, e->res.gain, has_gain);
     num(r->std, sizeof r->std, e->res.std, elementwise);
     num(r->bound, sizeof r->bound, e->res.bound,
         elementwise && e->res.dist.kind == NNINIT_DIST_UNIFORM);
@@ -92,8 +96,12 @@ static int print_json(const nninit_plan *p)
                                                e->spec.kind))
                                          : json_string("copy"));
         int ew = e->generated && e->res.draw == NNINIT_DRAW_DIST;
-        json_object_set_new(o, "gain", e->generated ? json_real(e->res.gain)
-                                                    : json_null());
+        int has_gain = e->generated &&
+                       (e->res.fan > 0 || e->res.draw == NNINIT_DRAW_EYE ||
+                        e->res.draw == NNINIT_DRAW_ORTHOGONAL ||
+                        e->res.draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
+        json_object_set_new(o, "gain", has_gain ? json_real(e->res.gain)
+                                                : json_null());
         json_object_set_new(o, "std", ew ? json_real(e->res.std)
                                          : json_null());
         json_object_set_new(o, "bound",
