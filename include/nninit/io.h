@@ -70,10 +70,14 @@ typedef struct nninit_ofile {
     char *tmp_path; /* temporary name in the same directory (owned) */
     uint64_t written;
     int failed;     /* a write failed: commit will refuse */
+    int unnamed;    /* an O_TMPFILE: no name until commit */
 } nninit_ofile;
 
-/* Create a temporary file next to `path`. NNINIT_EIO (with the reason, e.g.
- * "cannot create 'out/x.npy': No such file or directory") on failure. */
+/* Create a temporary file next to `path`. On Linux it is unnamed
+ * (O_TMPFILE) until the commit, so even a SIGKILL leaves nothing behind;
+ * elsewhere it is ".NAME.tmp-XXXXXX", which only a kill can leave.
+ * NNINIT_EIO (with the reason, e.g. "cannot create 'out/x.npy': No such
+ * file or directory") on failure. */
 NNINIT_API int nninit_ofile_open(nninit_ofile *f, const char *path,
                                  nninit_error *err);
 NNINIT_API int nninit_ofile_write(nninit_ofile *f, const void *data,

@@ -146,6 +146,14 @@ for i, (blob, want) in enumerate([(graw[:-20], "runs past the end"),
     refused([p], want, name="out.gguf")
 
 # --- write failures: the output name is never partial ----------------------------------
+# Where the filesystem has O_TMPFILE, the temporary file has no name until the
+# commit, so not even a killed run leaves one behind.
+try:
+    os.close(os.open(TMP, os.O_TMPFILE | os.O_WRONLY))
+    UNNAMED = True
+except (AttributeError, OSError):
+    UNNAMED = False
+    print("note: no O_TMPFILE here; a killed run may leave a .NAME.tmp-XXXXXX")
 big = spec("big.yaml", "layers:\n  - {name: e, type: embedding, num: 4000, dim: 500}\n")
 c, _, se = run("init", big, "-o", path("nodir/x.safetensors"), check=False)
 check(c == 1 and "cannot create" in se and not os.path.exists(path("nodir")),
@@ -177,7 +185,9 @@ for ext in ["safetensors", "npz", "gguf"]:
                        preexec_fn=limited(1 << 20, False))
     check(p.returncode == -signal.SIGXFSZ and open(out, "rb").read() == OLD,
           f"{ext} killed by SIGXFSZ: {p.returncode}")
-    for f in set(os.listdir(TMP)) - set(before):  # the killed run's temporary file
+    left = set(os.listdir(TMP)) - set(before)
+    check(not (left and UNNAMED), f"{ext}: a killed run left {left}")
+    for f in left:  # without O_TMPFILE: the killed run's temporary file
         check(f.startswith(".lim.") and ".tmp-" in f, f"leftover {f} is a temporary")
         os.unlink(path(f))
 
@@ -212,9 +222,17 @@ for sig, want_code in [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)]:
     proc = subprocess.Popen([BIN, "init", slow, "-o", out, "--threads", "1"],
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 20
-    while time.time() < deadline:  # wait until the temporary file has data
-        tmp = [f for f in os.listdir(TMP) if f.startswith(".sig.") and ".tmp-" in f]
-        if tmp and os.path.getsize(path(tmp[0])) > (1 << 20):
+    while time.time() < deadline:  # until nninit has written a megabyte
+        sizes = []
+        try:
+            for fd in os.listdir(f"/proc/{proc.pid}/fd"):
+                link = f"/proc/{proc.pid}/fd/{fd}"
+                target = os.readlink(link)
+                if target.startswith(TMP) and ("(deleted)" in target or ".tmp-" in target):
+                    sizes.append(os.stat(link).st_size)
+        except OSError:
+            pass
+        if any(sz > (1 << 20) for sz in sizes):
             break
         time.sleep(0.01)
     proc.send_signal(sig)
@@ -224,6 +242,7 @@ for sig, want_code in [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)]:
     left = set(os.listdir(TMP)) - before
     if sig == signal.SIGINT:
         check(not left and "interrupted" in se, f"SIGINT: left {left}, {se!r}")
+    check(not (left and UNNAMED), f"{sig.name}: left {left}")
     for f in left:
         os.unlink(path(f))
 finish()

@@ -3,7 +3,7 @@
  *
  * Every tensor of the model, initialized as `nninit plan` says, streamed to
  * the output in bounded memory through a temporary file renamed at the
- * end. Ctrl-C (or SIGTERM) stops at the next chunk and removes the
+ * end. Ctrl-C (or SIGTERM, SIGHUP) stops at the next chunk and removes the
  * temporary file; the output name is never left partial.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -187,15 +187,17 @@ int cmd_init(int argc, char **argv)
     wo.progress = on_progress;
     wo.progress_ud = &pg;
     wo.chunk_bytes = (size_t)chunk_mb << 20;
-    struct sigaction sa, old_int, old_term;
+    struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup); /* the terminal went away */
     rc = nninit_plan_write(cm.plan, out, fmt, &wo, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (pg.shown)
         fprintf(stderr, "\n");
     if (rc) {
