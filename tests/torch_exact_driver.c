@@ -5,6 +5,7 @@
  * command per line on stdin:
  *   gen SEED avx2|default         torch.manual_seed(SEED) on a new generator
  *   seed SEED                     torch.manual_seed(SEED)
+ *   threads T                     worker threads (must not change bytes)
  *   init DTYPE D0,D1.. KIND k=v.. nn.init.KIND_(torch.empty(...), ...)
  *   uniform DTYPE N FROM TO       torch.empty(N).uniform_(FROM, TO)
  *   normal DTYPE N MEAN STD       torch.empty(N).normal_(MEAN, STD)
@@ -144,6 +145,8 @@ static void run(char *line)
         if (nninit_torch_kernel_parse(strtok(NULL, " \t\r\n"), &k, &err))
             die(err.msg, NULL);
         nninit_torch_gen_init(&gen, s, k);
+    } else if (!strcmp(cmd, "threads")) {
+        gen.threads = atoi(strtok(NULL, " \t\r\n"));
     } else if (!strcmp(cmd, "seed")) {
         nninit_torch_manual_seed(&gen, parse_seed(strtok(NULL, " \t\r\n")));
     } else if (!strcmp(cmd, "init")) {

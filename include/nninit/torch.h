@@ -85,14 +85,20 @@ typedef struct nninit_torch_gen {
     int normal_cached;   /* 1 if normal_cache holds a value */
     double normal_cache; /* second Box-Muller value of the < 16 path */
     nninit_torch_kernel kernel;
+    /* Worker threads for the steps that do not touch the generator (the
+     * normal transforms, erfinv, QR updates) on large tensors: 0 or 1 runs
+     * everything on the calling thread (the default). The bytes never
+     * depend on it. */
+    int threads;
 } nninit_torch_gen;
 
 /* torch.manual_seed(seed) on a fresh generator that computes with `kernel`'s
- * semantics. A negative Python seed s is passed as (uint64_t)(int64_t)s,
+ * semantics, threads = 1. A negative Python seed s is passed as (uint64_t)(int64_t)s,
  * i.e. 2^64 + s, which is what torch does. */
 NNINIT_API void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
                                       nninit_torch_kernel kernel);
-/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel.
+/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel
+ * and threads.
  * The state is seeded with the low 32 bits; all 64 are kept as initial_seed. */
 NNINIT_API void nninit_torch_manual_seed(nninit_torch_gen *g, uint64_t seed);
 /* One tempered 32-bit output (CPUGeneratorImpl::random). */

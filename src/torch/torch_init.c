@@ -47,6 +47,33 @@ static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
                         what, nninit_dtype_name(t));
 }
 
+typedef struct tail_ctx {
+    void *x;
+    nninit_dtype t;
+    double scale, mean, a, b;
+    int fused;
+} tail_ctx;
+
+static void tail_run(void *p, size_t begin, size_t end)
+{
+    const tail_ctx *c = (const tail_ctx *)p;
+    if (c->t == NNINIT_F32) {
+        nninit__torch_kernels_get()->trunc_tail_f32(
+            (float *)c->x + begin, end - begin, (float)c->scale,
+            (float)c->mean, (float)c->a, (float)c->b, c->fused);
+        return;
+    }
+    double *x = (double *)c->x;
+    for (size_t i = begin; i < end; i++) {
+        double v = nninit__torch_erfinv(x[i], c->fused);
+        v = v * c->scale;
+        v = v + c->mean;
+        v = v < c->a ? c->a : v;
+        v = c->b < v ? c->b : v;
+        x[i] = v;
+    }
+}
+
 /* trunc_normal_: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)),
  * add_(mean), clamp_(a, b); each step rounded in the tensor's dtype. */
 static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
@@ -66,31 +93,11 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
     double u = (1. + erf(((b - mean) / sd) / sqrt(2.))) / 2.;
     if ((rc = nninit_torch_uniform_(g, t, out, n, 2 * l - 1, 2 * u - 1, err)))
         return rc;
-    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
-    const double scale = sd * sqrt(2.);
-    if (t == NNINIT_F32) {
-        float *x = (float *)out;
-        const float fs = (float)scale, fm = (float)mean;
-        const float fa = (float)a, fb = (float)b;
-        for (uint64_t i = 0; i < n; i++) {
-            float v = nninit__torch_erfinvf(x[i], fused);
-            v = v * fs;
-            v = v + fm;
-            v = v < fa ? fa : v; /* std::max(v, a), then std::min(., b) */
-            v = fb < v ? fb : v;
-            x[i] = v;
-        }
-    } else {
-        double *x = (double *)out;
-        for (uint64_t i = 0; i < n; i++) {
-            double v = nninit__torch_erfinv(x[i], fused);
-            v = v * scale;
-            v = v + mean;
-            v = v < a ? a : v;
-            v = b < v ? b : v;
-            x[i] = v;
-        }
-    }
+    /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
+     * elementwise, so split over threads */
+    tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
+                  g->kernel == NNINIT_TORCH_KERNEL_AVX2};
+    nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
     return NNINIT_OK;
 }
 

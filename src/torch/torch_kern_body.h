@@ -109,10 +109,12 @@ static inline float mf_log(float x)
     float e = (float)((int32_t)(b >> 23) - 0x7f);
     e = e + 1.0f;
     float m = u2f((b & ~0x7f800000u) | 0x3f000000u); /* mantissa in [.5, 1) */
-    int lt = m < 0.707106781186547524f;               /* cephes_SQRTHF */
-    float tmp = lt ? m : 0.0f;
+    /* if m < SQRTHF: e -= 1, x = m - 1 + m; else x = m - 1 (as masks, like
+     * the original, so that the loop vectorizes) */
+    uint32_t lt = 0u - (uint32_t)(m < 0.707106781186547524f);
+    float tmp = u2f(f2u(m) & lt);
     float xx = m - 1.0f;
-    e = e - (lt ? 1.0f : 0.0f);
+    e = e - u2f(0x3f800000u & lt);
     xx = xx + tmp;
     float z = xx * xx;
     float y = 7.0376836292E-2f;
@@ -142,7 +144,7 @@ static inline void mf_sincos(float x, float *s, float *c)
     j = (j + 1) & ~1;
     y = (float)j;
     uint32_t swap_sin = ((uint32_t)j & 4u) << 29;
-    int poly = (j & 2) == 0;
+    uint32_t poly = 0u - (uint32_t)((j & 2) == 0);
     x = fmaf(y, -0.78515625f, x);
     x = fmaf(y, -2.4187564849853515625e-4f, x);
     x = fmaf(y, -3.77489497744594108e-8f, x);
@@ -161,8 +163,8 @@ static inline void mf_sincos(float x, float *s, float *c)
     ys = ys * z;
     ys = fmaf(ys, x, x);
     /* The blend, with its additions of +0 (they matter for signed zeros). */
-    float ysin2 = poly ? ys : 0.0f;
-    float ysin1 = poly ? 0.0f : yc;
+    float ysin2 = u2f(f2u(ys) & poly);
+    float ysin1 = u2f(f2u(yc) & ~poly);
     ys = ys - ysin2;
     yc = yc - ysin1;
     float sv = ysin1 + ysin2;
@@ -171,7 +173,8 @@ static inline void mf_sincos(float x, float *s, float *c)
     *c = u2f(f2u(cv) ^ sign_cos);
 }
 
-static void k_normal16_avx2(float *d, size_t nblocks, float mean, float std)
+static void k_normal16_avx2(float *restrict d, size_t nblocks, float mean,
+                            float std)
 {
     for (size_t b = 0; b < nblocks; b++, d += 16) {
         float lo[8], hi[8];
@@ -182,16 +185,93 @@ static void k_normal16_avx2(float *d, size_t nblocks, float mean, float std)
             float th = 6.2831855f * u2; /* (float)(2*pi) */
             float sn, cs;
             mf_sincos(th, &sn, &cs);
-            float n1 = r * cs, n2 = r * sn;
-            lo[j] = fmaf(n1, std, mean);
-            hi[j] = fmaf(n2, std, mean);
+            lo[j] = fmaf(r * cs, std, mean);
+            hi[j] = fmaf(r * sn, std, mean);
         }
-        memcpy(d, lo, sizeof lo);
-        memcpy(d + 8, hi, sizeof hi);
+        for (int j = 0; j < 8; j++) {
+            d[j] = lo[j];
+            d[j + 8] = hi[j];
+        }
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* trunc_normal_ after its uniform_: erfinv_ (native/Math.h calc_erfinv,   */
+/* glibc erff/expf/logf/sqrtf, Horner steps FMA-contracted in the AVX2     */
+/* build), mul_(scale), add_(mean), clamp_(a, b); each rounded in float.   */
+/* ---------------------------------------------------------------------- */
+
+static inline float maddf(const int fused, float a, float b, float c)
+{
+    return fused ? fmaf(a, b, c) : a * b + c;
+}
+
+/* Instantiated twice below with a constant `fused`. */
+static inline void trunc_tail(float *x, size_t n, float scale, float mean,
+                              float lo, float hi, const int fused)
+{
+    const float k = 2.0f / (float)sqrt(3.14159265358979323846);
+    for (size_t i = 0; i < n; i++) {
+        float y = x[i], v, z, num, dem;
+        float y_abs = fabsf(y);
+        if (y_abs > 1.0f) {
+            v = NAN;
+        } else if (y_abs == 1.0f) {
+            v = copysignf(INFINITY, y);
+        } else {
+            if (y_abs <= 0.7f) {
+                z = y * y;
+                num = maddf(fused, -0.140543331f, z, 0.914624893f);
+                num = maddf(fused, num, z, -1.645349621f);
+                num = maddf(fused, num, z, 0.886226899f);
+                dem = maddf(fused, 0.012229801f, z, -0.329097515f);
+                dem = maddf(fused, dem, z, 1.442710462f);
+                dem = maddf(fused, dem, z, -2.118377725f);
+                dem = maddf(fused, dem, z, 1.0f);
+                v = y * num / dem;
+            } else {
+                z = sqrtf(-logf((1.0f - y_abs) / 2.0f));
+                num = maddf(fused, 1.641345311f, z, 3.429567803f);
+                num = maddf(fused, num, z, -1.624906493f);
+                num = maddf(fused, num, z, -1.970840454f);
+                dem = maddf(fused, 1.637067800f, z, 3.543889200f);
+                dem = maddf(fused, dem, z, 1.0f);
+                v = copysignf(num, y) / dem;
+            }
+            /* two Newton steps; (T)2/(T)sqrt(pi) in float */
+            v = v - (erff(v) - y) / (k * expf(-v * v));
+            v = v - (erff(v) - y) / (k * expf(-v * v));
+        }
+        v = v * scale;
+        v = v + mean;
+        v = v < lo ? lo : v; /* std::max(v, a), then std::min(., b) */
+        v = hi < v ? hi : v;
+        x[i] = v;
+    }
+}
+
+static void k_trunc_tail_f32_fused(float *x, size_t n, float scale,
+                                   float mean, float lo, float hi)
+{
+    trunc_tail(x, n, scale, mean, lo, hi, 1);
+}
+
+static void k_trunc_tail_f32_plain(float *x, size_t n, float scale,
+                                   float mean, float lo, float hi)
+{
+    trunc_tail(x, n, scale, mean, lo, hi, 0);
+}
+
+static void k_trunc_tail_f32(float *x, size_t n, float scale, float mean,
+                             float lo, float hi, int fused)
+{
+    if (fused)
+        k_trunc_tail_f32_fused(x, n, scale, mean, lo, hi);
+    else
+        k_trunc_tail_f32_plain(x, n, scale, mean, lo, hi);
 }
 
 const nninit__torch_kernels KERNELS = {
     k_twist,      k_temper,   k_uniform_f32,   k_uniform_f64,
-    k_unit_f32,   k_normal16_avx2,
+    k_unit_f32,   k_normal16_avx2, k_trunc_tail_f32,
 };

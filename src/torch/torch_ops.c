@@ -165,10 +165,38 @@ static void normal16_f64(double *d, size_t nblocks, double mean, double std,
         }
 }
 
+/* Below this many elements per thread, threads cost more than they save. */
+#define MIN_PER_THREAD (1u << 16)
+
+typedef struct blocks_f32 {
+    float *d;
+    void (*block)(float *, size_t, float, float);
+    float mean, std;
+} blocks_f32;
+
+static void blocks_f32_run(void *ctx, size_t begin, size_t end)
+{
+    const blocks_f32 *c = (const blocks_f32 *)ctx;
+    c->block(c->d + begin, (end - begin) / 16, c->mean, c->std);
+}
+
+typedef struct blocks_f64 {
+    double *d;
+    double mean, std;
+    int fused;
+} blocks_f64;
+
+static void blocks_f64_run(void *ctx, size_t begin, size_t end)
+{
+    const blocks_f64 *c = (const blocks_f64 *)ctx;
+    normal16_f64(c->d + begin, (end - begin) / 16, c->mean, c->std, c->fused);
+}
+
 /* normal_fill / normal_fill_AVX2 for float32: all n uniforms first, then
  * each full block of 16 in place; if n % 16 != 0, 16 fresh uniforms
- * overwrite the last 16 elements and that block is transformed. Done here
- * chunk by chunk, which draws the same words in the same order. */
+ * overwrite the last 16 elements and that block is transformed. One thread:
+ * chunk by chunk (the same words in the same order, in cache). Several: all
+ * uniforms first, then the blocks split over threads. */
 static void fill_f32(nninit_torch_gen *g, const nninit__torch_kernels *k,
                      float *d, uint64_t n, float mean, float std)
 {
@@ -176,13 +204,20 @@ static void fill_f32(nninit_torch_gen *g, const nninit__torch_kernels *k,
         g->kernel == NNINIT_TORCH_KERNEL_AVX2 ? k->normal16_avx2
                                               : normal16_default_f32;
     uint32_t buf[CHUNK];
-    uint64_t full = n / 16 * 16;
+    const uint64_t full = n / 16 * 16;
+    const int par = g->threads > 1 && n >= 2 * MIN_PER_THREAD;
     for (uint64_t i = 0; i < full;) {
         size_t c = full - i < CHUNK ? (size_t)(full - i) : CHUNK;
         nninit__torch_words(g, k, buf, c);
         k->unit_f32(buf, d + i, c);
-        block(d + i, c / 16, mean, std);
+        if (!par)
+            block(d + i, c / 16, mean, std);
         i += c;
+    }
+    if (par) {
+        blocks_f32 ctx = {d, block, mean, std};
+        nninit__torch_parallel(g->threads, (size_t)full, 16, MIN_PER_THREAD,
+                               blocks_f32_run, &ctx);
     }
     if (n % 16) {
         nninit__torch_words(g, k, buf, (size_t)(n % 16)); /* overwritten */
@@ -197,13 +232,20 @@ static void fill_f64(nninit_torch_gen *g, const nninit__torch_kernels *k,
 {
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
     uint32_t buf[CHUNK];
-    uint64_t full = n / 16 * 16;
+    const uint64_t full = n / 16 * 16;
+    const int par = g->threads > 1 && n >= 2 * MIN_PER_THREAD;
     for (uint64_t i = 0; i < full;) {
         size_t c = full - i < CHUNK / 2 ? (size_t)(full - i) : CHUNK / 2;
         nninit__torch_words(g, k, buf, 2 * c);
         k->uniform_f64(buf, d + i, c, 0.0, 1.0, 0); /* x*1+0 = x exactly */
-        normal16_f64(d + i, c / 16, mean, std, fused);
+        if (!par)
+            normal16_f64(d + i, c / 16, mean, std, fused);
         i += c;
+    }
+    if (par) {
+        blocks_f64 ctx = {d, mean, std, fused};
+        nninit__torch_parallel(g->threads, (size_t)full, 16, MIN_PER_THREAD,
+                               blocks_f64_run, &ctx);
     }
     if (n % 16) {
         nninit__torch_words(g, k, buf, (size_t)(2 * (n % 16)));
@@ -310,43 +352,9 @@ int nninit_torch_randperm(nninit_torch_gen *g, int64_t n, int64_t *out,
 /* erfinv (native/Math.h calc_erfinv)                                       */
 /* ------------------------------------------------------------------------ */
 
-/* a*b + c, fused as GCC -mfma contracts it, or rounded twice. */
-#define MADDF(a, b, c) (fused ? fmaf((a), (b), (c)) : (a) * (b) + (c))
+/* a*b + c, fused as GCC -mfma contracts it, or rounded twice. (The float
+ * version lives in torch_kern_body.h, where the FMAs are inline.) */
 #define MADD(a, b, c) (fused ? fma((a), (b), (c)) : (a) * (b) + (c))
-
-float nninit__torch_erfinvf(float y, int fused)
-{
-    static const float a[4] = {0.886226899f, -1.645349621f, 0.914624893f,
-                               -0.140543331f};
-    static const float b[4] = {-2.118377725f, 1.442710462f, -0.329097515f,
-                               0.012229801f};
-    static const float c[4] = {-1.970840454f, -1.624906493f, 3.429567803f,
-                               1.641345311f};
-    static const float d[2] = {3.543889200f, 1.637067800f};
-    float x, z, num, dem;
-    float y_abs = fabsf(y);
-    if (y_abs > 1.0f)
-        return NAN;
-    if (y_abs == 1.0f)
-        return copysignf(INFINITY, y);
-    if (y_abs <= 0.7f) {
-        z = y * y;
-        num = MADDF(MADDF(MADDF(a[3], z, a[2]), z, a[1]), z, a[0]);
-        dem = MADDF(MADDF(MADDF(MADDF(b[3], z, b[2]), z, b[1]), z, b[0]), z,
-                    1.0f);
-        x = y * num / dem;
-    } else {
-        z = sqrtf(-logf((1.0f - y_abs) / 2.0f));
-        num = MADDF(MADDF(MADDF(c[3], z, c[2]), z, c[1]), z, c[0]);
-        dem = MADDF(MADDF(d[1], z, d[0]), z, 1.0f);
-        x = copysignf(num, y) / dem;
-    }
-    /* (T)2 / (T)sqrt(pi): both operands in float. */
-    const float k = 2.0f / (float)sqrt(3.14159265358979323846);
-    x = x - (erff(x) - y) / (k * expf(-x * x));
-    x = x - (erff(x) - y) / (k * expf(-x * x));
-    return x;
-}
 
 double nninit__torch_erfinv(double y, int fused)
 {

@@ -190,8 +190,23 @@ def seed_example(d):
     ]
 
 
+def threaded(d):
+    """Large tensors, for the transforms nninit splits over threads."""
+    return [
+        dict(op="threads", n=3),
+        dict(op="normal", dtype=d, n=140001, mean=0.0, std=1.0),
+        dict(op="init", dtype=d, shape=[300, 500], kind="trunc_normal",
+             params=dict(std=0.02)),
+        dict(op="init", dtype=d, shape=[96, 80], kind="orthogonal", params={}),
+        dict(op="threads", n=1),
+        dict(op="uniform", dtype=d, n=9, a=0.0, b=1.0),
+    ]
+
+
 def make_scripts():
     scripts = []
+    for d in ["f32", "f64"]:
+        scripts.append(dict(seed=SEEDS[-1], ops=threaded(d)))
     for s, seed in enumerate(SEEDS):
         for d in ["f32", "f64"]:
             scripts.append(dict(seed=seed, ops=normal_family(d, s) +
@@ -288,7 +303,9 @@ def torch_side():
         outs = []
         for op in ops:
             k, got = op["op"], []
-            if k == "seed":
+            if k == "threads":
+                pass
+            elif k == "seed":
                 torch.manual_seed(op["seed"])
             elif k == "uniform":
                 got.append((raw(torch.empty(op["n"], dtype=DT[op["dtype"]])
@@ -333,6 +350,8 @@ def driver_lines(seed, kernel, ops):
         k = op["op"]
         if k == "seed":
             lines.append("seed %d" % op["seed"])
+        elif k == "threads":
+            lines.append("threads %d" % op["n"])
         elif k == "uniform":
             lines.append("uniform %s %d %r %r" % (op["dtype"], op["n"],
                                                   op["a"], op["b"]))
@@ -412,7 +431,8 @@ def main():
         for si, (s, tres) in enumerate(zip(scripts, res["scripts"])):
             bad = None
             for op, produced in zip(s["ops"], tres):
-                dt = op_dtype(op) if op["op"] != "seed" else None
+                dt = op_dtype(op) if op["op"] not in ("seed", "threads") \
+                    else None
                 for want, label in produced:
                     if label and label.startswith("num_batches_tracked"):
                         dt_t = np.int64

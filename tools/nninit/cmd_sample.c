@@ -191,7 +191,7 @@ static void list_params(unsigned mask, char *buf, size_t size)
  * sequential), then the asked-for range is written. */
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_dtype dtype, uint64_t seed,
-                        nninit_torch_kernel kernel, uint64_t begin,
+                        nninit_torch_kernel kernel, int threads, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
                         const char *out_path)
 {
@@ -210,6 +210,7 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
         return cli_error(EXIT_RUNTIME, "out of memory");
     }
     nninit_torch_gen_init(g, seed, kernel);
+    g->threads = threads;
     int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
     if (rc) {
@@ -392,8 +393,8 @@ int cmd_sample(int argc, char **argv)
             return cli_error(EXIT_BAD_INPUT,
                              "--rng torch uses PyTorch's layout (--layout "
                              "torch)");
-        return sample_torch(&spec, &shape, dtype, fo.seed, tkernel, begin, end,
-                            &out_shape, out_path);
+        return sample_torch(&spec, &shape, dtype, fo.seed, tkernel,
+                            fo.threads, begin, end, &out_shape, out_path);
     }
     if (kernel_given)
         return cli_error(EXIT_BAD_INPUT, "--torch-kernel needs --rng torch");
