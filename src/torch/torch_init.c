@@ -128,25 +128,43 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
      * column-major storage is flat's row-major one. Tall: A = flat. */
     const int wide = rows < cols;
     const int64_t M = wide ? cols : rows, N = wide ? rows : cols;
-    for (uint64_t f = 0; f < n; f++) {
-        double v = t == NNINIT_F32 ? (double)((const float *)out)[f]
+    const size_t R = (size_t)rows, Cn = (size_t)cols, TILE = 32;
+    if (wide) {
+        for (size_t f = 0; f < (size_t)n; f++)
+            q[f] = t == NNINIT_F32 ? (double)((const float *)out)[f]
                                    : ((const double *)out)[f];
-        if (wide)
-            q[f] = v;
-        else
-            q[(f % (uint64_t)cols) * (uint64_t)rows + f / (uint64_t)cols] = v;
+    } else { /* q[j*rows + i] = flat[i*cols + j], in tiles for the cache */
+        for (size_t i0 = 0; i0 < R; i0 += TILE)
+            for (size_t j0 = 0; j0 < Cn; j0 += TILE)
+                for (size_t i = i0; i < i0 + TILE && i < R; i++)
+                    for (size_t j = j0; j < j0 + TILE && j < Cn; j++)
+                        q[j * R + i] =
+                            t == NNINIT_F32
+                                ? (double)((const float *)out)[i * Cn + j]
+                                : ((const double *)out)[i * Cn + j];
     }
-    rc = nninit__torch_qr_signed(q, M, N, alloc, err);
+    rc = nninit__torch_qr_signed(q, M, N, g->threads, alloc, err);
     if (rc == NNINIT_OK) {
         const double gain = r->gain;
-        for (uint64_t f = 0; f < n; f++) {
-            double v = wide ? q[f]
-                            : q[(f % (uint64_t)cols) * (uint64_t)rows +
-                                f / (uint64_t)cols];
-            if (t == NNINIT_F32)
-                ((float *)out)[f] = (float)v * (float)gain;
-            else
-                ((double *)out)[f] = v * gain;
+        const float fgain = (float)gain;
+        if (wide) {
+            for (size_t f = 0; f < (size_t)n; f++) {
+                if (t == NNINIT_F32)
+                    ((float *)out)[f] = (float)q[f] * fgain;
+                else
+                    ((double *)out)[f] = q[f] * gain;
+            }
+        } else {
+            for (size_t i0 = 0; i0 < R; i0 += TILE)
+                for (size_t j0 = 0; j0 < Cn; j0 += TILE)
+                    for (size_t i = i0; i < i0 + TILE && i < R; i++)
+                        for (size_t j = j0; j < j0 + TILE && j < Cn; j++) {
+                            double v = q[j * R + i];
+                            if (t == NNINIT_F32)
+                                ((float *)out)[i * Cn + j] = (float)v * fgain;
+                            else
+                                ((double *)out)[i * Cn + j] = v * gain;
+                        }
         }
     }
     nninit__free(alloc, q);

@@ -34,6 +34,13 @@ typedef struct nninit__torch_kernels {
      * lo, hi), every step rounded in float; erfinv fused or not. */
     void (*trunc_tail_f32)(float *x, size_t n, float scale, float mean,
                            float lo, float hi, int fused);
+    /* W = V^T C and C -= V W (column-major, blocked QR updates); fixed
+     * summation order, so every copy gives the same bits. */
+    void (*gemm_tn)(const double *V, size_t ldv, const double *C, size_t ldc,
+                    double *W, size_t ldw, size_t mk, size_t kb, size_t nc);
+    void (*gemm_nn_sub)(const double *V, size_t ldv, const double *W,
+                        size_t ldw, double *C, size_t ldc, size_t mk,
+                        size_t kb, size_t nc);
 } nninit__torch_kernels;
 
 extern const nninit__torch_kernels nninit__torch_kernels_scalar;
@@ -59,8 +66,10 @@ void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
 
 /* Householder QR of the m x n column-major matrix a (m >= n, leading
  * dimension m), replaced by Q (m x n) times diag(sign(diag R)) (0 where
- * R_jj = 0, as torch's sign()). Workspace through alloc. */
-int nninit__torch_qr_signed(double *a, int64_t m, int64_t n,
+ * R_jj = 0, as torch's sign()). Blocked (compact WY); the trailing updates
+ * split over `threads` by columns, which never changes the bits. Workspace
+ * through alloc. */
+int nninit__torch_qr_signed(double *a, int64_t m, int64_t n, int threads,
                             const nninit_allocator *alloc, nninit_error *err);
 
 /* torch's calc_erfinv for double, with (fused) or without the FMA

@@ -3,31 +3,34 @@
  * its Gaussian matrix with LAPACK ?geqrf/?orgqr in the tensor's precision
  * and multiplies column j of Q by sign(R_jj). That product is the unique Q
  * of the factorization whose R has a positive diagonal, so any correct
- * Householder QR gives the same matrix up to rounding; this one works in
- * double (the unblocked LAPACK dgeqr2 + dorg2r), and is the library's own
- * code so the core stays libc + libm.
+ * Householder QR gives the same matrix up to rounding. This one works in
+ * double and is the library's own code (the core stays libc + libm): the
+ * blocked LAPACK algorithms dgeqrf (panels of NB columns, compact WY
+ * updates I - V T V^T, Schreiber & Van Loan 1989) and dorgqr, with the two
+ * big products in the twice-compiled kernel template (torch_kern_body.h).
+ * Every sum has a fixed order, so the bits do not depend on the CPU path or
+ * on the number of threads.
  */
 #include "torch_internal.h"
 
 #include <math.h>
+#include <string.h>
 
-int nninit__torch_qr_signed(double *a, int64_t m, int64_t n,
-                            const nninit_allocator *alloc, nninit_error *err)
+#define NB 32
+
+/* sign() of R_jj as torch computes it: 0 stays 0. */
+static double sign_of(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
+
+/* Unblocked dgeqr2 on columns k0..k0+kb-1, rows k0..m-1 (a panel): each
+ * reflector applied to the rest of the panel only. */
+static void panel_qr(double *a, size_t m, size_t k0, size_t kb, double *tau,
+                     double *sgn)
 {
-    if (n == 0)
-        return NNINIT_OK;
-    double *tau = (double *)nninit__alloc(alloc, (size_t)n * 2 * sizeof *tau);
-    if (!tau)
-        return nninit__fail(err, NNINIT_ENOMEM,
-                            "out of memory for QR workspace (%lld columns)",
-                            (long long)n);
-    double *sgn = tau + n;
-    /* dgeqr2: reflector k from column k, applied to columns k+1..n-1. */
-    for (int64_t k = 0; k < n; k++) {
+    for (size_t k = k0; k < k0 + kb; k++) {
         double *x = a + k * m + k;
-        int64_t len = m - k;
+        size_t len = m - k;
         double alpha = x[0], ss = 0;
-        for (int64_t i = 1; i < len; i++)
+        for (size_t i = 1; i < len; i++)
             ss += x[i] * x[i];
         double beta;
         if (ss == 0) {
@@ -37,47 +40,185 @@ int nninit__torch_qr_signed(double *a, int64_t m, int64_t n,
             beta = -copysign(sqrt(alpha * alpha + ss), alpha);
             tau[k] = (beta - alpha) / beta;
             double scal = 1.0 / (alpha - beta);
-            for (int64_t i = 1; i < len; i++)
+            for (size_t i = 1; i < len; i++)
                 x[i] *= scal;
         }
         x[0] = beta;
-        sgn[k] = beta > 0 ? 1.0 : beta < 0 ? -1.0 : 0.0; /* torch sign() */
+        sgn[k] = sign_of(beta);
         if (tau[k] == 0)
             continue;
-        for (int64_t j = k + 1; j < n; j++) {
+        for (size_t j = k + 1; j < k0 + kb; j++) {
             double *cj = a + j * m + k;
             double s = cj[0];
-            for (int64_t i = 1; i < len; i++)
+            for (size_t i = 1; i < len; i++)
                 s += x[i] * cj[i];
             s *= tau[k];
             cj[0] -= s;
-            for (int64_t i = 1; i < len; i++)
+            for (size_t i = 1; i < len; i++)
                 cj[i] -= s * x[i];
         }
     }
-    /* dorg2r: Q = H_0 ... H_{n-1} [I; 0], accumulated backwards in place. */
-    for (int64_t k = n - 1; k >= 0; k--) {
-        double *vk = a + k * m; /* v: 1 at row k, vk[k+1..m-1] below */
-        for (int64_t j = k + 1; j < n; j++) {
-            double *cj = a + j * m;
-            double s = cj[k];
-            for (int64_t i = k + 1; i < m; i++)
-                s += vk[i] * cj[i];
-            s *= tau[k];
-            cj[k] -= s;
-            for (int64_t i = k + 1; i < m; i++)
-                cj[i] -= s * vk[i];
-        }
-        for (int64_t i = k + 1; i < m; i++)
-            vk[i] *= -tau[k];
-        vk[k] = 1.0 - tau[k];
-        for (int64_t i = 0; i < k; i++)
-            vk[i] = 0.0;
+}
+
+/* V (mk x kb, leading dim mk) of the panel at k0: unit diagonal, zeros
+ * above, the reflectors below. */
+static void pack_v(const double *a, size_t m, size_t k0, size_t kb, double *v)
+{
+    const size_t mk = m - k0;
+    for (size_t c = 0; c < kb; c++) {
+        double *vc = v + c * mk;
+        memset(vc, 0, c * sizeof *vc);
+        vc[c] = 1.0;
+        memcpy(vc + c + 1, a + (k0 + c) * m + k0 + c + 1,
+               (mk - c - 1) * sizeof *vc);
     }
-    for (int64_t k = 0; k < n; k++)
-        if (sgn[k] != 1.0)
-            for (int64_t i = 0; i < m; i++)
-                a[k * m + i] *= sgn[k];
-    nninit__free(alloc, tau);
+}
+
+/* dlarft (forward, columnwise): H_0 ... H_{kb-1} = I - V T V^T with T
+ * upper triangular (kb x kb, leading dim NB). */
+static void larft(const double *v, size_t mk, size_t kb, const double *tau,
+                  double *t)
+{
+    for (size_t i = 0; i < kb; i++) {
+        const double *vi = v + i * mk;
+        for (size_t j = 0; j < i; j++) {
+            const double *vj = v + j * mk;
+            double s = 0;
+            for (size_t r = i; r < mk; r++) /* vi is 0 above row i */
+                s += vj[r] * vi[r];
+            t[j + i * NB] = -tau[i] * s;
+        }
+        /* T[0:i, i] = T[0:i, 0:i] * T[0:i, i], in place top-down */
+        for (size_t j = 0; j < i; j++) {
+            double s = 0;
+            for (size_t l = j; l < i; l++)
+                s += t[j + l * NB] * t[l + i * NB];
+            t[j + i * NB] = s;
+        }
+        t[i + i * NB] = tau[i];
+    }
+}
+
+/* Apply the panel's block reflector to columns [c0, c1) of C (rows k0..m-1
+ * of a): C -= V op(T) (V^T C), op(T) = T^T for the factorization (H^T C)
+ * and T for forming Q (H C). Columns are independent, so threads split
+ * them. */
+typedef struct update {
+    const nninit__torch_kernels *k;
+    double *a;
+    size_t m, k0, kb, col0; /* C = a[k0:m, col0 + ...] */
+    const double *v, *t;
+    double *w; /* kb x (columns) workspace, leading dim NB */
+    int transpose;
+} update;
+
+static void update_run(void *ctx, size_t c0, size_t c1)
+{
+    const update *u = (const update *)ctx;
+    const size_t mk = u->m - u->k0, nc = c1 - c0, kb = u->kb;
+    double *c = u->a + (u->col0 + c0) * u->m + u->k0;
+    double *w = u->w + c0 * NB;
+    u->k->gemm_tn(u->v, mk, c, u->m, w, NB, mk, kb, nc);
+    for (size_t j = 0; j < nc; j++) {
+        double *wj = w + j * NB;
+        if (u->transpose) { /* T^T lower: bottom-up in place */
+            for (size_t i = kb; i-- > 0;) {
+                double s = 0;
+                for (size_t l = 0; l <= i; l++)
+                    s += u->t[l + i * NB] * wj[l];
+                wj[i] = s;
+            }
+        } else { /* T upper: top-down in place */
+            for (size_t i = 0; i < kb; i++) {
+                double s = 0;
+                for (size_t l = i; l < kb; l++)
+                    s += u->t[i + l * NB] * wj[l];
+                wj[i] = s;
+            }
+        }
+    }
+    u->k->gemm_nn_sub(u->v, mk, w, NB, c, u->m, mk, kb, nc);
+}
+
+static void apply_block(const nninit__torch_kernels *k, int threads,
+                        double *a, size_t m, size_t k0, size_t kb,
+                        size_t col0, size_t ncols, const double *v,
+                        const double *t, double *w, int transpose)
+{
+    update u = {k, a, m, k0, kb, col0, v, t, w, transpose};
+    /* about 64K multiply-adds per thread at least */
+    size_t per_col = (m - k0) * kb * 4 + 1;
+    nninit__torch_parallel(threads, ncols, 4, (1u << 16) / per_col + 1,
+                           update_run, &u);
+}
+
+int nninit__torch_qr_signed(double *a, int64_t m_, int64_t n_, int threads,
+                            const nninit_allocator *alloc, nninit_error *err)
+{
+    if (n_ == 0)
+        return NNINIT_OK;
+    const size_t m = (size_t)m_, n = (size_t)n_;
+    /* tau, sgn (n each), T (NB x NB), V (m x NB), W (NB x n) */
+    size_t words = 2 * n + NB * NB + m * NB + NB * n;
+    double *ws = (double *)nninit__alloc(alloc, words * sizeof(double));
+    if (!ws)
+        return nninit__fail(err, NNINIT_ENOMEM,
+                            "out of memory for QR workspace (%lld x %lld)",
+                            (long long)m_, (long long)n_);
+    double *tau = ws, *sgn = tau + n, *t = sgn + n, *v = t + NB * NB,
+           *w = v + m * NB;
+    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+
+    /* dgeqrf */
+    for (size_t k0 = 0; k0 < n; k0 += NB) {
+        size_t kb = n - k0 < NB ? n - k0 : NB;
+        panel_qr(a, m, k0, kb, tau, sgn);
+        if (k0 + kb < n) {
+            pack_v(a, m, k0, kb, v);
+            larft(v, m - k0, kb, tau + k0, t);
+            apply_block(k, threads, a, m, k0, kb, k0 + kb, n - k0 - kb, v, t,
+                        w, 1);
+        }
+    }
+
+    /* dorgqr: blocks from the last; the trailing columns already hold
+     * their part of Q (zero above their block). */
+    for (size_t j0 = (n - 1) / NB * NB;; j0 -= NB) {
+        size_t jb = n - j0 < NB ? n - j0 : NB;
+        if (j0 + jb < n) {
+            pack_v(a, m, j0, jb, v);
+            larft(v, m - j0, jb, tau + j0, t);
+            apply_block(k, threads, a, m, j0, jb, j0 + jb, n - j0 - jb, v, t,
+                        w, 0);
+        }
+        /* dorg2r on the block's own columns */
+        for (size_t kk = j0 + jb; kk-- > j0;) {
+            double *vk = a + kk * m; /* 1 at row kk, vk[kk+1..m-1] below */
+            for (size_t j = kk + 1; j < j0 + jb; j++) {
+                double *cj = a + j * m;
+                double s = cj[kk];
+                for (size_t i = kk + 1; i < m; i++)
+                    s += vk[i] * cj[i];
+                s *= tau[kk];
+                cj[kk] -= s;
+                for (size_t i = kk + 1; i < m; i++)
+                    cj[i] -= s * vk[i];
+            }
+            for (size_t i = kk + 1; i < m; i++)
+                vk[i] *= -tau[kk];
+            vk[kk] = 1.0 - tau[kk];
+            for (size_t i = 0; i < kk; i++)
+                vk[i] = 0.0;
+        }
+        if (j0 == 0)
+            break;
+    }
+
+    /* Q * diag(sign(diag R)) */
+    for (size_t c = 0; c < n; c++)
+        if (sgn[c] != 1.0)
+            for (size_t i = 0; i < m; i++)
+                a[c * m + i] *= sgn[c];
+    nninit__free(alloc, ws);
     return NNINIT_OK;
 }
