@@ -319,6 +319,23 @@ static void orthogonal_is_orthogonal(void)
     }
 }
 
+static void orthogonal_bits_ignore_threads(void)
+{
+    /* big enough for several panels and for the column split */
+    static double a[300 * 200], b[300 * 200];
+    nninit_shape sh;
+    int64_t dims[2] = {300, 200};
+    nninit_shape_make(&sh, 2, dims, NULL);
+    nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+    nninit_torch_gen g;
+    nninit_torch_gen_init(&g, 11, AVX2);
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, a, NULL, NULL) == 0);
+    nninit_torch_gen_init(&g, 11, AVX2);
+    g.threads = 3;
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, b, NULL, NULL) == 0);
+    CHECK(!memcmp(a, b, sizeof a));
+}
+
 static void kernel_copies_agree(void)
 {
 #if defined(NNINIT_HAVE_X86_SIMD)
@@ -358,6 +375,30 @@ static void kernel_copies_agree(void)
         v->uniform_f32(w1, b, 624, -0.3f, 0.7f, fused);
         CHECK(!memcmp(a, b, 624 * 4));
     }
+    /* the QR products, with odd sizes for every tail */
+    enum { MK = 103, KB = 7, NC = 11 };
+    static double V[MK * KB], C1[MK * NC], C2[MK * NC], W1[KB * NC],
+        W2[KB * NC];
+    for (int i = 0; i < MK * KB; i++)
+        V[i] = sin(i * 0.37);
+    for (int i = 0; i < MK * NC; i++)
+        C1[i] = C2[i] = cos(i * 0.11);
+    s->gemm_tn(V, MK, C1, MK, W1, KB, MK, KB, NC);
+    v->gemm_tn(V, MK, C2, MK, W2, KB, MK, KB, NC);
+    CHECK(!memcmp(W1, W2, sizeof W1));
+    s->gemm_nn_sub(V, MK, W1, KB, C1, MK, MK, KB, NC);
+    v->gemm_nn_sub(V, MK, W2, KB, C2, MK, MK, KB, NC);
+    CHECK(!memcmp(C1, C2, sizeof C1));
+    /* and the product is right: W = V^T C to rounding */
+    double worst = 0;
+    for (int j = 0; j < NC; j++)
+        for (int i = 0; i < KB; i++) {
+            double e = 0;
+            for (int r = 0; r < MK; r++)
+                e += V[r + i * MK] * cos((r + j * MK) * 0.11);
+            worst = fmax(worst, fabs(e - W1[i + j * KB]));
+        }
+    CHECK_NEAR(worst, 0, 1e-12);
 #endif
 }
 
@@ -373,6 +414,7 @@ int main(void)
     TEST_RUN(module_listing);
     TEST_RUN(bad_input);
     TEST_RUN(orthogonal_is_orthogonal);
+    TEST_RUN(orthogonal_bits_ignore_threads);
     TEST_RUN(kernel_copies_agree);
     return test_report();
 }
