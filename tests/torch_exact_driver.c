@@ -26,7 +26,7 @@ static nninit_torch_gen gen;
 static int line_no;
 static FILE *names; /* argv[1]: "name d0,d1,..[ buffer]" per module tensor */
 
-static void die(const char *what, const char *detail)
+static _Noreturn void die(const char *what, const char *detail)
 {
     fprintf(stderr, "torch_exact_driver: line %d: %s: %s\n", line_no, what,
             detail ? detail : "");

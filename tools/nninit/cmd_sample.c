@@ -213,9 +213,11 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
     g->threads = threads;
     int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
-    if (rc) {
+    if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
         free(buf);
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
+        return cli_error(rc == NNINIT_ENOTSUP ? EXIT_BAD_INPUT
+                                              : cli_status_exit(rc),
+                         "%s", err.msg);
     }
     char hdr[512];
     size_t hlen;
