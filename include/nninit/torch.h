@@ -43,13 +43,14 @@
  *     cosf, sinf without FMA.
  *   - the double-precision paths and erfinv: FMA-contracted in AVX2 only.
  * nninit reproduces both in portable C with explicit fma(), so either can be
- * chosen on any CPU. Non-x86 PyTorch builds use DEFAULT semantics.
+ * chosen on any CPU. (Verified against Debian's x86-64 build, GCC 12; other
+ * builds, e.g. aarch64 or PyPI wheels, may contract FMAs differently.)
  *
- * dtypes: f32 and f64 everywhere. f16 and bf16 (PyTorch's own half/bfloat16
- * arithmetic, e.g. a module built with dtype=torch.bfloat16) are supported by
- * uniform_ and everything built on it, constant-like initializers, eye_ and
- * dirac_; normal_, trunc_normal_, orthogonal_ and sparse_ in f16/bf16 return
- * NNINIT_ENOTSUP.
+ * dtypes: f32 and f64 everywhere; f16 and bf16 (PyTorch's own half and
+ * bfloat16 arithmetic, as in a module built with dtype=torch.bfloat16) for
+ * everything except trunc_normal_ and orthogonal_ (NNINIT_ENOTSUP: PyTorch
+ * 1.13 has no Half erfinv and no Half/BFloat16 QR on CPU; its BFloat16
+ * trunc_normal_ goes through reduced-precision kernels not modelled here).
  */
 #ifndef NNINIT_TORCH_H
 #define NNINIT_TORCH_H

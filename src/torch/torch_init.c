@@ -38,6 +38,9 @@ static void fill_value(void *out, nninit_dtype t, uint64_t n, double v)
         put(out, t, k, v);
 }
 
+/* PyTorch 1.13 cannot run these on Half ("erfinv_vml_cpu" / QR not
+ * implemented); BFloat16 trunc_normal_ runs its mul_/add_ through
+ * vectorized reduced-precision kernels not modelled here. */
 static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
 {
     if (t == NNINIT_F32 || t == NNINIT_F64)
@@ -177,9 +180,7 @@ static int sparse(nninit_torch_gen *g, const nninit_spec *s,
                   const nninit_resolved *r, nninit_dtype t, void *out,
                   const nninit_allocator *alloc, nninit_error *err)
 {
-    int rc = need_wide(t, "sparse_", err);
-    if (rc)
-        return rc;
+    int rc;
     const int64_t rows = r->rows, cols = r->cols;
     if ((rc = nninit_torch_normal_(g, t, out, (uint64_t)rows * (uint64_t)cols,
                                    0.0, s->std, err)))

@@ -255,6 +255,75 @@ static void fill_f64(nninit_torch_gen *g, const nninit__torch_kernels *k,
     }
 }
 
+/* normal_fill<c10::Half> and normal_fill<c10::BFloat16>: uniforms of 11 or
+ * 8 bits, then the block transform in c10's operator semantics. Half:
+ * std::log/sqrt/cos/sin resolve to the float functions (Half converts to
+ * float), and the results are rounded to Half where the code stores a
+ * Half (radius, theta, the output); the float tail r*cos*std + mean is
+ * FMA-contracted in the AVX2 build. BFloat16: BFloat16-math.h gives
+ * std::log/sqrt/cos/sin overloads that return BFloat16, and BFloat16 *,+
+ * BFloat16 round to BFloat16, so every step rounds. */
+static float h16(float x) { return nninit_f16_to_f32(nninit_f32_to_f16(x)); }
+static float b16(float x) { return nninit_bf16_to_f32(nninit_f32_to_bf16(x)); }
+
+static void normal16_narrow(uint16_t *d, int half, float mean, float std,
+                            int fused)
+{
+    float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    for (int j = 0; j < 8; j++) {
+        float u1 = wid(nar(1.0f - wid(d[j]))); /* int - narrow: narrow */
+        float u2 = wid(d[j + 8]);
+        /* theta = 2.0f * pi<double> * u2: double, stored double->float->narrow */
+        float theta = wid(nar((float)(TWO_PI * (double)u2)));
+        float o1, o2;
+        if (half) {
+            float radius = h16(sqrtf(-2.0f * logf(u1)));
+            float c = radius * cosf(theta), s = radius * sinf(theta);
+            o1 = fused ? fmaf(c, std, mean) : c * std + mean;
+            o2 = fused ? fmaf(s, std, mean) : s * std + mean;
+        } else {
+            float radius = b16(sqrtf(b16(-2.0f * b16(logf(u1)))));
+            float c = b16(cosf(theta)), s = b16(sinf(theta));
+            o1 = b16(b16(b16(radius * c) * std) + mean);
+            o2 = b16(b16(b16(radius * s) * std) + mean);
+        }
+        d[j] = nar(o1);
+        d[j + 8] = nar(o2);
+    }
+}
+
+static void fill_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                        nninit_dtype t, uint16_t *d, uint64_t n, double mean,
+                        double std)
+{
+    const int half = t == NNINIT_F16;
+    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
+    uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    const float m = wid(nar((float)mean)), sd = wid(nar((float)std));
+    const uint32_t mask = half ? 0x7ffu : 0xffu;
+    const float scale = half ? 0x1p-11f : 0x1p-8f;
+    uint32_t buf[CHUNK];
+    const uint64_t full = n / 16 * 16;
+    for (uint64_t i = 0; i < full;) {
+        size_t c = full - i < CHUNK ? (size_t)(full - i) : CHUNK;
+        nninit__torch_words(g, k, buf, c);
+        for (size_t j = 0; j < c; j++)
+            d[i + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
+        for (size_t b = 0; b < c; b += 16)
+            normal16_narrow(d + i + b, half, m, sd, fused);
+        i += c;
+    }
+    if (n % 16) {
+        nninit__torch_words(g, k, buf, (size_t)(n % 16)); /* overwritten */
+        nninit__torch_words(g, k, buf, 16);
+        for (size_t j = 0; j < 16; j++)
+            d[n - 16 + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
+        normal16_narrow(d + n - 16, half, m, sd, fused);
+    }
+}
+
 static double u53(nninit_torch_gen *g)
 {
     return (double)(int64_t)(nninit_torch_random64(g) &
@@ -297,10 +366,6 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         return nninit__fail(err, NNINIT_EINVAL,
                             "normal expects std >= 0.0, but found std %g",
                             std);
-    if (dtype == NNINIT_F16 || dtype == NNINIT_BF16)
-        return nninit__fail(err, NNINIT_ENOTSUP,
-                            "torch-exact normal_ supports f32 and f64 only "
-                            "(not %s)", nninit_dtype_name(dtype));
     if (n == 0)
         return NNINIT_OK;
     if (n < 16) {
@@ -308,16 +373,22 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
             double v = normal_small(g, mean, std);
             if (dtype == NNINIT_F32)
                 ((float *)data)[i] = (float)v;
-            else
+            else if (dtype == NNINIT_F64)
                 ((double *)data)[i] = v;
+            else if (dtype == NNINIT_F16) /* double -> float -> Half */
+                ((uint16_t *)data)[i] = nninit_f32_to_f16((float)v);
+            else
+                ((uint16_t *)data)[i] = nninit_f32_to_bf16((float)v);
         }
         return NNINIT_OK;
     }
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
     if (dtype == NNINIT_F32)
         fill_f32(g, k, (float *)data, n, (float)mean, (float)std);
-    else
+    else if (dtype == NNINIT_F64)
         fill_f64(g, k, (double *)data, n, mean, std);
+    else
+        fill_narrow(g, k, dtype, (uint16_t *)data, n, mean, std);
     return NNINIT_OK;
 }
 

@@ -203,6 +203,26 @@ def threaded(d):
     ]
 
 
+def narrow_normals(d, s):
+    """normal_ in half / bfloat16 (both paths, the cache, modules)."""
+    return [
+        dict(op="normal", dtype=d, n=1, mean=0.0, std=1.0),
+        dict(op="normal", dtype=d, n=3, mean=0.5, std=2.0),
+        dict(op="normal", dtype=d, n=16, mean=0.0, std=1.0),
+        dict(op="normal", dtype=d, n=17, mean=0.25, std=0.5),
+        dict(op="normal", dtype=d, n=3000 + s, mean=0.0, std=1.0),
+        dict(op="init", dtype=d, shape=[40, 30], kind="xavier_normal",
+             params={}),
+        dict(op="init", dtype=d, shape=[20, 3, 3], kind="kaiming_normal",
+             params=dict(nonlinearity="relu")),
+        dict(op="module", dtype=d, kind="embedding",
+             args=dict(num_embeddings=50, embedding_dim=8, padding_idx=0)),
+        dict(op="init", dtype=d, shape=[12, 9], kind="sparse",
+             params=dict(sparsity=0.4, std=0.1)),
+        dict(op="normal", dtype=d, n=2, mean=0.0, std=1.0),
+    ]
+
+
 def make_scripts():
     scripts = []
     for d in ["f32", "f64"]:
@@ -212,7 +232,8 @@ def make_scripts():
             scripts.append(dict(seed=seed, ops=normal_family(d, s) +
                                 uniform_family(d, s)))
         for d in ["f16", "bf16"]:
-            scripts.append(dict(seed=seed, ops=uniform_family(d, s)))
+            scripts.append(dict(seed=seed, ops=uniform_family(d, s) +
+                                narrow_normals(d, s)))
         scripts.append(dict(seed=seed, ops=seed_example("f32")))
     return scripts
 
