@@ -277,22 +277,29 @@ static void k_trunc_tail_f32(float *x, size_t n, float scale, float mean,
 /* way) so the portable and vectorized copies give the same bits.          */
 /* ---------------------------------------------------------------------- */
 
-/* Four doubles as a GNU vector (gcc and clang turn the per-lane fma() of
- * FMA4 into one vfmadd with -mfma; elsewhere they stay scalar fma calls),
- * or a plain struct for other compilers; the same operations either way. */
+/* Four doubles as a GNU vector, or a plain struct for other compilers; the
+ * same operations either way (FMA4: one vfmadd in the AVX2 copy, four
+ * fma() calls elsewhere). */
 #if defined(__GNUC__)
 typedef double v4d __attribute__((vector_size(32)));
 #define V4(x, l) (x)[l]
+#define V4_SET1(x, s) ((x) = (v4d){(s), (s), (s), (s)})
 #else
 typedef struct v4d {
     double l[4];
 } v4d;
 #define V4(x, l) (x).l[l]
+#define V4_SET1(x, s) ((x) = (v4d){{(s), (s), (s), (s)}})
 #endif
 #define V4_ZERO(x) memset(&(x), 0, sizeof(v4d))
 #define V4_LOAD(x, p) memcpy(&(x), (p), sizeof(v4d))
 #define V4_STORE(p, x) memcpy((p), &(x), sizeof(v4d))
-#define V4_SET1(x, s) (V4(x, 0) = V4(x, 1) = V4(x, 2) = V4(x, 3) = (s))
+#if defined(__GNUC__) && defined(__FMA__) && defined(__AVX__)
+/* the AVX2 copy: one vfmadd, the same bits as four fma() calls (GCC's
+ * vectorizer does not always pair the lanes itself) */
+#include <immintrin.h>
+#define FMA4(d, a, b, c) ((d) = (v4d)_mm256_fmadd_pd((a), (b), (c)))
+#else
 #define FMA4(d, a, b, c)                                                       \
     do {                                                                       \
         v4d t_;                                                                \
@@ -302,6 +309,7 @@ typedef struct v4d {
         V4(t_, 3) = fma(V4(a, 3), V4(b, 3), V4(c, 3));                         \
         (d) = t_;                                                              \
     } while (0)
+#endif
 #define V4_SUM(x) ((V4(x, 0) + V4(x, 1)) + (V4(x, 2) + V4(x, 3)))
 
 /* W[i + j*ldw] = sum_r V[r + i*ldv] * C[r + j*ldc], i < kb, j < nc, r < mk:

@@ -112,10 +112,11 @@ typedef struct update {
     int transpose;
 } update;
 
-static void update_run(void *ctx, size_t c0, size_t c1)
+/* One chunk of columns: W = V^T C, W = op(T) W, C -= V W, while C's
+ * chunk is still in cache. */
+static void update_chunk(const update *u, size_t c0, size_t nc)
 {
-    const update *u = (const update *)ctx;
-    const size_t mk = u->m - u->k0, nc = c1 - c0, kb = u->kb;
+    const size_t mk = u->m - u->k0, kb = u->kb;
     double *c = u->a + (u->col0 + c0) * u->m + u->k0;
     double *w = u->w + c0 * NB;
     u->k->gemm_tn(u->v, mk, c, u->m, w, NB, mk, kb, nc);
@@ -138,6 +139,16 @@ static void update_run(void *ctx, size_t c0, size_t c1)
         }
     }
     u->k->gemm_nn_sub(u->v, mk, w, NB, c, u->m, mk, kb, nc);
+}
+
+static void update_run(void *ctx, size_t c0, size_t c1)
+{
+    const update *u = (const update *)ctx;
+    /* chunks of about 256 KiB of C (a multiple of 4 columns, 4 to 64) */
+    size_t chunk = ((size_t)1 << 18) / ((u->m - u->k0) * sizeof(double) + 1);
+    chunk = chunk < 4 ? 4 : chunk > 64 ? 64 : chunk / 4 * 4;
+    for (size_t j = c0; j < c1; j += chunk)
+        update_chunk(u, j, c1 - j < chunk ? c1 - j : chunk);
 }
 
 static void apply_block(const nninit__torch_kernels *k, int threads,
