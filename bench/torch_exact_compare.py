@@ -8,7 +8,8 @@ means nninit is faster). Both sides produce the same bytes (tests/py/
 torch_exact.py checks that); this only measures time.
 
 Usage: bench/torch_exact_compare.py [--bench build/nninit_torch_bench]
-         [--reps 5] [--kernel avx2|default] [--torch-threads N] [NAME...]
+         [--reps 5] [--rounds 3] [--kernel avx2|default] [--clock cpu|wall]
+         [--threads N] [--torch-threads N] [NAME...]
 PyTorch runs with its default thread count unless --torch-threads is given
 (nninit's torch mode is single-threaded except erfinv and QR; see README).
 """
@@ -21,19 +22,20 @@ TORCH_SIDE = r'''
 import math, sys, time, warnings
 import torch, torch.nn as nn
 warnings.simplefilter("ignore")
-reps, threads = int(sys.argv[1]), int(sys.argv[2])
+reps, threads, clock = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 if threads > 0:
     torch.set_num_threads(threads)
-names = sys.argv[3:]
+names = sys.argv[4:]
+tick = time.process_time if clock == "cpu" else time.perf_counter
 
 def best(fn, setup, n=reps):
     t = 1e30
     for _ in range(n):
         x = setup()
         torch.manual_seed(0)
-        t0 = time.perf_counter()
+        t0 = tick()
         fn(x)
-        t = min(t, time.perf_counter() - t0)
+        t = min(t, tick() - t0)
     return t
 
 E = lambda *s, dt=torch.float32: (lambda: torch.empty(*s, dtype=dt).zero_())
@@ -78,29 +80,45 @@ def main():
     ap.add_argument("--torch-threads", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1,
                     help="nninit worker threads (gen.threads)")
+    ap.add_argument("--clock", default="cpu", choices=["cpu", "wall"],
+                    help="process CPU time (default; robust on a shared "
+                    "machine, single-threaded runs only) or wall time")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate the two sides this many times, keep the "
+                    "best of each")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(a.bench):
         sys.exit("build it first: cmake --build build --target "
                  "nninit_torch_bench")
-    ours = subprocess.run([a.bench, "--reps", str(a.reps), "--kernel",
-                           a.kernel, "--threads", str(a.threads)] + a.names, capture_output=True,
-                          text=True, check=True).stdout.split("\n")
-    ours = dict(l.split() for l in ours if l.strip())
     env = dict(os.environ, ATEN_CPU_CAPABILITY=a.kernel)
-    theirs = subprocess.run(["/usr/bin/python3", "-c", TORCH_SIDE,
-                             str(a.reps), str(a.torch_threads)] + list(ours),
-                            capture_output=True, text=True, env=env,
-                            check=True).stdout.split("\n")
-    print(theirs[0], "| nninit threads", a.threads)
+    ours, theirs, head = {}, {}, ""
+    for _ in range(a.rounds):  # alternate, so both see the same load
+        out = subprocess.run([a.bench, "--reps", str(a.reps), "--kernel",
+                              a.kernel, "--threads", str(a.threads),
+                              "--clock", a.clock] + a.names,
+                             capture_output=True, text=True,
+                             check=True).stdout.split("\n")
+        for line in out:
+            if line.strip():
+                k, v = line.split()
+                ours[k] = min(float(v), ours.get(k, 1e30))
+        out = subprocess.run(["/usr/bin/python3", "-c", TORCH_SIDE,
+                              str(a.reps), str(a.torch_threads), a.clock] +
+                             list(ours), capture_output=True, text=True,
+                             env=env, check=True).stdout.split("\n")
+        head = out[0]
+        for line in out[1:]:
+            if line.strip():
+                k, v = line.split()
+                theirs[k] = min(float(v), theirs.get(k, 1e30))
+    print(head, "| nninit threads", a.threads, "| clock", a.clock,
+          "| best of", a.reps, "x", a.rounds, "rounds")
     print("# load:", open("/proc/loadavg").read().split()[:3])
     print("%-28s %12s %12s %8s" % ("workload", "nninit_s", "torch_s",
                                    "speedup"))
-    for line in theirs[1:]:
-        if not line.strip():
-            continue
-        name, t = line.split()
-        o, t = float(ours[name]), float(t)
+    for name, o in ours.items():
+        t = theirs[name]
         print("%-28s %12.6f %12.6f %8.2f" % (name, o, t, t / o))
 
 

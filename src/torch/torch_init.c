@@ -132,19 +132,25 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
     const int wide = rows < cols;
     const int64_t M = wide ? cols : rows, N = wide ? rows : cols;
     const size_t R = (size_t)rows, Cn = (size_t)cols, TILE = 32;
+    const float *in32 = (const float *)out;
+    const double *in64 = (const double *)out;
     if (wide) {
         for (size_t f = 0; f < (size_t)n; f++)
-            q[f] = t == NNINIT_F32 ? (double)((const float *)out)[f]
-                                   : ((const double *)out)[f];
+            q[f] = t == NNINIT_F32 ? (double)in32[f] : in64[f];
     } else { /* q[j*rows + i] = flat[i*cols + j], in tiles for the cache */
         for (size_t i0 = 0; i0 < R; i0 += TILE)
-            for (size_t j0 = 0; j0 < Cn; j0 += TILE)
-                for (size_t i = i0; i < i0 + TILE && i < R; i++)
-                    for (size_t j = j0; j < j0 + TILE && j < Cn; j++)
-                        q[j * R + i] =
-                            t == NNINIT_F32
-                                ? (double)((const float *)out)[i * Cn + j]
-                                : ((const double *)out)[i * Cn + j];
+            for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                if (t == NNINIT_F32)
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = (double)in32[i * Cn + j];
+                else
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = in64[i * Cn + j];
+            }
     }
     rc = nninit__torch_qr_signed(q, M, N, g->threads, alloc, err);
     if (rc == NNINIT_OK) {
@@ -158,16 +164,21 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
                     ((double *)out)[f] = q[f] * gain;
             }
         } else {
+            float *o32 = (float *)out;
+            double *o64 = (double *)out;
             for (size_t i0 = 0; i0 < R; i0 += TILE)
-                for (size_t j0 = 0; j0 < Cn; j0 += TILE)
-                    for (size_t i = i0; i < i0 + TILE && i < R; i++)
-                        for (size_t j = j0; j < j0 + TILE && j < Cn; j++) {
-                            double v = q[j * R + i];
-                            if (t == NNINIT_F32)
-                                ((float *)out)[i * Cn + j] = (float)v * fgain;
-                            else
-                                ((double *)out)[i * Cn + j] = v * gain;
-                        }
+                for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                    size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                    size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                    if (t == NNINIT_F32)
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o32[i * Cn + j] = (float)q[j * R + i] * fgain;
+                    else
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o64[i * Cn + j] = q[j * R + i] * gain;
+                }
         }
     }
     nninit__free(alloc, q);

@@ -41,6 +41,9 @@ typedef struct nninit__torch_kernels {
     void (*gemm_nn_sub)(const double *V, size_t ldv, const double *W,
                         size_t ldw, double *C, size_t ldc, size_t mk,
                         size_t kb, size_t nc);
+    /* w = C^T v (one reflector against nc columns), same fixed order. */
+    void (*gemv_t)(const double *v, const double *C, size_t ldc, double *w,
+                   size_t mk, size_t nc);
 } nninit__torch_kernels;
 
 extern const nninit__torch_kernels nninit__torch_kernels_scalar;

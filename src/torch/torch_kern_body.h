@@ -457,8 +457,52 @@ static void k_gemm_nn_sub(const double *restrict V, size_t ldv,
     }
 }
 
+/* w[j] = sum_r v[r] * C[r + j*ldc], j < nc, r < mk: the same lane order
+ * as k_gemm_tn (for one reflector: panels, norms). */
+static void k_gemv_t(const double *restrict v, const double *restrict C,
+                     size_t ldc, double *restrict w, size_t mk, size_t nc)
+{
+    const size_t m4 = mk / 4 * 4;
+    for (size_t j = 0; j < nc; j += 4) {
+        const size_t nj = nc - j < 4 ? nc - j : 4;
+        const double *c0 = C + j * ldc;
+        const double *c1 = nj > 1 ? c0 + ldc : c0;
+        const double *c2 = nj > 2 ? c0 + 2 * ldc : c0;
+        const double *c3 = nj > 3 ? c0 + 3 * ldc : c0;
+        v4d a0, a1, a2, a3, x, y;
+        V4_ZERO(a0);
+        a1 = a2 = a3 = a0;
+        for (size_t r = 0; r < m4; r += 4) {
+            V4_LOAD(y, v + r);
+            V4_LOAD(x, c0 + r);
+            FMA4(a0, y, x, a0);
+            V4_LOAD(x, c1 + r);
+            FMA4(a1, y, x, a1);
+            V4_LOAD(x, c2 + r);
+            FMA4(a2, y, x, a2);
+            V4_LOAD(x, c3 + r);
+            FMA4(a3, y, x, a3);
+        }
+        double s0 = V4_SUM(a0), s1 = V4_SUM(a1), s2 = V4_SUM(a2),
+               s3 = V4_SUM(a3);
+        for (size_t r = m4; r < mk; r++) {
+            s0 = fma(v[r], c0[r], s0);
+            s1 = fma(v[r], c1[r], s1);
+            s2 = fma(v[r], c2[r], s2);
+            s3 = fma(v[r], c3[r], s3);
+        }
+        w[j] = s0;
+        if (nj > 1)
+            w[j + 1] = s1;
+        if (nj > 2)
+            w[j + 2] = s2;
+        if (nj > 3)
+            w[j + 3] = s3;
+    }
+}
+
 const nninit__torch_kernels KERNELS = {
     k_twist,      k_temper,   k_uniform_f32,   k_uniform_f64,
     k_unit_f32,   k_normal16_avx2, k_trunc_tail_f32,
-    k_gemm_tn,    k_gemm_nn_sub,
+    k_gemm_tn,    k_gemm_nn_sub, k_gemv_t,
 };

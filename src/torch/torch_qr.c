@@ -21,42 +21,47 @@
 /* sign() of R_jj as torch computes it: 0 stays 0. */
 static double sign_of(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
 
+/* H = I - tau v v^T applied to nc columns C (rows = len of v, v[0] = 1):
+ * w = C^T v, C -= v (tau w)^T. w has room for nc doubles. */
+static void reflect(const nninit__torch_kernels *k, const double *v,
+                    size_t len, double tau, double *c, size_t ldc, size_t nc,
+                    double *w)
+{
+    if (nc == 0 || tau == 0)
+        return;
+    k->gemv_t(v, c, ldc, w, len, nc);
+    for (size_t j = 0; j < nc; j++)
+        w[j] *= tau;
+    k->gemm_nn_sub(v, len, w, 1, c, ldc, len, 1, nc);
+}
+
 /* Unblocked dgeqr2 on columns k0..k0+kb-1, rows k0..m-1 (a panel): each
  * reflector applied to the rest of the panel only. */
-static void panel_qr(double *a, size_t m, size_t k0, size_t kb, double *tau,
-                     double *sgn)
+static void panel_qr(const nninit__torch_kernels *k, double *a, size_t m,
+                     size_t k0, size_t kb, double *tau, double *sgn,
+                     double *w)
 {
-    for (size_t k = k0; k < k0 + kb; k++) {
-        double *x = a + k * m + k;
-        size_t len = m - k;
+    for (size_t c = k0; c < k0 + kb; c++) {
+        double *x = a + c * m + c;
+        size_t len = m - c;
         double alpha = x[0], ss = 0;
-        for (size_t i = 1; i < len; i++)
-            ss += x[i] * x[i];
+        if (len > 1)
+            k->gemv_t(x + 1, x + 1, 0, &ss, len - 1, 1);
         double beta;
         if (ss == 0) {
-            tau[k] = 0;
+            tau[c] = 0;
             beta = alpha;
         } else {
             beta = -copysign(sqrt(alpha * alpha + ss), alpha);
-            tau[k] = (beta - alpha) / beta;
+            tau[c] = (beta - alpha) / beta;
             double scal = 1.0 / (alpha - beta);
             for (size_t i = 1; i < len; i++)
                 x[i] *= scal;
         }
+        sgn[c] = sign_of(beta);
+        x[0] = 1.0; /* v, with its implicit 1, for the update */
+        reflect(k, x, len, tau[c], x + m, m, k0 + kb - c - 1, w);
         x[0] = beta;
-        sgn[k] = sign_of(beta);
-        if (tau[k] == 0)
-            continue;
-        for (size_t j = k + 1; j < k0 + kb; j++) {
-            double *cj = a + j * m + k;
-            double s = cj[0];
-            for (size_t i = 1; i < len; i++)
-                s += x[i] * cj[i];
-            s *= tau[k];
-            cj[0] -= s;
-            for (size_t i = 1; i < len; i++)
-                cj[i] -= s * x[i];
-        }
     }
 }
 
@@ -75,19 +80,16 @@ static void pack_v(const double *a, size_t m, size_t k0, size_t kb, double *v)
 }
 
 /* dlarft (forward, columnwise): H_0 ... H_{kb-1} = I - V T V^T with T
- * upper triangular (kb x kb, leading dim NB). */
-static void larft(const double *v, size_t mk, size_t kb, const double *tau,
-                  double *t)
+ * upper triangular (kb x kb, leading dim NB). G = V^T V comes from the
+ * product kernel (V is zero above its unit diagonal, so full-column dot
+ * products are LAPACK's V(i:n, j)^T V(i:n, i)); g holds NB*NB doubles. */
+static void larft(const nninit__torch_kernels *k, const double *v, size_t mk,
+                  size_t kb, const double *tau, double *t, double *g)
 {
+    k->gemm_tn(v, mk, v, mk, g, NB, mk, kb, kb);
     for (size_t i = 0; i < kb; i++) {
-        const double *vi = v + i * mk;
-        for (size_t j = 0; j < i; j++) {
-            const double *vj = v + j * mk;
-            double s = 0;
-            for (size_t r = i; r < mk; r++) /* vi is 0 above row i */
-                s += vj[r] * vi[r];
-            t[j + i * NB] = -tau[i] * s;
-        }
+        for (size_t j = 0; j < i; j++)
+            t[j + i * NB] = -tau[i] * g[j + i * NB];
         /* T[0:i, i] = T[0:i, 0:i] * T[0:i, i], in place top-down */
         for (size_t j = 0; j < i; j++) {
             double s = 0;
@@ -169,24 +171,24 @@ int nninit__torch_qr_signed(double *a, int64_t m_, int64_t n_, int threads,
     if (n_ == 0)
         return NNINIT_OK;
     const size_t m = (size_t)m_, n = (size_t)n_;
-    /* tau, sgn (n each), T (NB x NB), V (m x NB), W (NB x n) */
-    size_t words = 2 * n + NB * NB + m * NB + NB * n;
+    /* tau, sgn (n each), T and G (NB x NB), V (m x NB), W (NB x n) */
+    size_t words = 2 * n + 2 * NB * NB + m * NB + NB * n;
     double *ws = (double *)nninit__alloc(alloc, words * sizeof(double));
     if (!ws)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for QR workspace (%lld x %lld)",
                             (long long)m_, (long long)n_);
-    double *tau = ws, *sgn = tau + n, *t = sgn + n, *v = t + NB * NB,
-           *w = v + m * NB;
+    double *tau = ws, *sgn = tau + n, *t = sgn + n, *g = t + NB * NB,
+           *v = g + NB * NB, *w = v + m * NB;
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
 
     /* dgeqrf */
     for (size_t k0 = 0; k0 < n; k0 += NB) {
         size_t kb = n - k0 < NB ? n - k0 : NB;
-        panel_qr(a, m, k0, kb, tau, sgn);
+        panel_qr(k, a, m, k0, kb, tau, sgn, w);
         if (k0 + kb < n) {
             pack_v(a, m, k0, kb, v);
-            larft(v, m - k0, kb, tau + k0, t);
+            larft(k, v, m - k0, kb, tau + k0, t, g);
             apply_block(k, threads, a, m, k0, kb, k0 + kb, n - k0 - kb, v, t,
                         w, 1);
         }
@@ -198,28 +200,20 @@ int nninit__torch_qr_signed(double *a, int64_t m_, int64_t n_, int threads,
         size_t jb = n - j0 < NB ? n - j0 : NB;
         if (j0 + jb < n) {
             pack_v(a, m, j0, jb, v);
-            larft(v, m - j0, jb, tau + j0, t);
+            larft(k, v, m - j0, jb, tau + j0, t, g);
             apply_block(k, threads, a, m, j0, jb, j0 + jb, n - j0 - jb, v, t,
                         w, 0);
         }
         /* dorg2r on the block's own columns */
         for (size_t kk = j0 + jb; kk-- > j0;) {
             double *vk = a + kk * m; /* 1 at row kk, vk[kk+1..m-1] below */
-            for (size_t j = kk + 1; j < j0 + jb; j++) {
-                double *cj = a + j * m;
-                double s = cj[kk];
-                for (size_t i = kk + 1; i < m; i++)
-                    s += vk[i] * cj[i];
-                s *= tau[kk];
-                cj[kk] -= s;
-                for (size_t i = kk + 1; i < m; i++)
-                    cj[i] -= s * vk[i];
-            }
+            vk[kk] = 1.0;
+            reflect(k, vk + kk, m - kk, tau[kk], vk + m + kk, m,
+                    j0 + jb - kk - 1, w);
             for (size_t i = kk + 1; i < m; i++)
                 vk[i] *= -tau[kk];
             vk[kk] = 1.0 - tau[kk];
-            for (size_t i = 0; i < kk; i++)
-                vk[i] = 0.0;
+            memset(vk, 0, kk * sizeof *vk);
         }
         if (j0 == 0)
             break;
