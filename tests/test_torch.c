@@ -234,6 +234,23 @@ static void module_listing(void)
     CHECK_EQ_INT(t[0].shape.dim[1], 3);
     CHECK_NEAR(t[1].bound, 1 / sqrt(27.0), 0);
     CHECK_EQ_INT(t[1].shape.dim[0], 6);
+    /* Conv2d(0, 4, 3): zero-element weight, bias untouched: no draws */
+    l = nninit_torch_layer_make(NNINIT_TORCH_CONV2D);
+    l.out = 4;
+    l.kernel[0] = l.kernel[1] = 3;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 2);
+    {
+        nninit_torch_gen g, before;
+        float bias[4] = {1, 1, 1, 1};
+        nninit_torch_gen_init(&g, 1, AVX2);
+        before = g;
+        void *bufs[2] = {NULL, bias};
+        CHECK(nninit_torch_layer_init(&g, &l, NNINIT_F32, bufs, NULL, NULL) ==
+              0);
+        CHECK_EQ_INT(words_between(&before, &g), 0);
+        CHECK(bias[0] == 0 && bias[3] == 0);
+    }
     /* BatchNorm: parameters, then buffers */
     l = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
     l.num_features = 5;
