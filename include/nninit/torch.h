@@ -43,13 +43,14 @@
  *     cosf, sinf without FMA.
  *   - the double-precision paths and erfinv: FMA-contracted in AVX2 only.
  * nninit reproduces both in portable C with explicit fma(), so either can be
- * chosen on any CPU. Non-x86 PyTorch builds use DEFAULT semantics.
+ * chosen on any CPU. (Verified against Debian's x86-64 build, GCC 12; other
+ * builds, e.g. aarch64 or PyPI wheels, may contract FMAs differently.)
  *
- * dtypes: f32 and f64 everywhere. f16 and bf16 (PyTorch's own half/bfloat16
- * arithmetic, e.g. a module built with dtype=torch.bfloat16) are supported by
- * uniform_ and everything built on it, constant-like initializers, eye_ and
- * dirac_; normal_, trunc_normal_, orthogonal_ and sparse_ in f16/bf16 return
- * NNINIT_ENOTSUP.
+ * dtypes: f32 and f64 everywhere; f16 and bf16 (PyTorch's own half and
+ * bfloat16 arithmetic, as in a module built with dtype=torch.bfloat16) for
+ * everything except trunc_normal_ and orthogonal_ (NNINIT_ENOTSUP: PyTorch
+ * 1.13 has no Half erfinv and no Half/BFloat16 QR on CPU; its BFloat16
+ * trunc_normal_ goes through reduced-precision kernels not modelled here).
  */
 #ifndef NNINIT_TORCH_H
 #define NNINIT_TORCH_H
@@ -85,14 +86,20 @@ typedef struct nninit_torch_gen {
     int normal_cached;   /* 1 if normal_cache holds a value */
     double normal_cache; /* second Box-Muller value of the < 16 path */
     nninit_torch_kernel kernel;
+    /* Worker threads for the steps that do not touch the generator (the
+     * normal transforms, erfinv, QR updates) on large tensors: 0 or 1 runs
+     * everything on the calling thread (the default). The bytes never
+     * depend on it. */
+    int threads;
 } nninit_torch_gen;
 
 /* torch.manual_seed(seed) on a fresh generator that computes with `kernel`'s
- * semantics. A negative Python seed s is passed as (uint64_t)(int64_t)s,
+ * semantics, threads = 1. A negative Python seed s is passed as (uint64_t)(int64_t)s,
  * i.e. 2^64 + s, which is what torch does. */
 NNINIT_API void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
                                       nninit_torch_kernel kernel);
-/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel.
+/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel
+ * and threads.
  * The state is seeded with the low 32 bits; all 64 are kept as initial_seed. */
 NNINIT_API void nninit_torch_manual_seed(nninit_torch_gen *g, uint64_t seed);
 /* One tempered 32-bit output (CPUGeneratorImpl::random). */

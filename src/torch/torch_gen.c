@@ -4,6 +4,7 @@
  */
 #include "torch_internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const char *const kernel_names[] = {"avx2", "default", NULL};
@@ -55,6 +56,7 @@ void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
 {
     memset(g, 0, sizeof *g);
     g->kernel = kernel;
+    g->threads = 1;
     nninit_torch_manual_seed(g, seed);
 }
 
@@ -70,6 +72,59 @@ uint64_t nninit_torch_random64(nninit_torch_gen *g)
     uint32_t w[2];
     nninit__torch_words(g, &nninit__torch_kernels_scalar, w, 2);
     return ((uint64_t)w[0] << 32) | w[1];
+}
+
+/* ------------------------------------------------------------------------ */
+/* A parallel for over [0, n) in multiples of `grain`                       */
+/* ------------------------------------------------------------------------ */
+
+#define MAX_THREADS 64
+
+typedef struct part {
+    void (*fn)(void *ctx, size_t begin, size_t end);
+    void *ctx;
+    size_t begin, end;
+} part;
+
+static void *part_thread(void *arg)
+{
+    const part *p = (const part *)arg;
+    p->fn(p->ctx, p->begin, p->end);
+    return NULL;
+}
+
+void nninit__torch_parallel(int threads, size_t n, size_t grain,
+                            size_t min_per_thread,
+                            void (*fn)(void *ctx, size_t begin, size_t end),
+                            void *ctx)
+{
+    size_t t = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS
+                                                       : (size_t)threads;
+    if (min_per_thread && t > n / min_per_thread)
+        t = n / min_per_thread;
+    if (t <= 1) {
+        if (n)
+            fn(ctx, 0, n);
+        return;
+    }
+    part parts[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    size_t per = (n / t + grain - 1) / grain * grain, at = 0;
+    for (size_t k = 0; k < t; k++) {
+        size_t stop = k + 1 == t ? n : at + per < n ? at + per : n;
+        parts[k] = (part){fn, ctx, at, stop};
+        at = stop;
+    }
+    for (size_t k = 1; k < t; k++)
+        started[k] = pthread_create(&tid[k], NULL, part_thread, &parts[k]) == 0;
+    part_thread(&parts[0]);
+    for (size_t k = 1; k < t; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            part_thread(&parts[k]); /* could not start: same bytes here */
+    }
 }
 
 void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,

@@ -38,6 +38,9 @@ static void fill_value(void *out, nninit_dtype t, uint64_t n, double v)
         put(out, t, k, v);
 }
 
+/* PyTorch 1.13 cannot run these on Half ("erfinv_vml_cpu" / QR not
+ * implemented); BFloat16 trunc_normal_ runs its mul_/add_ through
+ * vectorized reduced-precision kernels not modelled here. */
 static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
 {
     if (t == NNINIT_F32 || t == NNINIT_F64)
@@ -45,6 +48,33 @@ static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
     return nninit__fail(err, NNINIT_ENOTSUP,
                         "torch-exact %s supports f32 and f64 only (not %s)",
                         what, nninit_dtype_name(t));
+}
+
+typedef struct tail_ctx {
+    void *x;
+    nninit_dtype t;
+    double scale, mean, a, b;
+    int fused;
+} tail_ctx;
+
+static void tail_run(void *p, size_t begin, size_t end)
+{
+    const tail_ctx *c = (const tail_ctx *)p;
+    if (c->t == NNINIT_F32) {
+        nninit__torch_kernels_get()->trunc_tail_f32(
+            (float *)c->x + begin, end - begin, (float)c->scale,
+            (float)c->mean, (float)c->a, (float)c->b, c->fused);
+        return;
+    }
+    double *x = (double *)c->x;
+    for (size_t i = begin; i < end; i++) {
+        double v = nninit__torch_erfinv(x[i], c->fused);
+        v = v * c->scale;
+        v = v + c->mean;
+        v = v < c->a ? c->a : v;
+        v = c->b < v ? c->b : v;
+        x[i] = v;
+    }
 }
 
 /* trunc_normal_: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)),
@@ -66,31 +96,11 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
     double u = (1. + erf(((b - mean) / sd) / sqrt(2.))) / 2.;
     if ((rc = nninit_torch_uniform_(g, t, out, n, 2 * l - 1, 2 * u - 1, err)))
         return rc;
-    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
-    const double scale = sd * sqrt(2.);
-    if (t == NNINIT_F32) {
-        float *x = (float *)out;
-        const float fs = (float)scale, fm = (float)mean;
-        const float fa = (float)a, fb = (float)b;
-        for (uint64_t i = 0; i < n; i++) {
-            float v = nninit__torch_erfinvf(x[i], fused);
-            v = v * fs;
-            v = v + fm;
-            v = v < fa ? fa : v; /* std::max(v, a), then std::min(., b) */
-            v = fb < v ? fb : v;
-            x[i] = v;
-        }
-    } else {
-        double *x = (double *)out;
-        for (uint64_t i = 0; i < n; i++) {
-            double v = nninit__torch_erfinv(x[i], fused);
-            v = v * scale;
-            v = v + mean;
-            v = v < a ? a : v;
-            v = b < v ? b : v;
-            x[i] = v;
-        }
-    }
+    /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
+     * elementwise, so split over threads */
+    tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
+                  g->kernel == NNINIT_TORCH_KERNEL_AVX2};
+    nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
     return NNINIT_OK;
 }
 
@@ -121,25 +131,54 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
      * column-major storage is flat's row-major one. Tall: A = flat. */
     const int wide = rows < cols;
     const int64_t M = wide ? cols : rows, N = wide ? rows : cols;
-    for (uint64_t f = 0; f < n; f++) {
-        double v = t == NNINIT_F32 ? (double)((const float *)out)[f]
-                                   : ((const double *)out)[f];
-        if (wide)
-            q[f] = v;
-        else
-            q[(f % (uint64_t)cols) * (uint64_t)rows + f / (uint64_t)cols] = v;
+    const size_t R = (size_t)rows, Cn = (size_t)cols, TILE = 32;
+    const float *in32 = (const float *)out;
+    const double *in64 = (const double *)out;
+    if (wide) {
+        for (size_t f = 0; f < (size_t)n; f++)
+            q[f] = t == NNINIT_F32 ? (double)in32[f] : in64[f];
+    } else { /* q[j*rows + i] = flat[i*cols + j], in tiles for the cache */
+        for (size_t i0 = 0; i0 < R; i0 += TILE)
+            for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                if (t == NNINIT_F32)
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = (double)in32[i * Cn + j];
+                else
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = in64[i * Cn + j];
+            }
     }
-    rc = nninit__torch_qr_signed(q, M, N, alloc, err);
+    rc = nninit__torch_qr_signed(q, M, N, g->threads, alloc, err);
     if (rc == NNINIT_OK) {
         const double gain = r->gain;
-        for (uint64_t f = 0; f < n; f++) {
-            double v = wide ? q[f]
-                            : q[(f % (uint64_t)cols) * (uint64_t)rows +
-                                f / (uint64_t)cols];
-            if (t == NNINIT_F32)
-                ((float *)out)[f] = (float)v * (float)gain;
-            else
-                ((double *)out)[f] = v * gain;
+        const float fgain = (float)gain;
+        if (wide) {
+            for (size_t f = 0; f < (size_t)n; f++) {
+                if (t == NNINIT_F32)
+                    ((float *)out)[f] = (float)q[f] * fgain;
+                else
+                    ((double *)out)[f] = q[f] * gain;
+            }
+        } else {
+            float *o32 = (float *)out;
+            double *o64 = (double *)out;
+            for (size_t i0 = 0; i0 < R; i0 += TILE)
+                for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                    size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                    size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                    if (t == NNINIT_F32)
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o32[i * Cn + j] = (float)q[j * R + i] * fgain;
+                    else
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o64[i * Cn + j] = q[j * R + i] * gain;
+                }
         }
     }
     nninit__free(alloc, q);
@@ -152,9 +191,7 @@ static int sparse(nninit_torch_gen *g, const nninit_spec *s,
                   const nninit_resolved *r, nninit_dtype t, void *out,
                   const nninit_allocator *alloc, nninit_error *err)
 {
-    int rc = need_wide(t, "sparse_", err);
-    if (rc)
-        return rc;
+    int rc;
     const int64_t rows = r->rows, cols = r->cols;
     if ((rc = nninit_torch_normal_(g, t, out, (uint64_t)rows * (uint64_t)cols,
                                    0.0, s->std, err)))

@@ -196,9 +196,11 @@ static int list_conv(const nninit_torch_layer *l, sink *k, nninit_error *err)
     const int sd = spatial_dims(l->kind);
     const int transposed = l->kind >= NNINIT_TORCH_CONV_TRANSPOSE1D;
     const char *what = nninit_torch_module_name(l->kind);
-    NEED(l->in >= 1, "%s: in (in_channels) must be >= 1 (got %lld)", what,
+    /* 0 channels is legal in PyTorch: a zero-element weight (kaiming's
+     * no-op) and, as fan_in is 0, an untouched bias */
+    NEED(l->in >= 0, "%s: in (in_channels) must be >= 0 (got %lld)", what,
          (long long)l->in);
-    NEED(l->out >= 1, "%s: out (out_channels) must be >= 1 (got %lld)", what,
+    NEED(l->out >= 0, "%s: out (out_channels) must be >= 0 (got %lld)", what,
          (long long)l->out);
     NEED(l->groups >= 1, "%s: groups must be >= 1 (got %lld)", what,
          (long long)l->groups);

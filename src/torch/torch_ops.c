@@ -165,10 +165,38 @@ static void normal16_f64(double *d, size_t nblocks, double mean, double std,
         }
 }
 
+/* Below this many elements per thread, threads cost more than they save. */
+#define MIN_PER_THREAD (1u << 16)
+
+typedef struct blocks_f32 {
+    float *d;
+    void (*block)(float *, size_t, float, float);
+    float mean, std;
+} blocks_f32;
+
+static void blocks_f32_run(void *ctx, size_t begin, size_t end)
+{
+    const blocks_f32 *c = (const blocks_f32 *)ctx;
+    c->block(c->d + begin, (end - begin) / 16, c->mean, c->std);
+}
+
+typedef struct blocks_f64 {
+    double *d;
+    double mean, std;
+    int fused;
+} blocks_f64;
+
+static void blocks_f64_run(void *ctx, size_t begin, size_t end)
+{
+    const blocks_f64 *c = (const blocks_f64 *)ctx;
+    normal16_f64(c->d + begin, (end - begin) / 16, c->mean, c->std, c->fused);
+}
+
 /* normal_fill / normal_fill_AVX2 for float32: all n uniforms first, then
  * each full block of 16 in place; if n % 16 != 0, 16 fresh uniforms
- * overwrite the last 16 elements and that block is transformed. Done here
- * chunk by chunk, which draws the same words in the same order. */
+ * overwrite the last 16 elements and that block is transformed. One thread:
+ * chunk by chunk (the same words in the same order, in cache). Several: all
+ * uniforms first, then the blocks split over threads. */
 static void fill_f32(nninit_torch_gen *g, const nninit__torch_kernels *k,
                      float *d, uint64_t n, float mean, float std)
 {
@@ -176,13 +204,20 @@ static void fill_f32(nninit_torch_gen *g, const nninit__torch_kernels *k,
         g->kernel == NNINIT_TORCH_KERNEL_AVX2 ? k->normal16_avx2
                                               : normal16_default_f32;
     uint32_t buf[CHUNK];
-    uint64_t full = n / 16 * 16;
+    const uint64_t full = n / 16 * 16;
+    const int par = g->threads > 1 && n >= 2 * MIN_PER_THREAD;
     for (uint64_t i = 0; i < full;) {
         size_t c = full - i < CHUNK ? (size_t)(full - i) : CHUNK;
         nninit__torch_words(g, k, buf, c);
         k->unit_f32(buf, d + i, c);
-        block(d + i, c / 16, mean, std);
+        if (!par)
+            block(d + i, c / 16, mean, std);
         i += c;
+    }
+    if (par) {
+        blocks_f32 ctx = {d, block, mean, std};
+        nninit__torch_parallel(g->threads, (size_t)full, 16, MIN_PER_THREAD,
+                               blocks_f32_run, &ctx);
     }
     if (n % 16) {
         nninit__torch_words(g, k, buf, (size_t)(n % 16)); /* overwritten */
@@ -197,19 +232,95 @@ static void fill_f64(nninit_torch_gen *g, const nninit__torch_kernels *k,
 {
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
     uint32_t buf[CHUNK];
-    uint64_t full = n / 16 * 16;
+    const uint64_t full = n / 16 * 16;
+    const int par = g->threads > 1 && n >= 2 * MIN_PER_THREAD;
     for (uint64_t i = 0; i < full;) {
         size_t c = full - i < CHUNK / 2 ? (size_t)(full - i) : CHUNK / 2;
         nninit__torch_words(g, k, buf, 2 * c);
         k->uniform_f64(buf, d + i, c, 0.0, 1.0, 0); /* x*1+0 = x exactly */
-        normal16_f64(d + i, c / 16, mean, std, fused);
+        if (!par)
+            normal16_f64(d + i, c / 16, mean, std, fused);
         i += c;
+    }
+    if (par) {
+        blocks_f64 ctx = {d, mean, std, fused};
+        nninit__torch_parallel(g->threads, (size_t)full, 16, MIN_PER_THREAD,
+                               blocks_f64_run, &ctx);
     }
     if (n % 16) {
         nninit__torch_words(g, k, buf, (size_t)(2 * (n % 16)));
         nninit__torch_words(g, k, buf, 32);
         k->uniform_f64(buf, d + n - 16, 16, 0.0, 1.0, 0);
         normal16_f64(d + n - 16, 1, mean, std, fused);
+    }
+}
+
+/* normal_fill<c10::Half> and normal_fill<c10::BFloat16>: uniforms of 11 or
+ * 8 bits, then the block transform in c10's operator semantics. Half:
+ * std::log/sqrt/cos/sin resolve to the float functions (Half converts to
+ * float), and the results are rounded to Half where the code stores a
+ * Half (radius, theta, the output); the float tail r*cos*std + mean is
+ * FMA-contracted in the AVX2 build. BFloat16: BFloat16-math.h gives
+ * std::log/sqrt/cos/sin overloads that return BFloat16, and BFloat16 *,+
+ * BFloat16 round to BFloat16, so every step rounds. */
+static float h16(float x) { return nninit_f16_to_f32(nninit_f32_to_f16(x)); }
+static float b16(float x) { return nninit_bf16_to_f32(nninit_f32_to_bf16(x)); }
+
+static void normal16_narrow(uint16_t *d, int half, float mean, float std,
+                            int fused)
+{
+    float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    for (int j = 0; j < 8; j++) {
+        float u1 = wid(nar(1.0f - wid(d[j]))); /* int - narrow: narrow */
+        float u2 = wid(d[j + 8]);
+        /* theta = 2.0f * pi<double> * u2: double, stored double->float->narrow */
+        float theta = wid(nar((float)(TWO_PI * (double)u2)));
+        float o1, o2;
+        if (half) {
+            float radius = h16(sqrtf(-2.0f * logf(u1)));
+            float c = radius * cosf(theta), s = radius * sinf(theta);
+            o1 = fused ? fmaf(c, std, mean) : c * std + mean;
+            o2 = fused ? fmaf(s, std, mean) : s * std + mean;
+        } else {
+            float radius = b16(sqrtf(b16(-2.0f * b16(logf(u1)))));
+            float c = b16(cosf(theta)), s = b16(sinf(theta));
+            o1 = b16(b16(b16(radius * c) * std) + mean);
+            o2 = b16(b16(b16(radius * s) * std) + mean);
+        }
+        d[j] = nar(o1);
+        d[j + 8] = nar(o2);
+    }
+}
+
+static void fill_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                        nninit_dtype t, uint16_t *d, uint64_t n, double mean,
+                        double std)
+{
+    const int half = t == NNINIT_F16;
+    const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
+    uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    const float m = wid(nar((float)mean)), sd = wid(nar((float)std));
+    const uint32_t mask = half ? 0x7ffu : 0xffu;
+    const float scale = half ? 0x1p-11f : 0x1p-8f;
+    uint32_t buf[CHUNK];
+    const uint64_t full = n / 16 * 16;
+    for (uint64_t i = 0; i < full;) {
+        size_t c = full - i < CHUNK ? (size_t)(full - i) : CHUNK;
+        nninit__torch_words(g, k, buf, c);
+        for (size_t j = 0; j < c; j++)
+            d[i + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
+        for (size_t b = 0; b < c; b += 16)
+            normal16_narrow(d + i + b, half, m, sd, fused);
+        i += c;
+    }
+    if (n % 16) {
+        nninit__torch_words(g, k, buf, (size_t)(n % 16)); /* overwritten */
+        nninit__torch_words(g, k, buf, 16);
+        for (size_t j = 0; j < 16; j++)
+            d[n - 16 + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
+        normal16_narrow(d + n - 16, half, m, sd, fused);
     }
 }
 
@@ -255,10 +366,6 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         return nninit__fail(err, NNINIT_EINVAL,
                             "normal expects std >= 0.0, but found std %g",
                             std);
-    if (dtype == NNINIT_F16 || dtype == NNINIT_BF16)
-        return nninit__fail(err, NNINIT_ENOTSUP,
-                            "torch-exact normal_ supports f32 and f64 only "
-                            "(not %s)", nninit_dtype_name(dtype));
     if (n == 0)
         return NNINIT_OK;
     if (n < 16) {
@@ -266,16 +373,22 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
             double v = normal_small(g, mean, std);
             if (dtype == NNINIT_F32)
                 ((float *)data)[i] = (float)v;
-            else
+            else if (dtype == NNINIT_F64)
                 ((double *)data)[i] = v;
+            else if (dtype == NNINIT_F16) /* double -> float -> Half */
+                ((uint16_t *)data)[i] = nninit_f32_to_f16((float)v);
+            else
+                ((uint16_t *)data)[i] = nninit_f32_to_bf16((float)v);
         }
         return NNINIT_OK;
     }
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
     if (dtype == NNINIT_F32)
         fill_f32(g, k, (float *)data, n, (float)mean, (float)std);
-    else
+    else if (dtype == NNINIT_F64)
         fill_f64(g, k, (double *)data, n, mean, std);
+    else
+        fill_narrow(g, k, dtype, (uint16_t *)data, n, mean, std);
     return NNINIT_OK;
 }
 
@@ -310,43 +423,9 @@ int nninit_torch_randperm(nninit_torch_gen *g, int64_t n, int64_t *out,
 /* erfinv (native/Math.h calc_erfinv)                                       */
 /* ------------------------------------------------------------------------ */
 
-/* a*b + c, fused as GCC -mfma contracts it, or rounded twice. */
-#define MADDF(a, b, c) (fused ? fmaf((a), (b), (c)) : (a) * (b) + (c))
+/* a*b + c, fused as GCC -mfma contracts it, or rounded twice. (The float
+ * version lives in torch_kern_body.h, where the FMAs are inline.) */
 #define MADD(a, b, c) (fused ? fma((a), (b), (c)) : (a) * (b) + (c))
-
-float nninit__torch_erfinvf(float y, int fused)
-{
-    static const float a[4] = {0.886226899f, -1.645349621f, 0.914624893f,
-                               -0.140543331f};
-    static const float b[4] = {-2.118377725f, 1.442710462f, -0.329097515f,
-                               0.012229801f};
-    static const float c[4] = {-1.970840454f, -1.624906493f, 3.429567803f,
-                               1.641345311f};
-    static const float d[2] = {3.543889200f, 1.637067800f};
-    float x, z, num, dem;
-    float y_abs = fabsf(y);
-    if (y_abs > 1.0f)
-        return NAN;
-    if (y_abs == 1.0f)
-        return copysignf(INFINITY, y);
-    if (y_abs <= 0.7f) {
-        z = y * y;
-        num = MADDF(MADDF(MADDF(a[3], z, a[2]), z, a[1]), z, a[0]);
-        dem = MADDF(MADDF(MADDF(MADDF(b[3], z, b[2]), z, b[1]), z, b[0]), z,
-                    1.0f);
-        x = y * num / dem;
-    } else {
-        z = sqrtf(-logf((1.0f - y_abs) / 2.0f));
-        num = MADDF(MADDF(MADDF(c[3], z, c[2]), z, c[1]), z, c[0]);
-        dem = MADDF(MADDF(d[1], z, d[0]), z, 1.0f);
-        x = copysignf(num, y) / dem;
-    }
-    /* (T)2 / (T)sqrt(pi): both operands in float. */
-    const float k = 2.0f / (float)sqrt(3.14159265358979323846);
-    x = x - (erff(x) - y) / (k * expf(-x * x));
-    x = x - (erff(x) - y) / (k * expf(-x * x));
-    return x;
-}
 
 double nninit__torch_erfinv(double y, int fused)
 {
