@@ -28,10 +28,15 @@ struct nninit_producer {
     nninit_torch_gen g;
     size_t next_op;
     void **held;
+    uint64_t *held_cap; /* bytes each held buffer can hold */
     unsigned char *released;
     void *scratch;
     uint64_t scratch_bytes;
     long serving;
+    /* a released buffer kept for the next tensor: fresh memory costs page
+     * faults on every large tensor, which dominate on some machines */
+    void *spare;
+    uint64_t spare_bytes;
 };
 
 int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
@@ -50,12 +55,15 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->serving = -1;
     if (p->o.rng == NNINIT_RNG_TORCH) {
         pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
+        pr->held_cap = (uint64_t *)nninit__alloc(p->m->alloc,
+                                                 p->n * sizeof *pr->held_cap);
         pr->released = (unsigned char *)nninit__alloc(p->m->alloc, p->n);
-        if (!pr->held || !pr->released) {
+        if (!pr->held || !pr->held_cap || !pr->released) {
             nninit_producer_free(pr);
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
         memset(pr->held, 0, p->n * sizeof *pr->held);
+        memset(pr->held_cap, 0, p->n * sizeof *pr->held_cap);
         memset(pr->released, 0, p->n);
         nninit_torch_gen_init(&pr->g, p->o.seed, p->o.torch_kernel);
     }
@@ -81,18 +89,19 @@ void nninit_producer_free(nninit_producer *pr)
         for (size_t i = 0; i < pr->p->n; i++)
             nninit__free(pr->fo.alloc, pr->held[i]);
     nninit__free(pr->p->m->alloc, pr->held);
+    nninit__free(pr->p->m->alloc, pr->held_cap);
     nninit__free(pr->p->m->alloc, pr->released);
     nninit__free(pr->fo.alloc, pr->scratch);
+    nninit__free(pr->fo.alloc, pr->spare);
     nninit__free(pr->p->m->alloc, pr);
 }
 
 uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
 {
-    uint64_t n = pr->cache_bytes + pr->scratch_bytes;
+    uint64_t n = pr->cache_bytes + pr->scratch_bytes + pr->spare_bytes;
     if (pr->held)
         for (size_t i = 0; i < pr->p->n; i++)
-            if (pr->held[i])
-                n += pr->p->e[i].nbytes;
+            n += pr->held_cap[i];
     return n;
 }
 
@@ -146,6 +155,37 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     return rc;
 }
 
+/* A buffer of at least nb bytes (its capacity in *cap): the spare one if
+ * it is large enough. */
+static void *take_buf(nninit_producer *pr, uint64_t nb, uint64_t *cap)
+{
+    void *b;
+    if (pr->spare && pr->spare_bytes >= nb) {
+        b = pr->spare;
+        *cap = pr->spare_bytes;
+    } else {
+        nninit__free(pr->fo.alloc, pr->spare);
+        b = nninit__alloc(pr->fo.alloc, (size_t)nb);
+        *cap = b ? nb : 0;
+    }
+    pr->spare = NULL;
+    pr->spare_bytes = 0;
+    return b;
+}
+
+/* Give back a buffer of capacity cap; the larger of it and the spare is
+ * kept. */
+static void give_buf(nninit_producer *pr, void *b, uint64_t cap)
+{
+    if (pr->spare && pr->spare_bytes >= cap) {
+        nninit__free(pr->fo.alloc, b);
+        return;
+    }
+    nninit__free(pr->fo.alloc, pr->spare);
+    pr->spare = b;
+    pr->spare_bytes = cap;
+}
+
 /* Run the script up to and including tensor i's last step. */
 static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
 {
@@ -171,7 +211,8 @@ static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
             }
             buf = pr->scratch;
         } else {
-            if (!pr->held[t] && !(pr->held[t] = nninit__alloc(a, (size_t)nb)))
+            if (!pr->held[t] &&
+                !(pr->held[t] = take_buf(pr, nb, &pr->held_cap[t])))
                 return nninit__fail(err, NNINIT_ENOMEM, "out of memory for %s",
                                     p->e[t].name);
             buf = pr->held[t];
@@ -196,8 +237,9 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
                             "tensor is made once, in plan order)",
                             p->e[i].name);
     if (pr->serving >= 0 && (size_t)pr->serving != i) {
-        nninit__free(pr->fo.alloc, pr->held[pr->serving]);
+        give_buf(pr, pr->held[pr->serving], pr->held_cap[pr->serving]);
         pr->held[pr->serving] = NULL;
+        pr->held_cap[pr->serving] = 0;
         pr->released[pr->serving] = 1;
     }
     pr->serving = (long)i;
