@@ -112,6 +112,24 @@ c2 = byname["c2.weight"]
 check(abs(c2["bound"] - np.sqrt(2 / (1 + 0.2 ** 2)) * np.sqrt(3 / (2 * 15))) < 1e-12,
       "leaky_relu slope 0.2 in the He gain")
 
+# --- the seed example: He before ReLU, Xavier before tanh and sigmoid --------------
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                    "models", "seed.yaml")
+seed_rows = {r["name"]: r for r in plan(SEED)}
+for name, kind, fi, fo, gain, bound in [
+        ("fc1.weight", "kaiming_uniform", 10, 50, np.sqrt(2), np.sqrt(2) * np.sqrt(3 / 10)),
+        ("fc2.weight", "xavier_uniform", 50, 30, 5 / 3, 5 / 3 * np.sqrt(6 / 80)),
+        ("fc3.weight", "xavier_uniform", 30, 1, 1.0, np.sqrt(6 / 31))]:
+    r = seed_rows[name]
+    check(r["kind"] == kind and r["fan_in"] == fi and r["fan_out"] == fo and
+          abs(r["gain"] - gain) < 1e-12 and abs(r["bound"] - bound) < 1e-12 and
+          abs(r["std"] - bound / np.sqrt(3)) < 1e-12, f"seed plan row {name}: {r}")
+check(seed_rows["fc1.bias"]["kind"] == "zeros" and "relu" in seed_rows["fc1.weight"]["why"],
+      "seed plan: biases zeros, and why names the activation")
+tsv = run("plan", SEED, "--format", "tsv")[1].splitlines()
+check(tsv[0].split("\t") == ["name", "shape", "dtype", "fan_in", "fan_out", "init", "gain",
+                             "std", "bound", "why"] and len(tsv) == 7, "plan tsv columns")
+
 # --- the three formats hold the same bytes, laid out as their specs say ---------
 run("init", ZOO, "--seed", 42, "-o", out("zoo.safetensors"))
 run("init", ZOO, "--seed", 42, "-o", out("zoo.npz"), "-q")
