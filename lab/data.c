@@ -173,7 +173,7 @@ int nninit_lab_spirals(int n, int classes, double noise, uint64_t seed,
         int c = (int)nninit_rng_below(&rng, (uint64_t)classes);
         double r = nninit_rng_uniform(&rng); /* radius in [0, 1) */
         double th = 2.0 * 3.14159265358979323846 *
-                    (1.75 * r + (double)c / classes);
+                    (0.75 * r + (double)c / classes);
         out->x[2 * i] = (real)(2.0 * r * cos(th) + noise * nninit_rng_normal(&rng));
         out->x[2 * i + 1] =
             (real)(2.0 * r * sin(th) + noise * nninit_rng_normal(&rng));

@@ -145,10 +145,10 @@ static int load_data(const nninit_lab_common *c, int n_train, int n_test,
         if (!rc)
             rc = nninit_lab_fashion_load(c->data_dir, 0, n_test, te, err);
     } else {
-        rc = nninit_lab_spirals(n_train > 0 ? n_train : 4000, 5, 0.05,
+        rc = nninit_lab_spirals(n_train > 0 ? n_train : 4000, 3, 0.05,
                                 c->seed, tr, err);
         if (!rc)
-            rc = nninit_lab_spirals(n_test > 0 ? n_test : 1000, 5, 0.05,
+            rc = nninit_lab_spirals(n_test > 0 ? n_test : 1000, 3, 0.05,
                                     c->seed ^ 0x5bd1e995u, te, err);
     }
     if (rc) {

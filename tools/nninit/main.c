@@ -9,6 +9,8 @@
 static const cli_command commands[] = {
     {"demo", "the seed network: each layer's initializer and why, sampled",
      cmd_demo},
+    {"lab", "experiments: why initialization matters, measured and plotted",
+     cmd_lab},
     {"sample", "initialize one tensor and write it as .npy", cmd_sample},
     {"recommend", "which initializer the rule picks for an activation",
      cmd_recommend},
