@@ -896,6 +896,7 @@ void nninit_lab_rnn_result_free(nninit_lab_rnn_result *r)
     for (int i = 0; i < r->n_runs; i++) {
         free(r->runs[i].step);
         free(r->runs[i].loss);
+        free(r->runs[i].grad_t);
     }
     r->n_runs = 0;
     for (int f = 0; f < r->n_figures; f++)
@@ -949,6 +950,18 @@ int nninit_lab_rnn_run_all(const nninit_lab_rnn_opts *o,
         snprintf(f->hline_label, sizeof f->hline_label, "baseline %.4g",
                  r->baseline);
         r->n_figures++;
+        nninit_lab_figure *fgt = &r->figures[r->n_figures];
+        snprintf(nm, sizeof nm, "rnn-%s-grad",
+                 nninit_lab_cell_name(o->cells[ci]));
+        snprintf(title, sizeof title,
+                 "rnn: %s at init, gradient reaching step t (relative to T)",
+                 nninit_lab_cell_name(o->cells[ci]));
+        if ((rc = fig_init(fgt, nm, title, "time step t",
+                           "||dL/dh_t|| / ||dL/dh_T||", 1, o->n_inits, err)))
+            break;
+        fgt->hline = 1.0;
+        snprintf(fgt->hline_label, sizeof fgt->hline_label, "preserved");
+        r->n_figures++;
         for (int i = 0; i < o->n_inits && !rc; i++) {
             nninit_lab_rnn_run *run = &r->runs[r->n_runs];
             run->cell = o->cells[ci];
@@ -993,6 +1006,23 @@ int nninit_lab_rnn_run_all(const nninit_lab_rnn_opts *o,
                                 : nninit_lab_mse(yo, yt, (size_t)B, dy);
                     if (isfinite(loss)) {
                         nninit_lab_rnn_backward(net, dy);
+                        if (s == 0) { /* the gradient through time, at init */
+                            int TT;
+                            const double *gn =
+                                nninit_lab_rnn_grad_norms(net, &TT);
+                            run->grad_t = dalloc((size_t)TT);
+                            double *tx = dalloc((size_t)TT);
+                            if (run->grad_t && tx) {
+                                run->steps_T = TT;
+                                for (int q = 0; q < TT; q++) {
+                                    run->grad_t[q] = gn[q] / gn[TT - 1];
+                                    tx[q] = q + 1;
+                                }
+                                rc = fig_add(fgt, run->init, TT, tx,
+                                             run->grad_t, err);
+                            }
+                            free(tx);
+                        }
                         nninit_lab_optim_step(&opt, p, np);
                     } else {
                         diverged = 1;

@@ -55,6 +55,7 @@ struct nninit_lab_rnn {
     real *dhr;           /* T x B x H: readout gradient into h */
     real *dha;           /* B x GH */
     real *dh, *dc, *dhn; /* B x H */
+    double *gnorm;       /* T: ||dL/dh_t|| of the last backward */
 };
 
 nninit_lab_rnn_desc nninit_lab_rnn_desc_make(nninit_lab_cell cell, int in,
@@ -85,6 +86,7 @@ void nninit_lab_rnn_free(nninit_lab_rnn *n)
                     n->dxa, n->dhr, n->dha, n->dh, n->dc, n->dhn};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
         nninit__free(a, bufs[k]);
+    nninit__free(a, n->gnorm);
     nninit__free(a, n);
 }
 
@@ -190,7 +192,8 @@ int nninit_lab_rnn_new(const nninit_lab_rnn_desc *d,
     n->dh = nninit__lab_zalloc(alloc, B * H);
     n->dc = nninit__lab_zalloc(alloc, B * H);
     n->dhn = nninit__lab_zalloc(alloc, B * H);
-    int bad = rc || !n->xa || !n->hh || !n->act || !n->h || !n->y || !n->dxa ||
+    n->gnorm = (double *)nninit__alloc(alloc, T * sizeof(double));
+    int bad = rc || !n->gnorm || !n->xa || !n->hh || !n->act || !n->h || !n->y || !n->dxa ||
               !n->dhr || !n->dha || !n->dh || !n->dc || !n->dhn;
     if (!bad && d->cell == NNINIT_LAB_LSTM) {
         n->c = nninit__lab_zalloc(alloc, (T + 1) * B * H);
@@ -217,6 +220,13 @@ nninit_lab_param *nninit_lab_rnn_params(nninit_lab_rnn *n, int *count)
 }
 
 const real *nninit_lab_rnn_output(const nninit_lab_rnn *n) { return n->y; }
+
+const double *nninit_lab_rnn_grad_norms(const nninit_lab_rnn *n, int *steps)
+{
+    if (steps)
+        *steps = n->T;
+    return n->gnorm;
+}
 
 static inline real sigm(real x)
 {
@@ -349,8 +359,12 @@ void nninit_lab_rnn_backward(nninit_lab_rnn *n, const real *dy)
         real *dxa = n->dxa + (size_t)t * bg;
         const real *dr = d->all_steps ? n->dhr + (size_t)t * bh
                                       : (t == T - 1 ? n->dhr : NULL);
-        for (size_t i = 0; i < bh; i++)
+        double ss = 0;
+        for (size_t i = 0; i < bh; i++) {
             dh[i] = dhn[i] + (dr ? dr[i] : 0);
+            ss += (double)dh[i] * dh[i];
+        }
+        n->gnorm[t] = sqrt(ss);
         for (int b = 0; b < B; b++) {
             const real *ar = act + (size_t)b * GH, *hr = hh + (size_t)b * GH;
             const real *dhb = dh + (size_t)b * H, *hpb = hp + (size_t)b * H;

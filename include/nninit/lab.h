@@ -290,6 +290,11 @@ NNINIT_API void nninit_lab_rnn_backward(nninit_lab_rnn *net,
                                         const nninit_lab_real *dout);
 NNINIT_API nninit_lab_param *nninit_lab_rnn_params(nninit_lab_rnn *net,
                                                    int *count);
+/* After backward: ||dL/dh_t|| (over the batch) for t = 1..steps, the
+ * gradient that reaches each step: how far back the error signal travels
+ * (Bengio et al. 1994; Pascanu et al. 2013). */
+NNINIT_API const double *nninit_lab_rnn_grad_norms(const nninit_lab_rnn *net,
+                                                   int *steps);
 
 /* ------------------------------------------------------------------------ */
 /* Data                                                                     */
@@ -546,6 +551,8 @@ typedef struct nninit_lab_rnn_run {
     double *step, *loss;
     double final_loss; /* mean of the last logged window */
     double solved_fraction; /* final_loss / baseline */
+    int steps_T;
+    double *grad_t; /* at init: ||dL/dh_t|| / ||dL/dh_T||, t = 1..T */
 } nninit_lab_rnn_run;
 
 typedef struct nninit_lab_rnn_result {
@@ -553,7 +560,7 @@ typedef struct nninit_lab_rnn_result {
     int n_runs;
     nninit_lab_rnn_run runs[NNINIT_LAB_MAX_RUNS];
     int n_figures;
-    nninit_lab_figure figures[4]; /* one per cell */
+    nninit_lab_figure figures[8]; /* loss and gradient-through-time per cell */
 } nninit_lab_rnn_result;
 
 NNINIT_API nninit_lab_rnn_opts nninit_lab_rnn_defaults(void);

@@ -265,14 +265,15 @@ json_t *lab_json_selu(const nninit_lab_selu_opts *o,
 void lab_print_rnn(FILE *f, const nninit_lab_rnn_result *r)
 {
     fprintf(f, "baseline (predict the mean / blanks): %.4f\n", r->baseline);
-    fprintf(f, "%-10s %-24s %11s %11s %14s\n", "cell", "recurrent init",
-            "first loss", "final loss", "final/baseline");
+    fprintf(f, "%-10s %-20s %10s %10s %14s %12s\n", "cell",
+            "recurrent init", "first loss", "final loss", "final/baseline",
+            "grad@1/grad@T");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_rnn_run *u = &r->runs[i];
-        fprintf(f, "%-10s %-24s %11.4g %11.4g %14.3f\n",
+        fprintf(f, "%-10s %-20s %10.4g %10.4g %14.3f %12.3g\n",
                 nninit_lab_cell_name(u->cell), u->init,
                 u->n_log ? u->loss[0] : NAN, u->final_loss,
-                u->solved_fraction);
+                u->solved_fraction, u->steps_T ? u->grad_t[0] : NAN);
     }
 }
 
@@ -293,11 +294,12 @@ json_t *lab_json_rnn(const nninit_lab_rnn_opts *o,
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_rnn_run *u = &r->runs[i];
         json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o, s:o}", "cell",
+            runs, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "cell",
                             nninit_lab_cell_name(u->cell), "init", u->init,
                             "step", jarr(u->step, u->n_log), "loss",
                             jarr(u->loss, u->n_log), "final_loss",
-                            lab_jnum(u->final_loss)));
+                            lab_jnum(u->final_loss), "grad_through_time",
+                            jarr(u->grad_t, u->steps_T)));
     }
     json_object_set_new(doc, "runs", runs);
     return doc;
