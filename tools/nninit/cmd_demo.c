@@ -133,7 +133,7 @@ typedef struct claim {
     char predicted[200];
     char measured[240];
     int holds;
-    char why[300]; /* when it does not hold */
+    char why[600]; /* when it does not hold */
 } claim;
 
 typedef struct tour {
