@@ -1081,6 +1081,7 @@ nninit_lab_train_opts nninit_lab_train_defaults(void)
     o.optimizer = NNINIT_LAB_MOMENTUM;
     o.lr = 0.05;
     o.momentum = 0.9;
+    o.cosine = 1;
     return o;
 }
 
@@ -1141,6 +1142,9 @@ int nninit_lab_train(const nninit_lab_train_opts *o,
     nninit_lab_optim opt = nninit_lab_optim_make(o->optimizer, o->lr);
     opt.momentum = o->momentum;
     for (int e = 0; e < o->epochs && !rc; e++) {
+        if (o->cosine)
+            opt.lr = o->lr * 0.5 * (1 + cos(3.14159265358979323846 * e /
+                                            o->epochs));
         double t0 = now_seconds(), sum = 0;
         int nb = 0, end = 0;
         const int total = (tr.n + o->batch - 1) / o->batch;

@@ -581,6 +581,8 @@ typedef struct nninit_lab_train_opts {
     int n_train, n_test;
     nninit_lab_optimizer optimizer;
     double lr, momentum;
+    int cosine; /* 1: lr follows a cosine from lr to 0 over the epochs
+                   (per epoch, as PyTorch's CosineAnnealingLR) */
 } nninit_lab_train_opts;
 
 typedef struct nninit_lab_train_epoch {

@@ -14,7 +14,7 @@ enum {
     O_HELP = 1, O_SEED, O_JSON, O_PLOT, O_DATA, O_SYNTH, O_THREADS, O_QUIET,
     O_DEPTH, O_WIDTH, O_BATCH, O_EPOCHS, O_STEPS, O_LR, O_INIT, O_ACT, O_ACTS,
     O_CELLS, O_TASK, O_LENGTH, O_HIDDEN, O_LAYERS, O_SIZES, O_OPTIM,
-    O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY
+    O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY, O_CONST_LR
 };
 
 static const cli_opt lab_opts[] = {
@@ -30,6 +30,7 @@ static const cli_opt lab_opts[] = {
     {"optimizer", 1, O_OPTIM}, {"momentum", 1, O_MOMENTUM},
     {"clip", 1, O_CLIP}, {"train-size", 1, O_NTRAIN},
     {"test-size", 1, O_NTEST}, {"log-every", 1, O_LOG_EVERY},
+    {"constant-lr", 0, O_CONST_LR},
     {NULL, 0, 0}};
 
 static const char *const lab_names[] = {"symmetry", "signal", "depth", "selu",
@@ -94,6 +95,8 @@ static void help(void)
         "            orthogonal, lecun_normal = Gaussian N(0,1/H), eye)\n"
         "  train:    --sizes 784,256,128,10 --act relu --epochs 10 --batch 128\n"
         "            --optimizer momentum --lr 0.05 --momentum 0.9\n"
+        "            (lr decays by a cosine over the epochs; --constant-lr\n"
+        "            keeps it)\n"
         "\n"
         "Exit status: 0 ok, 1 runtime failure, 2 bad input or missing data\n"
         "(Fashion-MNIST comes from the Debian package dataset-fashion-mnist).\n",
@@ -104,7 +107,7 @@ static void help(void)
 typedef struct lab_args {
     uint64_t seed;
     const char *json, *plot, *data;
-    int synthetic, threads, quiet;
+    int synthetic, threads, quiet, const_lr;
     int depth, width, batch, epochs, steps, length, hidden, layers, n_train,
         n_test, log_every;
     double lr, momentum, clip;
@@ -232,6 +235,7 @@ static int parse_args(int argc, char **argv, lab_args *a, const char **name)
         case O_DATA: a->data = v; break;
         case O_SYNTH: a->synthetic = 1; break;
         case O_QUIET: a->quiet = 1; break;
+        case O_CONST_LR: a->const_lr = 1; break;
         case O_THREADS: rc = positive("threads", v, &a->threads); break;
         case O_DEPTH: rc = positive("depth", v, &a->depth); break;
         case O_WIDTH: rc = positive("width", v, &a->width); break;
@@ -540,6 +544,7 @@ int cmd_lab(int argc, char **argv)
     if (a.has_optim) o.optimizer = a.optim;
     if (a.has_train) o.n_train = a.n_train;
     if (a.has_test) o.n_test = a.n_test;
+    if (a.const_lr) o.cosine = 0;
     if (a.n_inits == 1) {
         for (int k = 0; k < 16; k++)
             o.inits[k] = a.inits[0];
@@ -562,6 +567,8 @@ int cmd_lab(int argc, char **argv)
            nninit_lab_optimizer_name(o.optimizer), o.lr);
     if (o.optimizer == NNINIT_LAB_MOMENTUM)
         printf(" momentum %g", o.momentum);
+    if (o.cosine)
+        printf(" (cosine decay)");
     printf(", %d BLAS thread(s)\ninit:", nninit_lab_set_threads(a.threads));
     for (int k = 0; k < o.n_layers; k++)
         printf(" fc%d=%s", k + 1, r.init[k]);

@@ -329,12 +329,12 @@ json_t *lab_json_train(const nninit_lab_train_opts *o,
         json_array_append_new(inits, json_string(r->init[k]));
     json_object_set_new(
         doc, "settings",
-        json_pack("{s:o, s:s, s:o, s:i, s:i, s:s, s:f, s:f, s:i, s:i}",
+        json_pack("{s:o, s:s, s:o, s:i, s:i, s:s, s:f, s:f, s:b, s:i, s:i}",
                   "sizes", sizes, "activation", nninit_activation_name(o->act),
                   "init", inits, "epochs", o->epochs, "batch", o->batch,
                   "optimizer", nninit_lab_optimizer_name(o->optimizer), "lr",
-                  o->lr, "momentum", o->momentum, "n_train", o->n_train,
-                  "n_test", o->n_test));
+                  o->lr, "momentum", o->momentum, "cosine_lr", o->cosine,
+                  "n_train", o->n_train, "n_test", o->n_test));
     json_t *eps = json_array();
     for (int e = 0; e < r->n_epochs; e++) {
         const nninit_lab_train_epoch *ep = &r->epochs[e];
@@ -358,7 +358,7 @@ int lab_write_json(const char *path, json_t *doc)
 {
     if (!doc)
         return cli_error(EXIT_RUNTIME, "out of memory building JSON");
-    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(8));
+    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(12));
     if (!text)
         return cli_error(EXIT_RUNTIME, "out of memory building JSON");
     nninit_ofile of;
