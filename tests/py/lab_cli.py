@@ -151,6 +151,24 @@ with tempfile.TemporaryDirectory() as tmp:
     for args in (["lab", "--help"], ["demo", "--help"]):
         p = run(*args)
         check(p.returncode == 0 and "usage" in p.stdout, f"{args} help")
+    # the demo end to end at smoke-test sizes: report, figures, JSON
+    dd = os.path.join(tmp, "demo")
+    p = run("demo", "--tiny", "--quiet", "--out", dd)
+    check(p.returncode == 0, f"demo --tiny: {p.returncode} {p.stderr}")
+    if p.returncode == 0:
+        rep = open(os.path.join(dd, "report.md")).read()
+        for h in ["## 0. The seed network", "## 1.", "## 2.", "## 3.", "## 4.",
+                  "## 5.", "## 6.", "## Summary", "| claim | predicted | measured"]:
+            check(h in rep, f"report lacks {h!r}")
+        import re
+        figs = re.findall(r"\]\((figures/[^)]+\.svg)\)", rep)
+        check(len(figs) >= 10, f"report links {len(figs)} figures")
+        for f in figs:
+            check(os.path.exists(os.path.join(dd, f)), f"missing {f}")
+        for j in ["symmetry", "signal", "depth", "selu", "rnn", "train-rule"]:
+            with open(os.path.join(dd, "json", j + ".json")) as f:
+                check("runs" in json.load(f) or j.startswith("train"), j)
+        check("Summary:" in p.stdout and "fc1.weight" in p.stdout, "demo stdout")
     p = run("demo", "--seed-network-only")
     check(p.returncode == 0 and "fc1.weight" in p.stdout and
           "kaiming_uniform" in p.stdout, "seed network section")

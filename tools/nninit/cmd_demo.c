@@ -19,13 +19,14 @@
 #include <time.h>
 
 enum { O_HELP = 1, O_SEED, O_OUT, O_THREADS, O_QUIET, O_SYNTH, O_DATA,
-       O_SEED_ONLY };
+       O_SEED_ONLY, O_TINY };
 
 static const cli_opt demo_opts[] = {
     {"help", 0, O_HELP}, {"h", 0, O_HELP}, {"seed", 1, O_SEED},
     {"out", 1, O_OUT}, {"o", 1, O_OUT}, {"threads", 1, O_THREADS},
     {"quiet", 0, O_QUIET}, {"q", 0, O_QUIET}, {"synthetic", 0, O_SYNTH},
     {"data", 1, O_DATA}, {"seed-network-only", 0, O_SEED_ONLY},
+    {"tiny", 0, O_TINY},
     {NULL, 0, 0}};
 
 typedef struct layer {
@@ -146,6 +147,7 @@ typedef struct tour {
     int n_claims;
     lab_progress_state ps;
     nninit_lab_common c;
+    int tiny; /* smoke-test sizes (seconds, even under sanitizers) */
 } tour;
 
 static claim *add_claim(tour *t, const char *section, int holds)
@@ -261,6 +263,12 @@ static int demo_symmetry(tour *t)
     o.n_train = 5000;
     o.n_test = 1000;
     o.epochs = 2;
+    if (t->tiny) {
+        o.n_train = 300;
+        o.n_test = 100;
+        o.epochs = 1;
+        o.width = 8;
+    }
     nninit_lab_symmetry_result r;
     nninit_error err;
     int rc = nninit_lab_symmetry(&o, &r, &err);
@@ -332,6 +340,11 @@ static int demo_signal(tour *t)
             "means within 10x.");
     nninit_lab_signal_opts o = nninit_lab_signal_defaults();
     o.c = t->c;
+    if (t->tiny) {
+        o.depth = 6;
+        o.width = 32;
+        o.batch = 16;
+    }
     nninit_lab_signal_result r;
     nninit_error err;
     int rc = nninit_lab_signal(&o, &r, &err);
@@ -430,6 +443,14 @@ static int demo_depth(tour *t)
     o.c = t->c;
     o.steps = 400;
     o.log_every = 20;
+    if (t->tiny) {
+        o.depth = 6;
+        o.width = 16;
+        o.steps = 20;
+        o.log_every = 5;
+        o.n_train = 300;
+        o.n_test = 100;
+    }
     nninit_lab_depth_result r;
     nninit_error err;
     int rc = nninit_lab_depth(&o, &r, &err);
@@ -476,6 +497,11 @@ static int demo_selu(tour *t)
     nninit_lab_selu_opts o = nninit_lab_selu_defaults();
     o.c = t->c;
     o.c.fashion = 0;
+    if (t->tiny) {
+        o.depth = 8;
+        o.width = 32;
+        o.batch = 16;
+    }
     nninit_lab_selu_result r;
     nninit_error err;
     int rc = nninit_lab_selu(&o, &r, &err);
@@ -536,6 +562,13 @@ static int demo_rnn(tour *t)
     o.cells[0] = NNINIT_LAB_RNN_TANH;
     o.cells[1] = NNINIT_LAB_RNN_RELU;
     o.cells[2] = NNINIT_LAB_GRU;
+    if (t->tiny) {
+        o.length = 6;
+        o.hidden = 8;
+        o.steps = 6;
+        o.log_every = 3;
+        o.batch = 4;
+    }
     nninit_lab_rnn_result r;
     nninit_error err;
     int rc = nninit_lab_rnn_run_all(&o, &r, &err);
@@ -625,6 +658,11 @@ static int demo_train(tour *t)
     nninit_lab_train_opts o = nninit_lab_train_defaults();
     o.c = t->c;
     o.epochs = 3;
+    if (t->tiny) {
+        o.epochs = 1;
+        o.n_train = 300;
+        o.n_test = 100;
+    }
     if (!o.c.fashion) {
         o.sizes[0] = 2;
         o.sizes[3] = 3;
@@ -705,14 +743,15 @@ static void help(void)
         "Writes a report to DIR (nninit-demo): report.md with SVG figures in\n"
         "figures/ and JSON summaries in json/. Progress goes to stderr.\n"
         "Fashion-MNIST comes from the Debian package dataset-fashion-mnist;\n"
-        "--synthetic uses spirals and Gaussian inputs instead.\n");
+        "--synthetic uses spirals and Gaussian inputs instead; --tiny shrinks\n"
+        "every section to a smoke test of seconds (its verdicts mean little).\n");
 }
 
 int cmd_demo(int argc, char **argv)
 {
     nninit_fill_opts fo = nninit_fill_opts_default();
     const char *out_dir = "nninit-demo", *data = NULL;
-    int threads = 0, quiet = 0, synthetic = 0, seed_only = 0;
+    int threads = 0, quiet = 0, synthetic = 0, seed_only = 0, tiny = 0;
     cli_parser p;
     cli_init(&p, argc, argv, 1, demo_opts);
     for (int k; (k = cli_next(&p)) != CLI_END;) {
@@ -739,6 +778,8 @@ int cmd_demo(int argc, char **argv)
             synthetic = 1;
         if (k == O_SEED_ONLY)
             seed_only = 1;
+        if (k == O_TINY)
+            tiny = 1;
         if (k == CLI_POSITIONAL)
             return cli_error(EXIT_BAD_INPUT, "unexpected argument '%s'",
                              p.value);
@@ -749,6 +790,7 @@ int cmd_demo(int argc, char **argv)
     tour t;
     memset(&t, 0, sizeof t);
     t.out_dir = out_dir;
+    t.tiny = tiny;
     t.c.seed = fo.seed;
     t.c.fashion = !synthetic;
     t.c.data_dir = data;
