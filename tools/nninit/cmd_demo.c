@@ -290,8 +290,9 @@ static int demo_symmetry(tour *t)
     snprintf(c->predicted, sizeof c->predicted,
              "1 distinct unit per hidden layer under zeros and constant");
     snprintf(c->measured, sizeof c->measured,
-             "zeros %d/%d, constant %d/%d distinct units (layers 1/2)",
-             r.runs[0].distinct_units[0], r.runs[0].distinct_units[1],
+             "distinct units in hidden layers 1 and 2 (of %d): zeros %d "
+             "and %d, constant %d and %d",
+             r.width, r.runs[0].distinct_units[0], r.runs[0].distinct_units[1],
              r.runs[1].distinct_units[0], r.runs[1].distinct_units[1]);
     c = add_claim(t, "symmetry",
                   rule_many && r.runs[2].test_accuracy >
