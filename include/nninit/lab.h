@@ -9,29 +9,35 @@
  * by nninit_init from (seed, the tensor's name), so any initializer or the
  * per-layer rule can be tried, and the same seed gives the same numbers.
  *
- * Quickstart (a 2-layer MLP on one batch; x is 16 x 4, labels in 0..2):
+ * Quickstart (examples/03_lab_mlp.c: an MLP on the spirals task; the
+ * weights come from the rule, He or Xavier by the activation that follows):
  *
  *     #include <nninit/lab.h>
  *
- *     int sizes[] = {4, 32, 3};
- *     nninit_activation acts[] = {NNINIT_ACT_RELU, NNINIT_ACT_NONE};
- *     nninit_lab_mlp_desc d = nninit_lab_mlp_desc_make(2, sizes, acts);
- *     d.seed = 42;                      // weights: the rule (He for ReLU)
- *     d.max_batch = 16;
- *     nninit_lab_mlp *net;
+ *     nninit_lab_data d;
  *     nninit_error err;
- *     if (nninit_lab_mlp_new(&d, NULL, &net, &err)) return 1;
- *     nninit_lab_optim opt = nninit_lab_optim_make(NNINIT_LAB_MOMENTUM, 0.05);
- *     nninit_lab_real dlogits[16 * 3];
- *     for (int step = 0; step < 100; step++) {
- *         nninit_lab_mlp_forward(net, x, 16);
- *         double loss = nninit_lab_softmax_xent(nninit_lab_mlp_output(net),
- *                                               labels, 16, 3, dlogits);
+ *     nninit_lab_spirals(512, 3, 0.05, 1, &d, &err);      // 3 classes, 2-D
+ *     int sizes[] = {2, 32, 32, 3};
+ *     nninit_activation acts[] = {NNINIT_ACT_TANH, NNINIT_ACT_TANH,
+ *                                 NNINIT_ACT_NONE};
+ *     nninit_lab_mlp_desc desc = nninit_lab_mlp_desc_make(3, sizes, acts);
+ *     desc.seed = 42;                  // fc1.weight from (42, "fc1.weight")
+ *     desc.max_batch = 512;
+ *     nninit_lab_mlp *net;
+ *     if (nninit_lab_mlp_new(&desc, NULL, &net, &err)) return 1;
+ *     nninit_lab_optim opt = nninit_lab_optim_make(NNINIT_LAB_ADAM, 0.01);
+ *     nninit_lab_real dlogits[512 * 3];
+ *     for (int step = 0; step < 300; step++) {
+ *         nninit_lab_mlp_forward(net, d.x, d.n);
+ *         nninit_lab_softmax_xent(nninit_lab_mlp_output(net), d.y, d.n, 3,
+ *                                 dlogits);
  *         nninit_lab_mlp_backward(net, dlogits);
- *         int np; nninit_lab_param *p = nninit_lab_mlp_params(net, &np);
+ *         int np;
+ *         nninit_lab_param *p = nninit_lab_mlp_params(net, &np);
  *         nninit_lab_optim_step(&opt, p, np);
  *     }
  *     nninit_lab_mlp_free(net);
+ *     nninit_lab_data_free(&d);
  *
  * Element type: nninit_lab_real is float. The test suite also builds the
  * same sources with NNINIT_LAB_F64 defined (double everywhere, dgemm) so that
