@@ -78,6 +78,8 @@ static int fig_init(nninit_lab_figure *f, const char *name, const char *title,
     snprintf(f->ylabel, sizeof f->ylabel, "%s", yl);
     f->logy = logy;
     f->hline = NAN;
+    f->ymin = NAN;
+    f->ymax = NAN;
     f->series = (nninit_lab_series *)calloc(
         (size_t)(n_series > 0 ? n_series : 1), sizeof(nninit_lab_series));
     if (!f->series)
@@ -812,6 +814,8 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
                        o->n_inits, err)))
         goto out;
     r->var.hline = 1.0;
+    r->var.ymin = 1e-4; /* a vanishing run would flatten the rest */
+    r->var.ymax = 1e4;
     snprintf(r->var.hline_label, sizeof r->var.hline_label,
              "fixed point: variance 1");
     r->mean.hline = 0.0;

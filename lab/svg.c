@@ -108,6 +108,11 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
         y0 = fmin(y0, h);
         y1 = fmax(y1, h);
     }
+    const int fixed = isfinite(f->ymin) || isfinite(f->ymax);
+    if (isfinite(f->ymin) && (!f->logy || f->ymin > 0))
+        y0 = f->logy ? log10(f->ymin) : f->ymin;
+    if (isfinite(f->ymax) && (!f->logy || f->ymax > 0))
+        y1 = f->logy ? log10(f->ymax) : f->ymax;
     if (!(x0 <= x1)) {
         x0 = 0;
         x1 = 1;
@@ -205,6 +210,8 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
             if (!isfinite(x) || !isfinite(y) || (f->logy && y <= 0))
                 continue;
             double yy = f->logy ? log10(y) : y;
+            if (fixed && (yy < y0 || yy > y1))
+                continue; /* off a fixed range: the line leaves the plot */
             yy = fmax(y0, fmin(y1, yy));
             sb_printf(&b, "%.1f,%.1f ", PX(x), PY(yy));
             pts++;
@@ -216,7 +223,8 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
                 if (!isfinite(x) || !isfinite(y) || (f->logy && y <= 0))
                     continue;
                 double yy = f->logy ? log10(y) : y;
-                yy = fmax(y0, fmin(y1, yy));
+                if (fixed && (yy < y0 || yy > y1))
+                    continue;
                 sb_printf(&b,
                           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
                           "fill=\"%s\"/>\n",

@@ -258,6 +258,8 @@ static void svg_is_written_whole_or_not_at_all(void)
     snprintf(f.title, sizeof f.title, "a <test> & more");
     f.hline = 1;
     f.logy = 1;
+    f.ymin = NAN;
+    f.ymax = NAN;
     nninit_lab_series s;
     memset(&s, 0, sizeof s);
     double x[3] = {1, 2, 3}, y[3] = {0.1, NAN, 10};

@@ -375,6 +375,8 @@ typedef struct nninit_lab_figure {
     char xlabel[64], ylabel[64];
     int logy;        /* 1: logarithmic y axis */
     double hline;    /* a dashed reference line at this y (NAN: none) */
+    double ymin, ymax; /* y range (NAN: fit the data); values outside are
+                          drawn on the edge */
     char hline_label[48];
     int n_series;
     nninit_lab_series *series;

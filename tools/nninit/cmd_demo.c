@@ -701,6 +701,8 @@ static int demo_train(tour *t)
     snprintf(fig.xlabel, sizeof fig.xlabel, "epoch");
     snprintf(fig.ylabel, sizeof fig.ylabel, "test accuracy");
     fig.hline = NAN;
+    fig.ymin = NAN;
+    fig.ymax = NAN;
     nninit_lab_series s[2] = {r[0].acc.series[0], r[1].acc.series[0]};
     snprintf(s[0].label, sizeof s[0].label, "rule (He/Xavier)");
     snprintf(s[1].label, sizeof s[1].label, "small U(-0.01,0.01)");
