@@ -240,8 +240,15 @@ static int save_json(tour *t, const char *name, json_t *doc)
 static void heading(tour *t, int n, const char *title, const char *lead)
 {
     lab_progress_done(&t->ps);
-    printf("\n== %d. %s\n%s\n", n, title, lead);
-    fprintf(t->md, "\n## %d. %s\n\n%s\n", n, title, lead);
+    const char *syn = t->c.fashion ? ""
+                                   : " (--synthetic: 2-D spirals of 3 "
+                                     "classes stand in for Fashion-MNIST, "
+                                     "and N(0,1) inputs for its images.)";
+    const char *tiny = t->tiny ? " (--tiny: smoke-test sizes, far smaller "
+                                 "than described.)"
+                               : "";
+    printf("\n== %d. %s\n%s%s%s\n", n, title, lead, syn, tiny);
+    fprintf(t->md, "\n## %d. %s\n\n%s%s%s\n", n, title, lead, syn, tiny);
     fflush(stdout);
 }
 
