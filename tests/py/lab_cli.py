@@ -118,6 +118,12 @@ with tempfile.TemporaryDirectory() as tmp:
         for e in d["epochs"]:
             has(e, ["epoch", "test_accuracy", "seconds"], "train epoch")
         check(d["epochs"][-1]["test_accuracy"] > 0.3, "learns something")
+    d = lab("train", tmp, "--train-size", "200", "--test-size", "50",
+            "--epochs", "1", "--batch", "50", "--seeds", "2", "--seed", "5")
+    if d:
+        check([x["seed"] for x in d["seeds"]] == [5, 6], f"seeds {d['seeds']}")
+        check(d["epochs"][0]["test_accuracy"] == d["seeds"][0]["final_test_accuracy"],
+              "epochs are the first seed's")
 
     # bad input: one line, exit 2, no file
     out = os.path.join(tmp, "bad.json")

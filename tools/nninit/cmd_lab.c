@@ -14,7 +14,7 @@ enum {
     O_HELP = 1, O_SEED, O_JSON, O_PLOT, O_DATA, O_SYNTH, O_THREADS, O_QUIET,
     O_DEPTH, O_WIDTH, O_BATCH, O_EPOCHS, O_STEPS, O_LR, O_INIT, O_ACT, O_ACTS,
     O_CELLS, O_TASK, O_LENGTH, O_HIDDEN, O_LAYERS, O_SIZES, O_OPTIM,
-    O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY, O_CONST_LR
+    O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY, O_CONST_LR, O_SEEDS
 };
 
 static const cli_opt lab_opts[] = {
@@ -30,7 +30,7 @@ static const cli_opt lab_opts[] = {
     {"optimizer", 1, O_OPTIM}, {"momentum", 1, O_MOMENTUM},
     {"clip", 1, O_CLIP}, {"train-size", 1, O_NTRAIN},
     {"test-size", 1, O_NTEST}, {"log-every", 1, O_LOG_EVERY},
-    {"constant-lr", 0, O_CONST_LR},
+    {"constant-lr", 0, O_CONST_LR}, {"seeds", 1, O_SEEDS},
     {NULL, 0, 0}};
 
 static const char *const lab_names[] = {"symmetry", "signal", "depth", "selu",
@@ -96,7 +96,8 @@ static void help(void)
         "  train:    --sizes 784,256,128,10 --act relu --epochs 10 --batch 128\n"
         "            --optimizer momentum --lr 0.05 --momentum 0.9\n"
         "            (lr decays by a cosine over the epochs; --constant-lr\n"
-        "            keeps it)\n"
+        "            keeps it); --seeds N repeats with seeds seed..seed+N-1\n"
+        "            and summarizes the final accuracy\n"
         "\n"
         "Exit status: 0 ok, 1 runtime failure, 2 bad input or missing data\n"
         "(Fashion-MNIST comes from the Debian package dataset-fashion-mnist).\n",
@@ -107,7 +108,7 @@ static void help(void)
 typedef struct lab_args {
     uint64_t seed;
     const char *json, *plot, *data;
-    int synthetic, threads, quiet, const_lr;
+    int synthetic, threads, quiet, const_lr, seeds;
     int depth, width, batch, epochs, steps, length, hidden, layers, n_train,
         n_test, log_every;
     double lr, momentum, clip;
@@ -236,6 +237,7 @@ static int parse_args(int argc, char **argv, lab_args *a, const char **name)
         case O_SYNTH: a->synthetic = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_CONST_LR: a->const_lr = 1; break;
+        case O_SEEDS: rc = positive("seeds", v, &a->seeds); break;
         case O_THREADS: rc = positive("threads", v, &a->threads); break;
         case O_DEPTH: rc = positive("depth", v, &a->depth); break;
         case O_WIDTH: rc = positive("width", v, &a->width); break;
@@ -556,25 +558,66 @@ int cmd_lab(int argc, char **argv)
                              o.n_layers, a.n_inits);
         memcpy(o.inits, a.inits, (size_t)a.n_inits * sizeof *a.inits);
     }
-    nninit_lab_train_result r;
-    if ((rc = nninit_lab_train(&o, &r, &err)))
-        return lab_progress_done(&ps), fail(rc, &err);
-    lab_progress_done(&ps);
-    printf("train: MLP");
-    for (int k = 0; k <= o.n_layers; k++)
-        printf("%s%d", k ? "-" : " ", o.sizes[k]);
-    printf(" %s, batch %d, %s lr %g", nninit_activation_name(o.act), o.batch,
-           nninit_lab_optimizer_name(o.optimizer), o.lr);
-    if (o.optimizer == NNINIT_LAB_MOMENTUM)
-        printf(" momentum %g", o.momentum);
-    if (o.cosine)
-        printf(" (cosine decay)");
-    printf(", %d BLAS thread(s)\ninit:", nninit_lab_set_threads(a.threads));
-    for (int k = 0; k < o.n_layers; k++)
-        printf(" fc%d=%s", k + 1, r.init[k]);
-    printf("\n");
-    lab_print_train(stdout, &r);
-    rc = finish(&a, lab_json_train(&o, &r), &r.acc, 1);
-    nninit_lab_train_free(&r);
+    const int nseeds = a.seeds > 0 ? a.seeds : 1;
+    json_t *doc = NULL, *seeds = json_array();
+    nninit_lab_figure fig0;
+    memset(&fig0, 0, sizeof fig0);
+    double acc_sum = 0, acc_ss = 0, acc_min = 1, acc_max = 0;
+    for (int si = 0; si < nseeds; si++) {
+        o.c.seed = a.seed + (uint64_t)si;
+        nninit_lab_train_result r;
+        if ((rc = nninit_lab_train(&o, &r, &err))) {
+            lab_progress_done(&ps);
+            json_decref(doc);
+            json_decref(seeds);
+            nninit_lab_figure_free(&fig0);
+            return fail(rc, &err);
+        }
+        lab_progress_done(&ps);
+        if (si == 0) {
+            printf("train: MLP");
+            for (int k = 0; k <= o.n_layers; k++)
+                printf("%s%d", k ? "-" : " ", o.sizes[k]);
+            printf(" %s, batch %d, %s lr %g", nninit_activation_name(o.act),
+                   o.batch, nninit_lab_optimizer_name(o.optimizer), o.lr);
+            if (o.optimizer == NNINIT_LAB_MOMENTUM)
+                printf(" momentum %g", o.momentum);
+            if (o.cosine)
+                printf(" (cosine decay)");
+            printf(", %d BLAS thread(s)\ninit:",
+                   nninit_lab_set_threads(a.threads));
+            for (int k = 0; k < o.n_layers; k++)
+                printf(" fc%d=%s", k + 1, r.init[k]);
+            printf("\n");
+        }
+        if (nseeds > 1)
+            printf("seed %llu:\n", (unsigned long long)o.c.seed);
+        lab_print_train(stdout, &r);
+        double acc = r.epochs[r.n_epochs - 1].test_accuracy;
+        acc_sum += acc;
+        acc_ss += acc * acc;
+        acc_min = acc < acc_min ? acc : acc_min;
+        acc_max = acc > acc_max ? acc : acc_max;
+        json_array_append_new(seeds, json_pack("{s:I, s:o}", "seed",
+                                               (json_int_t)o.c.seed,
+                                               "final_test_accuracy",
+                                               lab_jnum(acc)));
+        if (si == 0) {
+            doc = lab_json_train(&o, &r);
+            fig0 = r.acc;
+            memset(&r.acc, 0, sizeof r.acc);
+        }
+        nninit_lab_train_free(&r);
+    }
+    if (nseeds > 1) {
+        double m = acc_sum / nseeds;
+        double sd = sqrt(fmax(0, acc_ss / nseeds - m * m));
+        printf("final test accuracy over %d seeds: mean %.2f%%, sd %.2f%%, "
+               "min %.2f%%, max %.2f%%\n",
+               nseeds, 100 * m, 100 * sd, 100 * acc_min, 100 * acc_max);
+    }
+    json_object_set_new(doc, "seeds", seeds);
+    rc = finish(&a, doc, &fig0, 1);
+    nninit_lab_figure_free(&fig0);
     return rc;
 }
