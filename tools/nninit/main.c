@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const cli_command commands[] = {
-    {"demo", "the seed network: each layer's initializer and why, sampled",
+    {"demo", "the main job: a tour of why initialization matters (report)",
      cmd_demo},
     {"lab", "experiments: why initialization matters, measured and plotted",
      cmd_lab},
