@@ -7,6 +7,7 @@
  *   nninit/rng.h     Philox4x32-10, the counter-based generator
  *   nninit/sample.h  bulk fills: uniform, normal, truncated normal
  *   nninit/init.h    shapes, fans, gains, initializers, the per-layer rule
+ *   nninit/torch.h   torch-exact mode: PyTorch's generator, nn.init, modules
  *
  * Quickstart: the weights of Linear(10 -> 50) followed by ReLU.
  *
@@ -37,5 +38,6 @@
 #include "nninit/init.h"
 #include "nninit/rng.h"
 #include "nninit/sample.h"
+#include "nninit/torch.h"
 
 #endif /* NNINIT_H */

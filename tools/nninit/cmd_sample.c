@@ -54,7 +54,7 @@ static const unsigned kind_params[NNINIT_KIND_COUNT] = {
 
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
-    O_LAYOUT, O_RANGE, O_OUTPUT
+    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL
 };
 
 static const cli_opt opts[] = {
@@ -62,7 +62,7 @@ static const cli_opt opts[] = {
     {"shape", 1, O_SHAPE}, {"seed", 1, O_SEED}, {"stream", 1, O_STREAM},
     {"name", 1, O_NAME}, {"threads", 1, O_THREADS}, {"dtype", 1, O_DTYPE},
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
-    {"o", 1, O_OUTPUT},
+    {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
     {"gain", 1, P_GAIN}, {"a", 1, P_A}, {"mode", 1, P_MODE},
     {"nonlinearity", 1, P_NONLIN}, {"mean", 1, P_MEAN}, {"std", 1, P_STD},
     {"low", 1, P_LOW}, {"high", 1, P_HIGH}, {"trunc-a", 1, P_TRUNC_A},
@@ -97,6 +97,15 @@ static void help(void)
         "  --layout torch|keras  where in/out sit in the shape (default torch)\n"
         "  --range BEGIN:END   write only elements [BEGIN, END) of the\n"
         "                      flattened tensor, as a 1-D array\n"
+        "  --rng philox|torch  generator (default philox). torch: exactly what\n"
+        "                      torch.manual_seed(SEED) followed by the one\n"
+        "                      nn.init.INIT_ call on a fresh tensor gives in\n"
+        "                      PyTorch 1.13 (CPU); no --stream/--name, layout\n"
+        "                      torch only; f32, f64, f16 (not for trunc_normal,\n"
+        "                      orthogonal); --threads only splits work\n"
+        "  --torch-kernel avx2|default   which PyTorch CPU kernels to match\n"
+        "                      (default avx2, as on x86-64 with AVX2;\n"
+        "                      default = ATEN_CPU_CAPABILITY=default)\n"
         "\n"
         "parameters (defaults: PyTorch's, else Keras's):\n"
         "  --gain G            xavier_*, orthogonal, delta_orthogonal, eye (1)\n"
@@ -179,6 +188,63 @@ static void list_params(unsigned mask, char *buf, size_t size)
         snprintf(buf, size, "none");
 }
 
+/* --rng torch: the whole tensor at once (PyTorch's generator is
+ * sequential), then the asked-for range is written. */
+static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
+                        nninit_dtype dtype, uint64_t seed,
+                        nninit_torch_kernel kernel, int threads, uint64_t begin,
+                        uint64_t end, const nninit_shape *out_shape,
+                        const char *out_path)
+{
+    nninit_error err;
+    uint64_t numel = nninit_shape_numel(shape);
+    size_t es = nninit_dtype_size(dtype);
+    if (numel > SIZE_MAX / es)
+        return cli_error(EXIT_RUNTIME, "tensor too large for this machine");
+    void *buf = malloc(numel ? (size_t)(numel * es) : 1);
+    if (!buf)
+        return cli_error(EXIT_RUNTIME, "out of memory for %llu elements",
+                         (unsigned long long)numel);
+    nninit_torch_gen *g = malloc(sizeof *g);
+    if (!g) {
+        free(buf);
+        return cli_error(EXIT_RUNTIME, "out of memory");
+    }
+    nninit_torch_gen_init(g, seed, kernel);
+    g->threads = threads;
+    int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
+    free(g);
+    if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
+        free(buf);
+        return cli_error(rc == NNINIT_ENOTSUP ? EXIT_BAD_INPUT
+                                              : cli_status_exit(rc),
+                         "%s", err.msg);
+    }
+    char hdr[512];
+    size_t hlen;
+    nninit_ofile f;
+    rc = nninit_npy_header(hdr, sizeof hdr, dtype, out_shape, &hlen, &err);
+    if (rc == NNINIT_OK)
+        rc = nninit_ofile_open(&f, out_path, &err);
+    if (rc) {
+        free(buf);
+        return cli_error(rc == NNINIT_EIO ? EXIT_RUNTIME : EXIT_BAD_INPUT,
+                         "%s", err.msg);
+    }
+    rc = nninit_ofile_write(&f, hdr, hlen, &err);
+    if (rc == NNINIT_OK && end > begin)
+        rc = nninit_ofile_write(&f, (char *)buf + begin * es,
+                                (size_t)((end - begin) * es), &err);
+    free(buf);
+    if (rc) {
+        nninit_ofile_abort(&f);
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    }
+    if ((rc = nninit_ofile_commit(&f, &err)))
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    return 0;
+}
+
 /* Elements per pass when streaming an elementwise initializer to disk. */
 #define STREAM_CHUNK (UINT64_C(1) << 22)
 
@@ -191,6 +257,8 @@ int cmd_sample(int argc, char **argv)
     fo.threads = cli_default_threads();
     nninit_dtype dtype = NNINIT_F32;
     nninit_layout layout = NNINIT_LAYOUT_TORCH;
+    int rng_torch = 0, stream_given = 0, layout_given = 0, kernel_given = 0;
+    nninit_torch_kernel tkernel = NNINIT_TORCH_KERNEL_AVX2;
     struct {
         int key;
         const char *value;
@@ -224,8 +292,28 @@ int cmd_sample(int argc, char **argv)
         case O_STREAM:
             if (cli_u64("stream", p.value, &fo.stream))
                 return EXIT_BAD_INPUT;
+            stream_given = 1;
             break;
-        case O_NAME: fo.stream = nninit_stream_from_name(p.value); break;
+        case O_NAME:
+            fo.stream = nninit_stream_from_name(p.value);
+            stream_given = 1;
+            break;
+        case O_RNG:
+            if (!strcmp(p.value, "torch"))
+                rng_torch = 1;
+            else if (!strcmp(p.value, "philox"))
+                rng_torch = 0;
+            else
+                return cli_error(EXIT_BAD_INPUT,
+                                 "--rng: unknown generator '%s' (expected "
+                                 "philox or torch)", p.value);
+            break;
+        case O_TORCH_KERNEL:
+            if (nninit_torch_kernel_parse(p.value, &tkernel, &err))
+                return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s",
+                                 err.msg);
+            kernel_given = 1;
+            break;
         case O_THREADS:
             if (cli_int("threads", p.value, &fo.threads))
                 return EXIT_BAD_INPUT;
@@ -240,6 +328,7 @@ int cmd_sample(int argc, char **argv)
         case O_LAYOUT:
             if (nninit_layout_parse(p.value, &layout, &err))
                 return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+            layout_given = 1;
             break;
         default: /* an initializer parameter: apply once INIT is known */
             if (nparams == 32)
@@ -297,6 +386,21 @@ int cmd_sample(int argc, char **argv)
     }
     if (!out_path)
         return cli_error(EXIT_BAD_INPUT, "missing -o FILE.npy");
+    if (rng_torch) {
+        if (stream_given)
+            return cli_error(EXIT_BAD_INPUT,
+                             "--stream and --name have no meaning with --rng "
+                             "torch (PyTorch has one generator, seeded by "
+                             "--seed)");
+        if (layout_given && layout != NNINIT_LAYOUT_TORCH)
+            return cli_error(EXIT_BAD_INPUT,
+                             "--rng torch uses PyTorch's layout (--layout "
+                             "torch)");
+        return sample_torch(&spec, &shape, dtype, fo.seed, tkernel,
+                            fo.threads, begin, end, &out_shape, out_path);
+    }
+    if (kernel_given)
+        return cli_error(EXIT_BAD_INPUT, "--torch-kernel needs --rng torch");
 
     size_t es = nninit_dtype_size(dtype);
     /* Elementwise initializers stream in bounded memory; the rest need the

@@ -1,0 +1,308 @@
+/*
+ * torch_init.c: torch.nn.init (torch/nn/init.py of 1.13.1) on the torch
+ * generator. The numbers (fans, gains, bounds, stds) come from
+ * nninit_resolve, which follows init.py operation by operation in double;
+ * the draws and the steps after them follow the ATen kernels.
+ */
+#include "torch_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Store v (already in the tensor's precision semantics) into element k. */
+static void put(void *out, nninit_dtype t, uint64_t k, double v)
+{
+    switch (t) {
+    case NNINIT_F64:
+        ((double *)out)[k] = v;
+        break;
+    case NNINIT_F32:
+        ((float *)out)[k] = (float)v;
+        break;
+    case NNINIT_F16: /* Scalar -> c10::Half goes through float */
+        ((uint16_t *)out)[k] = nninit_f32_to_f16((float)v);
+        break;
+    case NNINIT_BF16:
+        ((uint16_t *)out)[k] = nninit_f32_to_bf16((float)v);
+        break;
+    }
+}
+
+static void fill_value(void *out, nninit_dtype t, uint64_t n, double v)
+{
+    if (v == 0 && !signbit(v)) {
+        memset(out, 0, (size_t)n * nninit_dtype_size(t));
+        return;
+    }
+    for (uint64_t k = 0; k < n; k++)
+        put(out, t, k, v);
+}
+
+/* PyTorch 1.13 cannot run these on Half ("erfinv_vml_cpu" / QR not
+ * implemented); BFloat16 trunc_normal_ runs its mul_/add_ through
+ * vectorized reduced-precision kernels not modelled here. */
+static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
+{
+    if (t == NNINIT_F32 || t == NNINIT_F64)
+        return NNINIT_OK;
+    return nninit__fail(err, NNINIT_ENOTSUP,
+                        "torch-exact %s supports f32 and f64 only (not %s)",
+                        what, nninit_dtype_name(t));
+}
+
+typedef struct tail_ctx {
+    void *x;
+    nninit_dtype t;
+    double scale, mean, a, b;
+    int fused;
+} tail_ctx;
+
+static void tail_run(void *p, size_t begin, size_t end)
+{
+    const tail_ctx *c = (const tail_ctx *)p;
+    if (c->t == NNINIT_F32) {
+        nninit__torch_kernels_get()->trunc_tail_f32(
+            (float *)c->x + begin, end - begin, (float)c->scale,
+            (float)c->mean, (float)c->a, (float)c->b, c->fused);
+        return;
+    }
+    double *x = (double *)c->x;
+    for (size_t i = begin; i < end; i++) {
+        double v = nninit__torch_erfinv(x[i], c->fused);
+        v = v * c->scale;
+        v = v + c->mean;
+        v = v < c->a ? c->a : v;
+        v = c->b < v ? c->b : v;
+        x[i] = v;
+    }
+}
+
+/* trunc_normal_: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)),
+ * add_(mean), clamp_(a, b); each step rounded in the tensor's dtype. */
+static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
+                        nninit_dtype t, void *out, uint64_t n,
+                        nninit_error *err)
+{
+    int rc = need_wide(t, "trunc_normal_", err);
+    if (rc)
+        return rc;
+    if (!(s->std > 0))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "trunc_normal_ needs std > 0 (got %g; PyTorch "
+                            "divides by it)", s->std);
+    const double mean = s->mean, sd = s->std, a = s->trunc_a, b = s->trunc_b;
+    /* norm_cdf(x) = (1. + math.erf(x / math.sqrt(2.))) / 2. */
+    double l = (1. + erf(((a - mean) / sd) / sqrt(2.))) / 2.;
+    double u = (1. + erf(((b - mean) / sd) / sqrt(2.))) / 2.;
+    if ((rc = nninit_torch_uniform_(g, t, out, n, 2 * l - 1, 2 * u - 1, err)))
+        return rc;
+    /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
+     * elementwise, so split over threads */
+    tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
+                  g->kernel == NNINIT_TORCH_KERNEL_AVX2};
+    nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
+    return NNINIT_OK;
+}
+
+/* orthogonal_: flat = new(rows, cols).normal_(0, 1); QR of flat (or of its
+ * transpose when rows < cols); Q * sign(diag R); transpose back; copy_;
+ * mul_(gain). */
+static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
+                      nninit_dtype t, void *out, const nninit_allocator *alloc,
+                      nninit_error *err)
+{
+    int rc = need_wide(t, "orthogonal_", err);
+    if (rc)
+        return rc;
+    const int64_t rows = r->rows, cols = r->cols;
+    const uint64_t n = (uint64_t)rows * (uint64_t)cols;
+    if (n == 0)
+        return NNINIT_OK; /* "if tensor.numel() == 0: return" (no draws) */
+    if ((rc = nninit_torch_normal_(g, t, out, n, 0.0, 1.0, err)))
+        return rc;
+    if (n > SIZE_MAX / sizeof(double))
+        return nninit__fail(err, NNINIT_ENOMEM, "orthogonal matrix too large");
+    double *q = (double *)nninit__alloc(alloc, (size_t)n * sizeof(double));
+    if (!q)
+        return nninit__fail(err, NNINIT_ENOMEM,
+                            "out of memory for a %lld x %lld orthogonal "
+                            "matrix", (long long)rows, (long long)cols);
+    /* Column-major M x N with M >= N. Wide (rows < cols): A = flat^T, whose
+     * column-major storage is flat's row-major one. Tall: A = flat. */
+    const int wide = rows < cols;
+    const int64_t M = wide ? cols : rows, N = wide ? rows : cols;
+    const size_t R = (size_t)rows, Cn = (size_t)cols, TILE = 32;
+    const float *in32 = (const float *)out;
+    const double *in64 = (const double *)out;
+    if (wide) {
+        for (size_t f = 0; f < (size_t)n; f++)
+            q[f] = t == NNINIT_F32 ? (double)in32[f] : in64[f];
+    } else { /* q[j*rows + i] = flat[i*cols + j], in tiles for the cache */
+        for (size_t i0 = 0; i0 < R; i0 += TILE)
+            for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                if (t == NNINIT_F32)
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = (double)in32[i * Cn + j];
+                else
+                    for (size_t j = j0; j < j1; j++)
+                        for (size_t i = i0; i < i1; i++)
+                            q[j * R + i] = in64[i * Cn + j];
+            }
+    }
+    rc = nninit__torch_qr_signed(q, M, N, g->threads, alloc, err);
+    if (rc == NNINIT_OK) {
+        const double gain = r->gain;
+        const float fgain = (float)gain;
+        if (wide) {
+            for (size_t f = 0; f < (size_t)n; f++) {
+                if (t == NNINIT_F32)
+                    ((float *)out)[f] = (float)q[f] * fgain;
+                else
+                    ((double *)out)[f] = q[f] * gain;
+            }
+        } else {
+            float *o32 = (float *)out;
+            double *o64 = (double *)out;
+            for (size_t i0 = 0; i0 < R; i0 += TILE)
+                for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
+                    size_t i1 = i0 + TILE < R ? i0 + TILE : R;
+                    size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
+                    if (t == NNINIT_F32)
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o32[i * Cn + j] = (float)q[j * R + i] * fgain;
+                    else
+                        for (size_t i = i0; i < i1; i++)
+                            for (size_t j = j0; j < j1; j++)
+                                o64[i * Cn + j] = q[j * R + i] * gain;
+                }
+        }
+    }
+    nninit__free(alloc, q);
+    return rc;
+}
+
+/* sparse_: normal_(0, std), then per column a randperm(rows) whose first
+ * ceil(sparsity*rows) entries are zeroed. */
+static int sparse(nninit_torch_gen *g, const nninit_spec *s,
+                  const nninit_resolved *r, nninit_dtype t, void *out,
+                  const nninit_allocator *alloc, nninit_error *err)
+{
+    int rc;
+    const int64_t rows = r->rows, cols = r->cols;
+    if ((rc = nninit_torch_normal_(g, t, out, (uint64_t)rows * (uint64_t)cols,
+                                   0.0, s->std, err)))
+        return rc;
+    if (cols == 0 || rows == 0)
+        return NNINIT_OK;
+    int64_t *perm = (int64_t *)nninit__alloc(alloc, (size_t)rows * 8);
+    if (!perm)
+        return nninit__fail(err, NNINIT_ENOMEM,
+                            "out of memory for randperm(%lld)",
+                            (long long)rows);
+    int64_t nz = r->zeros_per_col < rows ? r->zeros_per_col : rows;
+    for (int64_t c = 0; c < cols; c++) {
+        nninit_torch_randperm(g, rows, perm, NULL);
+        for (int64_t i = 0; i < nz; i++)
+            put(out, t, (uint64_t)perm[i] * (uint64_t)cols + (uint64_t)c, 0.0);
+    }
+    nninit__free(alloc, perm);
+    return NNINIT_OK;
+}
+
+static void dirac(const nninit_spec *s, const nninit_shape *shape,
+                  nninit_dtype t, void *out, uint64_t n)
+{
+    fill_value(out, t, n, 0.0);
+    if (n == 0)
+        return;
+    const int nd = shape->ndim;
+    const int64_t opg = shape->dim[0] / s->groups;
+    const int64_t m = opg < shape->dim[1] ? opg : shape->dim[1];
+    for (int64_t g = 0; g < s->groups; g++)
+        for (int64_t d = 0; d < m; d++) {
+            uint64_t f = (uint64_t)(g * opg + d) * (uint64_t)shape->dim[1] +
+                         (uint64_t)d;
+            for (int k = 2; k < nd; k++)
+                f = f * (uint64_t)shape->dim[k] + (uint64_t)(shape->dim[k] / 2);
+            put(out, t, f, 1.0);
+        }
+}
+
+int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
+                      const nninit_shape *shape, nninit_dtype dtype, void *out,
+                      const nninit_allocator *alloc, nninit_error *err)
+{
+    if (!g || !spec || !shape)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "generator, spec and shape are required");
+    if (nninit_dtype_size(dtype) == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d", (int)dtype);
+    nninit_spec s = *spec;
+    /* What a PyTorch script writes for LeCun init (e.g. before SELU). */
+    if (s.kind == NNINIT_LECUN_UNIFORM || s.kind == NNINIT_LECUN_NORMAL) {
+        s.kind = s.kind == NNINIT_LECUN_UNIFORM ? NNINIT_KAIMING_UNIFORM
+                                                : NNINIT_KAIMING_NORMAL;
+        s.nonlinearity = NNINIT_NL_LINEAR;
+        s.mode = NNINIT_FAN_IN;
+        s.a = 0;
+    }
+    if (s.kind == NNINIT_DELTA_ORTHOGONAL || s.kind == NNINIT_VARIANCE_SCALING)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "%s has no torch.nn.init counterpart; use the "
+                            "default (philox) generator",
+                            nninit_kind_name(s.kind));
+    nninit_resolved r;
+    int rc = nninit_resolve(&s, shape, NNINIT_LAYOUT_TORCH, &r, err);
+    if (rc)
+        return rc;
+    const uint64_t n = nninit_shape_numel(shape);
+    if (n > 0 && !out)
+        return nninit__fail(err, NNINIT_EINVAL, "output buffer is NULL");
+    switch (s.kind) {
+    case NNINIT_ZEROS:
+    case NNINIT_ONES:
+    case NNINIT_CONSTANT:
+        fill_value(out, dtype, n, r.dist.p[0]);
+        return NNINIT_OK;
+    case NNINIT_UNIFORM:
+        return nninit_torch_uniform_(g, dtype, out, n, s.low, s.high, err);
+    case NNINIT_NORMAL:
+        return nninit_torch_normal_(g, dtype, out, n, s.mean, s.std, err);
+    case NNINIT_TRUNC_NORMAL:
+        return trunc_normal(g, &s, dtype, out, n, err);
+    case NNINIT_EYE: {
+        fill_value(out, dtype, n, 0.0);
+        int64_t m = r.rows < r.cols ? r.rows : r.cols;
+        for (int64_t d = 0; d < m; d++)
+            put(out, dtype, (uint64_t)d * (uint64_t)r.cols + (uint64_t)d,
+                r.gain);
+        return NNINIT_OK;
+    }
+    case NNINIT_DIRAC:
+        dirac(&s, shape, dtype, out, n);
+        return NNINIT_OK;
+    case NNINIT_XAVIER_UNIFORM:
+    case NNINIT_KAIMING_UNIFORM:
+        if (n == 0) /* kaiming: PyTorch's zero-element no-op; xavier: no
+                       elements to draw */
+            return NNINIT_OK;
+        return nninit_torch_uniform_(g, dtype, out, n, -r.bound, r.bound, err);
+    case NNINIT_XAVIER_NORMAL:
+    case NNINIT_KAIMING_NORMAL:
+        if (n == 0)
+            return NNINIT_OK;
+        return nninit_torch_normal_(g, dtype, out, n, 0.0, r.std, err);
+    case NNINIT_ORTHOGONAL:
+        return orthogonal(g, &r, dtype, out, alloc, err);
+    case NNINIT_SPARSE:
+        return sparse(g, &s, &r, dtype, out, alloc, err);
+    default:
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "%s is not available in torch-exact mode",
+                            nninit_kind_name(s.kind));
+    }
+}

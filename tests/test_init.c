@@ -1,0 +1,551 @@
+/*
+ * test_init.c: fans, gains, every initializer's distribution (KS against the
+ * exact CDF the formula promises, bounds, moments), orthogonality and the
+ * Haar property, structured initializers, ranges, the rule, and bad input.
+ *
+ * Expected fans, gains and bounds come from PyTorch 1.13.1 and Keras 3 as
+ * recorded (and verified against those frameworks) in
+ * shared/reference/torch-1.13-cpu.md and frameworks-papers-formats.md; the
+ * Python tests cross-check the same against a live torch.
+ */
+#include "nninit.h"
+#include "nninit_test.h"
+#include "stats.h"
+
+static nninit_shape shape_of(const char *text)
+{
+    nninit_shape s;
+    nninit_error err;
+    int rc = nninit_shape_parse(text, &s, &err);
+    CHECK_MSG(rc == NNINIT_OK, "shape '%s': %s", text, err.msg);
+    return s;
+}
+
+static void fans_match_torch_and_keras(void)
+{
+    static const struct {
+        const char *shape;
+        nninit_layout layout;
+        int64_t fi, fo;
+    } cases[] = {
+        {"3,5", NNINIT_LAYOUT_TORCH, 5, 3},
+        {"4,3,2,2", NNINIT_LAYOUT_TORCH, 12, 16},
+        {"6,2,5", NNINIT_LAYOUT_TORCH, 10, 30},
+        {"2,3,4,5,6", NNINIT_LAYOUT_TORCH, 360, 240},
+        {"784,256", NNINIT_LAYOUT_KERAS, 784, 256},
+        {"3,3,64,128", NNINIT_LAYOUT_KERAS, 576, 1152},
+        {"0,7", NNINIT_LAYOUT_TORCH, 7, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        nninit_shape s = shape_of(cases[i].shape);
+        int64_t fi = -1, fo = -1;
+        CHECK_EQ_INT(nninit_fans(&s, cases[i].layout, &fi, &fo, NULL), 0);
+        CHECK_EQ_INT(fi, cases[i].fi);
+        CHECK_EQ_INT(fo, cases[i].fo);
+    }
+    nninit_shape one = shape_of("7");
+    nninit_error err;
+    CHECK_EQ_INT(nninit_fans(&one, NNINIT_LAYOUT_TORCH, NULL, NULL, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "2 dimensions") != NULL);
+}
+
+static void gains_match_torch(void)
+{
+    static const struct {
+        nninit_nonlinearity nl;
+        double slope, gain;
+    } g[] = {
+        {NNINIT_NL_LINEAR, NAN, 1},
+        {NNINIT_NL_IDENTITY, NAN, 1},
+        {NNINIT_NL_CONV1D, NAN, 1},
+        {NNINIT_NL_CONV_TRANSPOSE3D, NAN, 1},
+        {NNINIT_NL_SIGMOID, NAN, 1},
+        {NNINIT_NL_TANH, NAN, 1.6666666666666667},
+        {NNINIT_NL_RELU, NAN, 1.4142135623730951},
+        {NNINIT_NL_LEAKY_RELU, NAN, 1.4141428569978354},
+        {NNINIT_NL_LEAKY_RELU, 0.2, 1.3867504905630728},
+        {NNINIT_NL_LEAKY_RELU, 2.23606797749979, 0.5773502691896257},
+        {NNINIT_NL_SELU, NAN, 0.75},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof *g; i++) {
+        double v = 0;
+        CHECK_EQ_INT(nninit_gain(g[i].nl, g[i].slope, &v, NULL), 0);
+        CHECK_MSG(v == g[i].gain, "gain(%s) = %.17g, expected %.17g",
+                  nninit_nonlinearity_name(g[i].nl), v, g[i].gain);
+    }
+}
+
+static nninit_resolved resolve(nninit_spec s, const char *shape,
+                               nninit_layout layout)
+{
+    nninit_shape sh = shape_of(shape);
+    nninit_resolved r;
+    nninit_error err;
+    int rc = nninit_resolve(&s, &sh, layout, &r, &err);
+    CHECK_MSG(rc == NNINIT_OK, "resolve %s %s: %s", nninit_kind_name(s.kind),
+              shape, err.msg);
+    return r;
+}
+
+static void bounds_match_framework_numbers(void)
+{
+    /* Keras worked numbers (frameworks-papers-formats.md A.2) */
+    nninit_spec s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+    nninit_resolved r = resolve(s, "784,256", NNINIT_LAYOUT_KERAS);
+    CHECK_NEAR(r.bound, 0.0759555, 5e-7);
+    s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+    s.scale = 2; /* HeNormal, truncated */
+    r = resolve(s, "3,3,64,128", NNINIT_LAYOUT_KERAS);
+    CHECK_NEAR(r.std, 0.0589256, 5e-7);
+    CHECK_NEAR(r.dist.p[1], 0.0669894, 5e-7);        /* sigma before the cut */
+    CHECK_NEAR(r.dist.p[3], 2 * 0.0669894, 1e-6);    /* cut at 2 sigma */
+    s.distribution = NNINIT_DISTRIBUTION_UNIFORM;     /* HeUniform */
+    r = resolve(s, "3,3,64,128", NNINIT_LAYOUT_KERAS);
+    CHECK_NEAR(r.bound, 0.1020621, 5e-7);
+    s.scale = 1; /* GlorotNormal */
+    s.mode = NNINIT_FAN_AVG;
+    s.distribution = NNINIT_DISTRIBUTION_TRUNCATED_NORMAL;
+    r = resolve(s, "3,3,64,128", NNINIT_LAYOUT_KERAS);
+    CHECK_NEAR(r.std, 0.0340207, 5e-7);
+    CHECK_NEAR(r.dist.p[1], 0.0386763, 5e-7);
+    /* PyTorch: nn.Linear's kaiming_uniform(a=sqrt(5)) is U(+-1/sqrt(fan_in))
+     * to within an ulp (torch-1.13-cpu.md section 2) */
+    s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+    s.a = sqrt(5.0);
+    r = resolve(s, "50,10", NNINIT_LAYOUT_TORCH);
+    CHECK_NEAR(r.bound, 1 / sqrt(10.0), 1e-15);
+    CHECK(fabs(r.gain - 0.5773502691896257) < 1e-16);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Every random initializer: draw a big tensor, test against the exact CDF  */
+/* ------------------------------------------------------------------------ */
+
+static double ks_min_p = 1.0;
+
+static void ks_check(const char *what, double *x, size_t n, cdf_fn cdf,
+                     const double *p, double lo, double hi)
+{
+    moments m = moments_of(x, n);
+    CHECK_MSG(m.min >= lo && m.max <= hi, "%s: values in [%g, %g] outside "
+              "[%g, %g]", what, m.min, m.max, lo, hi);
+    double d = ks_stat(x, n, cdf, p);
+    double pv = ks_pvalue(d, n);
+    ks_min_p = pv < ks_min_p ? pv : ks_min_p;
+    printf("  %-44s n=%zu D=%.6f p=%.4f std=%.6f\n", what, n, d, pv,
+           sqrt(m.var));
+    CHECK_MSG(pv > 1e-3, "%s: KS p = %g", what, pv);
+}
+
+static double *init_doubles(nninit_spec s, const char *shape,
+                            nninit_layout layout, nninit_dtype t, size_t *n,
+                            uint64_t seed)
+{
+    nninit_shape sh = shape_of(shape);
+    *n = (size_t)nninit_shape_numel(&sh);
+    void *raw = malloc(*n * 8);
+    double *x = malloc(*n * 8);
+    nninit_fill_opts o = nninit_fill_opts_default();
+    o.seed = seed;
+    o.stream = nninit_stream_from_name(shape);
+    o.threads = 2;
+    nninit_error err;
+    int rc = nninit_init(&s, &sh, layout, t, raw, 0, *n, &o, &err);
+    CHECK_MSG(rc == NNINIT_OK, "init %s: %s", nninit_kind_name(s.kind),
+              err.msg);
+    for (size_t i = 0; i < *n; i++)
+        x[i] = t == NNINIT_F64 ? ((double *)raw)[i] : ((float *)raw)[i];
+    free(raw);
+    return x;
+}
+
+static void every_random_initializer_has_its_distribution(void)
+{
+    const char *sq = "1000,1000"; /* 1e6 samples; fan_in = fan_out = 1000 */
+    size_t n;
+    char what[96];
+    for (int t = 0; t < 2; t++) {
+        nninit_dtype dt = t ? NNINIT_F64 : NNINIT_F32;
+        const char *tn = nninit_dtype_name(dt);
+        uint64_t seed = 100 + (uint64_t)t;
+        struct {
+            nninit_spec s;
+            const char *shape;
+            int normal;       /* 1 normal, 0 uniform, 2 trunc */
+            double scale;     /* bound (uniform), std (normal), sigma (trunc) */
+        } c[12];
+        int k = 0;
+        c[k].s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+        c[k].s.gain = 5.0 / 3, c[k].shape = sq, c[k].normal = 0;
+        c[k++].scale = 5.0 / 3 * sqrt(6.0 / 2000);
+        c[k].s = nninit_spec_make(NNINIT_XAVIER_NORMAL);
+        c[k].shape = "500,2000", c[k].normal = 1, c[k++].scale = sqrt(2.0 / 2500);
+        c[k].s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+        c[k].s.nonlinearity = NNINIT_NL_RELU, c[k].shape = "250,40,10,10";
+        c[k].normal = 0, c[k++].scale = sqrt(2.0) * sqrt(3.0 / 4000);
+        c[k].s = nninit_spec_make(NNINIT_KAIMING_NORMAL);
+        c[k].s.a = 0.2, c[k].s.mode = NNINIT_FAN_OUT, c[k].shape = "250,4000";
+        c[k].normal = 1, c[k++].scale = sqrt(2.0 / 1.04) / sqrt(250.0);
+        c[k].s = nninit_spec_make(NNINIT_LECUN_UNIFORM);
+        c[k].shape = sq, c[k].normal = 0, c[k++].scale = sqrt(3.0 / 1000);
+        c[k].s = nninit_spec_make(NNINIT_LECUN_NORMAL);
+        c[k].shape = sq, c[k].normal = 1, c[k++].scale = sqrt(1.0 / 1000);
+        c[k].s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+        c[k].s.scale = 2, c[k].s.distribution = NNINIT_DISTRIBUTION_UNIFORM;
+        c[k].s.mode = NNINIT_FAN_AVG, c[k].shape = "500,2000";
+        c[k].normal = 0, c[k++].scale = sqrt(3 * 2.0 / 1250);
+        c[k].s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+        c[k].s.distribution = NNINIT_DISTRIBUTION_NORMAL;
+        c[k].s.mode = NNINIT_FAN_GEO_AVG, c[k].shape = "500,2000";
+        c[k].normal = 1, c[k++].scale = sqrt(1.0 / 1000);
+        c[k].s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+        c[k].s.mode = NNINIT_FAN_OUT, c[k].shape = "250,4000";
+        c[k].normal = 2, c[k++].scale = sqrt(1.0 / 250) / 0.87962566103423978;
+        c[k].s = nninit_spec_make(NNINIT_UNIFORM);
+        c[k].s.low = -0.01, c[k].s.high = 0.01, c[k].shape = sq;
+        c[k].normal = 0, c[k++].scale = 0.01;
+        c[k].s = nninit_spec_make(NNINIT_NORMAL);
+        c[k].s.mean = 0, c[k].s.std = 0.02, c[k].shape = sq;
+        c[k].normal = 1, c[k++].scale = 0.02;
+        c[k].s = nninit_spec_make(NNINIT_TRUNC_NORMAL);
+        c[k].s.std = 0.02, c[k].s.trunc_a = -0.04, c[k].s.trunc_b = 0.04;
+        c[k].shape = sq, c[k].normal = 2, c[k++].scale = 0.02;
+        for (int i = 0; i < k; i++) {
+            double *x = init_doubles(c[i].s, c[i].shape, NNINIT_LAYOUT_TORCH,
+                                     dt, &n, seed);
+            snprintf(what, sizeof what, "%s %s %s", nninit_kind_name(c[i].s.kind),
+                     c[i].shape, tn);
+            double sc = c[i].scale;
+            if (c[i].normal == 1) {
+                double p[2] = {0, sc};
+                ks_check(what, x, n, cdf_normal, p, -INFINITY, INFINITY);
+            } else if (c[i].normal == 0) {
+                double p[2] = {-sc, sc};
+                ks_check(what, x, n, cdf_uniform, p, -sc, sc);
+            } else {
+                double cut = c[i].s.kind == NNINIT_TRUNC_NORMAL ? c[i].s.trunc_b
+                                                                : 2 * sc;
+                double p[4] = {0, sc, -cut, cut};
+                ks_check(what, x, n, cdf_trunc_normal, p, -cut, cut);
+            }
+            free(x);
+        }
+    }
+}
+
+static void sparse_zeroes_exactly_per_column(void)
+{
+    nninit_spec s = nninit_spec_make(NNINIT_SPARSE);
+    s.sparsity = 0.1;
+    s.std = 0.05;
+    size_t n;
+    double *x = init_doubles(s, "1200,1000", NNINIT_LAYOUT_TORCH, NNINIT_F32,
+                             &n, 5);
+    size_t nz = 0;
+    double *vals = malloc(n * 8);
+    int bad_cols = 0;
+    for (int c = 0; c < 1000; c++) {
+        int zeros = 0;
+        for (int r = 0; r < 1200; r++)
+            zeros += x[r * 1000 + c] == 0;
+        bad_cols += zeros != 120; /* ceil(0.1 * 1200) */
+    }
+    CHECK_EQ_INT(bad_cols, 0);
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != 0)
+            vals[nz++] = x[i];
+    double p[2] = {0, 0.05};
+    ks_check("sparse 1200,1000 nonzeros f32", vals, nz, cdf_normal, p,
+             -INFINITY, INFINITY);
+    free(vals);
+    free(x);
+}
+
+/* max |W W^T - g^2 I| over the smaller side */
+static double ortho_error(const double *w, int64_t rows, int64_t cols,
+                          double gain)
+{
+    double worst = 0;
+    int wide = rows <= cols;
+    int64_t m = wide ? rows : cols, len = wide ? cols : rows;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j <= i; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < len; k++)
+                s += wide ? w[i * cols + k] * w[j * cols + k]
+                          : w[k * cols + i] * w[k * cols + j];
+            double e = fabs(s - (i == j ? gain * gain : 0));
+            worst = e > worst ? e : worst;
+        }
+    return worst;
+}
+
+static void orthogonal_is_orthonormal(void)
+{
+    static const struct {
+        const char *shape;
+        int64_t rows, cols;
+    } c[] = {{"64,64", 64, 64},
+             {"30,100", 30, 100},
+             {"100,30", 100, 30},
+             {"16,4,3,3", 16, 36},
+             {"200,200", 200, 200}};
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        for (int t = 0; t < 2; t++) {
+            nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+            s.gain = 2.5;
+            size_t n;
+            nninit_dtype dt = t ? NNINIT_F64 : NNINIT_F32;
+            double *w = init_doubles(s, c[i].shape, NNINIT_LAYOUT_TORCH, dt, &n,
+                                     9);
+            double e = ortho_error(w, c[i].rows, c[i].cols, 2.5) / 6.25;
+            printf("  orthogonal %-9s %s: max|W W^T/g^2 - I| = %.2e\n",
+                   c[i].shape, nninit_dtype_name(dt), e);
+            /* f32: each entry rounded (2^-24 relative), a dot of ~len terms
+             * of size 1/len: error ~ 2^-24 * few; f64 builtin QR ~ 1e-14 */
+            CHECK_MSG(e < (t ? 1e-13 : 1e-6), "%s %s: error %g", c[i].shape,
+                      nninit_dtype_name(dt), e);
+            free(w);
+        }
+}
+
+/* For Haar-distributed Q in O(n), tr(Q) has mean 0 and E[tr(Q)^2] = 1
+ * (Diaconis & Shahshahani 1994). Without Mezzadri's sign fix the
+ * Householder QR's Q is biased and its trace is not centred. */
+static void orthogonal_is_haar(void)
+{
+    const int reps = 4000, n = 6;
+    double sum = 0, sum2 = 0;
+    double *q = malloc((size_t)n * n * 8);
+    for (int r = 0; r < reps; r++) {
+        nninit_fill_opts o = nninit_fill_opts_default();
+        o.seed = 77;
+        o.stream = (uint64_t)r;
+        CHECK_EQ_INT(nninit_orthogonal(q, n, n, 1.0, &o, NULL), 0);
+        double tr = 0;
+        for (int i = 0; i < n; i++)
+            tr += q[i * n + i];
+        sum += tr;
+        sum2 += tr * tr;
+    }
+    double mean = sum / reps, m2 = sum2 / reps;
+    printf("  Haar: mean tr(Q) = %+.4f (se %.4f), E[tr^2] = %.4f\n", mean,
+           1 / sqrt(reps), m2);
+    /* se of the mean is 1/sqrt(reps) = 0.016; of E[tr^2] about
+     * sqrt(Var(tr^2)/reps) < sqrt(3/reps) = 0.027; allow 5 se */
+    CHECK_NEAR(mean, 0, 5 / sqrt(reps));
+    CHECK_NEAR(m2, 1, 5 * sqrt(3.0 / reps));
+    free(q);
+}
+
+static void structured_initializers(void)
+{
+    size_t n;
+    /* eye, rectangular, with gain */
+    nninit_spec s = nninit_spec_make(NNINIT_EYE);
+    s.gain = 3;
+    double *x = init_doubles(s, "3,5", NNINIT_LAYOUT_TORCH, NNINIT_F64, &n, 1);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 5; j++)
+            CHECK(x[i * 5 + j] == (i == j ? 3.0 : 0.0));
+    free(x);
+    /* dirac, groups 2: (4, 2, 3, 3): out per group 2, ones at
+     * [g*2+d, d, 1, 1] */
+    s = nninit_spec_make(NNINIT_DIRAC);
+    s.groups = 2;
+    x = init_doubles(s, "4,2,3,3", NNINIT_LAYOUT_TORCH, NNINIT_F64, &n, 1);
+    int ones = 0;
+    for (size_t i = 0; i < n; i++)
+        ones += x[i] == 1.0;
+    CHECK_EQ_INT(ones, 4);
+    for (int g = 0; g < 2; g++)
+        for (int d = 0; d < 2; d++)
+            CHECK(x[(((g * 2 + d) * 2 + d) * 3 + 1) * 3 + 1] == 1.0);
+    free(x);
+    /* delta_orthogonal (8, 4, 3, 3): centre tap orthonormal columns */
+    s = nninit_spec_make(NNINIT_DELTA_ORTHOGONAL);
+    s.gain = 2;
+    x = init_doubles(s, "8,4,3,3", NNINIT_LAYOUT_TORCH, NNINIT_F64, &n, 1);
+    double c[32];
+    int nonzero_off_centre = 0;
+    for (int o = 0; o < 8; o++)
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < 9; k++) {
+                double v = x[(o * 4 + i) * 9 + k];
+                if (k == 4)
+                    c[o * 4 + i] = v;
+                else
+                    nonzero_off_centre += v != 0;
+            }
+    CHECK_EQ_INT(nonzero_off_centre, 0);
+    CHECK(ortho_error(c, 8, 4, 2) < 1e-13);
+    free(x);
+    /* constants */
+    s = nninit_spec_make(NNINIT_CONSTANT);
+    s.value = -0.25;
+    x = init_doubles(s, "7,3", NNINIT_LAYOUT_TORCH, NNINIT_F32, &n, 1);
+    for (size_t i = 0; i < n; i++)
+        CHECK(x[i] == -0.25);
+    free(x);
+}
+
+static void ranges_equal_slices_for_every_kind(void)
+{
+    const char *shapes[] = {"12,10,3", "40,3", "6,8"};
+    for (int k = 0; k < NNINIT_KIND_COUNT; k++) {
+        nninit_spec s = nninit_spec_make((nninit_kind)k);
+        s.value = 0.5;
+        s.sparsity = 0.3;
+        const char *shape = k == NNINIT_EYE || k == NNINIT_SPARSE ? shapes[2]
+                                                                  : shapes[0];
+        if (k == NNINIT_DELTA_ORTHOGONAL)
+            shape = "12,10,3";
+        nninit_shape sh = shape_of(shape);
+        uint64_t n = nninit_shape_numel(&sh);
+        float *whole = malloc(n * 4), *part = malloc(n * 4);
+        nninit_fill_opts o = nninit_fill_opts_default();
+        o.seed = 4;
+        nninit_error err;
+        int rc = nninit_init(&s, &sh, NNINIT_LAYOUT_TORCH, NNINIT_F32, whole, 0,
+                             n, &o, &err);
+        CHECK_MSG(rc == 0, "%s: %s", nninit_kind_name((nninit_kind)k), err.msg);
+        for (uint64_t at = 0, step = 1; at < n; step += 4) {
+            uint64_t stop = at + step > n ? n : at + step;
+            nninit_init(&s, &sh, NNINIT_LAYOUT_TORCH, NNINIT_F32, part + at, at,
+                        stop, &o, NULL);
+            at = stop;
+        }
+        CHECK_MSG(memcmp(whole, part, n * 4) == 0, "%s: ranges differ",
+                  nninit_kind_name((nninit_kind)k));
+        free(whole);
+        free(part);
+    }
+}
+
+static void the_rule(void)
+{
+    nninit_advice a;
+    CHECK_EQ_INT(nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_RELU, NAN, &a,
+                                  NULL), 0);
+    CHECK(a.spec.kind == NNINIT_KAIMING_UNIFORM &&
+          a.spec.nonlinearity == NNINIT_NL_RELU &&
+          a.spec.mode == NNINIT_FAN_IN);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_TANH, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_XAVIER_UNIFORM && a.spec.gain == 5.0 / 3);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SIGMOID, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_XAVIER_UNIFORM && a.spec.gain == 1);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_LEAKY_RELU, 0.2, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_KAIMING_UNIFORM && a.spec.a == 0.2 &&
+          a.spec.nonlinearity == NNINIT_NL_LEAKY_RELU);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SELU, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_LECUN_NORMAL);
+    nninit_recommend(NNINIT_ROLE_RECURRENT, NNINIT_ACT_NONE, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_ORTHOGONAL);
+    nninit_recommend(NNINIT_ROLE_BIAS, NNINIT_ACT_NONE, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_ZEROS);
+    nninit_recommend(NNINIT_ROLE_NORM_WEIGHT, NNINIT_ACT_NONE, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_ONES);
+    nninit_recommend(NNINIT_ROLE_EMBEDDING, NNINIT_ACT_NONE, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_NORMAL && a.spec.std == 1);
+    nninit_kind k;
+    CHECK(nninit_kind_parse("he_normal", &k, NULL) == 0 &&
+          k == NNINIT_KAIMING_NORMAL);
+    CHECK(nninit_kind_parse("glorot_uniform", &k, NULL) == 0 &&
+          k == NNINIT_XAVIER_UNIFORM);
+    CHECK(nninit_kind_parse("identity", &k, NULL) == 0 && k == NNINIT_EYE);
+    CHECK(nninit_kind_parse("kaiming_uniform_", &k, NULL) == 0 &&
+          k == NNINIT_KAIMING_UNIFORM);
+}
+
+static void bad_input_is_named(void)
+{
+    static const struct {
+        nninit_kind kind;
+        const char *shape;
+        int field; /* 0 none, 1 std, 2 low>high, 3 trunc, 4 sparsity,
+                      5 groups, 6 gain nan, 7 mode, 8 value missing */
+        const char *needle;
+    } bad[] = {
+        {NNINIT_XAVIER_UNIFORM, "10", 0, "2 dimensions"},
+        {NNINIT_ORTHOGONAL, "10", 0, "2 dimensions"},
+        {NNINIT_EYE, "2,3,4", 0, "2-D"},
+        {NNINIT_DIRAC, "4,4", 0, "3-, 4- or 5-D"},
+        {NNINIT_DIRAC, "5,4,3", 5, "divisible"},
+        {NNINIT_SPARSE, "4,4,4", 0, "2-D"},
+        {NNINIT_SPARSE, "4,4", 0, "sparsity"},
+        {NNINIT_SPARSE, "4,4", 4, "sparsity must be in [0, 1]"},
+        {NNINIT_NORMAL, "4,4", 1, "std must be >= 0"},
+        {NNINIT_UNIFORM, "4,4", 2, "low must be <= high"},
+        {NNINIT_TRUNC_NORMAL, "4,4", 3, "trunc-a must be < trunc-b"},
+        {NNINIT_XAVIER_NORMAL, "4,4", 6, "gain must be finite"},
+        {NNINIT_KAIMING_NORMAL, "4,4", 7, "fan_avg"},
+        {NNINIT_CONSTANT, "4,4", 8, "value"},
+        {NNINIT_DELTA_ORTHOGONAL, "4,8,3", 0, "out channels"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        nninit_spec s = nninit_spec_make(bad[i].kind);
+        s.sparsity = 0.5;
+        switch (bad[i].field) {
+        case 1: s.std = -1; break;
+        case 2: s.low = 1, s.high = 0; break;
+        case 3: s.trunc_a = 1, s.trunc_b = 1; break;
+        case 4: s.sparsity = 1.5; break;
+        case 5: s.groups = 2; break;
+        case 6: s.gain = NAN; break;
+        case 7: s.mode = NNINIT_FAN_AVG; break;
+        case 8: s.value = NAN; break;
+        }
+        if (bad[i].kind == NNINIT_SPARSE && bad[i].field == 0 &&
+            strcmp(bad[i].shape, "4,4") == 0)
+            s.sparsity = NAN;
+        nninit_shape sh = shape_of(bad[i].shape);
+        nninit_error err;
+        float out[256];
+        err.msg[0] = '\0';
+        int rc = nninit_init(&s, &sh, NNINIT_LAYOUT_TORCH, NNINIT_F32, out, 0,
+                             nninit_shape_numel(&sh), NULL, &err);
+        CHECK_MSG(rc == NNINIT_EINVAL, "%s %s: rc %d", nninit_kind_name(s.kind),
+                  bad[i].shape, rc);
+        CHECK_MSG(strstr(err.msg, bad[i].needle) != NULL,
+                  "'%s' should mention '%s'", err.msg, bad[i].needle);
+    }
+    /* shapes */
+    nninit_shape sh;
+    nninit_error err;
+    CHECK_EQ_INT(nninit_shape_parse("3,-4", &sh, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "negative") != NULL);
+    CHECK_EQ_INT(nninit_shape_parse("3,x4", &sh, &err), NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_shape_parse("3,abc", &sh, &err), NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_shape_parse("99999999999999999999", &sh, &err),
+                 NNINIT_EOVERFLOW);
+    CHECK_EQ_INT(nninit_shape_parse("4294967296,4294967296", &sh, &err),
+                 NNINIT_EOVERFLOW);
+    CHECK_EQ_INT(nninit_shape_parse("", &sh, &err), NNINIT_EINVAL);
+    /* ranges */
+    nninit_spec s = nninit_spec_make(NNINIT_NORMAL);
+    sh = shape_of("4,4");
+    float out[16];
+    CHECK_EQ_INT(nninit_init(&s, &sh, NNINIT_LAYOUT_TORCH, NNINIT_F32, out, 3,
+                             17, NULL, &err), NNINIT_ERANGE);
+    nninit_kind k;
+    CHECK_EQ_INT(nninit_kind_parse("xavier", &k, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "xavier") != NULL);
+}
+
+int main(void)
+{
+    TEST_RUN(fans_match_torch_and_keras);
+    TEST_RUN(gains_match_torch);
+    TEST_RUN(bounds_match_framework_numbers);
+    TEST_RUN(every_random_initializer_has_its_distribution);
+    TEST_RUN(sparse_zeroes_exactly_per_column);
+    TEST_RUN(orthogonal_is_orthonormal);
+    TEST_RUN(orthogonal_is_haar);
+    TEST_RUN(structured_initializers);
+    TEST_RUN(ranges_equal_slices_for_every_kind);
+    TEST_RUN(the_rule);
+    TEST_RUN(bad_input_is_named);
+    printf("smallest KS p-value: %.4f\n", ks_min_p);
+    return test_report();
+}

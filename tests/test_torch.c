@@ -1,0 +1,439 @@
+/*
+ * test_torch.c: torch-exact mode, the parts checkable without PyTorch:
+ * the worked values of shared/reference/torch-1.13-cpu.md (each verified
+ * against python3-torch 1.13.1 by the reference's author, independently of
+ * this code), NumPy's published MT19937 outputs, draw counts, the cached
+ * normal, module listings, bad input, and the portable vs vectorized kernel
+ * copies agreeing bit for bit. tests/py/torch_exact.py does the
+ * byte-for-byte comparison against PyTorch itself.
+ */
+#include "nninit.h"
+#include "nninit_test.h"
+#include "torch/torch_internal.h"
+
+#define AVX2 NNINIT_TORCH_KERNEL_AVX2
+#define DEFAULT NNINIT_TORCH_KERNEL_DEFAULT
+
+/* Words consumed between two states of the same seed: advance a copy of
+ * `before` with random() until it equals `after`. */
+static long words_between(const nninit_torch_gen *before,
+                          const nninit_torch_gen *after)
+{
+    nninit_torch_gen g = *before;
+    for (long k = 0; k < 100000; k++) {
+        if (g.pos == after->pos &&
+            !memcmp(g.state, after->state, sizeof g.state))
+            return k;
+        nninit_torch_random(&g);
+    }
+    return -1;
+}
+
+static void mt19937_matches_numpy(void)
+{
+    /* numpy.random.RandomState(0).randint(0, 2**32, dtype=uint64)... the
+     * raw outputs of init_genrand(0) (reference section 3). */
+    nninit_torch_gen g;
+    nninit_torch_gen_init(&g, 0, AVX2);
+    CHECK_EQ_U64(nninit_torch_random(&g), 2357136044u);
+    CHECK_EQ_U64(nninit_torch_random(&g), 2546248239u);
+    CHECK_EQ_U64(nninit_torch_random(&g), 3071714933u);
+    /* random64 = first << 32 | second */
+    nninit_torch_manual_seed(&g, 0);
+    CHECK_EQ_U64(nninit_torch_random64(&g),
+                 ((uint64_t)2357136044u << 32) | 2546248239u);
+}
+
+static void seeds_keep_64_bits_use_32(void)
+{
+    nninit_torch_gen a, b, c;
+    nninit_torch_gen_init(&a, 1, AVX2);
+    nninit_torch_gen_init(&b, (UINT64_C(1) << 32) + 1, AVX2);
+    CHECK_EQ_U64(b.initial_seed, (UINT64_C(1) << 32) + 1);
+    for (int i = 0; i < 1000; i++)
+        CHECK_EQ_U64(nninit_torch_random(&a), nninit_torch_random(&b));
+    /* -1 is 2^64 - 1: state seeded with 0xffffffff */
+    nninit_torch_gen_init(&c, (uint64_t)(int64_t)-1, AVX2);
+    CHECK_EQ_U64(c.initial_seed, UINT64_MAX);
+    CHECK_EQ_U64(c.state[0], 0xffffffffu);
+}
+
+static void rand_and_uniform_worked_values(void)
+{
+    static const double rand5[5] = {0.49625658988952637, 0.7682217955589294,
+                                    0.08847743272781372, 0.13203048706054688,
+                                    0.30742281675338745};
+    nninit_torch_gen g;
+    float x[5];
+    for (int k = 0; k < 2; k++) { /* rand: both kernels give the same */
+        nninit_torch_gen_init(&g, 0, k ? DEFAULT : AVX2);
+        CHECK(nninit_torch_uniform_(&g, NNINIT_F32, x, 5, 0, 1, NULL) == 0);
+        for (int i = 0; i < 5; i++)
+            CHECK(x[i] == (float)rand5[i]);
+    }
+    nninit_torch_gen_init(&g, 0, AVX2);
+    nninit_torch_uniform_(&g, NNINIT_F32, x, 4, -0.1, 0.1, NULL);
+    CHECK(x[0] == (float)-0.0007486820104531944);
+    CHECK(x[1] == (float)0.05364435911178589);
+    CHECK(x[2] == (float)-0.08230451494455338);
+    CHECK(x[3] == (float)-0.07359390705823898);
+    nninit_torch_gen_init(&g, 0, DEFAULT);
+    nninit_torch_uniform_(&g, NNINIT_F32, x, 4, -0.1, 0.1, NULL);
+    CHECK(x[0] == (float)-0.0007486790418624878);
+    CHECK(x[1] == (float)0.053644366562366486);
+}
+
+static void normal_worked_values(void)
+{
+    nninit_torch_gen g;
+    float x[16];
+    nninit_torch_gen_init(&g, 0, AVX2);
+    nninit_torch_normal_(&g, NNINIT_F32, x, 16, 0, 1, NULL);
+    CHECK(x[0] == (float)-1.1258398294448853);
+    CHECK(x[1] == (float)-1.152360200881958);
+    CHECK(x[2] == (float)-0.2505785822868347);
+    CHECK(x[3] == (float)-0.4338788092136383);
+    nninit_torch_gen_init(&g, 0, DEFAULT);
+    nninit_torch_normal_(&g, NNINIT_F32, x, 16, 0, 1, NULL);
+    CHECK(x[3] == (float)-0.4338788390159607);
+    /* randn(1), randn(1), randn(2): the small path and its cache */
+    nninit_torch_gen_init(&g, 0, AVX2);
+    nninit_torch_normal_(&g, NNINIT_F32, x, 1, 0, 1, NULL);
+    nninit_torch_normal_(&g, NNINIT_F32, x + 1, 1, 0, 1, NULL);
+    nninit_torch_normal_(&g, NNINIT_F32, x + 2, 2, 0, 1, NULL);
+    CHECK(x[0] == (float)1.5409960746765137);
+    CHECK(x[1] == (float)-0.293428897857666);
+    CHECK(x[2] == (float)-2.1787893772125244);
+    CHECK(x[3] == (float)0.5684312582015991);
+}
+
+static void linear_5_3_worked_values(void)
+{
+    static const double w0[5] = {-0.003348207799717784, 0.23990486562252045,
+                                 -0.36807698011398315, -0.3291219472885132,
+                                 -0.17224626243114471};
+    static const double b[3] = {0.016566388309001923, 0.17679926753044128,
+                                0.2683383524417877};
+    nninit_torch_gen g;
+    nninit_torch_gen_init(&g, 0, AVX2);
+    nninit_torch_layer l = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
+    l.in = 5;
+    l.out = 3;
+    float w[15], bias[3];
+    void *bufs[2] = {w, bias};
+    CHECK(nninit_torch_layer_init(&g, &l, NNINIT_F32, bufs, NULL, NULL) == 0);
+    for (int i = 0; i < 5; i++)
+        CHECK(w[i] == (float)w0[i]);
+    for (int i = 0; i < 3; i++)
+        CHECK(bias[i] == (float)b[i]);
+}
+
+static void draw_counts(void)
+{
+    /* normal fill: n + 16*[n % 16 != 0] words, doubled for f64; the small
+     * path 4 words per pair (reference 5.2, 5.5); uniform n or 2n. */
+    static const struct {
+        nninit_dtype t;
+        int n;
+        long words;
+        int normal;
+    } cases[] = {{NNINIT_F32, 16, 16, 1}, {NNINIT_F32, 17, 33, 1},
+                 {NNINIT_F32, 40, 56, 1}, {NNINIT_F64, 17, 66, 1},
+                 {NNINIT_F32, 3, 8, 1},   {NNINIT_F32, 4, 8, 1},
+                 {NNINIT_F32, 7, 7, 0},   {NNINIT_F64, 7, 14, 0},
+                 {NNINIT_F16, 9, 9, 0},   {NNINIT_BF16, 9, 9, 0}};
+    double buf[64];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        nninit_torch_gen g, before;
+        nninit_torch_gen_init(&g, 5, AVX2);
+        before = g;
+        if (cases[c].normal)
+            nninit_torch_normal_(&g, cases[c].t, buf, (uint64_t)cases[c].n, 0,
+                                 1, NULL);
+        else
+            nninit_torch_uniform_(&g, cases[c].t, buf, (uint64_t)cases[c].n,
+                                  0, 1, NULL);
+        CHECK_EQ_INT(words_between(&before, &g), cases[c].words);
+    }
+    /* randperm(n): n - 1 draws; kaiming on zero elements: none */
+    nninit_torch_gen g, before;
+    int64_t perm[10];
+    nninit_torch_gen_init(&g, 5, AVX2);
+    before = g;
+    nninit_torch_randperm(&g, 10, perm, NULL);
+    CHECK_EQ_INT(words_between(&before, &g), 9);
+    int seen = 0;
+    for (int i = 0; i < 10; i++)
+        seen |= 1 << perm[i];
+    CHECK_EQ_INT(seen, 0x3ff);
+    before = g;
+    nninit_spec s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+    nninit_shape sh;
+    nninit_shape_parse("0,5", &sh, NULL);
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F32, NULL, NULL, NULL) == 0);
+    CHECK_EQ_INT(words_between(&before, &g), 0);
+}
+
+static void cache_persists_until_reseed(void)
+{
+    nninit_torch_gen g;
+    float a, big[32], b;
+    nninit_torch_gen_init(&g, 0, AVX2);
+    nninit_torch_normal_(&g, NNINIT_F32, &a, 1, 0, 1, NULL);
+    CHECK(g.normal_cached == 1);
+    nninit_torch_normal_(&g, NNINIT_F32, big, 32, 0, 1, NULL);
+    CHECK(g.normal_cached == 1); /* untouched by the >= 16 fill */
+    /* the cached value is scaled by the later call's own parameters */
+    double cached = g.normal_cache;
+    nninit_torch_normal_(&g, NNINIT_F32, &b, 1, 10, 3, NULL);
+    CHECK(b == (float)fma(cached, 3, 10));
+    CHECK(g.normal_cached == 0);
+    nninit_torch_normal_(&g, NNINIT_F32, &a, 1, 0, 1, NULL);
+    nninit_torch_manual_seed(&g, 0);
+    CHECK(g.normal_cached == 0);
+    nninit_torch_normal_(&g, NNINIT_F32, &a, 1, 0, 1, NULL);
+    CHECK(a == (float)1.5409960746765137);
+}
+
+static void module_listing(void)
+{
+    nninit_torch_tensor t[32];
+    int n;
+    nninit_torch_layer l = nninit_torch_layer_make(NNINIT_TORCH_LSTM);
+    l.in = 3;
+    l.hidden = 6;
+    l.num_layers = 2;
+    l.bidirectional = 1;
+    l.proj_size = 2;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 20);
+    CHECK(!strcmp(t[0].name, "weight_ih_l0"));
+    CHECK(!strcmp(t[5].name, "weight_ih_l0_reverse"));
+    CHECK(!strcmp(t[9].name, "weight_hr_l0_reverse"));
+    CHECK(!strcmp(t[11].name, "weight_hh_l1"));
+    CHECK_EQ_INT(t[10].shape.dim[0], 24); /* weight_ih_l1: (4H, 2*proj) */
+    CHECK_EQ_INT(t[10].shape.dim[1], 4);
+    CHECK_EQ_INT(t[11].shape.dim[1], 2); /* weight_hh: (4H, proj) */
+    CHECK_EQ_INT(t[14].shape.dim[0], 2); /* weight_hr: (proj, H) */
+    CHECK_EQ_INT(t[14].shape.dim[1], 6);
+    CHECK_NEAR(t[0].bound, 1 / sqrt(6.0), 0);
+    /* count only, then a short buffer */
+    CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 20);
+    /* ConvTranspose2d(4, 6, 3, groups=2): weight (in, out/groups, k, k) and
+     * the fan_in quirk (out/groups * k*k) */
+    l = nninit_torch_layer_make(NNINIT_TORCH_CONV_TRANSPOSE2D);
+    l.in = 4;
+    l.out = 6;
+    l.kernel[0] = l.kernel[1] = 3;
+    l.groups = 2;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(t[0].shape.ndim, 4);
+    CHECK_EQ_INT(t[0].shape.dim[0], 4);
+    CHECK_EQ_INT(t[0].shape.dim[1], 3);
+    CHECK_NEAR(t[1].bound, 1 / sqrt(27.0), 0);
+    CHECK_EQ_INT(t[1].shape.dim[0], 6);
+    /* Conv2d(0, 4, 3): zero-element weight, bias untouched: no draws */
+    l = nninit_torch_layer_make(NNINIT_TORCH_CONV2D);
+    l.out = 4;
+    l.kernel[0] = l.kernel[1] = 3;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 2);
+    {
+        nninit_torch_gen g, before;
+        float bias[4] = {1, 1, 1, 1};
+        nninit_torch_gen_init(&g, 1, AVX2);
+        before = g;
+        void *bufs[2] = {NULL, bias};
+        CHECK(nninit_torch_layer_init(&g, &l, NNINIT_F32, bufs, NULL, NULL) ==
+              0);
+        CHECK_EQ_INT(words_between(&before, &g), 0);
+        CHECK(bias[0] == 0 && bias[3] == 0);
+    }
+    /* BatchNorm: parameters, then buffers */
+    l = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
+    l.num_features = 5;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 5);
+    CHECK(!strcmp(t[2].name, "running_mean") && t[2].buffer && !t[1].buffer);
+    CHECK(t[4].int64 && t[4].shape.ndim == 0);
+    nninit_torch_module m;
+    CHECK(nninit_torch_module_parse("ConvTranspose3d", &m, NULL) == 0 &&
+          m == NNINIT_TORCH_CONV_TRANSPOSE3D);
+    CHECK(nninit_torch_module_parse("BatchNorm2d", &m, NULL) == 0 &&
+          m == NNINIT_TORCH_BATCH_NORM);
+    CHECK(nninit_torch_module_parse("LSTMCell", &m, NULL) == 0 &&
+          m == NNINIT_TORCH_LSTM_CELL);
+}
+
+static void bad_input(void)
+{
+    nninit_error err;
+    nninit_torch_gen g;
+    float x[4];
+    nninit_torch_gen_init(&g, 0, AVX2);
+    CHECK(nninit_torch_uniform_(&g, NNINIT_F32, x, 4, 1, 0, &err) ==
+          NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "from=1 > to=0") != NULL);
+    CHECK(nninit_torch_uniform_(&g, NNINIT_F16, x, 4, -1e6, 1e6, &err) ==
+          NNINIT_EINVAL);
+    CHECK(nninit_torch_normal_(&g, NNINIT_F32, x, 4, 0, -1, &err) ==
+          NNINIT_EINVAL);
+    nninit_shape sh;
+    nninit_spec tn = nninit_spec_make(NNINIT_TRUNC_NORMAL);
+    nninit_shape_parse("4", &sh, NULL);
+    CHECK(nninit_torch_init(&g, &tn, &sh, NNINIT_F16, x, NULL, &err) ==
+          NNINIT_ENOTSUP);
+    nninit_shape_parse("4,4,3", &sh, NULL);
+    nninit_spec s = nninit_spec_make(NNINIT_DELTA_ORTHOGONAL);
+    float w[48];
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F32, w, NULL, &err) ==
+          NNINIT_ENOTSUP);
+    nninit_torch_layer l = nninit_torch_layer_make(NNINIT_TORCH_CONV2D);
+    l.in = 3;
+    l.out = 4;
+    l.kernel[0] = l.kernel[1] = 3;
+    l.groups = 2;
+    int n;
+    CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, &err) == NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "divisible by groups") != NULL);
+    l = nninit_torch_layer_make(NNINIT_TORCH_GRU);
+    l.in = 3;
+    l.hidden = 4;
+    l.proj_size = 2;
+    CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, &err) == NNINIT_EINVAL);
+    l.kind = NNINIT_TORCH_LSTM;
+    l.proj_size = 4;
+    CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, &err) == NNINIT_EINVAL);
+    nninit_torch_kernel k;
+    CHECK(nninit_torch_kernel_parse("avx512", &k, &err) == NNINIT_EINVAL);
+}
+
+static void orthogonal_is_orthogonal(void)
+{
+    static const int64_t shapes[][2] = {{8, 12}, {20, 10}, {7, 7}};
+    for (int c = 0; c < 3; c++) {
+        nninit_torch_gen g;
+        nninit_torch_gen_init(&g, 3, AVX2);
+        nninit_shape sh;
+        nninit_shape_make(&sh, 2, shapes[c], NULL);
+        nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+        s.gain = 2;
+        double w[240];
+        CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, w, NULL, NULL) == 0);
+        int64_t r = shapes[c][0], k = shapes[c][1];
+        /* rows orthonormal (times gain^2) if r <= k, else columns */
+        double worst = 0;
+        int64_t m = r <= k ? r : k;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < m; j++) {
+                double d = 0;
+                for (int64_t t = 0; t < (r <= k ? k : r); t++)
+                    d += r <= k ? w[i * k + t] * w[j * k + t]
+                                : w[t * k + i] * w[t * k + j];
+                worst = fmax(worst, fabs(d - (i == j ? 4.0 : 0.0)));
+            }
+        CHECK_NEAR(worst, 0, 1e-12);
+    }
+}
+
+static void orthogonal_bits_ignore_threads(void)
+{
+    /* big enough for several panels and for the column split */
+    static double a[300 * 200], b[300 * 200];
+    nninit_shape sh;
+    int64_t dims[2] = {300, 200};
+    nninit_shape_make(&sh, 2, dims, NULL);
+    nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+    nninit_torch_gen g;
+    nninit_torch_gen_init(&g, 11, AVX2);
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, a, NULL, NULL) == 0);
+    nninit_torch_gen_init(&g, 11, AVX2);
+    g.threads = 3;
+    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, b, NULL, NULL) == 0);
+    CHECK(!memcmp(a, b, sizeof a));
+}
+
+static void kernel_copies_agree(void)
+{
+#if defined(NNINIT_HAVE_X86_SIMD)
+    if (!nninit_simd_supported(NNINIT_SIMD_AVX2))
+        return;
+    const nninit__torch_kernels *s = &nninit__torch_kernels_scalar;
+    const nninit__torch_kernels *v = &nninit__torch_kernels_avx2;
+    /* normal blocks: u1 over a stride of all 2^24 values (and the ends),
+     * u2 pseudo-random; mean/std that exercise the final FMA */
+    enum { N = 1 << 16 };
+    static float a[N], b[N];
+    uint32_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 1664525u + 1013904223u;
+        uint32_t k = (i / 8) % 2 ? (x >> 8) : (uint32_t)(i * 257) & 0xffffff;
+        if (i < 8)
+            k = i < 4 ? (uint32_t)i : 0xffffffu - (uint32_t)i;
+        a[i] = b[i] = (float)k * 0x1p-24f;
+    }
+    s->normal16_avx2(a, N / 16, 0.25f, 1.5f);
+    v->normal16_avx2(b, N / 16, 0.25f, 1.5f);
+    CHECK(!memcmp(a, b, sizeof a));
+    /* twist + temper + uniform */
+    uint32_t st1[624], st2[624], w1[624], w2[624];
+    for (int i = 0; i < 624; i++)
+        st1[i] = st2[i] = (uint32_t)i * 2654435761u;
+    for (int r = 0; r < 3; r++) {
+        s->twist(st1);
+        v->twist(st2);
+    }
+    CHECK(!memcmp(st1, st2, sizeof st1));
+    s->temper(st1, w1, 624);
+    v->temper(st2, w2, 624);
+    CHECK(!memcmp(w1, w2, sizeof w1));
+    for (int fused = 0; fused < 2; fused++) {
+        s->uniform_f32(w1, a, 624, -0.3f, 0.7f, fused);
+        v->uniform_f32(w1, b, 624, -0.3f, 0.7f, fused);
+        CHECK(!memcmp(a, b, 624 * 4));
+    }
+    /* the QR products, with odd sizes for every tail */
+    enum { MK = 103, KB = 7, NC = 11 };
+    static double V[MK * KB], C1[MK * NC], C2[MK * NC], W1[KB * NC],
+        W2[KB * NC];
+    for (int i = 0; i < MK * KB; i++)
+        V[i] = sin(i * 0.37);
+    for (int i = 0; i < MK * NC; i++)
+        C1[i] = C2[i] = cos(i * 0.11);
+    s->gemm_tn(V, MK, C1, MK, W1, KB, MK, KB, NC);
+    v->gemm_tn(V, MK, C2, MK, W2, KB, MK, KB, NC);
+    CHECK(!memcmp(W1, W2, sizeof W1));
+    s->gemm_nn_sub(V, MK, W1, KB, C1, MK, MK, KB, NC);
+    v->gemm_nn_sub(V, MK, W2, KB, C2, MK, MK, KB, NC);
+    CHECK(!memcmp(C1, C2, sizeof C1));
+    /* and the product is right: W = V^T C to rounding */
+    double worst = 0;
+    for (int j = 0; j < NC; j++)
+        for (int i = 0; i < KB; i++) {
+            double e = 0;
+            for (int r = 0; r < MK; r++)
+                e += V[r + i * MK] * cos((r + j * MK) * 0.11);
+            worst = fmax(worst, fabs(e - W1[i + j * KB]));
+        }
+    CHECK_NEAR(worst, 0, 1e-12);
+#endif
+}
+
+int main(void)
+{
+    TEST_RUN(mt19937_matches_numpy);
+    TEST_RUN(seeds_keep_64_bits_use_32);
+    TEST_RUN(rand_and_uniform_worked_values);
+    TEST_RUN(normal_worked_values);
+    TEST_RUN(linear_5_3_worked_values);
+    TEST_RUN(draw_counts);
+    TEST_RUN(cache_persists_until_reseed);
+    TEST_RUN(module_listing);
+    TEST_RUN(bad_input);
+    TEST_RUN(orthogonal_is_orthogonal);
+    TEST_RUN(orthogonal_bits_ignore_threads);
+    TEST_RUN(kernel_copies_agree);
+    return test_report();
+}
