@@ -18,6 +18,8 @@ int nninit_lab_set_threads(int n)
     return openblas_get_num_threads();
 }
 
+const char *nninit_lab_blas_core(void) { return openblas_get_corename(); }
+
 /* ------------------------------------------------------------------------ */
 /* Activations                                                              */
 /* ------------------------------------------------------------------------ */

@@ -67,6 +67,12 @@ typedef float nninit_lab_real;
  * n <= 0 means the online CPUs. Returns the count in force. */
 NNINIT_API int nninit_lab_set_threads(int n);
 
+/* The OpenBLAS kernel set in use ("Haswell", "Cooperlake", ...): OpenBLAS
+ * picks it when it loads, from the CPU or from $OPENBLAS_CORETYPE. Results
+ * are reproducible for the same kernel set and thread count. */
+NNINIT_API const char *nninit_lab_blas_core(void);
+
+
 /* ------------------------------------------------------------------------ */
 /* Activations                                                              */
 /* ------------------------------------------------------------------------ */

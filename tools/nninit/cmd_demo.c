@@ -839,10 +839,12 @@ int cmd_demo(int argc, char **argv)
     fprintf(t.md,
             "# nninit demo: why initialization matters, measured\n\n"
             "Produced by `nninit demo` (nninit %s) on %s, seed %llu, %d "
-            "BLAS thread(s), data: %s. Every number below was measured by "
-            "this run; rerun the command to reproduce it (same seed, same "
-            "numbers, up to BLAS threading).\n",
+            "BLAS thread(s) (OpenBLAS %s kernels), data: %s. Every number "
+            "below was measured by this run; rerun the command to reproduce "
+            "it (same seed, same numbers for the same BLAS threads and "
+            "kernels).\n",
             nninit_version(), when, (unsigned long long)fo.seed, nthreads,
+            nninit_lab_blas_core(),
             t.c.fashion ? "Fashion-MNIST (Debian dataset-fashion-mnist)"
                         : "synthetic (spirals, Gaussian inputs)");
 

@@ -584,8 +584,8 @@ int cmd_lab(int argc, char **argv)
                 printf(" momentum %g", o.momentum);
             if (o.cosine)
                 printf(" (cosine decay)");
-            printf(", %d BLAS thread(s)\ninit:",
-                   nninit_lab_set_threads(a.threads));
+            printf(", %d BLAS thread(s), OpenBLAS %s kernels\ninit:",
+                   nninit_lab_set_threads(a.threads), nninit_lab_blas_core());
             for (int k = 0; k < o.n_layers; k++)
                 printf(" fc%d=%s", k + 1, r.init[k]);
             printf("\n");
