@@ -73,6 +73,7 @@ int cmd_gain(int argc, char **argv);
 int cmd_fans(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 

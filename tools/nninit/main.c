@@ -7,8 +7,10 @@
 #include <string.h>
 
 static const cli_command commands[] = {
-    {"demo", "the seed network: each layer's initializer and why, sampled",
+    {"demo", "the main job: a tour of why initialization matters (report)",
      cmd_demo},
+    {"lab", "experiments: why initialization matters, measured and plotted",
+     cmd_lab},
     {"sample", "initialize one tensor and write it as .npy", cmd_sample},
     {"plan", "a whole model: each tensor's initializer and why", cmd_plan},
     {"init", "a whole model to safetensors, npz or gguf", cmd_init},

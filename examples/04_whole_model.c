@@ -1,9 +1,9 @@
 /*
- * 03_whole_model.c: a whole model from C. The seed network is built layer
+ * 04_whole_model.c: a whole model from C. The seed network is built layer
  * by layer, planned (each tensor's initializer and why), and written as
  * safetensors, streamed and atomic; then the same from a YAML description.
  *
- *   ./03_whole_model [OUT.safetensors]
+ *   ./04_whole_model [OUT.safetensors]
  */
 #include <nninit.h>
 #include <nninit/io.h>
@@ -13,7 +13,7 @@
 
 static int fail(const nninit_error *err)
 {
-    fprintf(stderr, "03_whole_model: %s\n", err->msg);
+    fprintf(stderr, "04_whole_model: %s\n", err->msg);
     return 1;
 }
 

@@ -1,0 +1,623 @@
+/*
+ * cmd_lab.c: nninit lab NAME [options] [--json FILE] [--plot DIR]
+ *
+ * Runs one experiment of the lab (libnninit_lab), prints its table, writes
+ * its figures as SVG and, with --json, a summary scripts can check.
+ */
+#include "lab_out.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    O_HELP = 1, O_SEED, O_JSON, O_PLOT, O_DATA, O_SYNTH, O_THREADS, O_QUIET,
+    O_DEPTH, O_WIDTH, O_BATCH, O_EPOCHS, O_STEPS, O_LR, O_INIT, O_ACT, O_ACTS,
+    O_CELLS, O_TASK, O_LENGTH, O_HIDDEN, O_LAYERS, O_SIZES, O_OPTIM,
+    O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY, O_CONST_LR, O_SEEDS
+};
+
+static const cli_opt lab_opts[] = {
+    {"help", 0, O_HELP}, {"h", 0, O_HELP}, {"seed", 1, O_SEED},
+    {"json", 1, O_JSON}, {"plot", 1, O_PLOT}, {"data", 1, O_DATA},
+    {"synthetic", 0, O_SYNTH}, {"threads", 1, O_THREADS},
+    {"quiet", 0, O_QUIET}, {"q", 0, O_QUIET},
+    {"depth", 1, O_DEPTH}, {"width", 1, O_WIDTH}, {"batch", 1, O_BATCH},
+    {"epochs", 1, O_EPOCHS}, {"steps", 1, O_STEPS}, {"lr", 1, O_LR},
+    {"init", 1, O_INIT}, {"act", 1, O_ACT}, {"acts", 1, O_ACTS},
+    {"cells", 1, O_CELLS}, {"task", 1, O_TASK}, {"length", 1, O_LENGTH},
+    {"hidden", 1, O_HIDDEN}, {"layers", 1, O_LAYERS}, {"sizes", 1, O_SIZES},
+    {"optimizer", 1, O_OPTIM}, {"momentum", 1, O_MOMENTUM},
+    {"clip", 1, O_CLIP}, {"train-size", 1, O_NTRAIN},
+    {"test-size", 1, O_NTEST}, {"log-every", 1, O_LOG_EVERY},
+    {"constant-lr", 0, O_CONST_LR}, {"seeds", 1, O_SEEDS},
+    {NULL, 0, 0}};
+
+static const char *const lab_names[] = {"symmetry", "signal", "depth", "selu",
+                                        "rnn", "train", NULL};
+
+static int lookup(const char *const *t, const char *s)
+{
+    for (int i = 0; t[i]; i++)
+        if (!strcmp(t[i], s))
+            return i;
+    return -1;
+}
+
+static void help(void)
+{
+    printf(
+        "usage: nninit lab NAME [options] [--json FILE] [--plot DIR]\n"
+        "\n"
+        "Experiments that show why initialization matters, measured:\n"
+        "  symmetry  zero / constant vs random init of an MLP: distinct hidden\n"
+        "            units after training (1 if symmetry never breaks), test\n"
+        "            accuracy (Fashion-MNIST subset)\n"
+        "  signal    a deep MLP at init, activation x initializer grid: std of\n"
+        "            activations and back-propagated gradients per layer\n"
+        "            (Glorot & Bengio 2010)\n"
+        "  depth     a 30-layer ReLU MLP trained on Fashion-MNIST under Xavier\n"
+        "            and He: training loss curves (He et al. 2015)\n"
+        "  selu      mean and variance through 64 SELU layers under LeCun\n"
+        "            normal vs others (Klambauer et al. 2017)\n"
+        "  rnn       vanilla RNN / LSTM / GRU on the adding or copy task,\n"
+        "            recurrent weights orthogonal vs Gaussian vs identity\n"
+        "  train     an MLP (784-256-128-10 ReLU) on Fashion-MNIST with a\n"
+        "            chosen init per layer (the rule by default)\n"
+        "\n"
+        "Output:\n"
+        "  --json FILE        a summary (keys: see the README's lab section)\n"
+        "  --plot DIR         figures as DIR/<name>.svg\n"
+        "  --quiet            no progress on stderr\n"
+        "Common options:\n"
+        "  --seed N           weights, data order and synthetic data (0)\n"
+        "  --threads N        OpenBLAS threads (online CPUs)\n"
+        "  --data DIR         Fashion-MNIST directory (%s)\n"
+        "  --synthetic        spirals / Gaussian inputs instead of Fashion-MNIST\n"
+        "  --init SPEC        an initializer to compare; repeat for several.\n"
+        "                     SPEC: rule | small (U(-0.01,0.01)) | large (N(0,1))\n"
+        "                     | NAME[:key=value,...], e.g. zeros,\n"
+        "                     constant:value=0.05, kaiming_normal,\n"
+        "                     xavier_uniform:gain=1.6667, orthogonal, eye.\n"
+        "                     train: one per layer, or one for all\n"
+        "  --depth N --width N --batch N --epochs N --steps N --lr X\n"
+        "  --train-size N --test-size N   Fashion-MNIST subset sizes (0: all)\n"
+        "Per experiment:\n"
+        "  symmetry: --layers N (hidden layers, 2) --width 64 --act relu\n"
+        "            --epochs 3 --train-size 10000 --test-size 2000\n"
+        "  signal:   --depth 20 --width 256 --batch 256 --acts tanh,relu\n"
+        "  depth:    --depth 30 --width 128 --steps 1000 --batch 64 --lr 0.01\n"
+        "            --log-every 25 --act relu\n"
+        "  selu:     --depth 64 --width 256 --batch 256 --act selu\n"
+        "  rnn:      --task adding|copy --length 100 --hidden 64 --steps 2000\n"
+        "            --batch 32 --lr 0.001 --clip 1 --optimizer adam\n"
+        "            --cells rnn_tanh,rnn_relu,lstm[,gru] (recurrent --init:\n"
+        "            orthogonal, lecun_normal = Gaussian N(0,1/H), eye)\n"
+        "  train:    --sizes 784,256,128,10 --act relu --epochs 10 --batch 128\n"
+        "            --optimizer momentum --lr 0.05 --momentum 0.9\n"
+        "            (lr decays by a cosine over the epochs; --constant-lr\n"
+        "            keeps it); --seeds N repeats with seeds seed..seed+N-1\n"
+        "            and summarizes the final accuracy\n"
+        "\n"
+        "Exit status: 0 ok, 1 runtime failure, 2 bad input or missing data\n"
+        "(Fashion-MNIST comes from the Debian package dataset-fashion-mnist).\n",
+        NNINIT_LAB_FASHION_DIR);
+}
+
+/* Parsed options, before they are applied to one experiment's struct. */
+typedef struct lab_args {
+    uint64_t seed;
+    const char *json, *plot, *data;
+    int synthetic, threads, quiet, const_lr, seeds;
+    int depth, width, batch, epochs, steps, length, hidden, layers, n_train,
+        n_test, log_every;
+    double lr, momentum, clip;
+    int has_lr, has_momentum, has_clip, has_optim, has_train, has_test;
+    nninit_lab_optimizer optim;
+    int n_inits;
+    nninit_lab_init inits[NNINIT_LAB_MAX_RUNS];
+    int has_act;
+    nninit_activation act;
+    int n_acts;
+    nninit_activation acts[16];
+    int n_cells;
+    nninit_lab_cell cells[4];
+    int has_task;
+    nninit_lab_task task;
+    int n_sizes;
+    int sizes[17];
+} lab_args;
+
+static int parse_list(const char *opt, const char *text, int max,
+                      int (*one)(const char *, void *, nninit_error *),
+                      void *out, size_t elem, int *count)
+{
+    char buf[512];
+    if (strlen(text) >= sizeof buf)
+        return cli_error(EXIT_BAD_INPUT, "--%s: list too long", opt);
+    strcpy(buf, text);
+    *count = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (*count >= max)
+            return cli_error(EXIT_BAD_INPUT, "--%s: at most %d entries", opt,
+                             max);
+        nninit_error err;
+        if (one(tok, (char *)out + elem * (size_t)*count, &err))
+            return cli_error(EXIT_BAD_INPUT, "--%s: %s", opt, err.msg);
+        (*count)++;
+    }
+    if (!*count)
+        return cli_error(EXIT_BAD_INPUT, "--%s: empty list", opt);
+    return 0;
+}
+
+static int one_act(const char *s, void *out, nninit_error *err)
+{
+    nninit_activation *a = (nninit_activation *)out;
+    int rc = nninit_activation_parse(s, a, err);
+    if (!rc && !nninit_lab_act_supported(*a)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "activation '%s' is not supported by the lab", s);
+        return NNINIT_EINVAL;
+    }
+    return rc;
+}
+
+static int one_cell(const char *s, void *out, nninit_error *err)
+{
+    return nninit_lab_cell_parse(s, (nninit_lab_cell *)out, err);
+}
+
+static int one_size(const char *s, void *out, nninit_error *err)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < 1 || v > 65536) {
+        snprintf(err->msg, sizeof err->msg,
+                 "'%s' is not a width in [1, 65536]", s);
+        return NNINIT_EINVAL;
+    }
+    *(int *)out = (int)v;
+    return NNINIT_OK;
+}
+
+static int positive(const char *opt, const char *text, int *out)
+{
+    int rc = cli_int(opt, text, out);
+    if (rc)
+        return rc;
+    if (*out < 1)
+        return cli_error(EXIT_BAD_INPUT, "--%s must be >= 1 (got %d)", opt,
+                         *out);
+    return 0;
+}
+
+static int nonneg(const char *opt, const char *text, int *out)
+{
+    int rc = cli_int(opt, text, out);
+    if (rc)
+        return rc;
+    if (*out < 0)
+        return cli_error(EXIT_BAD_INPUT, "--%s must be >= 0 (got %d)", opt,
+                         *out);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, lab_args *a, const char **name)
+{
+    memset(a, 0, sizeof *a);
+    a->threads = 0;
+    cli_parser p;
+    cli_init(&p, argc, argv, 1, lab_opts);
+    *name = NULL;
+    for (int k; (k = cli_next(&p)) != CLI_END;) {
+        const char *v = p.value;
+        int rc = 0;
+        nninit_error err;
+        switch (k) {
+        case CLI_ERROR:
+            return EXIT_BAD_INPUT;
+        case O_HELP:
+            help();
+            return -1;
+        case CLI_POSITIONAL:
+            if (*name)
+                return cli_error(EXIT_BAD_INPUT, "unexpected argument '%s'", v);
+            if (lookup(lab_names, v) < 0)
+                return cli_error(EXIT_BAD_INPUT,
+                                 "unknown experiment '%s' (symmetry, signal, "
+                                 "depth, selu, rnn, train)",
+                                 v);
+            *name = v;
+            break;
+        case O_SEED: rc = cli_seed("seed", v, &a->seed); break;
+        case O_JSON: a->json = v; break;
+        case O_PLOT: a->plot = v; break;
+        case O_DATA: a->data = v; break;
+        case O_SYNTH: a->synthetic = 1; break;
+        case O_QUIET: a->quiet = 1; break;
+        case O_CONST_LR: a->const_lr = 1; break;
+        case O_SEEDS: rc = positive("seeds", v, &a->seeds); break;
+        case O_THREADS: rc = positive("threads", v, &a->threads); break;
+        case O_DEPTH: rc = positive("depth", v, &a->depth); break;
+        case O_WIDTH: rc = positive("width", v, &a->width); break;
+        case O_BATCH: rc = positive("batch", v, &a->batch); break;
+        case O_EPOCHS: rc = positive("epochs", v, &a->epochs); break;
+        case O_STEPS: rc = positive("steps", v, &a->steps); break;
+        case O_LENGTH: rc = positive("length", v, &a->length); break;
+        case O_HIDDEN: rc = positive("hidden", v, &a->hidden); break;
+        case O_LAYERS: rc = positive("layers", v, &a->layers); break;
+        case O_LOG_EVERY: rc = positive("log-every", v, &a->log_every); break;
+        case O_NTRAIN:
+            rc = nonneg("train-size", v, &a->n_train);
+            a->has_train = 1;
+            break;
+        case O_NTEST:
+            rc = nonneg("test-size", v, &a->n_test);
+            a->has_test = 1;
+            break;
+        case O_LR:
+            rc = cli_finite("lr", v, &a->lr);
+            if (!rc && !(a->lr > 0))
+                rc = cli_error(EXIT_BAD_INPUT, "--lr must be > 0 (got %s)", v);
+            a->has_lr = 1;
+            break;
+        case O_MOMENTUM:
+            rc = cli_finite("momentum", v, &a->momentum);
+            if (!rc && !(a->momentum >= 0 && a->momentum < 1))
+                rc = cli_error(EXIT_BAD_INPUT,
+                               "--momentum must be in [0, 1) (got %s)", v);
+            a->has_momentum = 1;
+            break;
+        case O_CLIP:
+            rc = cli_finite("clip", v, &a->clip);
+            if (!rc && a->clip < 0)
+                rc = cli_error(EXIT_BAD_INPUT, "--clip must be >= 0 (got %s)",
+                               v);
+            a->has_clip = 1;
+            break;
+        case O_OPTIM:
+            if (nninit_lab_optimizer_parse(v, &a->optim, &err))
+                rc = cli_error(EXIT_BAD_INPUT, "--optimizer: %s", err.msg);
+            a->has_optim = 1;
+            break;
+        case O_INIT:
+            if (a->n_inits >= NNINIT_LAB_MAX_RUNS)
+                rc = cli_error(EXIT_BAD_INPUT, "at most %d --init",
+                               NNINIT_LAB_MAX_RUNS);
+            else if (nninit_lab_init_parse(v, &a->inits[a->n_inits], &err))
+                rc = cli_error(EXIT_BAD_INPUT, "--init '%s': %s", v, err.msg);
+            else
+                a->n_inits++;
+            break;
+        case O_ACT:
+            if (one_act(v, &a->act, &err))
+                rc = cli_error(EXIT_BAD_INPUT, "--act: %s", err.msg);
+            a->has_act = 1;
+            break;
+        case O_ACTS:
+            rc = parse_list("acts", v, 16, one_act, a->acts, sizeof *a->acts,
+                            &a->n_acts);
+            break;
+        case O_CELLS:
+            rc = parse_list("cells", v, 4, one_cell, a->cells,
+                            sizeof *a->cells, &a->n_cells);
+            break;
+        case O_SIZES:
+            rc = parse_list("sizes", v, 17, one_size, a->sizes,
+                            sizeof *a->sizes, &a->n_sizes);
+            if (!rc && a->n_sizes < 2)
+                rc = cli_error(EXIT_BAD_INPUT,
+                               "--sizes needs at least 2 widths");
+            break;
+        case O_TASK:
+            if (!strcmp(v, "adding"))
+                a->task = NNINIT_LAB_ADDING;
+            else if (!strcmp(v, "copy"))
+                a->task = NNINIT_LAB_COPY;
+            else
+                rc = cli_error(EXIT_BAD_INPUT,
+                               "--task: unknown task '%s' (adding, copy)", v);
+            a->has_task = 1;
+            break;
+        default:
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (!*name)
+        return cli_error(EXIT_BAD_INPUT,
+                         "which experiment? (nninit lab --help)");
+    return 0;
+}
+
+static void set_common(nninit_lab_common *c, const lab_args *a,
+                       lab_progress_state *ps)
+{
+    c->seed = a->seed;
+    if (a->synthetic)
+        c->fashion = 0;
+    c->data_dir = a->data;
+    c->progress = lab_progress;
+    c->progress_ud = ps;
+}
+
+/* Exit code for a failed experiment: missing data and bad settings are bad
+ * input (2), the rest runtime failures (1). */
+static int fail(int rc, const nninit_error *err)
+{
+    return cli_error(cli_status_exit(rc), "%s", err->msg);
+}
+
+static int finish(const lab_args *a, json_t *doc, const nninit_lab_figure *figs,
+                  int nfigs)
+{
+    int rc = 0;
+    if (a->plot)
+        rc = lab_write_figures(a->plot, figs, nfigs, stdout);
+    if (!rc && a->json) {
+        rc = lab_write_json(a->json, doc);
+        if (!rc)
+            printf("wrote %s\n", a->json);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int check_inits_for(const char *what, const lab_args *a, int max)
+{
+    if (a->n_inits > max)
+        return cli_error(EXIT_BAD_INPUT, "%s takes at most %d --init", what,
+                         max);
+    return 0;
+}
+
+int cmd_lab(int argc, char **argv)
+{
+    lab_args a;
+    const char *name;
+    int rc = parse_args(argc, argv, &a, &name);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    nninit_lab_set_threads(a.threads);
+    lab_progress_state ps;
+    lab_progress_init(&ps, a.quiet);
+    nninit_error err;
+    if (!strcmp(name, "symmetry")) {
+        nninit_lab_symmetry_opts o = nninit_lab_symmetry_defaults();
+        set_common(&o.c, &a, &ps);
+        if (a.layers) o.hidden_layers = a.layers;
+        if (a.width) o.width = a.width;
+        if (a.has_act) o.act = a.act;
+        if (a.epochs) o.epochs = a.epochs;
+        if (a.batch) o.batch = a.batch;
+        if (a.has_lr) o.lr = a.lr;
+        if (a.has_train) o.n_train = a.n_train;
+        if (a.has_test) o.n_test = a.n_test;
+        if (a.n_inits) {
+            o.n_inits = a.n_inits;
+            memcpy(o.inits, a.inits, sizeof a.inits);
+        }
+        nninit_lab_symmetry_result r;
+        if ((rc = nninit_lab_symmetry(&o, &r, &err)))
+            return lab_progress_done(&ps), fail(rc, &err);
+        lab_progress_done(&ps);
+        printf("symmetry: %d hidden layer(s) of %d %s units, %d epochs; "
+               "units that stay copies of each other count once\n",
+               o.hidden_layers, o.width, nninit_activation_name(o.act),
+               o.epochs);
+        lab_print_symmetry(stdout, &r);
+        rc = finish(&a, lab_json_symmetry(&o, &r), &r.loss, 1);
+        nninit_lab_symmetry_free(&r);
+        return rc;
+    }
+    if (!strcmp(name, "signal")) {
+        nninit_lab_signal_opts o = nninit_lab_signal_defaults();
+        set_common(&o.c, &a, &ps);
+        if (a.depth) o.depth = a.depth;
+        if (a.width) o.width = a.width;
+        if (a.batch) o.batch = a.batch;
+        if (a.n_acts) {
+            o.n_acts = a.n_acts;
+            memcpy(o.acts, a.acts, sizeof a.acts);
+        } else if (a.has_act) {
+            o.n_acts = 1;
+            o.acts[0] = a.act;
+        }
+        if (a.n_inits) {
+            o.n_inits = a.n_inits;
+            memcpy(o.inits, a.inits, sizeof a.inits);
+        }
+        nninit_lab_signal_result r;
+        if ((rc = nninit_lab_signal(&o, &r, &err)))
+            return lab_progress_done(&ps), fail(rc, &err);
+        lab_progress_done(&ps);
+        printf("signal: %d layers of width %d at initialization, one batch "
+               "of %d\n",
+               o.depth, o.width, o.batch);
+        lab_print_signal(stdout, &r, o.depth > 12 ? 5 : 1);
+        rc = finish(&a, lab_json_signal(&o, &r), r.figures, r.n_figures);
+        nninit_lab_signal_free(&r);
+        return rc;
+    }
+    if (!strcmp(name, "depth")) {
+        nninit_lab_depth_opts o = nninit_lab_depth_defaults();
+        set_common(&o.c, &a, &ps);
+        if (a.depth) o.depth = a.depth;
+        if (a.width) o.width = a.width;
+        if (a.has_act) o.act = a.act;
+        if (a.steps) o.steps = a.steps;
+        if (a.batch) o.batch = a.batch;
+        if (a.log_every) o.log_every = a.log_every;
+        if (a.has_lr) o.lr = a.lr;
+        if (a.has_train) o.n_train = a.n_train;
+        if (a.has_test) o.n_test = a.n_test;
+        if (a.n_inits) {
+            o.n_inits = a.n_inits;
+            memcpy(o.inits, a.inits, sizeof a.inits);
+        }
+        nninit_lab_depth_result r;
+        if ((rc = nninit_lab_depth(&o, &r, &err)))
+            return lab_progress_done(&ps), fail(rc, &err);
+        lab_progress_done(&ps);
+        printf("depth: %d-layer %s MLP, width %d, %d steps of batch %d, SGD "
+               "momentum 0.9, lr %g\n",
+               o.depth, nninit_activation_name(o.act), o.width, o.steps,
+               o.batch, o.lr);
+        lab_print_depth(stdout, &r);
+        rc = finish(&a, lab_json_depth(&o, &r), &r.loss, 1);
+        nninit_lab_depth_free(&r);
+        return rc;
+    }
+    if (!strcmp(name, "selu")) {
+        nninit_lab_selu_opts o = nninit_lab_selu_defaults();
+        set_common(&o.c, &a, &ps);
+        o.c.fashion = 0;
+        if (a.depth) o.depth = a.depth;
+        if (a.width) o.width = a.width;
+        if (a.batch) o.batch = a.batch;
+        if (a.has_act) o.act = a.act;
+        if (a.n_inits) {
+            o.n_inits = a.n_inits;
+            memcpy(o.inits, a.inits, sizeof a.inits);
+        }
+        nninit_lab_selu_result r;
+        if ((rc = nninit_lab_selu(&o, &r, &err)))
+            return lab_progress_done(&ps), fail(rc, &err);
+        lab_progress_done(&ps);
+        printf("selu: N(0,1) inputs through %d %s layers of width %d; the "
+               "fixed point is mean 0, variance 1\n",
+               o.depth, nninit_activation_name(o.act), o.width);
+        lab_print_selu(stdout, &r, o.depth > 16 ? 8 : 1);
+        nninit_lab_figure figs[2] = {r.mean, r.var};
+        rc = finish(&a, lab_json_selu(&o, &r), figs, 2);
+        nninit_lab_selu_free(&r);
+        return rc;
+    }
+    if (!strcmp(name, "rnn")) {
+        nninit_lab_rnn_opts o = nninit_lab_rnn_defaults();
+        set_common(&o.c, &a, &ps);
+        if ((rc = check_inits_for("rnn", &a, 16)))
+            return rc;
+        if (a.has_task) o.task = a.task;
+        if (a.length) o.length = a.length;
+        if (a.hidden) o.hidden = a.hidden;
+        if (a.steps) o.steps = a.steps;
+        if (a.batch) o.batch = a.batch;
+        if (a.log_every) o.log_every = a.log_every;
+        if (a.has_lr) o.lr = a.lr;
+        if (a.has_clip) o.clip = a.clip;
+        if (a.has_optim) o.optimizer = a.optim;
+        if (a.n_cells) {
+            o.n_cells = a.n_cells;
+            memcpy(o.cells, a.cells, sizeof a.cells);
+        }
+        if (a.n_inits) {
+            o.n_inits = a.n_inits;
+            memcpy(o.inits, a.inits, (size_t)a.n_inits * sizeof *a.inits);
+        }
+        nninit_lab_rnn_result r;
+        if ((rc = nninit_lab_rnn_run_all(&o, &r, &err)))
+            return lab_progress_done(&ps), fail(rc, &err);
+        lab_progress_done(&ps);
+        printf("rnn: %s task, length %d, hidden %d, %d steps of batch %d, "
+               "%s lr %g, clip %g\n",
+               o.task == NNINIT_LAB_COPY ? "copy" : "adding", o.length,
+               o.hidden, o.steps, o.batch,
+               nninit_lab_optimizer_name(o.optimizer), o.lr, o.clip);
+        lab_print_rnn(stdout, &r);
+        rc = finish(&a, lab_json_rnn(&o, &r), r.figures, r.n_figures);
+        nninit_lab_rnn_result_free(&r);
+        return rc;
+    }
+    /* train */
+    nninit_lab_train_opts o = nninit_lab_train_defaults();
+    set_common(&o.c, &a, &ps);
+    if (a.n_sizes) {
+        o.n_layers = a.n_sizes - 1;
+        memcpy(o.sizes, a.sizes, sizeof a.sizes);
+    }
+    if (a.has_act) o.act = a.act;
+    if (a.epochs) o.epochs = a.epochs;
+    if (a.batch) o.batch = a.batch;
+    if (a.has_lr) o.lr = a.lr;
+    if (a.has_momentum) o.momentum = a.momentum;
+    if (a.has_optim) o.optimizer = a.optim;
+    if (a.has_train) o.n_train = a.n_train;
+    if (a.has_test) o.n_test = a.n_test;
+    if (a.const_lr) o.cosine = 0;
+    if (a.n_inits == 1) {
+        for (int k = 0; k < 16; k++)
+            o.inits[k] = a.inits[0];
+    } else if (a.n_inits > 1) {
+        if (a.n_inits != o.n_layers)
+            return cli_error(EXIT_BAD_INPUT,
+                             "train: give one --init for all layers or one "
+                             "per layer (%d), not %d",
+                             o.n_layers, a.n_inits);
+        memcpy(o.inits, a.inits, (size_t)a.n_inits * sizeof *a.inits);
+    }
+    const int nseeds = a.seeds > 0 ? a.seeds : 1;
+    json_t *doc = NULL, *seeds = json_array();
+    nninit_lab_figure fig0;
+    memset(&fig0, 0, sizeof fig0);
+    double acc_sum = 0, acc_ss = 0, acc_min = 1, acc_max = 0;
+    for (int si = 0; si < nseeds; si++) {
+        o.c.seed = a.seed + (uint64_t)si;
+        nninit_lab_train_result r;
+        if ((rc = nninit_lab_train(&o, &r, &err))) {
+            lab_progress_done(&ps);
+            json_decref(doc);
+            json_decref(seeds);
+            nninit_lab_figure_free(&fig0);
+            return fail(rc, &err);
+        }
+        lab_progress_done(&ps);
+        if (si == 0) {
+            printf("train: MLP");
+            for (int k = 0; k <= o.n_layers; k++)
+                printf("%s%d", k ? "-" : " ", o.sizes[k]);
+            printf(" %s, batch %d, %s lr %g", nninit_activation_name(o.act),
+                   o.batch, nninit_lab_optimizer_name(o.optimizer), o.lr);
+            if (o.optimizer == NNINIT_LAB_MOMENTUM)
+                printf(" momentum %g", o.momentum);
+            if (o.cosine)
+                printf(" (cosine decay)");
+            printf(", %d BLAS thread(s), OpenBLAS %s kernels\ninit:",
+                   nninit_lab_set_threads(a.threads), nninit_lab_blas_core());
+            for (int k = 0; k < o.n_layers; k++)
+                printf(" fc%d=%s", k + 1, r.init[k]);
+            printf("\n");
+        }
+        if (nseeds > 1)
+            printf("seed %llu:\n", (unsigned long long)o.c.seed);
+        lab_print_train(stdout, &r);
+        double acc = r.epochs[r.n_epochs - 1].test_accuracy;
+        acc_sum += acc;
+        acc_ss += acc * acc;
+        acc_min = acc < acc_min ? acc : acc_min;
+        acc_max = acc > acc_max ? acc : acc_max;
+        json_array_append_new(seeds, json_pack("{s:I, s:o}", "seed",
+                                               (json_int_t)o.c.seed,
+                                               "final_test_accuracy",
+                                               lab_jnum(acc)));
+        if (si == 0) {
+            doc = lab_json_train(&o, &r);
+            fig0 = r.acc;
+            memset(&r.acc, 0, sizeof r.acc);
+        }
+        nninit_lab_train_free(&r);
+    }
+    if (nseeds > 1) {
+        double m = acc_sum / nseeds;
+        double sd = sqrt(fmax(0, acc_ss / nseeds - m * m));
+        printf("final test accuracy over %d seeds: mean %.2f%%, sd %.2f%%, "
+               "min %.2f%%, max %.2f%%\n",
+               nseeds, 100 * m, 100 * sd, 100 * acc_min, 100 * acc_max);
+    }
+    json_object_set_new(doc, "seeds", seeds);
+    rc = finish(&a, doc, &fig0, 1);
+    nninit_lab_figure_free(&fig0);
+    return rc;
+}
