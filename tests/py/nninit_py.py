@@ -1,5 +1,7 @@
 """Helpers shared by the Python cross-checks: run the nninit CLI, load .npy."""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -8,6 +10,7 @@ import numpy as np
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("NNINIT_BIN", "nninit")
 TMP = tempfile.mkdtemp(prefix="nninit-py-")
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 failures = []
 
 
