@@ -419,7 +419,7 @@ static void run_job(const job *j)
         if (off == 0 && whole > 0 && direct) {
             j->fn(j->ka, (char *)j->out + (i - j->begin) *
                                               nninit_dtype_size(j->dtype),
-                  g, whole);
+                  g, whole, 0);
             i += whole * G;
             continue;
         }
@@ -427,7 +427,7 @@ static void run_job(const job *j)
         uint64_t ng = whole > 0 && off == 0 ? whole : 1;
         if (ng > CHUNK_GROUPS)
             ng = CHUNK_GROUPS;
-        j->fn(j->ka, buf, g, ng);
+        j->fn(j->ka, buf, g, ng, 0);
         uint64_t avail = ng * G - off;
         uint64_t n = j->end - i < avail ? j->end - i : avail;
         const char *src = (const char *)buf + off * (j->native64 ? 8 : 4);
