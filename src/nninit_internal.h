@@ -27,6 +27,10 @@ int nninit__lookup(const char *const *table, const char *name);
 /* 1 if x is finite. */
 int nninit__finite(double x);
 
+/* A fill uses at most one thread per this many elements: below it, starting
+ * a thread costs more than it saves. */
+#define NNINIT__MIN_PER_THREAD (1u << 18)
+
 /* Threads to use for a request (<= 0: online CPUs), capped at 256. */
 int nninit__resolve_threads(int requested);
 

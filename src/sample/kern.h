@@ -31,11 +31,9 @@ typedef struct nninit__kargs {
     double d[6];
 } nninit__kargs;
 
-/* Fill groups g0 .. g0+ngroups-1 into out. nt: store with non-temporal
- * hints (same bytes; out must be 64-byte aligned), for outputs much larger
- * than the caches that nobody reads soon. */
+/* Fill groups g0 .. g0+ngroups-1 into out. */
 typedef void (*nninit__group_fn)(const nninit__kargs *ka, void *out,
-                                 uint64_t g0, uint64_t ngroups, int nt);
+                                 uint64_t g0, uint64_t ngroups);
 
 typedef struct nninit__kernels {
     nninit__group_fn uniform_f32, normal_f32, trunc_f32;

@@ -55,7 +55,6 @@ static inline vm f_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline int f_all(vm m) { return _mm256_movemask_ps(m) == 0xFF; }
 static inline vf f_sel(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 static inline void f_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
-static inline void f_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
 
 /* u64 lanes (hi[j] << 32) | lo[j] for j = 4h .. 4h+3. */
 static inline vq q_hilo(vu hi, vu lo, int h)
@@ -89,7 +88,5 @@ static inline int d_all(vmd m) { return _mm256_movemask_pd(m) == 0xF; }
 static inline int d_any(vmd m) { return _mm256_movemask_pd(m) != 0; }
 static inline vd d_sel(vmd m, vd a, vd b) { return _mm256_blendv_pd(b, a, m); }
 static inline void d_store(double *p, vd v) { _mm256_storeu_pd(p, v); }
-static inline void d_stream(double *p, vd v) { _mm256_stream_pd(p, v); }
-static inline void stream_fence(void) { _mm_sfence(); }
 
 #include "kern_body.h"

@@ -66,7 +66,6 @@ static inline vm f_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ);
 static inline int f_all(vm m) { return m == 0xFFFF; }
 static inline vf f_sel(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 static inline void f_store(float *p, vf v) { _mm512_storeu_ps(p, v); }
-static inline void f_stream(float *p, vf v) { _mm512_stream_ps(p, v); }
 
 /* u64 lanes (hi[j] << 32) | lo[j] for j = 8h .. 8h+7: one vpermt2d. */
 static inline vq q_hilo(vu hi, vu lo, int h)
@@ -101,7 +100,5 @@ static inline int d_all(vmd m) { return m == 0xFF; }
 static inline int d_any(vmd m) { return m != 0; }
 static inline vd d_sel(vmd m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }
 static inline void d_store(double *p, vd v) { _mm512_storeu_pd(p, v); }
-static inline void d_stream(double *p, vd v) { _mm512_stream_pd(p, v); }
-static inline void stream_fence(void) { _mm_sfence(); }
 
 #include "kern_body.h"

@@ -14,15 +14,13 @@
  *   u_set1 u_lanes u_add u_sub u_xor u_xor3 u_and u_or u_srl u_sll u_mulhilo
  *   u_to_f (int32 -> f32, round to nearest even) f_as_u u_as_f
  *   f_set1 f_add f_sub f_mul f_fma f_sqrt f_min f_max f_lt f_all f_sel
- *   f_store f_stream
+ *   f_store
  *   q_hilo(hi, lo, h): lanes h*WD .. h*WD+WD-1 of two vu as u64 hi:lo
  *   q_set1 q_add q_sub q_and q_or q_xor q_srl q_sll d_as_q q_as_d
  *   d_set1 d_add d_sub d_mul d_div d_fma d_sqrt d_min d_max d_lt d_all d_any
- *   d_sel d_store d_stream stream_fence
+ *   d_sel d_store
  * with f_fma(a, b, c) = a*b + c rounded once, f_sel(m, a, b) = m ? a : b,
- * f_all(m) = every lane of m is set, d_any(m) = some lane is, and
- * f_stream/d_stream stores that may bypass the caches (same bytes; the
- * address is vector-aligned), ordered by stream_fence.
+ * f_all(m) = every lane of m is set and d_any(m) = some lane is.
  *
  * The math: Philox4x32-10 (rng.h), Box-Muller with a Cephes-style logf and
  * sin/cos polynomials (f32) or fdlibm's log/sin/cos kernels (f64), and the
@@ -117,25 +115,7 @@ static inline void philox_step(const nninit__kargs *ka, const uint32_t rk[20],
             for (int u_ = 0; u_ < (int)((bend_ - b_) / W); u_++)               \
                 VEC(x_[u_], o_ + OFF(b_ - b0_ + (uint64_t)u_ * W));            \
         }                                                                      \
-        if (nt)                                                                \
-            stream_fence();                                                    \
     } while (0)
-
-static inline void st_f(float *p, vf v, int nt)
-{
-    if (nt)
-        f_stream(p, v);
-    else
-        f_store(p, v);
-}
-
-static inline void st_d(double *p, vd v, int nt)
-{
-    if (nt)
-        d_stream(p, v);
-    else
-        d_store(p, v);
-}
 
 /* ------------------------------------------------------------------------ */
 /* f32 math                                                                 */
@@ -256,39 +236,38 @@ static inline vf ndtri_f(vf p)
 /* ------------------------------------------------------------------------ */
 
 static inline void uniform_vec_f32(const vu x[4], float *p, vf lo, vf span,
-                                   vf cap, int nt)
+                                   vf cap)
 {
     UNROLL for (int k = 0; k < 4; k++)
-        st_f(p + 16 * k, f_min(f_fma(unit24(x[k]), span, lo), cap), nt);
+        f_store(p + 16 * k, f_min(f_fma(unit24(x[k]), span, lo), cap));
 }
 
 static void uniform_f32(const nninit__kargs *ka, void *out, uint64_t g0,
-                        uint64_t ng, int nt)
+                        uint64_t ng)
 {
     const vf lo = f_set1(ka->f[0]), span = f_set1(ka->f[1]),
              cap = f_set1(ka->f[2]);
-#define VEC(x, p) uniform_vec_f32(x, p, lo, span, cap, nt)
+#define VEC(x, p) uniform_vec_f32(x, p, lo, span, cap)
     STEP_LOOP(float, OFF32, VEC);
 #undef VEC
 }
 
-static inline void normal_vec_f32(const vu x[4], float *p, vf mean, vf sd,
-                                  int nt)
+static inline void normal_vec_f32(const vu x[4], float *p, vf mean, vf sd)
 {
     UNROLL for (int k = 0; k < 4; k += 2) {
         vf r = f_sqrt(f_mul(f_set1(-2.0f), log_f(unit_open0(x[k]))));
         vf c, s;
         sincos_turn_f(x[k + 1], &c, &s);
-        st_f(p + 16 * k, f_fma(f_mul(r, c), sd, mean), nt);
-        st_f(p + 16 * (k + 1), f_fma(f_mul(r, s), sd, mean), nt);
+        f_store(p + 16 * k, f_fma(f_mul(r, c), sd, mean));
+        f_store(p + 16 * (k + 1), f_fma(f_mul(r, s), sd, mean));
     }
 }
 
 static void normal_f32(const nninit__kargs *ka, void *out, uint64_t g0,
-                       uint64_t ng, int nt)
+                       uint64_t ng)
 {
     const vf mean = f_set1(ka->f[0]), sd = f_set1(ka->f[1]);
-#define VEC(x, p) normal_vec_f32(x, p, mean, sd, nt)
+#define VEC(x, p) normal_vec_f32(x, p, mean, sd)
     STEP_LOOP(float, OFF32, VEC);
 #undef VEC
 }
@@ -299,22 +278,22 @@ typedef struct trunc_f32_args {
 } trunc_f32_args;
 
 static inline void trunc_vec_f32(const vu x[4], float *p,
-                                 const trunc_f32_args *t, int nt)
+                                 const trunc_f32_args *t)
 {
     UNROLL for (int k = 0; k < 4; k++) {
         vf q = f_fma(unit24_mid(x[k]), t->dp, t->pa);
         vf v = f_fma(ndtri_f(q), t->sstd, t->mean);
-        st_f(p + 16 * k, f_min(f_max(v, t->a), t->b), nt);
+        f_store(p + 16 * k, f_min(f_max(v, t->a), t->b));
     }
 }
 
 static void trunc_f32(const nninit__kargs *ka, void *out, uint64_t g0,
-                      uint64_t ng, int nt)
+                      uint64_t ng)
 {
     const trunc_f32_args t = {f_set1(ka->f[0]), f_set1(ka->f[1]),
                               f_set1(ka->f[2]), f_set1(ka->f[3]),
                               f_set1(ka->f[4]), f_set1(ka->f[5])};
-#define VEC(x, p) trunc_vec_f32(x, p, &t, nt)
+#define VEC(x, p) trunc_vec_f32(x, p, &t)
     STEP_LOOP(float, OFF32, VEC);
 #undef VEC
 }
@@ -479,43 +458,42 @@ static inline vd ndtri_d(vd p)
 /* 64-bit kernels: the W blocks of a 32-bit vector are W/WD halves of WD
  * blocks; element lanes OFF64(block) + 16*j take words 2j and 2j+1. */
 static inline void uniform_vec_f64(const vu x[4], double *p, vd lo, vd span,
-                                   vd cap, int nt)
+                                   vd cap)
 {
     UNROLL for (int h = 0; h < W / WD; h++)
         UNROLL for (int j = 0; j < 2; j++) {
             vd v = unit52(q_hilo(x[2 * j], x[2 * j + 1], h));
-            st_d(p + h * WD + 16 * j, d_min(d_fma(v, span, lo), cap), nt);
+            d_store(p + h * WD + 16 * j, d_min(d_fma(v, span, lo), cap));
         }
 }
 
 static void uniform_f64(const nninit__kargs *ka, void *out, uint64_t g0,
-                        uint64_t ng, int nt)
+                        uint64_t ng)
 {
     const vd lo = d_set1(ka->d[0]), span = d_set1(ka->d[1]),
              cap = d_set1(ka->d[2]);
-#define VEC(x, p) uniform_vec_f64(x, p, lo, span, cap, nt)
+#define VEC(x, p) uniform_vec_f64(x, p, lo, span, cap)
     STEP_LOOP(double, OFF64, VEC);
 #undef VEC
 }
 
-static inline void normal_vec_f64(const vu x[4], double *p, vd mean, vd sd,
-                                  int nt)
+static inline void normal_vec_f64(const vu x[4], double *p, vd mean, vd sd)
 {
     UNROLL for (int h = 0; h < W / WD; h++) {
         vd u1 = d_sub(d_set1(1.0), unit52(q_hilo(x[0], x[1], h))); /* (0,1] */
         vd r = d_sqrt(d_mul(d_set1(-2.0), log_d(u1)));
         vd c, s;
         sincos_turn_d(q_hilo(x[2], x[3], h), &c, &s);
-        st_d(p + h * WD, d_fma(d_mul(r, c), sd, mean), nt);
-        st_d(p + h * WD + 16, d_fma(d_mul(r, s), sd, mean), nt);
+        d_store(p + h * WD, d_fma(d_mul(r, c), sd, mean));
+        d_store(p + h * WD + 16, d_fma(d_mul(r, s), sd, mean));
     }
 }
 
 static void normal_f64(const nninit__kargs *ka, void *out, uint64_t g0,
-                       uint64_t ng, int nt)
+                       uint64_t ng)
 {
     const vd mean = d_set1(ka->d[0]), sd = d_set1(ka->d[1]);
-#define VEC(x, p) normal_vec_f64(x, p, mean, sd, nt)
+#define VEC(x, p) normal_vec_f64(x, p, mean, sd)
     STEP_LOOP(double, OFF64, VEC);
 #undef VEC
 }
@@ -525,24 +503,24 @@ typedef struct trunc_f64_args {
 } trunc_f64_args;
 
 static inline void trunc_vec_f64(const vu x[4], double *p,
-                                 const trunc_f64_args *t, int nt)
+                                 const trunc_f64_args *t)
 {
     UNROLL for (int h = 0; h < W / WD; h++)
         UNROLL for (int j = 0; j < 2; j++) {
             vd u = d_add(unit52(q_hilo(x[2 * j], x[2 * j + 1], h)),
                          d_set1(0x1p-53)); /* cell midpoints, exact */
             vd v = d_fma(ndtri_d(d_fma(u, t->dp, t->pa)), t->sstd, t->mean);
-            st_d(p + h * WD + 16 * j, d_min(d_max(v, t->a), t->b), nt);
+            d_store(p + h * WD + 16 * j, d_min(d_max(v, t->a), t->b));
         }
 }
 
 static void trunc_f64(const nninit__kargs *ka, void *out, uint64_t g0,
-                      uint64_t ng, int nt)
+                      uint64_t ng)
 {
     const trunc_f64_args t = {d_set1(ka->d[0]), d_set1(ka->d[1]),
                               d_set1(ka->d[2]), d_set1(ka->d[3]),
                               d_set1(ka->d[4]), d_set1(ka->d[5])};
-#define VEC(x, p) trunc_vec_f64(x, p, &t, nt)
+#define VEC(x, p) trunc_vec_f64(x, p, &t)
     STEP_LOOP(double, OFF64, VEC);
 #undef VEC
 }

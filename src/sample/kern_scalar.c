@@ -63,7 +63,6 @@ static inline vm f_lt(vf a, vf b) { return a < b; }
 static inline int f_all(vm m) { return m; }
 static inline vf f_sel(vm m, vf a, vf b) { return m ? a : b; }
 static inline void f_store(float *p, vf v) { *p = v; }
-static inline void f_stream(float *p, vf v) { *p = v; }
 
 static inline vq q_hilo(vu hi, vu lo, int h)
 {
@@ -104,7 +103,5 @@ static inline int d_all(vmd m) { return m; }
 static inline int d_any(vmd m) { return m; }
 static inline vd d_sel(vmd m, vd a, vd b) { return m ? a : b; }
 static inline void d_store(double *p, vd v) { *p = v; }
-static inline void d_stream(double *p, vd v) { *p = v; }
-static inline void stream_fence(void) {}
 
 #include "kern_body.h"

@@ -13,6 +13,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -417,9 +418,9 @@ static void run_job(const job *j)
         uint64_t g = i / G, off = i % G;
         uint64_t whole = (j->end - g * G) / G; /* whole groups from g on */
         if (off == 0 && whole > 0 && direct) {
-            j->fn(j->ka, (char *)j->out + (i - j->begin) *
-                                              nninit_dtype_size(j->dtype),
-                  g, whole, 0);
+            char *dst = (char *)j->out +
+                        (i - j->begin) * nninit_dtype_size(j->dtype);
+            j->fn(j->ka, dst, g, whole);
             i += whole * G;
             continue;
         }
@@ -427,7 +428,7 @@ static void run_job(const job *j)
         uint64_t ng = whole > 0 && off == 0 ? whole : 1;
         if (ng > CHUNK_GROUPS)
             ng = CHUNK_GROUPS;
-        j->fn(j->ka, buf, g, ng, 0);
+        j->fn(j->ka, buf, g, ng);
         uint64_t avail = ng * G - off;
         uint64_t n = j->end - i < avail ? j->end - i : avail;
         const char *src = (const char *)buf + off * (j->native64 ? 8 : 4);
@@ -440,15 +441,13 @@ static void run_job(const job *j)
     }
 }
 
-static void *job_thread(void *arg)
-{
-    run_job((const job *)arg);
-    return NULL;
-}
-
-/* Below this many elements per thread, threads cost more than they save. */
-#define MIN_PER_THREAD (1u << 18)
+#define MIN_PER_THREAD NNINIT__MIN_PER_THREAD
 #define MAX_THREADS 256
+/* Threads take chunks of this many elements (a multiple of both group
+ * sizes) from a shared counter, so a worker slowed by other load on its
+ * core does not hold up the rest; which thread makes a chunk changes no
+ * byte, since every element is a function of its index alone. */
+#define CHUNK_ELEMS (UINT64_C(1) << 16)
 
 int nninit__resolve_threads(int requested)
 {
@@ -458,10 +457,35 @@ int nninit__resolve_threads(int requested)
     return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-/* Split [begin, end) over threads at group boundaries and run. */
+typedef struct pool_work {
+    const job *proto;
+    atomic_uint_fast64_t next; /* next chunk to take */
+    uint64_t nchunks;
+} pool_work;
+
+static void *pool_worker(void *arg)
+{
+    pool_work *w = (pool_work *)arg;
+    const job *p = w->proto;
+    const size_t es = nninit_dtype_size(p->dtype);
+    const uint64_t base = p->begin / CHUNK_ELEMS * CHUNK_ELEMS;
+    for (;;) {
+        uint64_t c = atomic_fetch_add(&w->next, 1);
+        if (c >= w->nchunks)
+            break;
+        job j = *p;
+        uint64_t lo = base + c * CHUNK_ELEMS, hi = lo + CHUNK_ELEMS;
+        j.begin = lo > p->begin ? lo : p->begin;
+        j.end = hi < p->end ? hi : p->end;
+        j.out = (char *)p->out + (j.begin - p->begin) * es;
+        run_job(&j);
+    }
+    return NULL;
+}
+
+/* Run [begin, end) on up to `threads` threads (this one included). */
 static void run_parallel(const job *proto, int threads)
 {
-    const uint64_t G = proto->native64 ? NNINIT__GROUP64 : NNINIT__GROUP32;
     uint64_t n = proto->end - proto->begin;
     uint64_t t = (uint64_t)threads;
     if (t > n / MIN_PER_THREAD)
@@ -470,32 +494,18 @@ static void run_parallel(const job *proto, int threads)
         run_job(proto);
         return;
     }
-    job jobs[MAX_THREADS];
+    pool_work w;
+    w.proto = proto;
+    atomic_init(&w.next, 0);
+    w.nchunks = (proto->end - 1) / CHUNK_ELEMS - proto->begin / CHUNK_ELEMS + 1;
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS];
-    uint64_t per = (n / t + G - 1) / G * G;
-    uint64_t at = proto->begin;
-    size_t es = nninit_dtype_size(proto->dtype);
-    for (uint64_t k = 0; k < t; k++) {
-        jobs[k] = *proto;
-        /* cut at multiples of G in tensor coordinates */
-        uint64_t stop = k + 1 == t ? proto->end : (at / G) * G + per;
-        if (stop > proto->end)
-            stop = proto->end;
-        jobs[k].begin = at;
-        jobs[k].end = stop;
-        jobs[k].out = (char *)proto->out + (at - proto->begin) * es;
-        at = stop;
-    }
     for (uint64_t k = 1; k < t; k++)
-        started[k] = pthread_create(&tid[k], NULL, job_thread, &jobs[k]) == 0;
-    run_job(&jobs[0]);
-    for (uint64_t k = 1; k < t; k++) {
+        started[k] = pthread_create(&tid[k], NULL, pool_worker, &w) == 0;
+    pool_worker(&w); /* threads that failed to start leave more for us */
+    for (uint64_t k = 1; k < t; k++)
         if (started[k])
             pthread_join(tid[k], NULL);
-        else
-            run_job(&jobs[k]); /* could not start: do it here, same bytes */
-    }
 }
 
 static void fill_constant(void *out, nninit_dtype dtype, uint64_t n, double v)

@@ -73,6 +73,7 @@ int cmd_gain(int argc, char **argv);
 int cmd_fans(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Default thread count for commands: the online CPUs. */
 int cli_default_threads(void);
