@@ -32,7 +32,18 @@ int nninit__finite(double x);
 #define NNINIT__MIN_PER_THREAD (1u << 18)
 
 /* Threads to use for a request (<= 0: online CPUs), capped at 256. */
+#define NNINIT__MAX_THREADS 256
 int nninit__resolve_threads(int requested);
+
+/* Run fn(ctx, task, worker) for task = 0 .. ntasks-1 on up to `threads`
+ * threads (the caller's included, as worker 0; workers are numbered
+ * 0 .. threads-1). Tasks are handed out in any order to any worker: each
+ * must depend on its number only, so results never depend on the thread
+ * count. Never allocates; a thread that fails to start leaves its tasks to
+ * the others. */
+void nninit__parallel_for(int threads, uint64_t ntasks,
+                          void (*fn)(void *ctx, uint64_t task, int worker),
+                          void *ctx);
 
 /* The orthogonal core: Q (M x N, M >= N, column-major, leading dim M) with
  * orthonormal columns, Haar-distributed (Mezzadri's sign correction), drawn

@@ -12,8 +12,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -442,48 +440,37 @@ static void run_job(const job *j)
 }
 
 #define MIN_PER_THREAD NNINIT__MIN_PER_THREAD
-#define MAX_THREADS 256
 /* Threads take chunks of this many elements (a multiple of both group
- * sizes) from a shared counter, so a worker slowed by other load on its
- * core does not hold up the rest; which thread makes a chunk changes no
- * byte, since every element is a function of its index alone. */
+ * sizes); which thread makes a chunk changes no byte, since every element
+ * is a function of its index alone. */
 #define CHUNK_ELEMS (UINT64_C(1) << 16)
 
 int nninit__resolve_threads(int requested)
 {
     if (requested > 0)
-        return requested > MAX_THREADS ? MAX_THREADS : requested;
+        return requested > NNINIT__MAX_THREADS ? NNINIT__MAX_THREADS
+                                               : requested;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+    return n < 1 ? 1 : n > NNINIT__MAX_THREADS ? NNINIT__MAX_THREADS : (int)n;
 }
 
-typedef struct pool_work {
-    const job *proto;
-    atomic_uint_fast64_t next; /* next chunk to take */
-    uint64_t nchunks;
-} pool_work;
-
-static void *pool_worker(void *arg)
+/* Task c: the part of the job inside chunk c of the tensor. */
+static void chunk_task(void *ctx, uint64_t c, int worker)
 {
-    pool_work *w = (pool_work *)arg;
-    const job *p = w->proto;
+    const job *p = (const job *)ctx;
+    (void)worker;
     const size_t es = nninit_dtype_size(p->dtype);
-    const uint64_t base = p->begin / CHUNK_ELEMS * CHUNK_ELEMS;
-    for (;;) {
-        uint64_t c = atomic_fetch_add(&w->next, 1);
-        if (c >= w->nchunks)
-            break;
-        job j = *p;
-        uint64_t lo = base + c * CHUNK_ELEMS, hi = lo + CHUNK_ELEMS;
-        j.begin = lo > p->begin ? lo : p->begin;
-        j.end = hi < p->end ? hi : p->end;
-        j.out = (char *)p->out + (j.begin - p->begin) * es;
-        run_job(&j);
-    }
-    return NULL;
+    job j = *p;
+    uint64_t lo = (p->begin / CHUNK_ELEMS + c) * CHUNK_ELEMS;
+    uint64_t hi = lo + CHUNK_ELEMS;
+    j.begin = lo > p->begin ? lo : p->begin;
+    j.end = hi < p->end ? hi : p->end;
+    j.out = (char *)p->out + (j.begin - p->begin) * es;
+    run_job(&j);
 }
 
-/* Run [begin, end) on up to `threads` threads (this one included). */
+/* Run [begin, end) on up to `threads` threads, at most one per
+ * MIN_PER_THREAD elements. */
 static void run_parallel(const job *proto, int threads)
 {
     uint64_t n = proto->end - proto->begin;
@@ -494,18 +481,9 @@ static void run_parallel(const job *proto, int threads)
         run_job(proto);
         return;
     }
-    pool_work w;
-    w.proto = proto;
-    atomic_init(&w.next, 0);
-    w.nchunks = (proto->end - 1) / CHUNK_ELEMS - proto->begin / CHUNK_ELEMS + 1;
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
-    for (uint64_t k = 1; k < t; k++)
-        started[k] = pthread_create(&tid[k], NULL, pool_worker, &w) == 0;
-    pool_worker(&w); /* threads that failed to start leave more for us */
-    for (uint64_t k = 1; k < t; k++)
-        if (started[k])
-            pthread_join(tid[k], NULL);
+    uint64_t nchunks =
+        (proto->end - 1) / CHUNK_ELEMS - proto->begin / CHUNK_ELEMS + 1;
+    nninit__parallel_for((int)t, nchunks, chunk_task, (void *)proto);
 }
 
 static void fill_constant(void *out, nninit_dtype dtype, uint64_t n, double v)
