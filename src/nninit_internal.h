@@ -20,6 +20,10 @@ int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
 /* Allocation through an optional allocator (NULL: malloc/free). */
 void *nninit__alloc(const nninit_allocator *a, size_t size);
 void nninit__free(const nninit_allocator *a, void *p);
+/* The same for large scratch buffers that are written whole soon after:
+ * with the default allocator, backed by huge pages where the system allows
+ * (workspace.c says why). Freed with nninit__free. */
+void *nninit__alloc_big(const nninit_allocator *a, size_t size);
 
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
@@ -47,10 +51,15 @@ void nninit__parallel_for(int threads, uint64_t ntasks,
 
 /* The orthogonal core: Q (M x N, M >= N, column-major, leading dim M) with
  * orthonormal columns, Haar-distributed (Mezzadri's sign correction), drawn
- * from (opts->seed, opts->stream). No gain. Q must hold M*N doubles. */
+ * from (opts->seed, opts->stream). No gain. Q must hold M*N values. The
+ * f32 version computes in float (orthogonal.c says why), the other in
+ * double; both start from the same Gaussians. */
 int nninit__orthogonal_colmajor(double *q, int64_t m, int64_t n,
                                 const nninit_fill_opts *opts,
                                 nninit_error *err);
+int nninit__orthogonal_colmajor_f32(float *q, int64_t m, int64_t n,
+                                    const nninit_fill_opts *opts,
+                                    nninit_error *err);
 
 /* Broken internal invariants (never user input) abort, as ggml's GGML_ASSERT. */
 #define NNINIT_ASSERT(x)                                                       \
