@@ -122,11 +122,12 @@ static void orthonormal_in_each_precision(void)
     unsetenv("NNINIT_ORTHOGONAL");
 }
 
-/* Big enough that every step runs threaded: > 2^18 elements (columns),
- * row tasks with > 2^24 flops (height > 2048), several panels. */
+/* Big enough that every step runs threaded (orthogonal.c's thresholds):
+ * 2100 x 130 has > 2^18 elements (column tasks) and blocks with > 2^24
+ * flops of row tasks; 300 x 300 has blocks with two update panels. */
 static void same_bytes_at_any_thread_count(void)
 {
-    const int64_t shapes[][2] = {{2600, 300}, {700, 700}, {300, 2600}};
+    const int64_t shapes[][2] = {{2100, 130}, {300, 300}, {130, 2100}};
     const nninit_dtype dts[] = {NNINIT_F64, NNINIT_F32};
     for (int be = 0; be < 2; be++) {
         if (!use_backend(backends[be]))
