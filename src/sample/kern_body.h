@@ -42,6 +42,15 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
+/* The step and the per-vector math must inline into each kernel, so the
+ * NU x 4 words stay in registers (clang otherwise calls philox_step and
+ * passes them through memory: half the speed). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 #if defined(__clang__)
 #define UNROLL _Pragma("unroll")
 #elif defined(__GNUC__)
@@ -65,7 +74,7 @@ static inline void round_keys(const nninit__kargs *ka, uint32_t rk[20])
 /* The 4 words of the NU*W blocks first .. first+NU*W-1: x[u][k] holds word k
  * of blocks first+u*W .. first+u*W+W-1 (first is a multiple of W, so the
  * lanes of one vector share the high word of the block index). */
-static inline void philox_step(const nninit__kargs *ka, const uint32_t rk[20],
+static ALWAYS_INLINE void philox_step(const nninit__kargs *ka, const uint32_t rk[20],
                                uint64_t first, vu x[NU][4])
 {
     UNROLL for (int u = 0; u < NU; u++) {
@@ -235,7 +244,7 @@ static inline vf ndtri_f(vf p)
 /* f32 kernels                                                              */
 /* ------------------------------------------------------------------------ */
 
-static inline void uniform_vec_f32(const vu x[4], float *p, vf lo, vf span,
+static ALWAYS_INLINE void uniform_vec_f32(const vu x[4], float *p, vf lo, vf span,
                                    vf cap)
 {
     UNROLL for (int k = 0; k < 4; k++)
@@ -252,7 +261,7 @@ static void uniform_f32(const nninit__kargs *ka, void *out, uint64_t g0,
 #undef VEC
 }
 
-static inline void normal_vec_f32(const vu x[4], float *p, vf mean, vf sd)
+static ALWAYS_INLINE void normal_vec_f32(const vu x[4], float *p, vf mean, vf sd)
 {
     UNROLL for (int k = 0; k < 4; k += 2) {
         vf r = f_sqrt(f_mul(f_set1(-2.0f), log_f(unit_open0(x[k]))));
@@ -277,7 +286,7 @@ typedef struct trunc_f32_args {
     vf pa, dp, sstd, mean, a, b;
 } trunc_f32_args;
 
-static inline void trunc_vec_f32(const vu x[4], float *p,
+static ALWAYS_INLINE void trunc_vec_f32(const vu x[4], float *p,
                                  const trunc_f32_args *t)
 {
     UNROLL for (int k = 0; k < 4; k++) {
@@ -457,7 +466,7 @@ static inline vd ndtri_d(vd p)
 
 /* 64-bit kernels: the W blocks of a 32-bit vector are W/WD halves of WD
  * blocks; element lanes OFF64(block) + 16*j take words 2j and 2j+1. */
-static inline void uniform_vec_f64(const vu x[4], double *p, vd lo, vd span,
+static ALWAYS_INLINE void uniform_vec_f64(const vu x[4], double *p, vd lo, vd span,
                                    vd cap)
 {
     UNROLL for (int h = 0; h < W / WD; h++)
@@ -477,7 +486,7 @@ static void uniform_f64(const nninit__kargs *ka, void *out, uint64_t g0,
 #undef VEC
 }
 
-static inline void normal_vec_f64(const vu x[4], double *p, vd mean, vd sd)
+static ALWAYS_INLINE void normal_vec_f64(const vu x[4], double *p, vd mean, vd sd)
 {
     UNROLL for (int h = 0; h < W / WD; h++) {
         vd u1 = d_sub(d_set1(1.0), unit52(q_hilo(x[0], x[1], h))); /* (0,1] */
@@ -502,7 +511,7 @@ typedef struct trunc_f64_args {
     vd pa, dp, sstd, mean, a, b;
 } trunc_f64_args;
 
-static inline void trunc_vec_f64(const vu x[4], double *p,
+static ALWAYS_INLINE void trunc_vec_f64(const vu x[4], double *p,
                                  const trunc_f64_args *t)
 {
     UNROLL for (int h = 0; h < W / WD; h++)
