@@ -31,7 +31,8 @@
  * Speed: Philox is a chain of 10 dependent rounds, so one vector of counters
  * leaves most of the core idle waiting on multiply latency. Each step runs
  * the rounds of NU vectors (NU*W consecutive blocks) interleaved, with the
- * round keys computed once per call.
+ * round keys computed once per call. The long polynomial chains (log,
+ * erfinv) likewise run 2 or 4 vectors statement by statement (LANES).
  * Branches that skip a polynomial when no lane of a vector needs it only
  * skip work whose result the selects would discard: they change no bit, and
  * every path still does the same arithmetic on every value it keeps.
@@ -148,32 +149,48 @@ static inline vf unit_open0(vu w)
     return f_fma(u_to_f(u_srl(w, 1)), f_set1(0x1p-31f), f_set1(0x1p-32f));
 }
 
+/* Statements applied to each of n independent vectors in turn, so the n
+ * dependency chains interleave in program order and the core overlaps their
+ * latencies (every lane still sees exactly the same operations). */
+#define LANES(n, ...)                                                          \
+    UNROLL for (int i_ = 0; i_ < (n); i_++) { __VA_ARGS__; }
+
 /* Natural log for normal floats in (0, 1] (Cephes logf: x = m*2^e with m in
- * [sqrt(1/2), sqrt(2)), degree-8 polynomial, ln 2 split in two parts). */
+ * [sqrt(1/2), sqrt(2)), degree-8 polynomial, ln 2 split in two parts), of
+ * n <= 4 vectors at once. */
+static ALWAYS_INLINE void log_fn(const vf *x, vf *res, const int n)
+{
+    vf e[4], t[4], z[4], y[4];
+    LANES(n, vu bits = f_as_u(x[i_]);
+          e[i_] = f_sub(u_to_f(u_srl(bits, 23)), f_set1(126.0f));
+          vf m = u_as_f(u_or(u_and(bits, u_set1(0x007fffffu)),
+                             u_set1(0x3f000000u)));
+          vm small = f_lt(m, f_set1(0.707106781186547524f));
+          t[i_] = f_sub(m, f_set1(1.0f));
+          /* 2m-1 or m-1, both exact */
+          t[i_] = f_add(t[i_], f_sel(small, m, f_set1(0.0f)));
+          e[i_] = f_sub(e[i_], f_sel(small, f_set1(1.0f), f_set1(0.0f)));
+          z[i_] = f_mul(t[i_], t[i_]); y[i_] = f_set1(7.0376836292e-2f))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.1514610310e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(1.1676998740e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.2420140846e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(1.4249322787e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.6668057665e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(2.0000714765e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-2.4999993993e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(3.3333331174e-1f)))
+    LANES(n, y[i_] = f_mul(y[i_], f_mul(t[i_], z[i_]));
+          y[i_] = f_fma(e[i_], f_set1(-2.12194440e-4f), y[i_]);
+          y[i_] = f_fma(f_set1(-0.5f), z[i_], y[i_]);
+          vf r = f_add(t[i_], y[i_]);
+          res[i_] = f_fma(e[i_], f_set1(0.693359375f), r))
+}
+
 static inline vf log_f(vf x)
 {
-    vu bits = f_as_u(x);
-    vf e = f_sub(u_to_f(u_srl(bits, 23)), f_set1(126.0f));
-    vf m = u_as_f(u_or(u_and(bits, u_set1(0x007fffffu)), u_set1(0x3f000000u)));
-    vm small = f_lt(m, f_set1(0.707106781186547524f));
-    vf t = f_sub(m, f_set1(1.0f));
-    t = f_add(t, f_sel(small, m, f_set1(0.0f))); /* 2m-1 or m-1, both exact */
-    e = f_sub(e, f_sel(small, f_set1(1.0f), f_set1(0.0f)));
-    vf z = f_mul(t, t);
-    vf y = f_set1(7.0376836292e-2f);
-    y = f_fma(y, t, f_set1(-1.1514610310e-1f));
-    y = f_fma(y, t, f_set1(1.1676998740e-1f));
-    y = f_fma(y, t, f_set1(-1.2420140846e-1f));
-    y = f_fma(y, t, f_set1(1.4249322787e-1f));
-    y = f_fma(y, t, f_set1(-1.6668057665e-1f));
-    y = f_fma(y, t, f_set1(2.0000714765e-1f));
-    y = f_fma(y, t, f_set1(-2.4999993993e-1f));
-    y = f_fma(y, t, f_set1(3.3333331174e-1f));
-    y = f_mul(y, f_mul(t, z));
-    y = f_fma(e, f_set1(-2.12194440e-4f), y);
-    y = f_fma(f_set1(-0.5f), z, y);
-    vf r = f_add(t, y);
-    return f_fma(e, f_set1(0.693359375f), r);
+    vf r;
+    log_fn(&x, &r, 1);
+    return r;
 }
 
 /* cos and sin of 2*pi*w/2^32. The nearest quarter turn n comes from the top
@@ -205,39 +222,40 @@ static inline void sincos_turn_f(vu w, vf *c, vf *s)
 /* Standard normal quantile for p in (0, 1), from Giles' single-precision
  * erfinv ("Approximating the erfinv function", 2010) at x = 2p - 1, with the
  * log argument (1-x)(1+x) = 4p(1-p) formed from p so small p keep their
- * relative precision. */
-static inline vf ndtri_f(vf p)
+ * relative precision; n <= 4 vectors at once. */
+static ALWAYS_INLINE void ndtri_fn(const vf *p, vf *res, const int n)
 {
-    vf q = f_sub(f_set1(1.0f), p);
-    vf t = f_min(f_mul(f_mul(f_set1(4.0f), p), q), f_set1(1.0f));
-    vf w = f_sub(f_set1(0.0f), log_f(t));
-    vf w1 = f_sub(w, f_set1(2.5f));
-    vf p1 = f_set1(2.81022636e-08f);
-    p1 = f_fma(p1, w1, f_set1(3.43273939e-07f));
-    p1 = f_fma(p1, w1, f_set1(-3.5233877e-06f));
-    p1 = f_fma(p1, w1, f_set1(-4.39150654e-06f));
-    p1 = f_fma(p1, w1, f_set1(0.00021858087f));
-    p1 = f_fma(p1, w1, f_set1(-0.00125372503f));
-    p1 = f_fma(p1, w1, f_set1(-0.00417768164f));
-    p1 = f_fma(p1, w1, f_set1(0.246640727f));
-    p1 = f_fma(p1, w1, f_set1(1.50140941f));
-    vm central = f_lt(w, f_set1(5.0f));
-    vf poly = p1;
-    if (!f_all(central)) { /* some p below ~0.0017 or above ~0.9983 */
-        vf w2 = f_sub(f_sqrt(w), f_set1(3.0f));
-        vf p2 = f_set1(-0.000200214257f);
-        p2 = f_fma(p2, w2, f_set1(0.000100950558f));
-        p2 = f_fma(p2, w2, f_set1(0.00134934322f));
-        p2 = f_fma(p2, w2, f_set1(-0.00367342844f));
-        p2 = f_fma(p2, w2, f_set1(0.00573950773f));
-        p2 = f_fma(p2, w2, f_set1(-0.0076224613f));
-        p2 = f_fma(p2, w2, f_set1(0.00943887047f));
-        p2 = f_fma(p2, w2, f_set1(1.00167406f));
-        p2 = f_fma(p2, w2, f_set1(2.83297682f));
-        poly = f_sel(central, p1, p2);
-    }
-    vf x = f_fma(f_set1(2.0f), p, f_set1(-1.0f));
-    return f_mul(f_mul(poly, x), f_set1(1.41421356237309505f));
+    vf t[4], w[4], w1[4], p1[4];
+    LANES(n, vf q = f_sub(f_set1(1.0f), p[i_]);
+          t[i_] = f_min(f_mul(f_mul(f_set1(4.0f), p[i_]), q), f_set1(1.0f)))
+    log_fn(t, w, n);
+    LANES(n, w[i_] = f_sub(f_set1(0.0f), w[i_]);
+          w1[i_] = f_sub(w[i_], f_set1(2.5f));
+          p1[i_] = f_set1(2.81022636e-08f))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(3.43273939e-07f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-3.5233877e-06f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-4.39150654e-06f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(0.00021858087f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-0.00125372503f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-0.00417768164f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(0.246640727f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(1.50140941f)))
+    LANES(n, vm central = f_lt(w[i_], f_set1(5.0f)); vf poly = p1[i_];
+          if (!f_all(central)) { /* some p below ~0.0017 or above ~0.9983 */
+              vf w2 = f_sub(f_sqrt(w[i_]), f_set1(3.0f));
+              vf p2 = f_set1(-0.000200214257f);
+              p2 = f_fma(p2, w2, f_set1(0.000100950558f));
+              p2 = f_fma(p2, w2, f_set1(0.00134934322f));
+              p2 = f_fma(p2, w2, f_set1(-0.00367342844f));
+              p2 = f_fma(p2, w2, f_set1(0.00573950773f));
+              p2 = f_fma(p2, w2, f_set1(-0.0076224613f));
+              p2 = f_fma(p2, w2, f_set1(0.00943887047f));
+              p2 = f_fma(p2, w2, f_set1(1.00167406f));
+              p2 = f_fma(p2, w2, f_set1(2.83297682f));
+              poly = f_sel(central, p1[i_], p2);
+          }
+          vf x = f_fma(f_set1(2.0f), p[i_], f_set1(-1.0f));
+          res[i_] = f_mul(f_mul(poly, x), f_set1(1.41421356237309505f)))
 }
 
 /* ------------------------------------------------------------------------ */
@@ -261,15 +279,16 @@ static void uniform_f32(const nninit__kargs *ka, void *out, uint64_t g0,
 #undef VEC
 }
 
-static ALWAYS_INLINE void normal_vec_f32(const vu x[4], float *p, vf mean, vf sd)
+static ALWAYS_INLINE void normal_vec_f32(const vu x[4], float *p, vf mean,
+                                         vf sd)
 {
-    UNROLL for (int k = 0; k < 4; k += 2) {
-        vf r = f_sqrt(f_mul(f_set1(-2.0f), log_f(unit_open0(x[k]))));
-        vf c, s;
-        sincos_turn_f(x[k + 1], &c, &s);
-        f_store(p + 16 * k, f_fma(f_mul(r, c), sd, mean));
-        f_store(p + 16 * (k + 1), f_fma(f_mul(r, s), sd, mean));
-    }
+    vf u[2], l[2];
+    LANES(2, u[i_] = unit_open0(x[2 * i_]))
+    log_fn(u, l, 2);
+    LANES(2, vf r = f_sqrt(f_mul(f_set1(-2.0f), l[i_])); vf c, s;
+          sincos_turn_f(x[2 * i_ + 1], &c, &s);
+          f_store(p + 32 * i_, f_fma(f_mul(r, c), sd, mean));
+          f_store(p + 32 * i_ + 16, f_fma(f_mul(r, s), sd, mean)))
 }
 
 static void normal_f32(const nninit__kargs *ka, void *out, uint64_t g0,
@@ -287,13 +306,13 @@ typedef struct trunc_f32_args {
 } trunc_f32_args;
 
 static ALWAYS_INLINE void trunc_vec_f32(const vu x[4], float *p,
-                                 const trunc_f32_args *t)
+                                        const trunc_f32_args *t)
 {
-    UNROLL for (int k = 0; k < 4; k++) {
-        vf q = f_fma(unit24_mid(x[k]), t->dp, t->pa);
-        vf v = f_fma(ndtri_f(q), t->sstd, t->mean);
-        f_store(p + 16 * k, f_min(f_max(v, t->a), t->b));
-    }
+    vf q[4], z[4];
+    LANES(4, q[i_] = f_fma(unit24_mid(x[i_]), t->dp, t->pa))
+    ndtri_fn(q, z, 4);
+    LANES(4, vf v = f_fma(z[i_], t->sstd, t->mean);
+          f_store(p + 16 * i_, f_min(f_max(v, t->a), t->b)))
 }
 
 static void trunc_f32(const nninit__kargs *ka, void *out, uint64_t g0,
