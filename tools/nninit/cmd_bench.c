@@ -44,8 +44,9 @@ static void help(void)
         "usage: nninit bench [INIT ...] [options]\n"
         "\n"
         "Time initializers on one large tensor, each next to a memset of the\n"
-        "same buffer measured in the same run (memset on the same number of\n"
-        "threads). Every row alternates the two for --reps repetitions and\n"
+        "same buffer measured in the same run (memset on as many threads as\n"
+        "the fill may use: --threads, at most one per 2^18 elements). Every\n"
+        "row alternates the two for --reps repetitions and\n"
         "keeps the best of each; memset_ratio = memset seconds / init seconds\n"
         "(1.0 = as fast as the machine writes memory).\n"
         "\n"
@@ -134,12 +135,18 @@ static void *memset_part(void *arg)
     return NULL;
 }
 
-/* The same split the fills use for large buffers: T equal parts. */
-static void memset_threads(void *buf, size_t bytes, int threads)
+/* The library's rule for fills: at most one thread per 2^18 elements
+ * (NNINIT__MIN_PER_THREAD), so small buffers are timed like small fills. */
+#define MIN_PER_THREAD (UINT64_C(1) << 18)
+
+/* memset on up to T threads, T equal parts. */
+static void memset_threads(void *buf, size_t bytes, size_t es, int threads)
 {
     mpart parts[256];
     pthread_t tid[256];
     int started[256];
+    if ((uint64_t)threads > bytes / es / MIN_PER_THREAD)
+        threads = (int)(bytes / es / MIN_PER_THREAD);
     if (threads < 1)
         threads = 1;
     if (threads > 256)
@@ -406,7 +413,7 @@ int cmd_bench(int argc, char **argv)
     ms.best = INFINITY;
     for (int k = 0; k < reps; k++) {
         double t = now();
-        memset_threads(buf, (size_t)max_numel * es, fo.threads);
+        memset_threads(buf, (size_t)max_numel * es, es, fo.threads);
         t = now() - t;
         if (t < ms.best)
             ms.best = t;
@@ -420,7 +427,7 @@ int cmd_bench(int argc, char **argv)
         r->best = r->memset_best = INFINITY;
         for (int k = 0; k < n; k++) {
             double t = now();
-            memset_threads(buf, (size_t)r->numel * es, fo.threads);
+            memset_threads(buf, (size_t)r->numel * es, es, fo.threads);
             t = now() - t;
             if (t < r->memset_best)
                 r->memset_best = t;
