@@ -1,6 +1,10 @@
 /*
  * kern_avx2.c: 8 x 32-bit and 4 x 64-bit lanes, AVX2 + FMA. Compiled with
  * -mavx2 -mfma; only called after a runtime CPU check.
+ *
+ * Philox: the low product halves from vpmulld, the high halves from two
+ * vpmuludq merged by a blend; 4 vectors (2 groups) per step interleave
+ * their rounds (kern_body.h).
  */
 #include "kern.h"
 

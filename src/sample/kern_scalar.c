@@ -10,7 +10,7 @@
 
 #define W 1
 #define WD 1
-#define NU 4
+#define NU 4 /* 4 blocks' Philox rounds interleaved */
 #define KERNELS nninit__kernels_scalar
 
 typedef uint32_t vu;
