@@ -91,7 +91,8 @@ static void ranges_are_slices_of_the_whole(void)
                                         {N - 100, N}};
             for (int c = 0; c < 5; c++) {
                 uint64_t b = cuts[c][0], e = cuts[c][1];
-                unsigned char *part = fill_with(&spec, &s, t, b, e, c % 2 ? 2 : 7);
+                unsigned char *part =
+                    fill_with(&spec, &s, t, b, e, c % 2 ? 2 : 7);
                 CHECK_MSG(memcmp(part, whole + b * es, (size_t)(e - b) * es) ==
                               0,
                           "%s %s [%llu, %llu) is not the slice of the whole",

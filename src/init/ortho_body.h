@@ -198,8 +198,9 @@ static void FN(reflector_task)(void *arg, uint64_t task, int worker)
         x[0] = (REAL)beta;
         /* double v is v as computed: LAPACK's tau; float v is rounded:
          * the tau that makes I - tau v v^T a reflection of it */
-        c->tau[k] = sizeof(REAL) == sizeof(double) ? (REAL)((beta - alpha) / beta)
-                                                   : (REAL)(2.0 / vv);
+        c->tau[k] = sizeof(REAL) == sizeof(double)
+                        ? (REAL)((beta - alpha) / beta)
+                        : (REAL)(2.0 / vv);
         c->sgn[k] = beta < 0 ? -1 : 1; /* sign(R_kk) */
     }
 }

@@ -75,8 +75,9 @@ static inline void round_keys(const nninit__kargs *ka, uint32_t rk[20])
 /* The 4 words of the NU*W blocks first .. first+NU*W-1: x[u][k] holds word k
  * of blocks first+u*W .. first+u*W+W-1 (first is a multiple of W, so the
  * lanes of one vector share the high word of the block index). */
-static ALWAYS_INLINE void philox_step(const nninit__kargs *ka, const uint32_t rk[20],
-                               uint64_t first, vu x[NU][4])
+static ALWAYS_INLINE void philox_step(const nninit__kargs *ka,
+                                      const uint32_t rk[20], uint64_t first,
+                                      vu x[NU][4])
 {
     UNROLL for (int u = 0; u < NU; u++) {
         uint64_t b = first + (uint64_t)u * W;
@@ -262,8 +263,8 @@ static ALWAYS_INLINE void ndtri_fn(const vf *p, vf *res, const int n)
 /* f32 kernels                                                              */
 /* ------------------------------------------------------------------------ */
 
-static ALWAYS_INLINE void uniform_vec_f32(const vu x[4], float *p, vf lo, vf span,
-                                   vf cap)
+static ALWAYS_INLINE void uniform_vec_f32(const vu x[4], float *p, vf lo,
+                                          vf span, vf cap)
 {
     UNROLL for (int k = 0; k < 4; k++)
         f_store(p + 16 * k, f_min(f_fma(unit24(x[k]), span, lo), cap));
@@ -485,8 +486,8 @@ static inline vd ndtri_d(vd p)
 
 /* 64-bit kernels: the W blocks of a 32-bit vector are W/WD halves of WD
  * blocks; element lanes OFF64(block) + 16*j take words 2j and 2j+1. */
-static ALWAYS_INLINE void uniform_vec_f64(const vu x[4], double *p, vd lo, vd span,
-                                   vd cap)
+static ALWAYS_INLINE void uniform_vec_f64(const vu x[4], double *p, vd lo,
+                                          vd span, vd cap)
 {
     UNROLL for (int h = 0; h < W / WD; h++)
         UNROLL for (int j = 0; j < 2; j++) {
@@ -505,7 +506,8 @@ static void uniform_f64(const nninit__kargs *ka, void *out, uint64_t g0,
 #undef VEC
 }
 
-static ALWAYS_INLINE void normal_vec_f64(const vu x[4], double *p, vd mean, vd sd)
+static ALWAYS_INLINE void normal_vec_f64(const vu x[4], double *p, vd mean,
+                                         vd sd)
 {
     UNROLL for (int h = 0; h < W / WD; h++) {
         vd u1 = d_sub(d_set1(1.0), unit52(q_hilo(x[0], x[1], h))); /* (0,1] */
