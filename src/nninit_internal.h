@@ -20,6 +20,10 @@ int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
 /* Allocation through an optional allocator (NULL: malloc/free). */
 void *nninit__alloc(const nninit_allocator *a, size_t size);
 void nninit__free(const nninit_allocator *a, void *p);
+/* The same for large scratch buffers that are written whole soon after:
+ * with the default allocator, backed by huge pages where the system allows
+ * (workspace.c says why). Freed with nninit__free. */
+void *nninit__alloc_big(const nninit_allocator *a, size_t size);
 
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
@@ -27,15 +31,35 @@ int nninit__lookup(const char *const *table, const char *name);
 /* 1 if x is finite. */
 int nninit__finite(double x);
 
+/* A fill uses at most one thread per this many elements: below it, starting
+ * a thread costs more than it saves. */
+#define NNINIT__MIN_PER_THREAD (1u << 18)
+
 /* Threads to use for a request (<= 0: online CPUs), capped at 256. */
+#define NNINIT__MAX_THREADS 256
 int nninit__resolve_threads(int requested);
+
+/* Run fn(ctx, task, worker) for task = 0 .. ntasks-1 on up to `threads`
+ * threads (the caller's included, as worker 0; workers are numbered
+ * 0 .. threads-1). Tasks are handed out in any order to any worker: each
+ * must depend on its number only, so results never depend on the thread
+ * count. Never allocates; a thread that fails to start leaves its tasks to
+ * the others. */
+void nninit__parallel_for(int threads, uint64_t ntasks,
+                          void (*fn)(void *ctx, uint64_t task, int worker),
+                          void *ctx);
 
 /* The orthogonal core: Q (M x N, M >= N, column-major, leading dim M) with
  * orthonormal columns, Haar-distributed (Mezzadri's sign correction), drawn
- * from (opts->seed, opts->stream). No gain. Q must hold M*N doubles. */
+ * from (opts->seed, opts->stream). No gain. Q must hold M*N values. The
+ * f32 version computes in float (orthogonal.c says why), the other in
+ * double; both start from the same Gaussians. */
 int nninit__orthogonal_colmajor(double *q, int64_t m, int64_t n,
                                 const nninit_fill_opts *opts,
                                 nninit_error *err);
+int nninit__orthogonal_colmajor_f32(float *q, int64_t m, int64_t n,
+                                    const nninit_fill_opts *opts,
+                                    nninit_error *err);
 
 /* Broken internal invariants (never user input) abort, as ggml's GGML_ASSERT. */
 #define NNINIT_ASSERT(x)                                                       \

@@ -102,6 +102,71 @@ static int fill_dirac(const nninit_spec *s, const nninit_shape *shape,
     return NNINIT_OK;
 }
 
+/* out[at .. at+n) = gain * v[0 .. n) in dtype t, from doubles (v) or
+ * floats (vf): one switch per run, so the loops vectorize. */
+static void put_run(void *out, nninit_dtype t, uint64_t at, const double *v,
+                    const float *vf, size_t n, double gain)
+{
+    if (t == NNINIT_F32 && vf) {
+        float *o = (float *)out + at, g = (float)gain;
+        if (g == 1.0f)
+            memcpy(o, vf, n * sizeof *o);
+        else
+            for (size_t i = 0; i < n; i++)
+                o[i] = g * vf[i];
+    } else if (t == NNINIT_F32) {
+        float *o = (float *)out + at;
+        for (size_t i = 0; i < n; i++)
+            o[i] = (float)(gain * v[i]);
+    } else if (t == NNINIT_F64 && v) {
+        double *o = (double *)out + at;
+        for (size_t i = 0; i < n; i++)
+            o[i] = gain * v[i];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            put(out, t, at + i, gain * (v ? v[i] : (double)vf[i]));
+    }
+}
+
+#define TILE_ROWS 8
+#define TILE_COLS 256
+
+/* Elements [begin, end) of the rows x cols row-major W = Q, for Q stored
+ * column-major (leading dimension rows) as doubles (q) or floats (qf): a
+ * transpose, 8 rows at a time so each cache line of Q serves 8 outputs. */
+static void put_transposed(void *out, nninit_dtype t, const double *q,
+                           const float *qf, uint64_t rows, uint64_t cols,
+                           uint64_t begin, uint64_t end, double gain)
+{
+    double tile[TILE_ROWS][TILE_COLS];
+    float tilef[TILE_ROWS][TILE_COLS];
+    uint64_t i = begin / cols;
+    while (i * cols < end) {
+        uint64_t rb = i * cols >= begin && (i + TILE_ROWS) * cols <= end
+                          ? TILE_ROWS : 1; /* whole rows go 8 at a time */
+        if (i + rb > rows)
+            rb = 1;
+        uint64_t j0 = rb == 1 && i * cols < begin ? begin - i * cols : 0;
+        uint64_t j1 = rb == 1 && (i + 1) * cols > end ? end - i * cols : cols;
+        for (uint64_t jc = j0; jc < j1; jc += TILE_COLS) {
+            uint64_t nj = j1 - jc < TILE_COLS ? j1 - jc : TILE_COLS;
+            for (uint64_t j = 0; j < nj; j++)
+                for (uint64_t r = 0; r < rb; r++) {
+                    uint64_t at = i + r + (jc + j) * rows;
+                    if (qf)
+                        tilef[r][j] = qf[at];
+                    else
+                        tile[r][j] = q[at];
+                }
+            for (uint64_t r = 0; r < rb; r++)
+                put_run(out, t, (i + r) * cols + jc - begin,
+                        qf ? NULL : tile[r], qf ? tilef[r] : NULL, (size_t)nj,
+                        gain);
+        }
+        i += rb;
+    }
+}
+
 static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
                            void *out, uint64_t begin, uint64_t end,
                            const nninit_fill_opts *o, nninit_error *err)
@@ -109,23 +174,35 @@ static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
     int64_t rows = r->rows, cols = r->cols;
     if (rows == 0 || cols == 0)
         return NNINIT_OK;
-    int64_t M = rows > cols ? rows : cols, N = rows > cols ? cols : rows;
-    double *q = (double *)nninit__alloc(o->alloc, (size_t)M * (size_t)N * 8);
+    /* Tall: W = Q with Q rows x cols. Wide or square: W = Q^T with Q
+     * cols x rows, whose column-major storage is W's row-major one; so a
+     * whole f64 or f32 W is built in place, with no workspace. f64 is
+     * computed in double, the rest in float (orthogonal.c says why). */
+    int tall = rows > cols, f64 = t == NNINIT_F64;
+    int64_t M = tall ? rows : cols, N = tall ? cols : rows;
+    uint64_t numel = (uint64_t)M * (uint64_t)N;
+    int in_place = !tall && (f64 || t == NNINIT_F32) && begin == 0 &&
+                   end == numel;
+    size_t es = f64 ? sizeof(double) : sizeof(float);
+    void *q = in_place ? out : nninit__alloc_big(o->alloc, (size_t)numel * es);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "
                             "matrix", (long long)rows, (long long)cols);
-    int rc = nninit__orthogonal_colmajor(q, M, N, o, err);
+    int rc = f64 ? nninit__orthogonal_colmajor((double *)q, M, N, o, err)
+                 : nninit__orthogonal_colmajor_f32((float *)q, M, N, o, err);
+    const double *qd = f64 ? (const double *)q : NULL;
+    const float *qf = f64 ? NULL : (const float *)q;
     if (rc == NNINIT_OK) {
-        /* Tall: W = Q, so W[i][j] = q[i + j*rows]. Wide: W = Q^T (Q is
-         * cols x rows), and Q's column-major storage is W's row-major one. */
-        for (uint64_t f = begin; f < end; f++) {
-            uint64_t i = f / (uint64_t)cols, j = f % (uint64_t)cols;
-            double v = rows >= cols ? q[i + j * (uint64_t)rows] : q[f];
-            put(out, t, f - begin, r->gain * v);
-        }
+        if (tall)
+            put_transposed(out, t, qd, qf, (uint64_t)rows, (uint64_t)cols,
+                           begin, end, r->gain);
+        else if (!in_place || r->gain != 1.0)
+            put_run(out, t, 0, qd ? qd + begin : NULL, qf ? qf + begin : NULL,
+                    (size_t)(end - begin), r->gain);
     }
-    nninit__free(o->alloc, q);
+    if (!in_place)
+        nninit__free(o->alloc, q);
     return rc;
 }
 
@@ -139,7 +216,8 @@ static int fill_delta_orthogonal(const nninit_resolved *r,
     int64_t oc = r->rows, ic = r->cols; /* oc >= ic */
     if (nninit_shape_numel(shape) == 0)
         return NNINIT_OK;
-    double *q = (double *)nninit__alloc(o->alloc, (size_t)oc * (size_t)ic * 8);
+    double *q = (double *)nninit__alloc_big(o->alloc,
+                                            (size_t)oc * (size_t)ic * 8);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "

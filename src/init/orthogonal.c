@@ -13,84 +13,129 @@
  *
  * The Gaussians are elements of the tensor stream (opts->seed,
  * opts->stream): column k's vector is elements k*M .. k*M + M-k-1 of an f64
- * normal fill. Accumulation here is the unblocked LAPACK dorg2r, in plain C,
- * so the bytes depend only on the compiler's floating-point semantics.
+ * normal fill, placed at rows k .. M-1.
+ *
+ * The accumulation is LAPACK's blocked dorgqr recast so that nearly all of
+ * it is matrix-matrix work (ortho_body.h has the steps). Two backends supply
+ * those steps: BLAS/LAPACK through OpenBLAS (ortho_lapack.c, when built with
+ * NNINIT_WITH_LAPACK), or plain C (ortho_body.h).
+ *
+ * Precision follows the output: f64 tensors are built in double, all the
+ * others in float (as PyTorch does; 2x the speed; max|Q^T Q - I| 1.5e-7
+ * at 4096 x 4096 against PyTorch's 5.6e-7, by bench/orthogonal_accuracy).
+ * The Gaussians and reflector norms are double in both.
+ *
+ * Threads and determinism: every step is cut into tasks whose bounds depend
+ * on the matrix size only (columns for the reflectors and signs, panels of
+ * PW columns for the block updates, row ranges for the rest, their partial
+ * sums added in task order), each computed by one single-threaded call; so
+ * the bytes are the same at any thread count. They differ between the
+ * backends (and between BLAS builds) in the last bits;
+ * nninit_orthogonal_backend() names the one in use.
  */
 #include "../nninit_internal.h"
+#include "ortho.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-const char *nninit_orthogonal_backend(void) { return "builtin"; }
+#define NB 64  /* reflectors per block */
+#define PW 128 /* columns per block-update panel */
+/* Steps smaller than this many flops run on one thread. */
+#define MIN_PARALLEL_FLOPS (UINT64_C(1) << 24)
+/* Columns per task for the column-by-column steps. */
+#define COLS_PER_TASK 16
+/* Scratch per worker: a panel's W (PW x NB) or a row task's copy of V. */
+#define WORK_PER_WORKER(rc) ((size_t)((rc) > PW ? (rc) : PW) * NB)
 
-/* Build reflector k in place (LAPACK dlarfg): x = q[k..M-1] of column k.
- * On return q[k] = beta, q[k+1..] = v (v_0 = 1 implied), *tau set. */
-static void reflector(double *x, int64_t len, double *tau, double *beta)
+/* Rows per row task: at least 512, and at most about 64 tasks so their
+ * partial Gram matrices stay small. A function of the height only. */
+static int64_t chunk_rows(int64_t m)
 {
-    double alpha = x[0], ss = 0;
-    for (int64_t i = 1; i < len; i++)
-        ss += x[i] * x[i];
-    if (ss == 0) {
-        *tau = 0;
-        *beta = alpha;
-        return;
+    int64_t rc = (m + 63) / 64;
+    rc = (rc + 63) / 64 * 64;
+    return rc < 512 ? 512 : rc;
+}
+
+/* The double dot product of the reflector norms, in both precisions. */
+static double dot_dd(const double *a, const double *b, int64_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
     }
-    double b = -copysign(sqrt(alpha * alpha + ss), alpha);
-    *tau = (b - alpha) / b;
-    double scal = 1.0 / (alpha - b);
-    for (int64_t i = 1; i < len; i++)
-        x[i] *= scal;
-    *beta = b;
+    for (; i < n; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+#define REAL double
+#define SFX d
+#define OPS nninit__ortho_d
+#include "ortho_body.h"
+#undef REAL
+#undef SFX
+#undef OPS
+
+#define REAL float
+#define SFX f
+#define OPS nninit__ortho_f
+#include "ortho_body.h"
+#undef REAL
+#undef SFX
+#undef OPS
+
+const nninit__ortho_backend nninit__ortho_builtin = {
+    "builtin", &builtin_ops_d, &builtin_ops_f, NULL, NULL};
+
+const nninit__ortho_backend *nninit__ortho_find(const char *name)
+{
+#if defined(NNINIT_HAVE_LAPACK)
+    if (!name || !strcmp(name, "lapack"))
+        return &nninit__ortho_lapack;
+#else
+    if (!name)
+        return &nninit__ortho_builtin;
+#endif
+    if (!strcmp(name, "builtin"))
+        return &nninit__ortho_builtin;
+    return NULL;
+}
+
+/* The build's default backend, or the one $NNINIT_ORTHOGONAL names
+ * (builtin or lapack) if this build has it: a switch for comparing them,
+ * like $NNINIT_SIMD for the fill paths. */
+static const nninit__ortho_backend *default_backend(void)
+{
+    const char *env = getenv("NNINIT_ORTHOGONAL");
+    const nninit__ortho_backend *be =
+        env && *env ? nninit__ortho_find(env) : NULL;
+    return be ? be : nninit__ortho_find(NULL);
+}
+
+const char *nninit_orthogonal_backend(void) { return default_backend()->name; }
+
+/* LAPACK's dimensions are 32-bit: taller matrices use the builtin steps. */
+static const nninit__ortho_backend *backend_for(int64_t m)
+{
+    return m > INT32_MAX ? &nninit__ortho_builtin : default_backend();
 }
 
 int nninit__orthogonal_colmajor(double *q, int64_t M, int64_t N,
                                 const nninit_fill_opts *opts,
                                 nninit_error *err)
 {
-    if (N == 0)
-        return NNINIT_OK;
-    double *tau = (double *)nninit__alloc(opts->alloc, (size_t)N * 16);
-    if (!tau)
-        return nninit__fail(err, NNINIT_ENOMEM,
-                            "out of memory for orthogonal workspace");
-    double *sgn = tau + N;
-    nninit_dist normal = nninit_dist_normal(0.0, 1.0);
-    nninit_fill_opts fo = *opts;
-    int rc = NNINIT_OK;
-    /* 1. Draw each column's Gaussian vector and turn it into a reflector. */
-    for (int64_t k = 0; k < N && rc == NNINIT_OK; k++) {
-        double *col = q + k * M;
-        uint64_t first = (uint64_t)k * (uint64_t)M;
-        rc = nninit_fill(&normal, NNINIT_F64, col + k, first,
-                         first + (uint64_t)(M - k), &fo, err);
-        double beta;
-        reflector(col + k, M - k, &tau[k], &beta);
-        sgn[k] = beta < 0 ? -1.0 : 1.0; /* sign(R_kk); sign(0) taken as +1 */
-    }
-    /* 2. Accumulate Q = H_0 ... H_{N-1} applied to [I; 0], backwards
-     *    (dorg2r), then scale column k by sign(R_kk). */
-    for (int64_t k = N - 1; k >= 0 && rc == NNINIT_OK; k--) {
-        double *vk = q + k * M; /* v: 1 at row k, vk[k+1..M-1] below */
-        for (int64_t j = k + 1; j < N; j++) {
-            double *cj = q + j * M;
-            double s = cj[k];
-            for (int64_t i = k + 1; i < M; i++)
-                s += vk[i] * cj[i];
-            s *= tau[k];
-            cj[k] -= s;
-            for (int64_t i = k + 1; i < M; i++)
-                cj[i] -= s * vk[i];
-        }
-        for (int64_t i = k + 1; i < M; i++)
-            vk[i] *= -tau[k];
-        vk[k] = 1.0 - tau[k];
-        for (int64_t i = 0; i < k; i++)
-            vk[i] = 0.0;
-    }
-    for (int64_t k = 0; k < N && rc == NNINIT_OK; k++)
-        if (sgn[k] < 0)
-            for (int64_t i = 0; i < M; i++)
-                q[k * M + i] = -q[k * M + i];
-    nninit__free(opts->alloc, tau);
-    return rc;
+    return nninit__orthogonal_d(backend_for(M), q, M, N, opts, err);
+}
+
+int nninit__orthogonal_colmajor_f32(float *q, int64_t M, int64_t N,
+                                    const nninit_fill_opts *opts,
+                                    nninit_error *err)
+{
+    return nninit__orthogonal_f(backend_for(M), q, M, N, opts, err);
 }

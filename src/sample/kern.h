@@ -31,6 +31,7 @@ typedef struct nninit__kargs {
     double d[6];
 } nninit__kargs;
 
+/* Fill groups g0 .. g0+ngroups-1 into out. */
 typedef void (*nninit__group_fn)(const nninit__kargs *ka, void *out,
                                  uint64_t g0, uint64_t ngroups);
 

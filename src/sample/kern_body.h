@@ -5,23 +5,37 @@
  * and no library calls, the outputs agree bit for bit.
  *
  * The including file defines, before including this one:
- *   W, WD        lanes of the 32-bit and of the 64-bit vectors
+ *   W, WD        lanes of the 32-bit and of the 64-bit vectors (W == WD or
+ *                W == 2*WD)
+ *   NU           32-bit vectors whose Philox rounds run interleaved
  *   KERNELS      the name of the nninit__kernels table to define
  *   types        vu (u32 x W), vf (f32 x W), vm (mask for vf),
- *                vh (u32 x WD), vq (u64 x WD), vd (f64 x WD), vmd (mask for vd)
- *   u_set1 u_lanes u_add u_sub u_xor u_and u_or u_srl u_sll u_mulhilo
+ *                vq (u64 x WD), vd (f64 x WD), vmd (mask for vd)
+ *   u_set1 u_lanes u_add u_sub u_xor u_xor3 u_and u_or u_srl u_sll u_mulhilo
  *   u_to_f (int32 -> f32, round to nearest even) f_as_u u_as_f
- *   f_set1 f_add f_sub f_mul f_fma f_sqrt f_min f_max f_lt f_sel f_store
- *   h_set1 h_lanes h_add h_xor h_mulhilo q_hilo
+ *   f_set1 f_add f_sub f_mul f_fma f_sqrt f_min f_max f_lt f_all f_sel
+ *   f_store
+ *   q_hilo(hi, lo, h): lanes h*WD .. h*WD+WD-1 of two vu as u64 hi:lo
  *   q_set1 q_add q_sub q_and q_or q_xor q_srl q_sll d_as_q q_as_d
- *   d_set1 d_add d_sub d_mul d_div d_fma d_sqrt d_min d_max d_lt d_sel d_store
- * with f_fma(a, b, c) = a*b + c rounded once, and f_sel(m, a, b) = m ? a : b.
+ *   d_set1 d_add d_sub d_mul d_div d_fma d_sqrt d_min d_max d_lt d_all d_any
+ *   d_sel d_store
+ * with f_fma(a, b, c) = a*b + c rounded once, f_sel(m, a, b) = m ? a : b,
+ * f_all(m) = every lane of m is set and d_any(m) = some lane is.
  *
  * The math: Philox4x32-10 (rng.h), Box-Muller with a Cephes-style logf and
  * sin/cos polynomials (f32) or fdlibm's log/sin/cos kernels (f64), and the
  * inverse normal CDF by Giles' erfinv (f32) or Wichura's AS241 (f64). The
  * angle of Box-Muller comes straight from the integer word, so the range
  * reduction is exact integer arithmetic.
+ *
+ * Speed: Philox is a chain of 10 dependent rounds, so one vector of counters
+ * leaves most of the core idle waiting on multiply latency. Each step runs
+ * the rounds of NU vectors (NU*W consecutive blocks) interleaved, with the
+ * round keys computed once per call. The long polynomial chains (log,
+ * erfinv) likewise run 2 or 4 vectors statement by statement (LANES).
+ * Branches that skip a polynomial when no lane of a vector needs it only
+ * skip work whose result the selects would discard: they change no bit, and
+ * every path still does the same arithmetic on every value it keeps.
  */
 
 #define PHILOX_M0 0xD2511F53u
@@ -29,47 +43,90 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-/* Philox4x32-10 on W (u_*) or WD (h_*) counters at once. */
-#define DEFINE_PHILOX(NAME, V, SET1, XOR, MULHILO)                             \
-    static inline void NAME(V x[4], uint32_t k0, uint32_t k1)                  \
-    {                                                                          \
-        for (int r = 0; r < 10; r++) {                                         \
-            V hi0, lo0, hi1, lo1;                                              \
-            MULHILO(x[0], PHILOX_M0, &hi0, &lo0);                              \
-            MULHILO(x[2], PHILOX_M1, &hi1, &lo1);                              \
-            V n0 = XOR(XOR(hi1, x[1]), SET1(k0));                              \
-            V n2 = XOR(XOR(hi0, x[3]), SET1(k1));                              \
-            x[0] = n0;                                                         \
-            x[1] = lo1;                                                        \
-            x[2] = n2;                                                         \
-            x[3] = lo0;                                                        \
-            k0 += PHILOX_W0;                                                   \
-            k1 += PHILOX_W1;                                                   \
-        }                                                                      \
+/* The step and the per-vector math must inline into each kernel, so the
+ * NU x 4 words stay in registers (clang otherwise calls philox_step and
+ * passes them through memory: half the speed). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define UNROLL _Pragma("GCC unroll 16")
+#else
+#define UNROLL
+#endif
+
+/* The 20 round keys of Philox4x32-10 for key (k0, k1). */
+static inline void round_keys(const nninit__kargs *ka, uint32_t rk[20])
+{
+    uint32_t k0 = ka->k0, k1 = ka->k1;
+    for (int r = 0; r < 10; r++) {
+        rk[2 * r] = k0;
+        rk[2 * r + 1] = k1;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
     }
-
-DEFINE_PHILOX(philox_u, vu, u_set1, u_xor, u_mulhilo)
-DEFINE_PHILOX(philox_h, vh, h_set1, h_xor, h_mulhilo)
-
-/* The 4 words of blocks first .. first+W-1 (first is a multiple of W inside
- * one group, so the high word of the block index is the same for all lanes). */
-static inline void blocks_u(const nninit__kargs *ka, uint64_t first, vu x[4])
-{
-    x[0] = u_lanes((uint32_t)first);
-    x[1] = u_set1((uint32_t)(first >> 32));
-    x[2] = u_set1(ka->s0);
-    x[3] = u_set1(ka->s1);
-    philox_u(x, ka->k0, ka->k1);
 }
 
-static inline void blocks_h(const nninit__kargs *ka, uint64_t first, vh x[4])
+/* The 4 words of the NU*W blocks first .. first+NU*W-1: x[u][k] holds word k
+ * of blocks first+u*W .. first+u*W+W-1 (first is a multiple of W, so the
+ * lanes of one vector share the high word of the block index). */
+static ALWAYS_INLINE void philox_step(const nninit__kargs *ka,
+                                      const uint32_t rk[20], uint64_t first,
+                                      vu x[NU][4])
 {
-    x[0] = h_lanes((uint32_t)first);
-    x[1] = h_set1((uint32_t)(first >> 32));
-    x[2] = h_set1(ka->s0);
-    x[3] = h_set1(ka->s1);
-    philox_h(x, ka->k0, ka->k1);
+    UNROLL for (int u = 0; u < NU; u++) {
+        uint64_t b = first + (uint64_t)u * W;
+        x[u][0] = u_lanes((uint32_t)b);
+        x[u][1] = u_set1((uint32_t)(b >> 32));
+        x[u][2] = u_set1(ka->s0);
+        x[u][3] = u_set1(ka->s1);
+    }
+    UNROLL for (int r = 0; r < 10; r++) {
+        const vu k0 = u_set1(rk[2 * r]), k1 = u_set1(rk[2 * r + 1]);
+        UNROLL for (int u = 0; u < NU; u++) {
+            vu hi0, lo0, hi1, lo1;
+            u_mulhilo(x[u][0], PHILOX_M0, &hi0, &lo0);
+            u_mulhilo(x[u][2], PHILOX_M1, &hi1, &lo1);
+            x[u][0] = u_xor3(hi1, x[u][1], k0);
+            x[u][2] = u_xor3(hi0, x[u][3], k1);
+            x[u][1] = lo1;
+            x[u][3] = lo0;
+        }
+    }
 }
+
+/* Where block b (counted from the call's first block) starts in the output,
+ * in elements: group b/16 holds G elements, lane b%16 of each 16-run. */
+#define OFF32(b) (64 * ((b) / 16) + (b) % 16)
+#define OFF64(b) (32 * ((b) / 16) + (b) % 16)
+
+/* The loop of every kernel: whole steps of NU vectors, then one last step
+ * that computes NU vectors and keeps the ones inside the call. VEC(x, p)
+ * turns the 4 words x[0..3] of one vector of blocks into output at p. */
+#define STEP_LOOP(T, OFF, VEC)                                                 \
+    do {                                                                       \
+        T *o_ = (T *)out;                                                      \
+        uint32_t rk_[20];                                                      \
+        round_keys(ka, rk_);                                                   \
+        const uint64_t b0_ = 16 * g0, bend_ = 16 * (g0 + ng);                  \
+        uint64_t b_ = b0_;                                                     \
+        vu x_[NU][4];                                                          \
+        for (; bend_ - b_ >= NU * W; b_ += NU * W) {                           \
+            philox_step(ka, rk_, b_, x_);                                      \
+            UNROLL for (int u_ = 0; u_ < NU; u_++)                             \
+                VEC(x_[u_], o_ + OFF(b_ - b0_ + (uint64_t)u_ * W));            \
+        }                                                                      \
+        if (b_ < bend_) {                                                      \
+            philox_step(ka, rk_, b_, x_);                                      \
+            for (int u_ = 0; u_ < (int)((bend_ - b_) / W); u_++)               \
+                VEC(x_[u_], o_ + OFF(b_ - b0_ + (uint64_t)u_ * W));            \
+        }                                                                      \
+    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* f32 math                                                                 */
@@ -93,32 +150,48 @@ static inline vf unit_open0(vu w)
     return f_fma(u_to_f(u_srl(w, 1)), f_set1(0x1p-31f), f_set1(0x1p-32f));
 }
 
+/* Statements applied to each of n independent vectors in turn, so the n
+ * dependency chains interleave in program order and the core overlaps their
+ * latencies (every lane still sees exactly the same operations). */
+#define LANES(n, ...)                                                          \
+    UNROLL for (int i_ = 0; i_ < (n); i_++) { __VA_ARGS__; }
+
 /* Natural log for normal floats in (0, 1] (Cephes logf: x = m*2^e with m in
- * [sqrt(1/2), sqrt(2)), degree-8 polynomial, ln 2 split in two parts). */
+ * [sqrt(1/2), sqrt(2)), degree-8 polynomial, ln 2 split in two parts), of
+ * n <= 4 vectors at once. */
+static ALWAYS_INLINE void log_fn(const vf *x, vf *res, const int n)
+{
+    vf e[4], t[4], z[4], y[4];
+    LANES(n, vu bits = f_as_u(x[i_]);
+          e[i_] = f_sub(u_to_f(u_srl(bits, 23)), f_set1(126.0f));
+          vf m = u_as_f(u_or(u_and(bits, u_set1(0x007fffffu)),
+                             u_set1(0x3f000000u)));
+          vm small = f_lt(m, f_set1(0.707106781186547524f));
+          t[i_] = f_sub(m, f_set1(1.0f));
+          /* 2m-1 or m-1, both exact */
+          t[i_] = f_add(t[i_], f_sel(small, m, f_set1(0.0f)));
+          e[i_] = f_sub(e[i_], f_sel(small, f_set1(1.0f), f_set1(0.0f)));
+          z[i_] = f_mul(t[i_], t[i_]); y[i_] = f_set1(7.0376836292e-2f))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.1514610310e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(1.1676998740e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.2420140846e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(1.4249322787e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-1.6668057665e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(2.0000714765e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(-2.4999993993e-1f)))
+    LANES(n, y[i_] = f_fma(y[i_], t[i_], f_set1(3.3333331174e-1f)))
+    LANES(n, y[i_] = f_mul(y[i_], f_mul(t[i_], z[i_]));
+          y[i_] = f_fma(e[i_], f_set1(-2.12194440e-4f), y[i_]);
+          y[i_] = f_fma(f_set1(-0.5f), z[i_], y[i_]);
+          vf r = f_add(t[i_], y[i_]);
+          res[i_] = f_fma(e[i_], f_set1(0.693359375f), r))
+}
+
 static inline vf log_f(vf x)
 {
-    vu bits = f_as_u(x);
-    vf e = f_sub(u_to_f(u_srl(bits, 23)), f_set1(126.0f));
-    vf m = u_as_f(u_or(u_and(bits, u_set1(0x007fffffu)), u_set1(0x3f000000u)));
-    vm small = f_lt(m, f_set1(0.707106781186547524f));
-    vf t = f_sub(m, f_set1(1.0f));
-    t = f_add(t, f_sel(small, m, f_set1(0.0f))); /* 2m-1 or m-1, both exact */
-    e = f_sub(e, f_sel(small, f_set1(1.0f), f_set1(0.0f)));
-    vf z = f_mul(t, t);
-    vf y = f_set1(7.0376836292e-2f);
-    y = f_fma(y, t, f_set1(-1.1514610310e-1f));
-    y = f_fma(y, t, f_set1(1.1676998740e-1f));
-    y = f_fma(y, t, f_set1(-1.2420140846e-1f));
-    y = f_fma(y, t, f_set1(1.4249322787e-1f));
-    y = f_fma(y, t, f_set1(-1.6668057665e-1f));
-    y = f_fma(y, t, f_set1(2.0000714765e-1f));
-    y = f_fma(y, t, f_set1(-2.4999993993e-1f));
-    y = f_fma(y, t, f_set1(3.3333331174e-1f));
-    y = f_mul(y, f_mul(t, z));
-    y = f_fma(e, f_set1(-2.12194440e-4f), y);
-    y = f_fma(f_set1(-0.5f), z, y);
-    vf r = f_add(t, y);
-    return f_fma(e, f_set1(0.693359375f), r);
+    vf r;
+    log_fn(&x, &r, 1);
+    return r;
 }
 
 /* cos and sin of 2*pi*w/2^32. The nearest quarter turn n comes from the top
@@ -150,95 +223,108 @@ static inline void sincos_turn_f(vu w, vf *c, vf *s)
 /* Standard normal quantile for p in (0, 1), from Giles' single-precision
  * erfinv ("Approximating the erfinv function", 2010) at x = 2p - 1, with the
  * log argument (1-x)(1+x) = 4p(1-p) formed from p so small p keep their
- * relative precision. */
-static inline vf ndtri_f(vf p)
+ * relative precision; n <= 4 vectors at once. */
+static ALWAYS_INLINE void ndtri_fn(const vf *p, vf *res, const int n)
 {
-    vf q = f_sub(f_set1(1.0f), p);
-    vf t = f_min(f_mul(f_mul(f_set1(4.0f), p), q), f_set1(1.0f));
-    vf w = f_sub(f_set1(0.0f), log_f(t));
-    vf w1 = f_sub(w, f_set1(2.5f));
-    vf p1 = f_set1(2.81022636e-08f);
-    p1 = f_fma(p1, w1, f_set1(3.43273939e-07f));
-    p1 = f_fma(p1, w1, f_set1(-3.5233877e-06f));
-    p1 = f_fma(p1, w1, f_set1(-4.39150654e-06f));
-    p1 = f_fma(p1, w1, f_set1(0.00021858087f));
-    p1 = f_fma(p1, w1, f_set1(-0.00125372503f));
-    p1 = f_fma(p1, w1, f_set1(-0.00417768164f));
-    p1 = f_fma(p1, w1, f_set1(0.246640727f));
-    p1 = f_fma(p1, w1, f_set1(1.50140941f));
-    vf w2 = f_sub(f_sqrt(w), f_set1(3.0f));
-    vf p2 = f_set1(-0.000200214257f);
-    p2 = f_fma(p2, w2, f_set1(0.000100950558f));
-    p2 = f_fma(p2, w2, f_set1(0.00134934322f));
-    p2 = f_fma(p2, w2, f_set1(-0.00367342844f));
-    p2 = f_fma(p2, w2, f_set1(0.00573950773f));
-    p2 = f_fma(p2, w2, f_set1(-0.0076224613f));
-    p2 = f_fma(p2, w2, f_set1(0.00943887047f));
-    p2 = f_fma(p2, w2, f_set1(1.00167406f));
-    p2 = f_fma(p2, w2, f_set1(2.83297682f));
-    vf poly = f_sel(f_lt(w, f_set1(5.0f)), p1, p2);
-    vf x = f_fma(f_set1(2.0f), p, f_set1(-1.0f));
-    return f_mul(f_mul(poly, x), f_set1(1.41421356237309505f));
+    vf t[4], w[4], w1[4], p1[4];
+    LANES(n, vf q = f_sub(f_set1(1.0f), p[i_]);
+          t[i_] = f_min(f_mul(f_mul(f_set1(4.0f), p[i_]), q), f_set1(1.0f)))
+    log_fn(t, w, n);
+    LANES(n, w[i_] = f_sub(f_set1(0.0f), w[i_]);
+          w1[i_] = f_sub(w[i_], f_set1(2.5f));
+          p1[i_] = f_set1(2.81022636e-08f))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(3.43273939e-07f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-3.5233877e-06f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-4.39150654e-06f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(0.00021858087f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-0.00125372503f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(-0.00417768164f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(0.246640727f)))
+    LANES(n, p1[i_] = f_fma(p1[i_], w1[i_], f_set1(1.50140941f)))
+    LANES(n, vm central = f_lt(w[i_], f_set1(5.0f)); vf poly = p1[i_];
+          if (!f_all(central)) { /* some p below ~0.0017 or above ~0.9983 */
+              vf w2 = f_sub(f_sqrt(w[i_]), f_set1(3.0f));
+              vf p2 = f_set1(-0.000200214257f);
+              p2 = f_fma(p2, w2, f_set1(0.000100950558f));
+              p2 = f_fma(p2, w2, f_set1(0.00134934322f));
+              p2 = f_fma(p2, w2, f_set1(-0.00367342844f));
+              p2 = f_fma(p2, w2, f_set1(0.00573950773f));
+              p2 = f_fma(p2, w2, f_set1(-0.0076224613f));
+              p2 = f_fma(p2, w2, f_set1(0.00943887047f));
+              p2 = f_fma(p2, w2, f_set1(1.00167406f));
+              p2 = f_fma(p2, w2, f_set1(2.83297682f));
+              poly = f_sel(central, p1[i_], p2);
+          }
+          vf x = f_fma(f_set1(2.0f), p[i_], f_set1(-1.0f));
+          res[i_] = f_mul(f_mul(poly, x), f_set1(1.41421356237309505f)))
 }
 
 /* ------------------------------------------------------------------------ */
 /* f32 kernels                                                              */
 /* ------------------------------------------------------------------------ */
 
+static ALWAYS_INLINE void uniform_vec_f32(const vu x[4], float *p, vf lo,
+                                          vf span, vf cap)
+{
+    UNROLL for (int k = 0; k < 4; k++)
+        f_store(p + 16 * k, f_min(f_fma(unit24(x[k]), span, lo), cap));
+}
+
 static void uniform_f32(const nninit__kargs *ka, void *out, uint64_t g0,
                         uint64_t ng)
 {
-    float *o = (float *)out;
     const vf lo = f_set1(ka->f[0]), span = f_set1(ka->f[1]),
              cap = f_set1(ka->f[2]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP32) {
-        for (int l = 0; l < 16; l += W) {
-            vu x[4];
-            blocks_u(ka, 16 * g + (uint64_t)l, x);
-            for (int k = 0; k < 4; k++)
-                f_store(o + 16 * k + l, f_min(f_fma(unit24(x[k]), span, lo), cap));
-        }
-    }
+#define VEC(x, p) uniform_vec_f32(x, p, lo, span, cap)
+    STEP_LOOP(float, OFF32, VEC);
+#undef VEC
+}
+
+static ALWAYS_INLINE void normal_vec_f32(const vu x[4], float *p, vf mean,
+                                         vf sd)
+{
+    vf u[2], l[2];
+    LANES(2, u[i_] = unit_open0(x[2 * i_]))
+    log_fn(u, l, 2);
+    LANES(2, vf r = f_sqrt(f_mul(f_set1(-2.0f), l[i_])); vf c, s;
+          sincos_turn_f(x[2 * i_ + 1], &c, &s);
+          f_store(p + 32 * i_, f_fma(f_mul(r, c), sd, mean));
+          f_store(p + 32 * i_ + 16, f_fma(f_mul(r, s), sd, mean)))
 }
 
 static void normal_f32(const nninit__kargs *ka, void *out, uint64_t g0,
                        uint64_t ng)
 {
-    float *o = (float *)out;
     const vf mean = f_set1(ka->f[0]), sd = f_set1(ka->f[1]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP32) {
-        for (int l = 0; l < 16; l += W) {
-            vu x[4];
-            blocks_u(ka, 16 * g + (uint64_t)l, x);
-            for (int k = 0; k < 4; k += 2) {
-                vf r = f_sqrt(f_mul(f_set1(-2.0f), log_f(unit_open0(x[k]))));
-                vf c, s;
-                sincos_turn_f(x[k + 1], &c, &s);
-                f_store(o + 16 * k + l, f_fma(f_mul(r, c), sd, mean));
-                f_store(o + 16 * (k + 1) + l, f_fma(f_mul(r, s), sd, mean));
-            }
-        }
-    }
+#define VEC(x, p) normal_vec_f32(x, p, mean, sd)
+    STEP_LOOP(float, OFF32, VEC);
+#undef VEC
+}
+
+/* p = pa + u*dp, z = Phi^-1(p), clamp(mean + z*sstd) to [a, b] */
+typedef struct trunc_f32_args {
+    vf pa, dp, sstd, mean, a, b;
+} trunc_f32_args;
+
+static ALWAYS_INLINE void trunc_vec_f32(const vu x[4], float *p,
+                                        const trunc_f32_args *t)
+{
+    vf q[4], z[4];
+    LANES(4, q[i_] = f_fma(unit24_mid(x[i_]), t->dp, t->pa))
+    ndtri_fn(q, z, 4);
+    LANES(4, vf v = f_fma(z[i_], t->sstd, t->mean);
+          f_store(p + 16 * i_, f_min(f_max(v, t->a), t->b)))
 }
 
 static void trunc_f32(const nninit__kargs *ka, void *out, uint64_t g0,
                       uint64_t ng)
 {
-    float *o = (float *)out;
-    const vf pa = f_set1(ka->f[0]), dp = f_set1(ka->f[1]),
-             sstd = f_set1(ka->f[2]), mean = f_set1(ka->f[3]),
-             a = f_set1(ka->f[4]), b = f_set1(ka->f[5]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP32) {
-        for (int l = 0; l < 16; l += W) {
-            vu x[4];
-            blocks_u(ka, 16 * g + (uint64_t)l, x);
-            for (int k = 0; k < 4; k++) {
-                vf p = f_fma(unit24_mid(x[k]), dp, pa);
-                vf v = f_fma(ndtri_f(p), sstd, mean);
-                f_store(o + 16 * k + l, f_min(f_max(v, a), b));
-            }
-        }
-    }
+    const trunc_f32_args t = {f_set1(ka->f[0]), f_set1(ka->f[1]),
+                              f_set1(ka->f[2]), f_set1(ka->f[3]),
+                              f_set1(ka->f[4]), f_set1(ka->f[5])};
+#define VEC(x, p) trunc_vec_f32(x, p, &t)
+    STEP_LOOP(float, OFF32, VEC);
+#undef VEC
 }
 
 /* ------------------------------------------------------------------------ */
@@ -370,81 +456,103 @@ static inline vd ndtri_d(vd p)
         1.84631831751005468180e-5, 1.42151175831644588870e-7,
         2.04426310338993978564e-15};
     vd q = d_sub(p, d_set1(0.5));
-    vd r0 = d_sub(d_set1(0.180625), d_mul(q, q));
-    vd central = d_div(d_mul(q, poly7_d(r0, A)), poly7_d(r0, B));
-    vmd neg = d_lt(q, d_set1(0.0));
-    vd tail_p = d_sel(neg, p, d_sub(d_set1(1.0), p));
-    vd r = d_sqrt(d_sub(d_set1(0.0), log_d(tail_p)));
-    vd r1 = d_sub(r, d_set1(1.6));
-    vd r2 = d_sub(r, d_set1(5.0));
-    vd near = d_div(poly7_d(r1, C), poly7_d(r1, D));
-    vd far = d_div(poly7_d(r2, E), poly7_d(r2, F));
-    vd tail = d_sel(d_lt(d_set1(5.0), r), far, near);
-    tail = d_sel(neg, d_sub(d_set1(0.0), tail), tail);
     vd absq = d_max(q, d_sub(d_set1(0.0), q));
-    return d_sel(d_lt(d_set1(0.425), absq), tail, central);
+    vmd use_tail = d_lt(d_set1(0.425), absq);
+    vd central = d_set1(0.0), tail = d_set1(0.0);
+    if (!d_all(use_tail)) { /* some p in [0.075, 0.925] */
+        vd r0 = d_sub(d_set1(0.180625), d_mul(q, q));
+        central = d_div(d_mul(q, poly7_d(r0, A)), poly7_d(r0, B));
+    }
+    if (d_any(use_tail)) {
+        vmd neg = d_lt(q, d_set1(0.0));
+        vd tail_p = d_sel(neg, p, d_sub(d_set1(1.0), p));
+        vd r = d_sqrt(d_sub(d_set1(0.0), log_d(tail_p)));
+        vd r1 = d_sub(r, d_set1(1.6));
+        tail = d_div(poly7_d(r1, C), poly7_d(r1, D));
+        vmd use_far = d_lt(d_set1(5.0), r);
+        if (d_any(use_far)) { /* some p beyond ~1e-11 from 0 or 1 */
+            vd r2 = d_sub(r, d_set1(5.0));
+            vd far = d_div(poly7_d(r2, E), poly7_d(r2, F));
+            tail = d_sel(use_far, far, tail);
+        }
+        tail = d_sel(neg, d_sub(d_set1(0.0), tail), tail);
+    }
+    return d_sel(use_tail, tail, central);
 }
 
 /* ------------------------------------------------------------------------ */
 /* f64 kernels                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* 64-bit kernels: the W blocks of a 32-bit vector are W/WD halves of WD
+ * blocks; element lanes OFF64(block) + 16*j take words 2j and 2j+1. */
+static ALWAYS_INLINE void uniform_vec_f64(const vu x[4], double *p, vd lo,
+                                          vd span, vd cap)
+{
+    UNROLL for (int h = 0; h < W / WD; h++)
+        UNROLL for (int j = 0; j < 2; j++) {
+            vd v = unit52(q_hilo(x[2 * j], x[2 * j + 1], h));
+            d_store(p + h * WD + 16 * j, d_min(d_fma(v, span, lo), cap));
+        }
+}
+
 static void uniform_f64(const nninit__kargs *ka, void *out, uint64_t g0,
                         uint64_t ng)
 {
-    double *o = (double *)out;
     const vd lo = d_set1(ka->d[0]), span = d_set1(ka->d[1]),
              cap = d_set1(ka->d[2]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP64) {
-        for (int l = 0; l < 16; l += WD) {
-            vh x[4];
-            blocks_h(ka, 16 * g + (uint64_t)l, x);
-            for (int h = 0; h < 2; h++) {
-                vd u = unit52(q_hilo(x[2 * h], x[2 * h + 1]));
-                d_store(o + 16 * h + l, d_min(d_fma(u, span, lo), cap));
-            }
-        }
+#define VEC(x, p) uniform_vec_f64(x, p, lo, span, cap)
+    STEP_LOOP(double, OFF64, VEC);
+#undef VEC
+}
+
+static ALWAYS_INLINE void normal_vec_f64(const vu x[4], double *p, vd mean,
+                                         vd sd)
+{
+    UNROLL for (int h = 0; h < W / WD; h++) {
+        vd u1 = d_sub(d_set1(1.0), unit52(q_hilo(x[0], x[1], h))); /* (0,1] */
+        vd r = d_sqrt(d_mul(d_set1(-2.0), log_d(u1)));
+        vd c, s;
+        sincos_turn_d(q_hilo(x[2], x[3], h), &c, &s);
+        d_store(p + h * WD, d_fma(d_mul(r, c), sd, mean));
+        d_store(p + h * WD + 16, d_fma(d_mul(r, s), sd, mean));
     }
 }
 
 static void normal_f64(const nninit__kargs *ka, void *out, uint64_t g0,
                        uint64_t ng)
 {
-    double *o = (double *)out;
     const vd mean = d_set1(ka->d[0]), sd = d_set1(ka->d[1]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP64) {
-        for (int l = 0; l < 16; l += WD) {
-            vh x[4];
-            blocks_h(ka, 16 * g + (uint64_t)l, x);
-            vd u1 = d_sub(d_set1(1.0), unit52(q_hilo(x[0], x[1]))); /* (0,1] */
-            vd r = d_sqrt(d_mul(d_set1(-2.0), log_d(u1)));
-            vd c, s;
-            sincos_turn_d(q_hilo(x[2], x[3]), &c, &s);
-            d_store(o + l, d_fma(d_mul(r, c), sd, mean));
-            d_store(o + 16 + l, d_fma(d_mul(r, s), sd, mean));
+#define VEC(x, p) normal_vec_f64(x, p, mean, sd)
+    STEP_LOOP(double, OFF64, VEC);
+#undef VEC
+}
+
+typedef struct trunc_f64_args {
+    vd pa, dp, sstd, mean, a, b;
+} trunc_f64_args;
+
+static ALWAYS_INLINE void trunc_vec_f64(const vu x[4], double *p,
+                                 const trunc_f64_args *t)
+{
+    UNROLL for (int h = 0; h < W / WD; h++)
+        UNROLL for (int j = 0; j < 2; j++) {
+            vd u = d_add(unit52(q_hilo(x[2 * j], x[2 * j + 1], h)),
+                         d_set1(0x1p-53)); /* cell midpoints, exact */
+            vd v = d_fma(ndtri_d(d_fma(u, t->dp, t->pa)), t->sstd, t->mean);
+            d_store(p + h * WD + 16 * j, d_min(d_max(v, t->a), t->b));
         }
-    }
 }
 
 static void trunc_f64(const nninit__kargs *ka, void *out, uint64_t g0,
                       uint64_t ng)
 {
-    double *o = (double *)out;
-    const vd pa = d_set1(ka->d[0]), dp = d_set1(ka->d[1]),
-             sstd = d_set1(ka->d[2]), mean = d_set1(ka->d[3]),
-             a = d_set1(ka->d[4]), b = d_set1(ka->d[5]);
-    for (uint64_t g = g0; g < g0 + ng; g++, o += NNINIT__GROUP64) {
-        for (int l = 0; l < 16; l += WD) {
-            vh x[4];
-            blocks_h(ka, 16 * g + (uint64_t)l, x);
-            for (int h = 0; h < 2; h++) {
-                vd u = d_add(unit52(q_hilo(x[2 * h], x[2 * h + 1])),
-                             d_set1(0x1p-53)); /* cell midpoints, exact */
-                vd v = d_fma(ndtri_d(d_fma(u, dp, pa)), sstd, mean);
-                d_store(o + 16 * h + l, d_min(d_max(v, a), b));
-            }
-        }
-    }
+    const trunc_f64_args t = {d_set1(ka->d[0]), d_set1(ka->d[1]),
+                              d_set1(ka->d[2]), d_set1(ka->d[3]),
+                              d_set1(ka->d[4]), d_set1(ka->d[5])};
+#define VEC(x, p) trunc_vec_f64(x, p, &t)
+    STEP_LOOP(double, OFF64, VEC);
+#undef VEC
 }
 
 const nninit__kernels KERNELS = {uniform_f32, normal_f32, trunc_f32,

@@ -10,12 +10,12 @@
 
 #define W 1
 #define WD 1
+#define NU 4 /* 4 blocks' Philox rounds interleaved */
 #define KERNELS nninit__kernels_scalar
 
 typedef uint32_t vu;
 typedef float vf;
 typedef int vm;
-typedef uint32_t vh;
 typedef uint64_t vq;
 typedef double vd;
 typedef int vmd;
@@ -25,6 +25,7 @@ static inline vu u_lanes(uint32_t base) { return base; }
 static inline vu u_add(vu a, vu b) { return a + b; }
 static inline vu u_sub(vu a, vu b) { return a - b; }
 static inline vu u_xor(vu a, vu b) { return a ^ b; }
+static inline vu u_xor3(vu a, vu b, vu c) { return a ^ b ^ c; }
 static inline vu u_and(vu a, vu b) { return a & b; }
 static inline vu u_or(vu a, vu b) { return a | b; }
 #define u_srl(a, n) ((vu)((a) >> (n)))
@@ -59,17 +60,15 @@ static inline vf f_sqrt(vf a) { return sqrtf(a); }
 static inline vf f_min(vf a, vf b) { return a < b ? a : b; }
 static inline vf f_max(vf a, vf b) { return a > b ? a : b; }
 static inline vm f_lt(vf a, vf b) { return a < b; }
+static inline int f_all(vm m) { return m; }
 static inline vf f_sel(vm m, vf a, vf b) { return m ? a : b; }
 static inline void f_store(float *p, vf v) { *p = v; }
 
-static inline vh h_set1(uint32_t x) { return x; }
-static inline vh h_lanes(uint32_t base) { return base; }
-static inline vh h_xor(vh a, vh b) { return a ^ b; }
-static inline void h_mulhilo(vh a, uint32_t m, vh *hi, vh *lo)
+static inline vq q_hilo(vu hi, vu lo, int h)
 {
-    u_mulhilo(a, m, hi, lo);
+    (void)h;
+    return ((uint64_t)hi << 32) | lo;
 }
-static inline vq q_hilo(vh hi, vh lo) { return ((uint64_t)hi << 32) | lo; }
 static inline vq q_set1(uint64_t x) { return x; }
 static inline vq q_add(vq a, vq b) { return a + b; }
 static inline vq q_sub(vq a, vq b) { return a - b; }
@@ -100,6 +99,8 @@ static inline vd d_sqrt(vd a) { return sqrt(a); }
 static inline vd d_min(vd a, vd b) { return a < b ? a : b; }
 static inline vd d_max(vd a, vd b) { return a > b ? a : b; }
 static inline vmd d_lt(vd a, vd b) { return a < b; }
+static inline int d_all(vmd m) { return m; }
+static inline int d_any(vmd m) { return m; }
 static inline vd d_sel(vmd m, vd a, vd b) { return m ? a : b; }
 static inline void d_store(double *p, vd v) { *p = v; }
 

@@ -12,7 +12,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -417,9 +416,9 @@ static void run_job(const job *j)
         uint64_t g = i / G, off = i % G;
         uint64_t whole = (j->end - g * G) / G; /* whole groups from g on */
         if (off == 0 && whole > 0 && direct) {
-            j->fn(j->ka, (char *)j->out + (i - j->begin) *
-                                              nninit_dtype_size(j->dtype),
-                  g, whole);
+            char *dst = (char *)j->out +
+                        (i - j->begin) * nninit_dtype_size(j->dtype);
+            j->fn(j->ka, dst, g, whole);
             i += whole * G;
             continue;
         }
@@ -440,28 +439,40 @@ static void run_job(const job *j)
     }
 }
 
-static void *job_thread(void *arg)
-{
-    run_job((const job *)arg);
-    return NULL;
-}
-
-/* Below this many elements per thread, threads cost more than they save. */
-#define MIN_PER_THREAD (1u << 18)
-#define MAX_THREADS 256
+#define MIN_PER_THREAD NNINIT__MIN_PER_THREAD
+/* Threads take chunks of this many elements (a multiple of both group
+ * sizes); which thread makes a chunk changes no byte, since every element
+ * is a function of its index alone. */
+#define CHUNK_ELEMS (UINT64_C(1) << 16)
 
 int nninit__resolve_threads(int requested)
 {
     if (requested > 0)
-        return requested > MAX_THREADS ? MAX_THREADS : requested;
+        return requested > NNINIT__MAX_THREADS ? NNINIT__MAX_THREADS
+                                               : requested;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+    return n < 1 ? 1 : n > NNINIT__MAX_THREADS ? NNINIT__MAX_THREADS : (int)n;
 }
 
-/* Split [begin, end) over threads at group boundaries and run. */
+/* Task c: the part of the job inside chunk c of the tensor. */
+static void chunk_task(void *ctx, uint64_t c, int worker)
+{
+    const job *p = (const job *)ctx;
+    (void)worker;
+    const size_t es = nninit_dtype_size(p->dtype);
+    job j = *p;
+    uint64_t lo = (p->begin / CHUNK_ELEMS + c) * CHUNK_ELEMS;
+    uint64_t hi = lo + CHUNK_ELEMS;
+    j.begin = lo > p->begin ? lo : p->begin;
+    j.end = hi < p->end ? hi : p->end;
+    j.out = (char *)p->out + (j.begin - p->begin) * es;
+    run_job(&j);
+}
+
+/* Run [begin, end) on up to `threads` threads, at most one per
+ * MIN_PER_THREAD elements. */
 static void run_parallel(const job *proto, int threads)
 {
-    const uint64_t G = proto->native64 ? NNINIT__GROUP64 : NNINIT__GROUP32;
     uint64_t n = proto->end - proto->begin;
     uint64_t t = (uint64_t)threads;
     if (t > n / MIN_PER_THREAD)
@@ -470,32 +481,9 @@ static void run_parallel(const job *proto, int threads)
         run_job(proto);
         return;
     }
-    job jobs[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
-    uint64_t per = (n / t + G - 1) / G * G;
-    uint64_t at = proto->begin;
-    size_t es = nninit_dtype_size(proto->dtype);
-    for (uint64_t k = 0; k < t; k++) {
-        jobs[k] = *proto;
-        /* cut at multiples of G in tensor coordinates */
-        uint64_t stop = k + 1 == t ? proto->end : (at / G) * G + per;
-        if (stop > proto->end)
-            stop = proto->end;
-        jobs[k].begin = at;
-        jobs[k].end = stop;
-        jobs[k].out = (char *)proto->out + (at - proto->begin) * es;
-        at = stop;
-    }
-    for (uint64_t k = 1; k < t; k++)
-        started[k] = pthread_create(&tid[k], NULL, job_thread, &jobs[k]) == 0;
-    run_job(&jobs[0]);
-    for (uint64_t k = 1; k < t; k++) {
-        if (started[k])
-            pthread_join(tid[k], NULL);
-        else
-            run_job(&jobs[k]); /* could not start: do it here, same bytes */
-    }
+    uint64_t nchunks =
+        (proto->end - 1) / CHUNK_ELEMS - proto->begin / CHUNK_ELEMS + 1;
+    nninit__parallel_for((int)t, nchunks, chunk_task, (void *)proto);
 }
 
 static void fill_constant(void *out, nninit_dtype dtype, uint64_t n, double v)

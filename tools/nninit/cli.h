@@ -76,6 +76,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Default thread count for commands: the online CPUs. */
 int cli_default_threads(void);
