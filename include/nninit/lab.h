@@ -9,7 +9,7 @@
  * by nninit_init from (seed, the tensor's name), so any initializer or the
  * per-layer rule can be tried, and the same seed gives the same numbers.
  *
- * Quickstart (examples/03_lab_mlp.c: an MLP on the spirals task; the
+ * Quickstart (examples/05_lab_mlp.c: an MLP on the spirals task; the
  * weights come from the rule, He or Xavier by the activation that follows):
  *
  *     #include <nninit/lab.h>

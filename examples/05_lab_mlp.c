@@ -1,4 +1,4 @@
-/* 03_lab_mlp.c: train a small MLP with the lab (libnninit_lab) on the
+/* 05_lab_mlp.c: train a small MLP with the lab (libnninit_lab) on the
  * spirals task; the weights come from nninit's per-layer rule. */
 #include <nninit/lab.h>
 #include <stdio.h>
