@@ -132,7 +132,7 @@ typedef struct claim {
     char section[16];
     char claim[160];
     char predicted[200];
-    char measured[240];
+    char measured[420];
     int holds;
     char why[600]; /* when it does not hold */
 } claim;
@@ -548,6 +548,12 @@ static int demo_selu(tour *t)
 }
 
 /* --- 5. rnn ------------------------------------------------------------- */
+static double median3(const double v[3])
+{
+    double a = v[0], b = v[1], c = v[2];
+    return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+}
+
 static const nninit_lab_rnn_result *g_rnn;
 static void p_rnn(FILE *f) { lab_print_rnn(f, g_rnn); }
 
@@ -586,20 +592,50 @@ static int demo_rnn(tour *t)
     g_rnn = &r;
     BOTH_TABLE(t, p_rnn);
     int first = t->n_claims;
-    /* orthogonal vs Gaussian of the same variance, cell by cell: clearly
-     * better (<= 0.8x) somewhere and not worse (<= 1.1x) anywhere */
-    char meas[240] = "";
+    /* Orthogonal vs a Gaussian of the same variance, cell by cell: clearly
+     * better (<= 0.8x) somewhere and not worse (> 1.1x) anywhere. At this
+     * budget the gap is small and its sign moves with the draws (one seed
+     * said "holds" and another "does not"), so the verdict takes the median
+     * final loss over RNN_SEEDS seeds; the tables and figures show the
+     * first. */
+    enum { RNN_SEEDS = 3 };
+    double lo[RNN_SEEDS][4], lg[RNN_SEEDS][4];
+    for (int ci = 0; ci < o.n_cells; ci++) {
+        lo[0][ci] = r.runs[ci * o.n_inits + 0].final_loss;
+        lg[0][ci] = r.runs[ci * o.n_inits + 1].final_loss;
+    }
+    for (int sd = 1; sd < RNN_SEEDS && !rc; sd++) {
+        nninit_lab_rnn_opts o2 = o;
+        o2.c.seed = o.c.seed + (uint64_t)sd;
+        o2.n_inits = 2; /* orthogonal, Gaussian */
+        nninit_lab_rnn_result r2;
+        rc = nninit_lab_rnn_run_all(&o2, &r2, &err);
+        lab_progress_done(&t->ps);
+        if (rc) {
+            nninit_lab_rnn_result_free(&r);
+            return cli_error(cli_status_exit(rc), "%s", err.msg);
+        }
+        for (int ci = 0; ci < o.n_cells; ci++) {
+            lo[sd][ci] = r2.runs[ci * o2.n_inits + 0].final_loss;
+            lg[sd][ci] = r2.runs[ci * o2.n_inits + 1].final_loss;
+        }
+        nninit_lab_rnn_result_free(&r2);
+    }
+    char meas[400] = "";
     size_t len = 0;
     int better = 0, worse = 0;
     for (int ci = 0; ci < o.n_cells; ci++) {
-        const nninit_lab_rnn_run *orth = &r.runs[ci * o.n_inits + 0],
-                                 *gaus = &r.runs[ci * o.n_inits + 1];
-        better += orth->final_loss <= 0.8 * gaus->final_loss;
-        worse += orth->final_loss > 1.1 * gaus->final_loss;
+        double a[RNN_SEEDS], b[RNN_SEEDS];
+        for (int sd = 0; sd < RNN_SEEDS; sd++)
+            a[sd] = lo[sd][ci], b[sd] = lg[sd][ci];
+        double mo = median3(a), mg = median3(b);
+        better += mo <= 0.8 * mg;
+        worse += mo > 1.1 * mg;
         len += (size_t)snprintf(meas + len, sizeof meas - len,
-                                "%s%s %.3g vs %.3g", ci ? "; " : "",
-                                nninit_lab_cell_name(orth->cell),
-                                orth->final_loss, gaus->final_loss);
+                                "%s%s %.3g vs %.3g (seeds: %.3g/%.3g, "
+                                "%.3g/%.3g, %.3g/%.3g)",
+                                ci ? "; " : "", nninit_lab_cell_name(o.cells[ci]),
+                                mo, mg, a[0], b[0], a[1], b[1], a[2], b[2]);
         if (len >= sizeof meas)
             len = sizeof meas - 1;
     }
@@ -608,10 +644,10 @@ static int demo_rnn(tour *t)
              "orthogonal recurrent init keeps recurrent nets trainable "
              "(vs a Gaussian of the same variance)");
     snprintf(c->predicted, sizeof c->predicted,
-             "orthogonal's final loss clearly lower (<= 0.8x) in some cell, "
-             "not worse in any");
+             "orthogonal's median final loss over %d seeds clearly lower "
+             "(<= 0.8x) in some cell, not worse (> 1.1x) in any", RNN_SEEDS);
     snprintf(c->measured, sizeof c->measured,
-             "final MSE orthogonal vs Gaussian: %s", meas);
+             "median final MSE orthogonal vs Gaussian: %s", meas);
     if (!c->holds)
         snprintf(c->why, sizeof c->why,
                  "not at this length and budget. A Gaussian with variance "
