@@ -9,9 +9,15 @@ torch_exact.py checks that); this only measures time.
 
 Usage: bench/torch_exact_compare.py [--bench build/nninit_torch_bench]
          [--reps 5] [--rounds 3] [--kernel avx2|default] [--clock cpu|wall]
-         [--threads N] [--torch-threads N] [NAME...]
+         [--threads N] [--torch-threads N] [--wall-threads 1,2] [NAME...]
 PyTorch runs with its default thread count unless --torch-threads is given
 (nninit's torch mode is single-threaded except erfinv and QR; see README).
+
+orthogonal_ is the exception to comparing CPU time: PyTorch's QR runs on
+OpenBLAS's own threads (2 on a 2-core machine, whatever torch's thread count
+is), so its CPU time counts both. For the orthogonal_ workloads selected, the
+script therefore adds wall-time rows: PyTorch as it runs by default against
+nninit on each thread count of --wall-threads (default 1,2; "" for none).
 """
 import argparse
 import os
@@ -50,6 +56,8 @@ work = {
  "sparse_1024x1024": (lambda x: nn.init.sparse_(x, 0.1), E(1024, 1024)),
  "orthogonal_256x256": (lambda x: nn.init.orthogonal_(x), E(256, 256)),
  "orthogonal_1024x1024": (lambda x: nn.init.orthogonal_(x), E(1024, 1024)),
+ "orthogonal_2048x2048": (lambda x: nn.init.orthogonal_(x), E(2048, 2048)),
+ "orthogonal_4096x1024": (lambda x: nn.init.orthogonal_(x), E(4096, 1024)),
  # modules: the draws of construction, on a built module (no allocation)
  "Linear_4096x4096": (lambda m: m.reset_parameters(), lambda: nn.Linear(4096, 4096)),
  "LSTM_1024x1024x2": (lambda m: m.reset_parameters(), lambda: nn.LSTM(1024, 1024, 2)),
@@ -86,32 +94,41 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate the two sides this many times, keep the "
                     "best of each")
+    ap.add_argument("--wall-threads", default="1,2",
+                    help="nninit thread counts for the wall-time rows of "
+                    "the orthogonal_ workloads (\"\" for none)")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(a.bench):
         sys.exit("build it first: cmake --build build --target "
                  "nninit_torch_bench")
     env = dict(os.environ, ATEN_CPU_CAPABILITY=a.kernel)
-    ours, theirs, head = {}, {}, ""
-    for _ in range(a.rounds):  # alternate, so both see the same load
-        out = subprocess.run([a.bench, "--reps", str(a.reps), "--kernel",
-                              a.kernel, "--threads", str(a.threads),
-                              "--clock", a.clock] + a.names,
-                             capture_output=True, text=True,
-                             check=True).stdout.split("\n")
-        for line in out:
-            if line.strip():
-                k, v = line.split()
-                ours[k] = min(float(v), ours.get(k, 1e30))
-        out = subprocess.run(["/usr/bin/python3", "-c", TORCH_SIDE,
-                              str(a.reps), str(a.torch_threads), a.clock] +
-                             list(ours), capture_output=True, text=True,
-                             env=env, check=True).stdout.split("\n")
-        head = out[0]
-        for line in out[1:]:
-            if line.strip():
-                k, v = line.split()
-                theirs[k] = min(float(v), theirs.get(k, 1e30))
+
+    def run(names, threads, clock, torch_threads):
+        """Best-of seconds per name of both sides, alternating rounds."""
+        ours, theirs, head = {}, {}, ""
+        for _ in range(a.rounds):  # alternate, so both see the same load
+            out = subprocess.run([a.bench, "--reps", str(a.reps), "--kernel",
+                                  a.kernel, "--threads", str(threads),
+                                  "--clock", clock] + names,
+                                 capture_output=True, text=True,
+                                 check=True).stdout.split("\n")
+            for line in out:
+                if line.strip():
+                    k, v = line.split()
+                    ours[k] = min(float(v), ours.get(k, 1e30))
+            out = subprocess.run(["/usr/bin/python3", "-c", TORCH_SIDE,
+                                  str(a.reps), str(torch_threads), clock] +
+                                 list(ours), capture_output=True, text=True,
+                                 env=env, check=True).stdout.split("\n")
+            head = out[0]
+            for line in out[1:]:
+                if line.strip():
+                    k, v = line.split()
+                    theirs[k] = min(float(v), theirs.get(k, 1e30))
+        return ours, theirs, head
+
+    ours, theirs, head = run(a.names, a.threads, a.clock, a.torch_threads)
     print(head, "| nninit threads", a.threads, "| clock", a.clock,
           "| best of", a.reps, "x", a.rounds, "rounds")
     print("# load:", open("/proc/loadavg").read().split()[:3])
@@ -120,6 +137,19 @@ def main():
     for name, o in ours.items():
         t = theirs[name]
         print("%-28s %12.6f %12.6f %8.2f" % (name, o, t, t / o))
+    ortho = [n for n in ours if n.startswith("orthogonal_")]
+    walls = [int(x) for x in a.wall_threads.split(",") if x.strip()]
+    if ortho and walls:
+        print("# orthogonal_, wall time: PyTorch as it runs by default "
+              "(its QR on OpenBLAS's threads) vs nninit on T threads")
+        for t in walls:
+            o, th, head = run(ortho, t, "wall", 0)
+            print("#", head.lstrip("# "), "| nninit threads", t,
+                  "| load", open("/proc/loadavg").read().split()[:3])
+            for name in ortho:
+                print("%-28s %12.6f %12.6f %8.2f" % (
+                    "%s wall T=%d" % (name, t), o[name], th[name],
+                    th[name] / o[name]))
 
 
 if __name__ == "__main__":

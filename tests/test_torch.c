@@ -7,6 +7,7 @@
  * copies agreeing bit for bit. tests/py/torch_exact.py does the
  * byte-for-byte comparison against PyTorch itself.
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "nninit.h"
 #include "nninit_test.h"
 #include "torch/torch_internal.h"
@@ -310,49 +311,83 @@ static void bad_input(void)
     CHECK(nninit_torch_kernel_parse("avx512", &k, &err) == NNINIT_EINVAL);
 }
 
+/* max |W W^T - gain^2 I| over the rows of a rows <= cols result, else
+ * |W^T W - gain^2 I| over its columns (w row-major, f32 or f64). */
+static double ortho_error(const void *w, nninit_dtype t, int64_t r,
+                          int64_t k, double gain)
+{
+    const float *w32 = (const float *)w;
+    const double *w64 = (const double *)w;
+#define W_AT(i, j) (t == NNINIT_F32 ? (double)w32[(i) * k + (j)]             \
+                                    : w64[(i) * k + (j)])
+    double worst = 0;
+    int64_t m = r <= k ? r : k, len = r <= k ? k : r;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < m; j++) {
+            double d = 0;
+            for (int64_t q = 0; q < len; q++)
+                d += r <= k ? W_AT(i, q) * W_AT(j, q) : W_AT(q, i) * W_AT(q, j);
+            worst = fmax(worst, fabs(d - (i == j ? gain * gain : 0.0)));
+        }
+#undef W_AT
+    return worst;
+}
+
+static int torch_orthogonal(uint64_t seed, int64_t r, int64_t k,
+                            nninit_dtype t, double gain, int threads,
+                            void *out)
+{
+    nninit_torch_gen g;
+    nninit_torch_gen_init(&g, seed, AVX2);
+    g.threads = threads;
+    nninit_shape sh;
+    int64_t dims[2] = {r, k};
+    nninit_shape_make(&sh, 2, dims, NULL);
+    nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
+    s.gain = gain;
+    return nninit_torch_init(&g, &s, &sh, t, out, NULL, NULL);
+}
+
 static void orthogonal_is_orthogonal(void)
 {
-    static const int64_t shapes[][2] = {{8, 12}, {20, 10}, {7, 7}};
-    for (int c = 0; c < 3; c++) {
-        nninit_torch_gen g;
-        nninit_torch_gen_init(&g, 3, AVX2);
-        nninit_shape sh;
-        nninit_shape_make(&sh, 2, shapes[c], NULL);
-        nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
-        s.gain = 2;
-        double w[240];
-        CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, w, NULL, NULL) == 0);
+    /* square, tall, wide; 100 x 70 has two panels and a partial one */
+    static const int64_t shapes[][2] = {{8, 12}, {20, 10}, {7, 7}, {100, 70},
+                                        {70, 100}};
+    static double w[100 * 70];
+    for (int c = 0; c < 5; c++) {
         int64_t r = shapes[c][0], k = shapes[c][1];
-        /* rows orthonormal (times gain^2) if r <= k, else columns */
-        double worst = 0;
-        int64_t m = r <= k ? r : k;
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < m; j++) {
-                double d = 0;
-                for (int64_t t = 0; t < (r <= k ? k : r); t++)
-                    d += r <= k ? w[i * k + t] * w[j * k + t]
-                                : w[t * k + i] * w[t * k + j];
-                worst = fmax(worst, fabs(d - (i == j ? 4.0 : 0.0)));
-            }
-        CHECK_NEAR(worst, 0, 1e-12);
+        /* double: rounding only (n * 2^-53 is 1e-14 here) */
+        CHECK(torch_orthogonal(3, r, k, NNINIT_F64, 2, 1, w) == 0);
+        CHECK_NEAR(ortho_error(w, NNINIT_F64, r, k, 2), 0, 1e-12);
+        /* float: the QR runs in float as PyTorch's sgeqrf does, whose
+         * results have max|Q^T Q - I| of 2e-7 to 6e-7 at 7x7 to 4096x4096
+         * (bench/orthogonal_accuracy); times gain^2 = 4, with a margin of
+         * 2.5 */
+        CHECK(torch_orthogonal(3, r, k, NNINIT_F32, 2, 1, w) == 0);
+        CHECK_NEAR(ortho_error(w, NNINIT_F32, r, k, 2), 0, 6e-6);
     }
 }
 
 static void orthogonal_bits_ignore_threads(void)
 {
-    /* big enough for several panels and for the column split */
-    static double a[300 * 200], b[300 * 200];
-    nninit_shape sh;
-    int64_t dims[2] = {300, 200};
-    nninit_shape_make(&sh, 2, dims, NULL);
-    nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
-    nninit_torch_gen g;
-    nninit_torch_gen_init(&g, 11, AVX2);
-    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, a, NULL, NULL) == 0);
-    nninit_torch_gen_init(&g, 11, AVX2);
-    g.threads = 3;
-    CHECK(nninit_torch_init(&g, &s, &sh, NNINIT_F64, b, NULL, NULL) == 0);
-    CHECK(!memcmp(a, b, sizeof a));
+    /* big enough for several panels and for the column split, tall and
+     * wide, in both precisions */
+    static double a[300 * 300], b[300 * 300];
+    static const int64_t shapes[][2] = {{300, 200}, {200, 300}, {257, 257}};
+    for (int c = 0; c < 3; c++)
+        for (int f = 0; f < 2; f++) {
+            nninit_dtype t = f ? NNINIT_F32 : NNINIT_F64;
+            int64_t r = shapes[c][0], k = shapes[c][1];
+            size_t bytes = (size_t)(r * k) * nninit_dtype_size(t);
+            CHECK(torch_orthogonal(11, r, k, t, 1, 1, a) == 0);
+            for (int th = 2; th <= 3; th++) {
+                memset(b, 0, sizeof b);
+                CHECK(torch_orthogonal(11, r, k, t, 1, th, b) == 0);
+                CHECK_MSG(!memcmp(a, b, bytes),
+                          "%lld x %lld %s: threads %d changed bytes",
+                          (long long)r, (long long)k, f ? "f32" : "f64", th);
+            }
+        }
 }
 
 static void kernel_copies_agree(void)
@@ -394,30 +429,80 @@ static void kernel_copies_agree(void)
         v->uniform_f32(w1, b, 624, -0.3f, 0.7f, fused);
         CHECK(!memcmp(a, b, 624 * 4));
     }
-    /* the QR products, with odd sizes for every tail */
+    /* the QR products in both precisions, with odd sizes for every tail
+     * (and mk > 2 * 8 so the vector loops run) */
     enum { MK = 103, KB = 7, NC = 11 };
     static double V[MK * KB], C1[MK * NC], C2[MK * NC], W1[KB * NC],
-        W2[KB * NC];
+        W2[KB * NC], g1[NC], g2[NC];
+    static float Vf[MK * KB], C1f[MK * NC], C2f[MK * NC], W1f[KB * NC],
+        W2f[KB * NC], g1f[NC], g2f[NC];
     for (int i = 0; i < MK * KB; i++)
-        V[i] = sin(i * 0.37);
+        V[i] = Vf[i] = (float)sin(i * 0.37);
     for (int i = 0; i < MK * NC; i++)
-        C1[i] = C2[i] = cos(i * 0.11);
-    s->gemm_tn(V, MK, C1, MK, W1, KB, MK, KB, NC);
-    v->gemm_tn(V, MK, C2, MK, W2, KB, MK, KB, NC);
+        C1[i] = C2[i] = C1f[i] = C2f[i] = (float)cos(i * 0.11);
+    s->qr_d.gemm_tn(V, MK, C1, MK, W1, KB, MK, KB, NC);
+    v->qr_d.gemm_tn(V, MK, C2, MK, W2, KB, MK, KB, NC);
     CHECK(!memcmp(W1, W2, sizeof W1));
-    s->gemm_nn_sub(V, MK, W1, KB, C1, MK, MK, KB, NC);
-    v->gemm_nn_sub(V, MK, W2, KB, C2, MK, MK, KB, NC);
-    CHECK(!memcmp(C1, C2, sizeof C1));
-    /* and the product is right: W = V^T C to rounding */
-    double worst = 0;
+    s->qr_d.gemv_t(V, C1, MK, g1, MK, NC);
+    v->qr_d.gemv_t(V, C2, MK, g2, MK, NC);
+    CHECK(!memcmp(g1, g2, sizeof g1));
+    s->qr_f.gemm_tn(Vf, MK, C1f, MK, W1f, KB, MK, KB, NC);
+    v->qr_f.gemm_tn(Vf, MK, C2f, MK, W2f, KB, MK, KB, NC);
+    CHECK(!memcmp(W1f, W2f, sizeof W1f));
+    s->qr_f.gemv_t(Vf, C1f, MK, g1f, MK, NC);
+    v->qr_f.gemv_t(Vf, C2f, MK, g2f, MK, NC);
+    CHECK(!memcmp(g1f, g2f, sizeof g1f));
+    /* the products are right: W = V^T C, to rounding (sums of 103 terms
+     * below 1 in size) */
+    double worst = 0, worstf = 0;
     for (int j = 0; j < NC; j++)
         for (int i = 0; i < KB; i++) {
             double e = 0;
             for (int r = 0; r < MK; r++)
-                e += V[r + i * MK] * cos((r + j * MK) * 0.11);
+                e += V[r + i * MK] * C1[r + j * MK];
             worst = fmax(worst, fabs(e - W1[i + j * KB]));
+            worstf = fmax(worstf, fabs(e - W1f[i + j * KB]));
+            if (i == 0)
+                worst = fmax(worst, fabs(e - g1[j]));
         }
     CHECK_NEAR(worst, 0, 1e-12);
+    CHECK_NEAR(worstf, 0, 1e-4);
+    s->qr_d.gemm_nn_sub(V, MK, W1, KB, C1, MK, MK, KB, NC);
+    v->qr_d.gemm_nn_sub(V, MK, W2, KB, C2, MK, MK, KB, NC);
+    CHECK(!memcmp(C1, C2, sizeof C1));
+    s->qr_f.gemm_nn_sub(Vf, MK, W1f, KB, C1f, MK, MK, KB, NC);
+    v->qr_f.gemm_nn_sub(Vf, MK, W2f, KB, C2f, MK, MK, KB, NC);
+    CHECK(!memcmp(C1f, C2f, sizeof C1f));
+    /* C - V W against the plain sum */
+    worst = worstf = 0;
+    for (int j = 0; j < NC; j++)
+        for (int r = 0; r < MK; r++) {
+            double e = (float)cos((r + j * MK) * 0.11);
+            for (int i = 0; i < KB; i++)
+                e -= V[r + i * MK] * W2[i + j * KB];
+            worst = fmax(worst, fabs(e - C1[r + j * MK]));
+            worstf = fmax(worstf, fabs(e - C1f[r + j * MK]));
+        }
+    CHECK_NEAR(worst, 0, 1e-11);
+    CHECK_NEAR(worstf, 0, 1e-3);
+    /* and whole orthogonal_ results: the portable copy (NNINIT_SIMD=scalar
+     * selects it) gives the AVX2 copy's bytes, tall, wide, both dtypes */
+    static double q1[300 * 200], q2[300 * 200];
+    static const int64_t shapes[][2] = {{300, 200}, {90, 301}};
+    for (int c = 0; c < 2; c++)
+        for (int f = 0; f < 2; f++) {
+            nninit_dtype t = f ? NNINIT_F32 : NNINIT_F64;
+            int64_t r = shapes[c][0], k = shapes[c][1];
+            size_t bytes = (size_t)(r * k) * nninit_dtype_size(t);
+            CHECK(torch_orthogonal(5, r, k, t, 1.5, 2, q1) == 0);
+            setenv("NNINIT_SIMD", "scalar", 1);
+            CHECK(nninit__torch_kernels_get() == s);
+            CHECK(torch_orthogonal(5, r, k, t, 1.5, 2, q2) == 0);
+            unsetenv("NNINIT_SIMD");
+            CHECK_MSG(!memcmp(q1, q2, bytes),
+                      "%lld x %lld %s: portable and AVX2 QR differ",
+                      (long long)r, (long long)k, f ? "f32" : "f64");
+        }
 #endif
 }
 

@@ -104,9 +104,30 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
     return NNINIT_OK;
 }
 
+/* dst[j*r + i] = src[i*c + j] * s (src r x c row-major, dst its transpose),
+ * in tiles for the cache; s is 1 or torch's mul_(gain) in the tensor's
+ * precision. */
+#define DEFINE_TRANSPOSE(T, NAME)                                              \
+    static void NAME(T *restrict dst, const T *restrict src, size_t r,         \
+                     size_t c, T s)                                            \
+    {                                                                          \
+        const size_t tile = 32;                                                \
+        for (size_t i0 = 0; i0 < r; i0 += tile)                                \
+            for (size_t j0 = 0; j0 < c; j0 += tile) {                          \
+                size_t i1 = i0 + tile < r ? i0 + tile : r;                     \
+                size_t j1 = j0 + tile < c ? j0 + tile : c;                     \
+                for (size_t j = j0; j < j1; j++)                               \
+                    for (size_t i = i0; i < i1; i++)                           \
+                        dst[j * r + i] = src[i * c + j] * s;                   \
+            }                                                                  \
+    }
+DEFINE_TRANSPOSE(float, transpose_f)
+DEFINE_TRANSPOSE(double, transpose_d)
+
 /* orthogonal_: flat = new(rows, cols).normal_(0, 1); QR of flat (or of its
  * transpose when rows < cols); Q * sign(diag R); transpose back; copy_;
- * mul_(gain). */
+ * mul_(gain). The QR runs in the tensor's precision, as PyTorch's LAPACK
+ * call does (float for float32). */
 static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
                       nninit_dtype t, void *out, const nninit_allocator *alloc,
                       nninit_error *err)
@@ -120,68 +141,48 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
         return NNINIT_OK; /* "if tensor.numel() == 0: return" (no draws) */
     if ((rc = nninit_torch_normal_(g, t, out, n, 0.0, 1.0, err)))
         return rc;
-    if (n > SIZE_MAX / sizeof(double))
+    const int f32 = t == NNINIT_F32;
+    const size_t es = f32 ? sizeof(float) : sizeof(double);
+    if (n > SIZE_MAX / es)
         return nninit__fail(err, NNINIT_ENOMEM, "orthogonal matrix too large");
-    double *q = (double *)nninit__alloc(alloc, (size_t)n * sizeof(double));
-    if (!q)
-        return nninit__fail(err, NNINIT_ENOMEM,
-                            "out of memory for a %lld x %lld orthogonal "
-                            "matrix", (long long)rows, (long long)cols);
     /* Column-major M x N with M >= N. Wide (rows < cols): A = flat^T, whose
-     * column-major storage is flat's row-major one. Tall: A = flat. */
+     * column-major storage is flat's row-major one, so the QR runs in
+     * place. Tall: A = flat, transposed into a buffer and back. */
     const int wide = rows < cols;
     const int64_t M = wide ? cols : rows, N = wide ? rows : cols;
-    const size_t R = (size_t)rows, Cn = (size_t)cols, TILE = 32;
-    const float *in32 = (const float *)out;
-    const double *in64 = (const double *)out;
-    if (wide) {
-        for (size_t f = 0; f < (size_t)n; f++)
-            q[f] = t == NNINIT_F32 ? (double)in32[f] : in64[f];
-    } else { /* q[j*rows + i] = flat[i*cols + j], in tiles for the cache */
-        for (size_t i0 = 0; i0 < R; i0 += TILE)
-            for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
-                size_t i1 = i0 + TILE < R ? i0 + TILE : R;
-                size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
-                if (t == NNINIT_F32)
-                    for (size_t j = j0; j < j1; j++)
-                        for (size_t i = i0; i < i1; i++)
-                            q[j * R + i] = (double)in32[i * Cn + j];
-                else
-                    for (size_t j = j0; j < j1; j++)
-                        for (size_t i = i0; i < i1; i++)
-                            q[j * R + i] = in64[i * Cn + j];
-            }
+    const size_t R = (size_t)rows, Cn = (size_t)cols;
+    void *q = out;
+    if (!wide) {
+        q = nninit__alloc(alloc, (size_t)n * es);
+        if (!q)
+            return nninit__fail(err, NNINIT_ENOMEM,
+                                "out of memory for a %lld x %lld orthogonal "
+                                "matrix", (long long)rows, (long long)cols);
+        if (f32)
+            transpose_f((float *)q, (const float *)out, R, Cn, 1.0f);
+        else
+            transpose_d((double *)q, (const double *)out, R, Cn, 1.0);
     }
-    rc = nninit__torch_qr_signed(q, M, N, g->threads, alloc, err);
+    rc = f32 ? nninit__torch_qr_signed_f((float *)q, M, N, g->threads, alloc,
+                                         err)
+             : nninit__torch_qr_signed_d((double *)q, M, N, g->threads,
+                                         alloc, err);
     if (rc == NNINIT_OK) {
         const double gain = r->gain;
         const float fgain = (float)gain;
-        if (wide) {
-            for (size_t f = 0; f < (size_t)n; f++) {
-                if (t == NNINIT_F32)
-                    ((float *)out)[f] = (float)q[f] * fgain;
-                else
-                    ((double *)out)[f] = q[f] * gain;
-            }
-        } else {
-            float *o32 = (float *)out;
-            double *o64 = (double *)out;
-            for (size_t i0 = 0; i0 < R; i0 += TILE)
-                for (size_t j0 = 0; j0 < Cn; j0 += TILE) {
-                    size_t i1 = i0 + TILE < R ? i0 + TILE : R;
-                    size_t j1 = j0 + TILE < Cn ? j0 + TILE : Cn;
-                    if (t == NNINIT_F32)
-                        for (size_t i = i0; i < i1; i++)
-                            for (size_t j = j0; j < j1; j++)
-                                o32[i * Cn + j] = (float)q[j * R + i] * fgain;
-                    else
-                        for (size_t i = i0; i < i1; i++)
-                            for (size_t j = j0; j < j1; j++)
-                                o64[i * Cn + j] = q[j * R + i] * gain;
-                }
-        }
+        if (wide && f32)
+            for (size_t f = 0; f < (size_t)n; f++)
+                ((float *)out)[f] *= fgain;
+        else if (wide)
+            for (size_t f = 0; f < (size_t)n; f++)
+                ((double *)out)[f] *= gain;
+        else if (f32)
+            transpose_f((float *)out, (const float *)q, Cn, R, fgain);
+        else
+            transpose_d((double *)out, (const double *)q, Cn, R, gain);
     }
-    nninit__free(alloc, q);
+    if (q != out)
+        nninit__free(alloc, q);
     return rc;
 }
 

@@ -15,6 +15,22 @@
 #define NNINIT__MT_N 624
 #define NNINIT__MT_M 397
 
+/* The products of the blocked Householder QR (column-major): W = V^T C,
+ * C -= V W, and w = C^T v (one reflector against nc columns); fixed
+ * summation order, so every copy gives the same bits. */
+#define NNINIT__TORCH_QR_OPS(T, NAME)                                          \
+    typedef struct NAME {                                                      \
+        void (*gemm_tn)(const T *V, size_t ldv, const T *C, size_t ldc, T *W,  \
+                        size_t ldw, size_t mk, size_t kb, size_t nc);          \
+        void (*gemm_nn_sub)(const T *V, size_t ldv, const T *W, size_t ldw,    \
+                            T *C, size_t ldc, size_t mk, size_t kb,            \
+                            size_t nc);                                        \
+        void (*gemv_t)(const T *v, const T *C, size_t ldc, T *w, size_t mk,    \
+                       size_t nc);                                             \
+    } NAME;
+NNINIT__TORCH_QR_OPS(double, nninit__torch_qr_d)
+NNINIT__TORCH_QR_OPS(float, nninit__torch_qr_f)
+
 typedef struct nninit__torch_kernels {
     /* One mt19937 twist of the 624-word state, in place. */
     void (*twist)(uint32_t *mt);
@@ -34,16 +50,9 @@ typedef struct nninit__torch_kernels {
      * lo, hi), every step rounded in float; erfinv fused or not. */
     void (*trunc_tail_f32)(float *x, size_t n, float scale, float mean,
                            float lo, float hi, int fused);
-    /* W = V^T C and C -= V W (column-major, blocked QR updates); fixed
-     * summation order, so every copy gives the same bits. */
-    void (*gemm_tn)(const double *V, size_t ldv, const double *C, size_t ldc,
-                    double *W, size_t ldw, size_t mk, size_t kb, size_t nc);
-    void (*gemm_nn_sub)(const double *V, size_t ldv, const double *W,
-                        size_t ldw, double *C, size_t ldc, size_t mk,
-                        size_t kb, size_t nc);
-    /* w = C^T v (one reflector against nc columns), same fixed order. */
-    void (*gemv_t)(const double *v, const double *C, size_t ldc, double *w,
-                   size_t mk, size_t nc);
+    /* The QR products (torch_kern_qr.h), in double and in float. */
+    nninit__torch_qr_d qr_d;
+    nninit__torch_qr_f qr_f;
 } nninit__torch_kernels;
 
 extern const nninit__torch_kernels nninit__torch_kernels_scalar;
@@ -69,11 +78,16 @@ void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
 
 /* Householder QR of the m x n column-major matrix a (m >= n, leading
  * dimension m), replaced by Q (m x n) times diag(sign(diag R)) (0 where
- * R_jj = 0, as torch's sign()). Blocked (compact WY); the trailing updates
+ * R_jj = 0, as torch's sign()), in double (_d) or in float (_f), as LAPACK
+ * works in the tensor's precision. Blocked (compact WY); the block updates
  * split over `threads` by columns, which never changes the bits. Workspace
  * through alloc. */
-int nninit__torch_qr_signed(double *a, int64_t m, int64_t n, int threads,
-                            const nninit_allocator *alloc, nninit_error *err);
+int nninit__torch_qr_signed_d(double *a, int64_t m, int64_t n, int threads,
+                              const nninit_allocator *alloc,
+                              nninit_error *err);
+int nninit__torch_qr_signed_f(float *a, int64_t m, int64_t n, int threads,
+                              const nninit_allocator *alloc,
+                              nninit_error *err);
 
 /* torch's calc_erfinv for double, with (fused) or without the FMA
  * contraction of the AVX2 build. */

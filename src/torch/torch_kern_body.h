@@ -272,237 +272,95 @@ static void k_trunc_tail_f32(float *x, size_t n, float scale, float mean,
 }
 
 /* ---------------------------------------------------------------------- */
-/* The two products of a blocked Householder update (torch_qr.c). Sums     */
-/* run in a fixed order (4 interleaved partial sums, combined the same     */
-/* way) so the portable and vectorized copies give the same bits.          */
+/* The products of the blocked Householder QR (torch_qr.c), in double and  */
+/* in float (torch_kern_qr.h).                                              */
 /* ---------------------------------------------------------------------- */
 
-/* Four doubles as a GNU vector, or a plain struct for other compilers; the
- * same operations either way (FMA4: one vfmadd in the AVX2 copy, four
- * fma() calls elsewhere). */
+/* 32-byte vectors as GNU vectors, or plain structs for other compilers; the
+ * same operations either way (VFMA: one vfmadd in the AVX2 copy, one fma()
+ * per lane elsewhere). */
 #if defined(__GNUC__)
 typedef double v4d __attribute__((vector_size(32)));
-#define V4(x, l) (x)[l]
-#define V4_SET1(x, s) ((x) = (v4d){(s), (s), (s), (s)})
+typedef float v8f __attribute__((vector_size(32)));
+#define VL(x, l) (x)[l]
+#define V4D_SET1(x, s) ((x) = (v4d){(s), (s), (s), (s)})
+#define V8F_SET1(x, s) ((x) = (v8f){(s), (s), (s), (s), (s), (s), (s), (s)})
 #else
 typedef struct v4d {
     double l[4];
 } v4d;
-#define V4(x, l) (x).l[l]
-#define V4_SET1(x, s) ((x) = (v4d){{(s), (s), (s), (s)}})
+typedef struct v8f {
+    float l[8];
+} v8f;
+#define VL(x, l) (x).l[l]
+#define V4D_SET1(x, s) ((x) = (v4d){{(s), (s), (s), (s)}})
+#define V8F_SET1(x, s)                                                         \
+    ((x) = (v8f){{(s), (s), (s), (s), (s), (s), (s), (s)}})
 #endif
-#define V4_ZERO(x) memset(&(x), 0, sizeof(v4d))
-#define V4_LOAD(x, p) memcpy(&(x), (p), sizeof(v4d))
-#define V4_STORE(p, x) memcpy((p), &(x), sizeof(v4d))
 #if defined(__GNUC__) && defined(__FMA__) && defined(__AVX__)
-/* the AVX2 copy: one vfmadd, the same bits as four fma() calls (GCC's
+/* the AVX2 copy: one vfmadd, the same bits as one fma() per lane (GCC's
  * vectorizer does not always pair the lanes itself) */
 #include <immintrin.h>
-#define FMA4(d, a, b, c) ((d) = (v4d)_mm256_fmadd_pd((a), (b), (c)))
+#define VFMA_AVX 1
 #else
-#define FMA4(d, a, b, c)                                                       \
+#define VFMA_AVX 0
+#endif
+#define VFMA_LANES(d, a, b, c)                                                 \
     do {                                                                       \
-        v4d t_;                                                                \
-        V4(t_, 0) = fma(V4(a, 0), V4(b, 0), V4(c, 0));                         \
-        V4(t_, 1) = fma(V4(a, 1), V4(b, 1), V4(c, 1));                         \
-        V4(t_, 2) = fma(V4(a, 2), V4(b, 2), V4(c, 2));                         \
-        V4(t_, 3) = fma(V4(a, 3), V4(b, 3), V4(c, 3));                         \
+        VEC t_;                                                                \
+        for (int l_ = 0; l_ < LANES; l_++)                                     \
+            VL(t_, l_) = FMA1(VL(a, l_), VL(b, l_), VL(c, l_));                \
         (d) = t_;                                                              \
     } while (0)
+
+#define REAL double
+#define VEC v4d
+#define LANES 4
+#define SFX d
+#define FMA1 fma
+#define VSET1 V4D_SET1
+#if VFMA_AVX
+#define VFMA(d, a, b, c) ((d) = (v4d)_mm256_fmadd_pd((a), (b), (c)))
+#else
+#define VFMA VFMA_LANES
 #endif
-#define V4_SUM(x) ((V4(x, 0) + V4(x, 1)) + (V4(x, 2) + V4(x, 3)))
+#include "torch_kern_qr.h"
+#undef REAL
+#undef VEC
+#undef LANES
+#undef SFX
+#undef FMA1
+#undef VFMA
+#undef VSET1
 
-/* W[i + j*ldw] = sum_r V[r + i*ldv] * C[r + j*ldc], i < kb, j < nc, r < mk:
- * lane l accumulates the rows r = l (mod 4) below mk - mk % 4 with fma,
- * then (l0 + l1) + (l2 + l3), then the last rows one fma each. Blocks of 4 x 2 outputs in named variables so the
- * accumulators stay in registers. */
-static void k_gemm_tn(const double *restrict V, size_t ldv,
-                      const double *restrict C, size_t ldc,
-                      double *restrict W, size_t ldw, size_t mk, size_t kb,
-                      size_t nc)
-{
-    const size_t m4 = mk / 4 * 4;
-    for (size_t j = 0; j < nc; j += 2) {
-        const int two = j + 1 < nc;
-        const double *c0 = C + j * ldc, *c1 = two ? c0 + ldc : c0;
-        for (size_t i = 0; i < kb; i += 4) {
-            const size_t ni = kb - i < 4 ? kb - i : 4;
-            const double *v0 = V + i * ldv;
-            const double *v1 = ni > 1 ? v0 + ldv : v0;
-            const double *v2 = ni > 2 ? v0 + 2 * ldv : v0;
-            const double *v3 = ni > 3 ? v0 + 3 * ldv : v0;
-            v4d a0, a1, a2, a3, a4, a5, a6, a7, x0, x1, y;
-            V4_ZERO(a0);
-            a1 = a2 = a3 = a4 = a5 = a6 = a7 = a0;
-            for (size_t r = 0; r < m4; r += 4) {
-                V4_LOAD(x0, c0 + r);
-                V4_LOAD(x1, c1 + r);
-                V4_LOAD(y, v0 + r);
-                FMA4(a0, y, x0, a0);
-                FMA4(a4, y, x1, a4);
-                V4_LOAD(y, v1 + r);
-                FMA4(a1, y, x0, a1);
-                FMA4(a5, y, x1, a5);
-                V4_LOAD(y, v2 + r);
-                FMA4(a2, y, x0, a2);
-                FMA4(a6, y, x1, a6);
-                V4_LOAD(y, v3 + r);
-                FMA4(a3, y, x0, a3);
-                FMA4(a7, y, x1, a7);
-            }
-            double s0 = V4_SUM(a0), s1 = V4_SUM(a1), s2 = V4_SUM(a2),
-                   s3 = V4_SUM(a3), s4 = V4_SUM(a4), s5 = V4_SUM(a5),
-                   s6 = V4_SUM(a6), s7 = V4_SUM(a7);
-            for (size_t r = m4; r < mk; r++) { /* the last mk % 4 rows */
-                s0 = fma(v0[r], c0[r], s0);
-                s1 = fma(v1[r], c0[r], s1);
-                s2 = fma(v2[r], c0[r], s2);
-                s3 = fma(v3[r], c0[r], s3);
-                s4 = fma(v0[r], c1[r], s4);
-                s5 = fma(v1[r], c1[r], s5);
-                s6 = fma(v2[r], c1[r], s6);
-                s7 = fma(v3[r], c1[r], s7);
-            }
-            double *w0 = W + i + j * ldw, *w1 = w0 + ldw;
-            w0[0] = s0;
-            if (ni > 1)
-                w0[1] = s1;
-            if (ni > 2)
-                w0[2] = s2;
-            if (ni > 3)
-                w0[3] = s3;
-            if (two) {
-                w1[0] = s4;
-                if (ni > 1)
-                    w1[1] = s5;
-                if (ni > 2)
-                    w1[2] = s6;
-                if (ni > 3)
-                    w1[3] = s7;
-            }
-        }
-    }
-}
-
-/* C[r + j*ldc] -= sum_i V[r + i*ldv] * W[i + j*ldw]: one fma per term,
- * in increasing i. Blocks of 8 rows x 4 columns in named variables. */
-static void k_gemm_nn_sub(const double *restrict V, size_t ldv,
-                          const double *restrict W, size_t ldw,
-                          double *restrict C, size_t ldc, size_t mk,
-                          size_t kb, size_t nc)
-{
-    const size_t m8 = mk / 8 * 8;
-    for (size_t j = 0; j < nc; j += 4) {
-        const size_t nj = nc - j < 4 ? nc - j : 4;
-        double *c0 = C + j * ldc;
-        double *c1 = nj > 1 ? c0 + ldc : c0;
-        double *c2 = nj > 2 ? c0 + 2 * ldc : c0;
-        double *c3 = nj > 3 ? c0 + 3 * ldc : c0;
-        const double *w0 = W + j * ldw;
-        const double *w1 = nj > 1 ? w0 + ldw : w0;
-        const double *w2 = nj > 2 ? w0 + 2 * ldw : w0;
-        const double *w3 = nj > 3 ? w0 + 3 * ldw : w0;
-        for (size_t r = 0; r < m8; r += 8) {
-            v4d a0, a1, a2, a3, a4, a5, a6, a7, p, q, x;
-            V4_LOAD(a0, c0 + r);
-            V4_LOAD(a4, c0 + r + 4);
-            V4_LOAD(a1, c1 + r);
-            V4_LOAD(a5, c1 + r + 4);
-            V4_LOAD(a2, c2 + r);
-            V4_LOAD(a6, c2 + r + 4);
-            V4_LOAD(a3, c3 + r);
-            V4_LOAD(a7, c3 + r + 4);
-            for (size_t i = 0; i < kb; i++) {
-                V4_LOAD(p, V + i * ldv + r);
-                V4_LOAD(q, V + i * ldv + r + 4);
-                V4_SET1(x, -w0[i]);
-                FMA4(a0, p, x, a0);
-                FMA4(a4, q, x, a4);
-                V4_SET1(x, -w1[i]);
-                FMA4(a1, p, x, a1);
-                FMA4(a5, q, x, a5);
-                V4_SET1(x, -w2[i]);
-                FMA4(a2, p, x, a2);
-                FMA4(a6, q, x, a6);
-                V4_SET1(x, -w3[i]);
-                FMA4(a3, p, x, a3);
-                FMA4(a7, q, x, a7);
-            }
-            /* column 0 last: the unused slots alias it */
-            if (nj > 3) {
-                V4_STORE(c3 + r, a3);
-                V4_STORE(c3 + r + 4, a7);
-            }
-            if (nj > 2) {
-                V4_STORE(c2 + r, a2);
-                V4_STORE(c2 + r + 4, a6);
-            }
-            if (nj > 1) {
-                V4_STORE(c1 + r, a1);
-                V4_STORE(c1 + r + 4, a5);
-            }
-            V4_STORE(c0 + r, a0);
-            V4_STORE(c0 + r + 4, a4);
-        }
-        for (size_t r = m8; r < mk; r++) {
-            double *cq[4] = {c0, c1, c2, c3};
-            const double *wq[4] = {w0, w1, w2, w3};
-            for (size_t q = 0; q < nj; q++) {
-                double acc = cq[q][r];
-                for (size_t i = 0; i < kb; i++)
-                    acc = fma(V[r + i * ldv], -wq[q][i], acc);
-                cq[q][r] = acc;
-            }
-        }
-    }
-}
-
-/* w[j] = sum_r v[r] * C[r + j*ldc], j < nc, r < mk: the same lane order
- * as k_gemm_tn (for one reflector: panels, norms). */
-static void k_gemv_t(const double *restrict v, const double *restrict C,
-                     size_t ldc, double *restrict w, size_t mk, size_t nc)
-{
-    const size_t m4 = mk / 4 * 4;
-    for (size_t j = 0; j < nc; j += 4) {
-        const size_t nj = nc - j < 4 ? nc - j : 4;
-        const double *c0 = C + j * ldc;
-        const double *c1 = nj > 1 ? c0 + ldc : c0;
-        const double *c2 = nj > 2 ? c0 + 2 * ldc : c0;
-        const double *c3 = nj > 3 ? c0 + 3 * ldc : c0;
-        v4d a0, a1, a2, a3, x, y;
-        V4_ZERO(a0);
-        a1 = a2 = a3 = a0;
-        for (size_t r = 0; r < m4; r += 4) {
-            V4_LOAD(y, v + r);
-            V4_LOAD(x, c0 + r);
-            FMA4(a0, y, x, a0);
-            V4_LOAD(x, c1 + r);
-            FMA4(a1, y, x, a1);
-            V4_LOAD(x, c2 + r);
-            FMA4(a2, y, x, a2);
-            V4_LOAD(x, c3 + r);
-            FMA4(a3, y, x, a3);
-        }
-        double s0 = V4_SUM(a0), s1 = V4_SUM(a1), s2 = V4_SUM(a2),
-               s3 = V4_SUM(a3);
-        for (size_t r = m4; r < mk; r++) {
-            s0 = fma(v[r], c0[r], s0);
-            s1 = fma(v[r], c1[r], s1);
-            s2 = fma(v[r], c2[r], s2);
-            s3 = fma(v[r], c3[r], s3);
-        }
-        w[j] = s0;
-        if (nj > 1)
-            w[j + 1] = s1;
-        if (nj > 2)
-            w[j + 2] = s2;
-        if (nj > 3)
-            w[j + 3] = s3;
-    }
-}
+#define REAL float
+#define VEC v8f
+#define LANES 8
+#define SFX f
+#define FMA1 fmaf
+#define VSET1 V8F_SET1
+#if VFMA_AVX
+#define VFMA(d, a, b, c) ((d) = (v8f)_mm256_fmadd_ps((a), (b), (c)))
+#else
+#define VFMA VFMA_LANES
+#endif
+#include "torch_kern_qr.h"
+#undef REAL
+#undef VEC
+#undef LANES
+#undef SFX
+#undef FMA1
+#undef VFMA
+#undef VSET1
 
 const nninit__torch_kernels KERNELS = {
-    k_twist,      k_temper,   k_uniform_f32,   k_uniform_f64,
-    k_unit_f32,   k_normal16_avx2, k_trunc_tail_f32,
-    k_gemm_tn,    k_gemm_nn_sub, k_gemv_t,
+    k_twist,
+    k_temper,
+    k_uniform_f32,
+    k_uniform_f64,
+    k_unit_f32,
+    k_normal16_avx2,
+    k_trunc_tail_f32,
+    {k_gemm_tn_d, k_gemm_nn_sub_d, k_gemv_t_d},
+    {k_gemm_tn_f, k_gemm_nn_sub_f, k_gemv_t_f},
 };
