@@ -348,8 +348,12 @@ static void torch_preset_bounds(void)
     const nninit_plan_entry *w = find(p, "fc.weight", &i);
     /* kaiming_uniform(a=sqrt(5)): gain sqrt(2/6), bound gain*sqrt(3/100) */
     CHECK_NEAR(w->res.bound, 0.1, 1e-15);
+    CHECK_MSG(strstr(w->why, "nn.Linear's default kaiming_uniform_") != NULL,
+              "why: %s", w->why);
     const nninit_plan_entry *b = find(p, "fc.bias", &i);
     CHECK_NEAR(b->res.bound, 0.1, 1e-15);
+    CHECK_MSG(strstr(b->why, "nn.Linear's default bias") != NULL, "why: %s",
+              b->why);
     float *v = produce(p, i);
     for (int k = 0; k < 7; k++)
         CHECK(fabs(v[k]) <= 0.1f && v[k] != 0);

@@ -417,22 +417,30 @@ static int torch_default(nninit_plan *p, size_t t, nninit_error *err)
     case NNINIT_LAYER_CONV_TRANSPOSE1D:
     case NNINIT_LAYER_CONV_TRANSPOSE2D:
     case NNINIT_LAYER_CONV_TRANSPOSE3D: {
-        const char *mod = l->kind == NNINIT_LAYER_LINEAR ? "Linear"
-                          : is_conv_transpose(l->kind)   ? "ConvTranspose"
-                                                         : "Conv";
+        static const char *const mods[] = {
+            [NNINIT_LAYER_LINEAR] = "Linear",
+            [NNINIT_LAYER_CONV1D] = "Conv1d",
+            [NNINIT_LAYER_CONV2D] = "Conv2d",
+            [NNINIT_LAYER_CONV3D] = "Conv3d",
+            [NNINIT_LAYER_CONV_TRANSPOSE1D] = "ConvTranspose1d",
+            [NNINIT_LAYER_CONV_TRANSPOSE2D] = "ConvTranspose2d",
+            [NNINIT_LAYER_CONV_TRANSPOSE3D] = "ConvTranspose3d"};
+        const char *mod = mods[l->kind];
+        char why[224];
         if (mt->key == TK_WEIGHT) {
             nninit_spec s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
             s.a = sqrt(5.0);
-            return add_whole(p, t, &s, 0, err,
-                             "torch preset: nn.%s's default "
-                             "kaiming_uniform_(a=sqrt(5)), i.e. "
-                             "U(-1/sqrt(fan_in), 1/sqrt(fan_in))");
+            nninit__strf(why, sizeof why,
+                         "torch preset: nn.%s's default "
+                         "kaiming_uniform_(a=sqrt(5)), i.e. "
+                         "U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
+                         mod);
+            return add_whole(p, t, &s, 0, err, why);
         }
         /* bias: U(-1/sqrt(fan_in), +) with fan_in of the weight (the weight
          * is the tensor just before it) */
         int64_t fi = torch_fan_in(&p->m->tensors[t - 1].shape);
         nninit_spec s = uniform_sym(fi > 0 ? 1 / sqrt((double)fi) : 0);
-        char why[224];
         nninit__strf(why, sizeof why,
                  "torch preset: nn.%s's default bias U(-1/sqrt(fan_in), "
                  "1/sqrt(fan_in)), fan_in %lld of the weight", mod,
