@@ -506,6 +506,112 @@ static void kernel_copies_agree(void)
 #endif
 }
 
+/* Two generators in the same state: the same words ahead, the same cached
+ * normal. */
+static int same_state(const nninit_torch_gen *a, const nninit_torch_gen *b)
+{
+    return a->pos == b->pos && a->normal_cached == b->normal_cached &&
+           (!a->normal_cached || a->normal_cache == b->normal_cache) &&
+           !memcmp(a->state, b->state, sizeof a->state);
+}
+
+/* nninit_torch_skip and nninit_torch_layer_skip consume exactly the draws
+ * of nninit_torch_init / nninit_torch_layer_fill and return the same status,
+ * for every initializer, the small and the block normal paths with and
+ * without a tail, every dtype, both kernels, and with a cached normal (the
+ * DEFAULT kernel only with one: its draws are the AVX2 kernel's). */
+static void skip_matches_init(void)
+{
+    static const nninit_kind kinds[] = {
+        NNINIT_ZEROS,           NNINIT_CONSTANT,       NNINIT_UNIFORM,
+        NNINIT_NORMAL,          NNINIT_TRUNC_NORMAL,   NNINIT_EYE,
+        NNINIT_DIRAC,           NNINIT_XAVIER_UNIFORM, NNINIT_XAVIER_NORMAL,
+        NNINIT_KAIMING_UNIFORM, NNINIT_KAIMING_NORMAL, NNINIT_LECUN_NORMAL,
+        NNINIT_ORTHOGONAL,      NNINIT_SPARSE,         NNINIT_DELTA_ORTHOGONAL};
+    static const int64_t shapes[][3] = {{3, 4, 1},  {4, 4, 1},  {5, 7, 1},
+                                        {16, 16, 1}, {33, 9, 1}, {6, 4, 3},
+                                        {0, 5, 1}};
+    static const nninit_dtype dtypes[] = {NNINIT_F32, NNINIT_F64, NNINIT_F16,
+                                          NNINIT_BF16};
+    static double buf[33 * 9];
+    int cases = 0, errors = 0;
+    for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++)
+        for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
+            for (size_t di = 0; di < 4; di++)
+                for (int kern = 0; kern < 2; kern++)
+                    for (int cached = kern; cached < 2; cached++) {
+                        nninit_torch_kernel kk =
+                            kern ? NNINIT_TORCH_KERNEL_DEFAULT : AVX2;
+                        nninit_torch_gen a, b;
+                        nninit_torch_gen_init(&a, 1000 + si, kk);
+                        if (cached) { /* leave a value in the cache */
+                            float one;
+                            nninit_torch_normal_(&a, NNINIT_F32, &one, 1, 0, 1,
+                                                 NULL);
+                        }
+                        b = a;
+                        nninit_shape sh;
+                        int nd = shapes[si][2] > 1 ? 3 : 2;
+                        nninit_shape_make(&sh, nd, shapes[si], NULL);
+                        nninit_spec sp = nninit_spec_make(kinds[ki]);
+                        if (kinds[ki] == NNINIT_CONSTANT)
+                            sp.value = 0.5;
+                        if (kinds[ki] == NNINIT_SPARSE)
+                            sp.sparsity = 0.3;
+                        int r1 = nninit_torch_init(&a, &sp, &sh, dtypes[di],
+                                                   buf, NULL, NULL);
+                        int r2 = nninit_torch_skip(&b, &sp, &sh, dtypes[di],
+                                                   NULL, NULL);
+                        cases++;
+                        errors += r1 != 0;
+                        CHECK_MSG(r1 == r2 && same_state(&a, &b),
+                                  "%s %lldx%lldx%lld %s kernel %d cached %d: "
+                                  "init %d, skip %d",
+                                  nninit_kind_name(kinds[ki]),
+                                  (long long)shapes[si][0],
+                                  (long long)shapes[si][1],
+                                  (long long)shapes[si][2],
+                                  nninit_dtype_name(dtypes[di]), kern, cached,
+                                  r1, r2);
+                    }
+    /* both outcomes were exercised: draws, and refusals (delta_orthogonal,
+     * half-precision orthogonal and trunc_normal_, ...) */
+    CHECK(errors > 0 && errors < cases);
+
+    /* module defaults, tensor by tensor */
+    nninit_torch_layer ls[6];
+    ls[0] = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
+    ls[0].in = 7, ls[0].out = 5;
+    ls[1] = nninit_torch_layer_make(NNINIT_TORCH_CONV2D);
+    ls[1].in = 3, ls[1].out = 4, ls[1].kernel[0] = ls[1].kernel[1] = 3;
+    ls[2] = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
+    ls[2].num_embeddings = 9, ls[2].embedding_dim = 5;
+    ls[2].has_padding_idx = 1, ls[2].padding_idx = 2;
+    ls[3] = nninit_torch_layer_make(NNINIT_TORCH_LSTM);
+    ls[3].in = 4, ls[3].hidden = 6, ls[3].num_layers = 2;
+    ls[3].bidirectional = 1, ls[3].proj_size = 3;
+    ls[4] = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
+    ls[4].num_features = 4;
+    ls[5] = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
+    ls[5].num_embeddings = 2, ls[5].embedding_dim = 3; /* < 16: small path */
+    for (int li = 0; li < 6; li++) {
+        int count = 0;
+        CHECK(nninit_torch_layer_tensors(&ls[li], NULL, 0, &count, NULL) == 0);
+        nninit_torch_gen a, b;
+        nninit_torch_gen_init(&a, 77, AVX2);
+        b = a;
+        for (int i = 0; i < count; i++) {
+            int r1 = nninit_torch_layer_fill(&a, &ls[li], i, NNINIT_F32, buf,
+                                             NULL, NULL);
+            int r2 = nninit_torch_layer_skip(&b, &ls[li], i, NNINIT_F32, NULL,
+                                             NULL);
+            CHECK_MSG(r1 == 0 && r2 == 0 && same_state(&a, &b),
+                      "%s tensor %d: fill %d, skip %d",
+                      nninit_torch_module_name(ls[li].kind), i, r1, r2);
+        }
+    }
+}
+
 int main(void)
 {
     TEST_RUN(mt19937_matches_numpy);
@@ -520,5 +626,6 @@ int main(void)
     TEST_RUN(orthogonal_is_orthogonal);
     TEST_RUN(orthogonal_bits_ignore_threads);
     TEST_RUN(kernel_copies_agree);
+    TEST_RUN(skip_matches_init);
     return test_report();
 }

@@ -142,12 +142,23 @@ NNINIT_API int nninit_torch_randperm(nninit_torch_gen *g, int64_t n,
  *   NNINIT_ENOTSUP. eye multiplies by spec->gain (1: torch's eye_).
  * kaiming_* on a zero-element tensor draws nothing (PyTorch's no-op).
  * orthogonal_ draws exactly PyTorch's Gaussians and applies its steps; the
- * QR is nninit's own Householder QR in double (PyTorch uses LAPACK in the
- * tensor's precision), so results agree to about 1e-6, not bit for bit.
+ * QR is nninit's own Householder QR, in the tensor's precision as PyTorch's
+ * LAPACK call is, so results agree to about 1e-6, not bit for bit.
  * Workspace (orthogonal, sparse) comes from `alloc` (NULL: malloc). */
 NNINIT_API int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
                                  const nninit_shape *shape, nninit_dtype dtype,
                                  void *out, const nninit_allocator *alloc,
+                                 nninit_error *err);
+
+/* Advance g exactly as nninit_torch_init with the same arguments would, and
+ * return the same status, without producing the tensor: for draws a later
+ * call overwrites (a module's default weight that the script re-initializes).
+ * No output memory and no transform; the words are drawn and dropped (the
+ * < 16-element normal path, which depends on the generator's cached value,
+ * runs for real in a small local buffer). */
+NNINIT_API int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
+                                 const nninit_shape *shape, nninit_dtype dtype,
+                                 const nninit_allocator *alloc,
                                  nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
@@ -260,6 +271,14 @@ NNINIT_API int nninit_torch_layer_fill(nninit_torch_gen *g,
                                        const nninit_torch_layer *layer,
                                        int index, nninit_dtype dtype,
                                        void *buf,
+                                       const nninit_allocator *alloc,
+                                       nninit_error *err);
+
+/* nninit_torch_layer_fill's draws for tensor `index`, nothing written (see
+ * nninit_torch_skip). */
+NNINIT_API int nninit_torch_layer_skip(nninit_torch_gen *g,
+                                       const nninit_torch_layer *layer,
+                                       int index, nninit_dtype dtype,
                                        const nninit_allocator *alloc,
                                        nninit_error *err);
 

@@ -22,16 +22,14 @@ struct nninit_producer {
     void *cache;
     uint64_t cache_bytes;
     /* --rng torch: the generator, the next op to run, the tensors whose
-     * bytes are kept (finished, or waiting for row overlays), a scratch
-     * buffer for steps a later step overwrites, and which tensors were
-     * served and released */
+     * bytes are kept (finished, or waiting for row overlays), and which
+     * tensors were served and released. A step that a later step
+     * overwrites only advances the generator (nninit_torch_skip). */
     nninit_torch_gen g;
     size_t next_op;
     void **held;
     uint64_t *held_cap; /* bytes each held buffer can hold */
     unsigned char *released;
-    void *scratch;
-    uint64_t scratch_bytes;
     long serving;
     /* a released buffer kept for the next tensor: fresh memory costs page
      * faults on every large tensor, which dominate on some machines */
@@ -91,14 +89,13 @@ void nninit_producer_free(nninit_producer *pr)
     nninit__free(pr->p->m->alloc, pr->held);
     nninit__free(pr->p->m->alloc, pr->held_cap);
     nninit__free(pr->p->m->alloc, pr->released);
-    nninit__free(pr->fo.alloc, pr->scratch);
     nninit__free(pr->fo.alloc, pr->spare);
     nninit__free(pr->p->m->alloc, pr);
 }
 
 uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
 {
-    uint64_t n = pr->cache_bytes + pr->scratch_bytes + pr->spare_bytes;
+    uint64_t n = pr->cache_bytes + pr->spare_bytes;
     if (pr->held)
         for (size_t i = 0; i < pr->p->n; i++)
             n += pr->held_cap[i];
@@ -109,7 +106,8 @@ uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
 /* --rng torch                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* Run op k of the script into buf (the whole tensor). */
+/* Run op k of the script into buf (the whole tensor), or with buf NULL
+ * only make its draws. */
 static int torch_op(nninit_producer *pr, size_t k, void *buf,
                     nninit_error *err)
 {
@@ -122,14 +120,22 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     size_t es = nninit_etype_size(e->type);
     int rc;
     if (!op->explicit_ && mt->layer >= 0) /* the module's construction */
-        rc = nninit_torch_layer_fill(&pr->g, &p->tl[mt->layer],
-                                     p->local[op->t], dt, buf, pr->fo.alloc,
-                                     err);
-    else if (!nninit_etype_is_float(e->type)) /* a step counter: zeros_ */
-        rc = (memset(buf, 0, (size_t)e->nbytes), NNINIT_OK);
+        rc = buf ? nninit_torch_layer_fill(&pr->g, &p->tl[mt->layer],
+                                           p->local[op->t], dt, buf,
+                                           pr->fo.alloc, err)
+                 : nninit_torch_layer_skip(&pr->g, &p->tl[mt->layer],
+                                           p->local[op->t], dt, pr->fo.alloc,
+                                           err);
+    else if (!nninit_etype_is_float(e->type)) { /* a step counter: zeros_ */
+        if (buf)
+            memset(buf, 0, (size_t)e->nbytes);
+        rc = NNINIT_OK;
+    }
     else if (op->kind == OP_WHOLE)
-        rc = nninit_torch_init(&pr->g, &op->spec, &e->shape, dt, buf,
-                               pr->fo.alloc, err);
+        rc = buf ? nninit_torch_init(&pr->g, &op->spec, &e->shape, dt, buf,
+                                     pr->fo.alloc, err)
+                 : nninit_torch_skip(&pr->g, &op->spec, &e->shape, dt,
+                                     pr->fo.alloc, err);
     else {
         /* w.chunk(blocks) or w[r0:r1]: each a contiguous row range */
         nninit_shape s = e->shape;
@@ -141,11 +147,14 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
         uint64_t first = op->kind == OP_BLOCKS ? 0 : (uint64_t)op->r0;
         rc = NNINIT_OK;
         for (int g = 0; g < parts && rc == NNINIT_OK; g++)
-            rc = nninit_torch_init(
-                &pr->g, &op->spec, &s, dt,
-                (char *)buf + (first + (uint64_t)g * (uint64_t)s.dim[0]) *
-                                  row * es,
-                pr->fo.alloc, err);
+            rc = buf ? nninit_torch_init(
+                           &pr->g, &op->spec, &s, dt,
+                           (char *)buf + (first + (uint64_t)g *
+                                                      (uint64_t)s.dim[0]) *
+                                             row * es,
+                           pr->fo.alloc, err)
+                     : nninit_torch_skip(&pr->g, &op->spec, &s, dt,
+                                         pr->fo.alloc, err);
     }
     if (rc && err) {
         char msg[sizeof err->msg];
@@ -190,7 +199,6 @@ static void give_buf(nninit_producer *pr, void *b, uint64_t cap)
 static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
 {
     const nninit_plan *p = pr->p;
-    const nninit_allocator *a = pr->fo.alloc;
     while (pr->held[i] == NULL || pr->next_op <= (size_t)p->final_op[i]) {
         if (pr->next_op >= p->nops)
             return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
@@ -198,19 +206,8 @@ static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
         size_t k = pr->next_op;
         size_t t = p->ops[k].t;
         uint64_t nb = p->e[t].nbytes;
-        void *buf;
-        if ((long)k < p->last_whole[t]) {
-            /* a later step replaces all of it: draw into scratch */
-            if (nb > pr->scratch_bytes) {
-                nninit__free(a, pr->scratch);
-                pr->scratch_bytes = 0;
-                if (!(pr->scratch = nninit__alloc(a, (size_t)nb)))
-                    return nninit__fail(err, NNINIT_ENOMEM,
-                                        "out of memory for %s", p->e[t].name);
-                pr->scratch_bytes = nb;
-            }
-            buf = pr->scratch;
-        } else {
+        void *buf = NULL; /* a later step replaces all of it: draws only */
+        if ((long)k >= p->last_whole[t]) {
             if (!pr->held[t] &&
                 !(pr->held[t] = take_buf(pr, nb, &pr->held_cap[t])))
                 return nninit__fail(err, NNINIT_ENOMEM, "out of memory for %s",

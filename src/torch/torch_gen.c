@@ -146,3 +146,21 @@ void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
         n -= take;
     }
 }
+
+void nninit__torch_discard(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                           uint64_t n)
+{
+    if (g->pos > NNINIT__MT_N)
+        g->pos = NNINIT__MT_N;
+    while (n) {
+        if (g->pos == NNINIT__MT_N) {
+            k->twist(g->state);
+            g->pos = 0;
+        }
+        uint64_t take = NNINIT__MT_N - g->pos;
+        if (take > n)
+            take = n;
+        g->pos += (uint32_t)take; /* tempering only shapes the output */
+        n -= take;
+    }
+}

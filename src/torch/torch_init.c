@@ -94,7 +94,8 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
     /* norm_cdf(x) = (1. + math.erf(x / math.sqrt(2.))) / 2. */
     double l = (1. + erf(((a - mean) / sd) / sqrt(2.))) / 2.;
     double u = (1. + erf(((b - mean) / sd) / sqrt(2.))) / 2.;
-    if ((rc = nninit_torch_uniform_(g, t, out, n, 2 * l - 1, 2 * u - 1, err)))
+    if ((rc = nninit__torch_uniform(g, t, out, n, 2 * l - 1, 2 * u - 1, err)) ||
+        !out)
         return rc;
     /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
      * elementwise, so split over threads */
@@ -139,8 +140,8 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
     const uint64_t n = (uint64_t)rows * (uint64_t)cols;
     if (n == 0)
         return NNINIT_OK; /* "if tensor.numel() == 0: return" (no draws) */
-    if ((rc = nninit_torch_normal_(g, t, out, n, 0.0, 1.0, err)))
-        return rc;
+    if ((rc = nninit__torch_normal(g, t, out, n, 0.0, 1.0, err)) || !out)
+        return rc; /* the QR draws nothing */
     const int f32 = t == NNINIT_F32;
     const size_t es = f32 ? sizeof(float) : sizeof(double);
     if (n > SIZE_MAX / es)
@@ -194,7 +195,7 @@ static int sparse(nninit_torch_gen *g, const nninit_spec *s,
 {
     int rc;
     const int64_t rows = r->rows, cols = r->cols;
-    if ((rc = nninit_torch_normal_(g, t, out, (uint64_t)rows * (uint64_t)cols,
+    if ((rc = nninit__torch_normal(g, t, out, (uint64_t)rows * (uint64_t)cols,
                                    0.0, s->std, err)))
         return rc;
     if (cols == 0 || rows == 0)
@@ -207,7 +208,7 @@ static int sparse(nninit_torch_gen *g, const nninit_spec *s,
     int64_t nz = r->zeros_per_col < rows ? r->zeros_per_col : rows;
     for (int64_t c = 0; c < cols; c++) {
         nninit_torch_randperm(g, rows, perm, NULL);
-        for (int64_t i = 0; i < nz; i++)
+        for (int64_t i = 0; i < nz && out; i++)
             put(out, t, (uint64_t)perm[i] * (uint64_t)cols + (uint64_t)c, 0.0);
     }
     nninit__free(alloc, perm);
@@ -233,9 +234,11 @@ static void dirac(const nninit_spec *s, const nninit_shape *shape,
         }
 }
 
-int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
-                      const nninit_shape *shape, nninit_dtype dtype, void *out,
-                      const nninit_allocator *alloc, nninit_error *err)
+/* nninit_torch_init, or with out NULL nninit_torch_skip: the same checks
+ * and draws, nothing written. */
+static int run(nninit_torch_gen *g, const nninit_spec *spec,
+               const nninit_shape *shape, nninit_dtype dtype, void *out,
+               int skip, const nninit_allocator *alloc, nninit_error *err)
 {
     if (!g || !spec || !shape)
         return nninit__fail(err, NNINIT_EINVAL,
@@ -261,21 +264,26 @@ int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
     if (rc)
         return rc;
     const uint64_t n = nninit_shape_numel(shape);
-    if (n > 0 && !out)
+    if (skip)
+        out = NULL;
+    else if (n > 0 && !out)
         return nninit__fail(err, NNINIT_EINVAL, "output buffer is NULL");
     switch (s.kind) {
     case NNINIT_ZEROS:
     case NNINIT_ONES:
     case NNINIT_CONSTANT:
-        fill_value(out, dtype, n, r.dist.p[0]);
+        if (out)
+            fill_value(out, dtype, n, r.dist.p[0]);
         return NNINIT_OK;
     case NNINIT_UNIFORM:
-        return nninit_torch_uniform_(g, dtype, out, n, s.low, s.high, err);
+        return nninit__torch_uniform(g, dtype, out, n, s.low, s.high, err);
     case NNINIT_NORMAL:
-        return nninit_torch_normal_(g, dtype, out, n, s.mean, s.std, err);
+        return nninit__torch_normal(g, dtype, out, n, s.mean, s.std, err);
     case NNINIT_TRUNC_NORMAL:
         return trunc_normal(g, &s, dtype, out, n, err);
     case NNINIT_EYE: {
+        if (!out)
+            return NNINIT_OK;
         fill_value(out, dtype, n, 0.0);
         int64_t m = r.rows < r.cols ? r.rows : r.cols;
         for (int64_t d = 0; d < m; d++)
@@ -284,19 +292,20 @@ int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
         return NNINIT_OK;
     }
     case NNINIT_DIRAC:
-        dirac(&s, shape, dtype, out, n);
+        if (out)
+            dirac(&s, shape, dtype, out, n);
         return NNINIT_OK;
     case NNINIT_XAVIER_UNIFORM:
     case NNINIT_KAIMING_UNIFORM:
         if (n == 0) /* kaiming: PyTorch's zero-element no-op; xavier: no
                        elements to draw */
             return NNINIT_OK;
-        return nninit_torch_uniform_(g, dtype, out, n, -r.bound, r.bound, err);
+        return nninit__torch_uniform(g, dtype, out, n, -r.bound, r.bound, err);
     case NNINIT_XAVIER_NORMAL:
     case NNINIT_KAIMING_NORMAL:
         if (n == 0)
             return NNINIT_OK;
-        return nninit_torch_normal_(g, dtype, out, n, 0.0, r.std, err);
+        return nninit__torch_normal(g, dtype, out, n, 0.0, r.std, err);
     case NNINIT_ORTHOGONAL:
         return orthogonal(g, &r, dtype, out, alloc, err);
     case NNINIT_SPARSE:
@@ -306,4 +315,18 @@ int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
                             "%s is not available in torch-exact mode",
                             nninit_kind_name(s.kind));
     }
+}
+
+int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
+                      const nninit_shape *shape, nninit_dtype dtype, void *out,
+                      const nninit_allocator *alloc, nninit_error *err)
+{
+    return run(g, spec, shape, dtype, out, 0, alloc, err);
+}
+
+int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
+                      const nninit_shape *shape, nninit_dtype dtype,
+                      const nninit_allocator *alloc, nninit_error *err)
+{
+    return run(g, spec, shape, dtype, NULL, 1, alloc, err);
 }

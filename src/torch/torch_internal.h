@@ -76,6 +76,22 @@ void nninit__torch_parallel(int threads, size_t n, size_t grain,
 void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
                          uint32_t *out, size_t n);
 
+/* Advance the generator by n words without producing them (a draw whose
+ * result a later step overwrites). */
+void nninit__torch_discard(nninit_torch_gen *g, const nninit__torch_kernels *k,
+                           uint64_t n);
+
+/* uniform_ and normal_ with data NULL allowed: then the call checks its
+ * arguments and consumes exactly the draws it would, writing nothing (the
+ * < 16-element normal path, whose draws depend on the generator's cached
+ * value, runs for real into a small buffer). */
+int nninit__torch_uniform(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                          uint64_t n, double from, double to,
+                          nninit_error *err);
+int nninit__torch_normal(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                         uint64_t n, double mean, double std,
+                         nninit_error *err);
+
 /* Householder QR of the m x n column-major matrix a (m >= n, leading
  * dimension m), replaced by Q (m x n) times diag(sign(diag R)) (0 where
  * R_jj = 0, as torch's sign()), in double (_d) or in float (_f), as LAPACK

@@ -449,10 +449,11 @@ int nninit_torch_layer_tensors(const nninit_torch_layer *layer,
 /* Filling                                                                  */
 /* ------------------------------------------------------------------------ */
 
-int nninit_torch_layer_fill(nninit_torch_gen *g,
-                            const nninit_torch_layer *layer, int index,
-                            nninit_dtype dtype, void *buf,
-                            const nninit_allocator *alloc, nninit_error *err)
+/* nninit_torch_layer_fill, or with skip nninit_torch_layer_skip: the same
+ * checks and draws, nothing written. */
+static int layer_run(nninit_torch_gen *g, const nninit_torch_layer *layer,
+                     int index, nninit_dtype dtype, void *buf, int skip,
+                     const nninit_allocator *alloc, nninit_error *err)
 {
     if (!g)
         return nninit__fail(err, NNINIT_EINVAL, "generator is NULL");
@@ -471,7 +472,9 @@ int nninit_torch_layer_fill(nninit_torch_gen *g,
                             index);
     const entry *e = &k.kept;
     const uint64_t n = nninit_shape_numel(&e->t.shape);
-    if (n > 0 && !buf)
+    if (skip)
+        buf = NULL;
+    else if (n > 0 && !buf)
         return nninit__fail(err, NNINIT_EINVAL, "buffer of %s is NULL",
                             e->t.name);
     nninit_spec s;
@@ -479,14 +482,16 @@ int nninit_torch_layer_fill(nninit_torch_gen *g,
     case F_KAIMING_SQRT5:
         s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
         s.a = sqrt(5.0); /* math.sqrt(5) */
-        return nninit_torch_init(g, &s, &e->t.shape, dtype, buf, alloc, err);
+        return skip ? nninit_torch_skip(g, &s, &e->t.shape, dtype, alloc, err)
+                    : nninit_torch_init(g, &s, &e->t.shape, dtype, buf, alloc,
+                                        err);
     case F_UNIFORM:
         /* Python's -bound: 0 stays +0 (an int 0 in PyTorch's code). */
-        return nninit_torch_uniform_(g, dtype, buf, n, 0.0 - e->t.bound,
+        return nninit__torch_uniform(g, dtype, buf, n, 0.0 - e->t.bound,
                                      e->t.bound, err);
     case F_NORMAL: {
-        rc = nninit_torch_normal_(g, dtype, buf, n, 0.0, 1.0, err);
-        if (rc == NNINIT_OK && layer->has_padding_idx && n > 0) {
+        rc = nninit__torch_normal(g, dtype, buf, n, 0.0, 1.0, err);
+        if (rc == NNINIT_OK && buf && layer->has_padding_idx && n > 0) {
             int64_t row = layer->padding_idx < 0
                               ? layer->num_embeddings + layer->padding_idx
                               : layer->padding_idx;
@@ -498,17 +503,36 @@ int nninit_torch_layer_fill(nninit_torch_gen *g,
     }
     case F_ONES:
         s = nninit_spec_make(NNINIT_ONES);
-        return nninit_torch_init(g, &s, &e->t.shape, dtype, buf, alloc, err);
+        return skip ? NNINIT_OK
+                    : nninit_torch_init(g, &s, &e->t.shape, dtype, buf, alloc,
+                                        err);
     case F_ZEROS:
     case F_SKIP:
-        if (n)
+        if (n && buf)
             memset(buf, 0, (size_t)n * nninit_dtype_size(dtype));
         return NNINIT_OK;
     case F_INT64_ZERO:
-        memset(buf, 0, 8);
+        if (buf)
+            memset(buf, 0, 8);
         return NNINIT_OK;
     }
     return nninit__fail(err, NNINIT_EINVAL, "bad fill %d", (int)e->fill);
+}
+
+int nninit_torch_layer_fill(nninit_torch_gen *g,
+                            const nninit_torch_layer *layer, int index,
+                            nninit_dtype dtype, void *buf,
+                            const nninit_allocator *alloc, nninit_error *err)
+{
+    return layer_run(g, layer, index, dtype, buf, 0, alloc, err);
+}
+
+int nninit_torch_layer_skip(nninit_torch_gen *g,
+                            const nninit_torch_layer *layer, int index,
+                            nninit_dtype dtype, const nninit_allocator *alloc,
+                            nninit_error *err)
+{
+    return layer_run(g, layer, index, dtype, NULL, 1, alloc, err);
 }
 
 int nninit_torch_layer_init(nninit_torch_gen *g,

@@ -98,11 +98,23 @@ int nninit_torch_uniform_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
                           nninit_error *err)
 {
     int rc = check_common(g, dtype, data, n, err);
+    return rc ? rc : nninit__torch_uniform(g, dtype, data, n, from, to, err);
+}
+
+int nninit__torch_uniform(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                          uint64_t n, double from, double to,
+                          nninit_error *err)
+{
+    int rc = check_common(g, dtype, NULL, 0, err); /* data may be NULL */
     if (rc == NNINIT_OK)
         rc = check_uniform(dtype, from, to, err);
     if (rc)
         return rc;
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    if (!data) { /* one word per value, two for double */
+        nninit__torch_discard(g, k, dtype == NNINIT_F64 ? 2 * n : n);
+        return NNINIT_OK;
+    }
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
     uint32_t buf[CHUNK];
     if (dtype == NNINIT_F32) {
@@ -356,6 +368,14 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
                          nninit_error *err)
 {
     int rc = check_common(g, dtype, data, n, err);
+    return rc ? rc : nninit__torch_normal(g, dtype, data, n, mean, std, err);
+}
+
+int nninit__torch_normal(nninit_torch_gen *g, nninit_dtype dtype, void *data,
+                         uint64_t n, double mean, double std,
+                         nninit_error *err)
+{
+    int rc = check_common(g, dtype, NULL, 0, err); /* data may be NULL */
     if (rc)
         return rc;
     if (!nninit__finite(mean) || !nninit__finite(std))
@@ -369,6 +389,9 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
     if (n == 0)
         return NNINIT_OK;
     if (n < 16) {
+        double small[16];
+        if (!data) /* the draws depend on the cached value: run them */
+            data = small, dtype = NNINIT_F64;
         for (uint64_t i = 0; i < n; i++) {
             double v = normal_small(g, mean, std);
             if (dtype == NNINIT_F32)
@@ -383,6 +406,13 @@ int nninit_torch_normal_(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         return NNINIT_OK;
     }
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    if (!data) {
+        /* the fills above: n uniforms (two words each for double), then,
+         * if n % 16 != 0, 16 more for the last block */
+        uint64_t words = n + (n % 16 ? 16 : 0);
+        nninit__torch_discard(g, k, dtype == NNINIT_F64 ? 2 * words : words);
+        return NNINIT_OK;
+    }
     if (dtype == NNINIT_F32)
         fill_f32(g, k, (float *)data, n, (float)mean, (float)std);
     else if (dtype == NNINIT_F64)
