@@ -325,8 +325,7 @@ static zip_int64_t member_cb(void *ud, void *data, zip_uint64_t len,
             return -1;
         zip_stat_init(st);
         st->size = m->hdr_len + m->data_len;
-        st->mtime = 315576000; /* 1980-01-01 12:00 UTC: a fixed date */
-        st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+        st->valid |= ZIP_STAT_SIZE; /* the date: zip_file_set_dostime */
         return 0;
     }
     case ZIP_SOURCE_READ: {
@@ -435,7 +434,12 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                               name, zip_strerror(za));
             break;
         }
-        if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0))
+        /* 1980-01-01 12:00:00 as the DOS date and time fields themselves:
+         * an mtime would go through localtime, and the bytes would depend
+         * on the machine's timezone */
+        if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) ||
+            zip_file_set_dostime(za, (zip_uint64_t)idx, 12 << 11,
+                                 (0 << 9) | (1 << 5) | 1, 0))
             rc = nninit__fail(err, NNINIT_EIO, "libzip: %s", zip_strerror(za));
     }
     /* nninit's record, as JSON, in the archive comment (numpy ignores it) */

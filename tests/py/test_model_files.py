@@ -11,6 +11,7 @@ threshold p > 1e-4 is loose enough for any correct sampler and tight enough
 that a 10% error in a bound or std fails at the sizes used (>= 10^4 samples)."""
 import json
 import os
+import zipfile
 
 import numpy as np
 import scipy.stats as st
@@ -144,6 +145,13 @@ meta, sf, order = read_safetensors(out("zoo.safetensors"))
 check(order == list(sd), "safetensors header order")
 z = np.load(out("zoo.npz"))
 check(z.files == list(sd), "npz member order")
+# the same bytes in any timezone and at any time: members dated 1980-01-01 12:00
+for tz in ["Asia/Tokyo", "America/Los_Angeles"]:
+    run("init", ZOO, "--seed", 42, "-o", out("zoo_tz.npz"), "-q", env={"TZ": tz})
+    check(open(out("zoo_tz.npz"), "rb").read() == open(out("zoo.npz"), "rb").read(),
+          f"npz bytes under TZ={tz}")
+check({i.date_time for i in zipfile.ZipFile(out("zoo.npz")).infolist()} ==
+      {(1980, 1, 1, 12, 0, 0)}, "npz member dates")
 kv, gg, gtypes, _ = read_gguf(out("zoo.gguf"))
 check(len(gg) == len(sd) - 3, "gguf tensor count")
 for k, t in sf.items():
