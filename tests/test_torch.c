@@ -612,6 +612,131 @@ static void skip_matches_init(void)
     }
 }
 
+/* A stream hands out the bytes of the whole call, piece by piece, and leaves
+ * the generator where the whole call does; pieces of 1, 7, 16 and 100
+ * elements cover unaligned pieces and the 16-block carry of normal_. A
+ * stream refused (normal_ with a tail, orthogonal, ...) says so up front. */
+static void streams_match_whole(void)
+{
+    static const nninit_kind kinds[] = {
+        NNINIT_ZEROS,          NNINIT_CONSTANT,        NNINIT_UNIFORM,
+        NNINIT_NORMAL,         NNINIT_TRUNC_NORMAL,    NNINIT_XAVIER_UNIFORM,
+        NNINIT_XAVIER_NORMAL,  NNINIT_KAIMING_UNIFORM, NNINIT_KAIMING_NORMAL,
+        NNINIT_LECUN_UNIFORM,  NNINIT_LECUN_NORMAL,    NNINIT_ORTHOGONAL};
+    static const int64_t shapes[][2] = {{16, 20}, {8, 2}, {33, 9}, {1, 7}};
+    static const nninit_dtype dtypes[] = {NNINIT_F32, NNINIT_F64, NNINIT_F16,
+                                          NNINIT_BF16};
+    static const uint64_t pieces[] = {1, 7, 16, 100};
+    static double whole[400], part[400];
+    int streamed = 0, refused = 0;
+    for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++)
+        for (size_t si = 0; si < 4; si++)
+            for (size_t di = 0; di < 4; di++) {
+                nninit_shape sh;
+                nninit_shape_make(&sh, 2, shapes[si], NULL);
+                nninit_spec sp = nninit_spec_make(kinds[ki]);
+                sp.value = -0.25;
+                nninit_dtype t = dtypes[di];
+                uint64_t n = nninit_shape_numel(&sh);
+                size_t es = nninit_dtype_size(t);
+                nninit_torch_gen a;
+                nninit_torch_gen_init(&a, 4242 + si, AVX2);
+                int rc = nninit_torch_init(&a, &sp, &sh, t, whole, NULL, NULL);
+                nninit_torch_stream st;
+                int can = nninit_torch_stream_begin(&st, &sp, &sh, t);
+                int normal_tail = n % 16 != 0 &&
+                                  (kinds[ki] == NNINIT_NORMAL ||
+                                   kinds[ki] == NNINIT_XAVIER_NORMAL ||
+                                   kinds[ki] == NNINIT_KAIMING_NORMAL ||
+                                   kinds[ki] == NNINIT_LECUN_NORMAL);
+                CHECK_MSG(can == (kinds[ki] != NNINIT_ORTHOGONAL &&
+                                  !normal_tail),
+                          "%s %llu %s: stream_begin %d",
+                          nninit_kind_name(kinds[ki]), (unsigned long long)n,
+                          nninit_dtype_name(t), can);
+                if (!can) {
+                    refused++;
+                    continue;
+                }
+                for (size_t pi = 0; pi < 4; pi++) {
+                    nninit_torch_gen b;
+                    nninit_torch_gen_init(&b, 4242 + si, AVX2);
+                    CHECK(nninit_torch_stream_begin(&st, &sp, &sh, t) == 1);
+                    int rs = NNINIT_OK;
+                    memset(part, 0xA5, sizeof part);
+                    for (uint64_t i = 0; i < n && rs == NNINIT_OK;) {
+                        uint64_t c = n - i < pieces[pi] ? n - i : pieces[pi];
+                        rs = nninit_torch_stream_next(&b, &st,
+                                                      (char *)part + i * es, c,
+                                                      NULL);
+                        i += c;
+                    }
+                    CHECK_MSG(rs == rc && (rc || (!memcmp(whole, part,
+                                                          n * es) &&
+                                                  same_state(&a, &b))),
+                              "%s %llu %s pieces of %llu: whole %d, stream "
+                              "%d",
+                              nninit_kind_name(kinds[ki]),
+                              (unsigned long long)n, nninit_dtype_name(t),
+                              (unsigned long long)pieces[pi], rc, rs);
+                    streamed++;
+                }
+                /* half handed out, the rest only drawn */
+                nninit_torch_gen b;
+                nninit_torch_gen_init(&b, 4242 + si, AVX2);
+                nninit_torch_stream_begin(&st, &sp, &sh, t);
+                int r1 = nninit_torch_stream_next(&b, &st, part, n / 2, NULL);
+                int r2 = nninit_torch_stream_next(&b, &st, NULL, n - n / 2,
+                                                  NULL);
+                CHECK(rc || (r1 == 0 && r2 == 0 && same_state(&a, &b)));
+                /* past the end: refused */
+                CHECK(rc || nninit_torch_stream_next(&b, &st, part, 1, NULL) ==
+                                NNINIT_ERANGE);
+            }
+    CHECK(streamed > 0 && refused > 0);
+
+    /* module tensors, including the padding row of an Embedding */
+    nninit_torch_layer ls[4];
+    ls[0] = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
+    ls[0].in = 7, ls[0].out = 5;
+    ls[1] = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
+    ls[1].num_embeddings = 12, ls[1].embedding_dim = 4;
+    ls[1].has_padding_idx = 1, ls[1].padding_idx = -3;
+    ls[2] = nninit_torch_layer_make(NNINIT_TORCH_LSTM);
+    ls[2].in = 4, ls[2].hidden = 6, ls[2].proj_size = 3;
+    ls[3] = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
+    ls[3].num_features = 4;
+    for (int li = 0; li < 4; li++) {
+        nninit_torch_tensor tt[16];
+        int count = 0;
+        CHECK(nninit_torch_layer_tensors(&ls[li], tt, 16, &count, NULL) == 0);
+        nninit_torch_gen a, b;
+        nninit_torch_gen_init(&a, 5, AVX2);
+        b = a;
+        for (int i = 0; i < count; i++) {
+            uint64_t n = nninit_shape_numel(&tt[i].shape);
+            CHECK(nninit_torch_layer_fill(&a, &ls[li], i, NNINIT_F32, whole,
+                                          NULL, NULL) == 0);
+            nninit_torch_stream st;
+            if (!nninit_torch_stream_layer_begin(&st, &ls[li], i,
+                                                 NNINIT_F32)) {
+                /* not streamable (the int64 counter): made whole */
+                CHECK(nninit_torch_layer_fill(&b, &ls[li], i, NNINIT_F32, part,
+                                              NULL, NULL) == 0);
+                continue;
+            }
+            memset(part, 0xA5, sizeof part);
+            for (uint64_t k = 0; k < n; k += 5)
+                CHECK(nninit_torch_stream_next(&b, &st, (float *)part + k,
+                                               n - k < 5 ? n - k : 5,
+                                               NULL) == 0);
+            CHECK_MSG(!memcmp(whole, part, n * 4) && same_state(&a, &b),
+                      "%s %s: stream differs",
+                      nninit_torch_module_name(ls[li].kind), tt[i].name);
+        }
+    }
+}
+
 int main(void)
 {
     TEST_RUN(mt19937_matches_numpy);
@@ -627,5 +752,6 @@ int main(void)
     TEST_RUN(orthogonal_bits_ignore_threads);
     TEST_RUN(kernel_copies_agree);
     TEST_RUN(skip_matches_init);
+    TEST_RUN(streams_match_whole);
     return test_report();
 }

@@ -289,6 +289,56 @@ NNINIT_API int nninit_torch_layer_init(nninit_torch_gen *g,
                                        const nninit_allocator *alloc,
                                        nninit_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Streams: one tensor in pieces, in bounded memory                         */
+/* ------------------------------------------------------------------------ */
+
+/* A tensor made piece by piece, in order, with the same bytes and the same
+ * draws as nninit_torch_init (or nninit_torch_layer_fill) making it whole:
+ * so a large tensor can go to a file without being held. Only calls that
+ * are one elementwise step stream: zeros_, ones_, constant_, uniform_,
+ * trunc_normal_, xavier/kaiming/lecun_uniform_, and normal_,
+ * xavier/kaiming/lecun_normal_ when numel is a multiple of 16 (PyTorch
+ * redraws the last 16 values otherwise); and module tensors drawn by those.
+ * Caller-owned, no allocation. Typical use:
+ *
+ *     nninit_torch_stream st;
+ *     if (nninit_torch_stream_begin(&st, &spec, &shape, NNINIT_F32))
+ *         for (uint64_t i = 0; i < n; i += chunk)        // in order
+ *             nninit_torch_stream_next(&g, &st, buf, min(chunk, n - i), &err);
+ *     else
+ *         nninit_torch_init(&g, &spec, &shape, NNINIT_F32, whole, NULL, &err);
+ *
+ * The generator must not be used for anything else until the stream ends
+ * (all n elements handed out, or the rest skipped with out NULL). */
+typedef struct nninit_torch_stream {
+    int kind;              /* internal: which step */
+    nninit_dtype dtype;
+    uint64_t n, done;      /* elements in all, elements handed out */
+    double p0, p1;         /* the step's two parameters */
+    nninit_spec trunc;     /* trunc_normal_'s parameters */
+    uint64_t zero0, zero1; /* elements zeroed after the draw (padding_idx) */
+    double carry[16];      /* the rest of a 16-block of normal_ already drawn */
+    unsigned carry_at, carry_n;
+} nninit_torch_stream;
+
+/* 1 and *st ready if nninit_torch_init(g, spec, shape, dtype, ...) can
+ * stream; 0 if not: then make the tensor whole (that call also reports any
+ * error in the arguments). */
+NNINIT_API int nninit_torch_stream_begin(nninit_torch_stream *st,
+                                         const nninit_spec *spec,
+                                         const nninit_shape *shape,
+                                         nninit_dtype dtype);
+/* The same for tensor `index` of a module (nninit_torch_layer_fill). */
+NNINIT_API int nninit_torch_stream_layer_begin(nninit_torch_stream *st,
+                                               const nninit_torch_layer *layer,
+                                               int index, nninit_dtype dtype);
+/* The next `count` elements (count <= n - done) into out; with out NULL,
+ * only their draws (nothing written), e.g. to drop the rest of a stream. */
+NNINIT_API int nninit_torch_stream_next(nninit_torch_gen *g,
+                                        nninit_torch_stream *st, void *out,
+                                        uint64_t count, nninit_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,10 @@ struct nninit_producer {
     void **held;
     uint64_t *held_cap; /* bytes each held buffer can hold */
     unsigned char *released;
+    /* the tensor made piece by piece straight into the caller's buffers
+     * (its last step is one elementwise step), or -1 */
+    long streaming;
+    nninit_torch_stream st;
     long serving;
     /* a released buffer kept for the next tensor: fresh memory costs page
      * faults on every large tensor, which dominate on some machines */
@@ -51,6 +55,7 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->fo.seed = p->o.seed;
     pr->cache_entry = -1;
     pr->serving = -1;
+    pr->streaming = -1;
     if (p->o.rng == NNINIT_RNG_TORCH) {
         pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
         pr->held_cap = (uint64_t *)nninit__alloc(p->m->alloc,
@@ -106,6 +111,17 @@ uint64_t nninit_producer_held_bytes(const nninit_producer *pr)
 /* --rng torch                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* rc, with the tensor's name in front of the message */
+static int named(int rc, const nninit_plan_entry *e, nninit_error *err)
+{
+    if (rc && err) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        nninit__fail(err, rc, "%s: %s", e->name, msg);
+    }
+    return rc;
+}
+
 /* Run op k of the script into buf (the whole tensor), or with buf NULL
  * only make its draws. */
 static int torch_op(nninit_producer *pr, size_t k, void *buf,
@@ -156,12 +172,24 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
                      : nninit_torch_skip(&pr->g, &op->spec, &s, dt,
                                          pr->fo.alloc, err);
     }
-    if (rc && err) {
-        char msg[sizeof err->msg];
-        memcpy(msg, err->msg, sizeof msg);
-        nninit__fail(err, rc, "%s: %s", e->name, msg);
-    }
-    return rc;
+    return named(rc, e, err);
+}
+
+/* Set up pr->st for op k if it is one elementwise step over its tensor. */
+static int torch_stream_begin(nninit_producer *pr, size_t k)
+{
+    const nninit_plan *p = pr->p;
+    const nninit__op *op = &p->ops[k];
+    const nninit_plan_entry *e = &p->e[op->t];
+    const nninit__mtensor *mt = &p->m->tensors[op->t];
+    if (!nninit_etype_is_float(e->type))
+        return 0;
+    nninit_dtype dt = (nninit_dtype)e->type;
+    if (!op->explicit_ && mt->layer >= 0)
+        return nninit_torch_stream_layer_begin(&pr->st, &p->tl[mt->layer],
+                                               p->local[op->t], dt);
+    return op->kind == OP_WHOLE &&
+           nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape, dt);
 }
 
 /* A buffer of at least nb bytes (its capacity in *cap): the spare one if
@@ -195,14 +223,11 @@ static void give_buf(nninit_producer *pr, void *b, uint64_t cap)
     pr->spare_bytes = cap;
 }
 
-/* Run the script up to and including tensor i's last step. */
-static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
+/* Run the script's steps up to (not including) step `end`. */
+static int torch_run(nninit_producer *pr, size_t end, nninit_error *err)
 {
     const nninit_plan *p = pr->p;
-    while (pr->held[i] == NULL || pr->next_op <= (size_t)p->final_op[i]) {
-        if (pr->next_op >= p->nops)
-            return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
-                                p->e[i].name);
+    while (pr->next_op < end) {
         size_t k = pr->next_op;
         size_t t = p->ops[k].t;
         uint64_t nb = p->e[t].nbytes;
@@ -218,8 +243,6 @@ static int torch_run(nninit_producer *pr, size_t i, nninit_error *err)
         if (rc)
             return rc;
         pr->next_op++;
-        if (pr->held[i] && pr->next_op > (size_t)p->final_op[i])
-            break;
     }
     return NNINIT_OK;
 }
@@ -233,17 +256,48 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
                             "%s was already produced (with --rng torch each "
                             "tensor is made once, in plan order)",
                             p->e[i].name);
+    int rc;
     if (pr->serving >= 0 && (size_t)pr->serving != i) {
-        give_buf(pr, pr->held[pr->serving], pr->held_cap[pr->serving]);
+        if (pr->streaming == pr->serving) { /* the rest: draws only */
+            pr->streaming = -1;
+            if ((rc = nninit_torch_stream_next(&pr->g, &pr->st, NULL,
+                                               pr->st.n - pr->st.done, err)))
+                return named(rc, &p->e[pr->serving], err);
+        }
+        if (pr->held[pr->serving])
+            give_buf(pr, pr->held[pr->serving], pr->held_cap[pr->serving]);
         pr->held[pr->serving] = NULL;
         pr->held_cap[pr->serving] = 0;
         pr->released[pr->serving] = 1;
     }
     pr->serving = (long)i;
-    if (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i]) {
-        int rc = torch_run(pr, i, err);
-        if (rc)
+    if (pr->streaming != (long)i &&
+        (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i])) {
+        if (p->final_op[i] < 0)
+            return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
+                                p->e[i].name);
+        size_t last = (size_t)p->final_op[i];
+        if ((rc = torch_run(pr, last, err)))
             return rc;
+        /* a last step that replaces the whole tensor, one elementwise step:
+         * made in the caller's buffers as they come, never held */
+        if (begin == 0 && p->last_whole[i] == (long)last &&
+            pr->next_op == last && torch_stream_begin(pr, last)) {
+            pr->next_op++;
+            pr->streaming = (long)i;
+        } else if ((rc = torch_run(pr, last + 1, err))) {
+            return rc;
+        }
+    }
+    if (pr->streaming == (long)i) {
+        if (begin != pr->st.done)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s: with --rng torch its elements are made "
+                                "once, in order (%llu asked, %llu next)",
+                                p->e[i].name, (unsigned long long)begin,
+                                (unsigned long long)pr->st.done);
+        rc = nninit_torch_stream_next(&pr->g, &pr->st, out, end - begin, err);
+        return named(rc, &p->e[i], err);
     }
     size_t es = nninit_etype_size(p->e[i].type);
     memcpy(out, (const char *)pr->held[i] + begin * es,

@@ -234,6 +234,20 @@ static void dirac(const nninit_spec *s, const nninit_shape *shape,
         }
 }
 
+/* What a PyTorch script writes for LeCun init (e.g. before SELU). */
+static nninit_spec torch_spec(const nninit_spec *spec)
+{
+    nninit_spec s = *spec;
+    if (s.kind == NNINIT_LECUN_UNIFORM || s.kind == NNINIT_LECUN_NORMAL) {
+        s.kind = s.kind == NNINIT_LECUN_UNIFORM ? NNINIT_KAIMING_UNIFORM
+                                                : NNINIT_KAIMING_NORMAL;
+        s.nonlinearity = NNINIT_NL_LINEAR;
+        s.mode = NNINIT_FAN_IN;
+        s.a = 0;
+    }
+    return s;
+}
+
 /* nninit_torch_init, or with out NULL nninit_torch_skip: the same checks
  * and draws, nothing written. */
 static int run(nninit_torch_gen *g, const nninit_spec *spec,
@@ -245,15 +259,7 @@ static int run(nninit_torch_gen *g, const nninit_spec *spec,
                             "generator, spec and shape are required");
     if (nninit_dtype_size(dtype) == 0)
         return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d", (int)dtype);
-    nninit_spec s = *spec;
-    /* What a PyTorch script writes for LeCun init (e.g. before SELU). */
-    if (s.kind == NNINIT_LECUN_UNIFORM || s.kind == NNINIT_LECUN_NORMAL) {
-        s.kind = s.kind == NNINIT_LECUN_UNIFORM ? NNINIT_KAIMING_UNIFORM
-                                                : NNINIT_KAIMING_NORMAL;
-        s.nonlinearity = NNINIT_NL_LINEAR;
-        s.mode = NNINIT_FAN_IN;
-        s.a = 0;
-    }
+    nninit_spec s = torch_spec(spec);
     if (s.kind == NNINIT_DELTA_ORTHOGONAL || s.kind == NNINIT_VARIANCE_SCALING)
         return nninit__fail(err, NNINIT_ENOTSUP,
                             "%s has no torch.nn.init counterpart; use the "
@@ -329,4 +335,124 @@ int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
                       const nninit_allocator *alloc, nninit_error *err)
 {
     return run(g, spec, shape, dtype, NULL, 1, alloc, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streams                                                                  */
+/* ------------------------------------------------------------------------ */
+
+enum { TS_CONST, TS_UNIFORM, TS_NORMAL, TS_TRUNC };
+
+static int stream_setup(nninit_torch_stream *st, int kind, nninit_dtype t,
+                        uint64_t n, double p0, double p1)
+{
+    memset(st, 0, sizeof *st);
+    st->kind = kind;
+    st->dtype = t;
+    st->n = n;
+    st->p0 = p0;
+    st->p1 = p1;
+    /* normal_ with a tail redraws its last 16 values after all the others */
+    return kind != TS_NORMAL || (n >= 16 && n % 16 == 0);
+}
+
+int nninit_torch_stream_begin(nninit_torch_stream *st,
+                              const nninit_spec *spec,
+                              const nninit_shape *shape, nninit_dtype dtype)
+{
+    if (!st || !spec || !shape || nninit_dtype_size(dtype) == 0)
+        return 0;
+    nninit_spec s = torch_spec(spec);
+    nninit_resolved r;
+    if (nninit_resolve(&s, shape, NNINIT_LAYOUT_TORCH, &r, NULL))
+        return 0; /* the whole call reports it */
+    const uint64_t n = nninit_shape_numel(shape);
+    switch (s.kind) {
+    case NNINIT_ZEROS:
+    case NNINIT_ONES:
+    case NNINIT_CONSTANT:
+        return stream_setup(st, TS_CONST, dtype, n, r.dist.p[0], 0);
+    case NNINIT_UNIFORM:
+        return stream_setup(st, TS_UNIFORM, dtype, n, s.low, s.high);
+    case NNINIT_NORMAL:
+        return stream_setup(st, TS_NORMAL, dtype, n, s.mean, s.std);
+    case NNINIT_TRUNC_NORMAL:
+        if (!stream_setup(st, TS_TRUNC, dtype, n, 0, 0))
+            return 0;
+        st->trunc = s;
+        return 1;
+    case NNINIT_XAVIER_UNIFORM:
+    case NNINIT_KAIMING_UNIFORM:
+        return n > 0 && /* 0: no draws at all, nothing to stream */
+               stream_setup(st, TS_UNIFORM, dtype, n, -r.bound, r.bound);
+    case NNINIT_XAVIER_NORMAL:
+    case NNINIT_KAIMING_NORMAL:
+        return stream_setup(st, TS_NORMAL, dtype, n, 0.0, r.std);
+    default:
+        return 0;
+    }
+}
+
+int nninit_torch_stream_next(nninit_torch_gen *g, nninit_torch_stream *st,
+                             void *out, uint64_t count, nninit_error *err)
+{
+    if (!g || !st)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "generator and stream are required");
+    if (count > st->n - st->done)
+        return nninit__fail(err, NNINIT_ERANGE,
+                            "stream: %llu more elements asked, %llu left",
+                            (unsigned long long)count,
+                            (unsigned long long)(st->n - st->done));
+    const nninit_dtype t = st->dtype;
+    const size_t es = nninit_dtype_size(t);
+    char *o = (char *)out;
+    int rc = NNINIT_OK;
+    switch (st->kind) {
+    case TS_CONST:
+        if (o)
+            fill_value(o, t, count, st->p0);
+        break;
+    case TS_UNIFORM:
+        rc = nninit__torch_uniform(g, t, o, count, st->p0, st->p1, err);
+        break;
+    case TS_TRUNC:
+        rc = trunc_normal(g, &st->trunc, t, o, count, err);
+        break;
+    case TS_NORMAL: {
+        /* whole 16-blocks: the block fill of normal_ piece by piece */
+        uint64_t left = count;
+        unsigned have = st->carry_n - st->carry_at;
+        unsigned take = left < have ? (unsigned)left : have;
+        if (o && take)
+            memcpy(o, (char *)st->carry + st->carry_at * es, take * es);
+        st->carry_at += take;
+        left -= take;
+        uint64_t bulk = left / 16 * 16;
+        if (bulk)
+            rc = nninit__torch_normal(g, t, o ? o + take * es : NULL, bulk,
+                                      st->p0, st->p1, err);
+        left -= bulk;
+        if (rc == NNINIT_OK && left) { /* part of one more block */
+            rc = nninit__torch_normal(g, t, st->carry, 16, st->p0, st->p1,
+                                      err);
+            if (o)
+                memcpy(o + (take + bulk) * es, st->carry, left * es);
+            st->carry_at = (unsigned)left;
+            st->carry_n = 16;
+        }
+        break;
+    }
+    default:
+        return nninit__fail(err, NNINIT_EINVAL, "stream not set up");
+    }
+    if (rc)
+        return rc;
+    /* nn.Embedding's padding row, zeroed after the draw */
+    uint64_t z0 = st->zero0 > st->done ? st->zero0 : st->done;
+    uint64_t z1 = st->zero1 < st->done + count ? st->zero1 : st->done + count;
+    if (o && z0 < z1)
+        memset(o + (z0 - st->done) * es, 0, (size_t)((z1 - z0) * es));
+    st->done += count;
+    return NNINIT_OK;
 }

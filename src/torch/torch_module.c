@@ -550,3 +550,50 @@ int nninit_torch_layer_init(nninit_torch_gen *g,
         rc = nninit_torch_layer_fill(g, layer, i, dtype, bufs[i], alloc, err);
     return rc;
 }
+
+int nninit_torch_stream_layer_begin(nninit_torch_stream *st,
+                                    const nninit_torch_layer *layer,
+                                    int index, nninit_dtype dtype)
+{
+    sink k;
+    memset(&k, 0, sizeof k);
+    k.want = index;
+    if (!st || list_tensors(layer, &k, NULL) || index < 0 ||
+        index >= k.count)
+        return 0; /* nninit_torch_layer_fill reports it */
+    const entry *e = &k.kept;
+    nninit_spec s;
+    switch (e->fill) { /* the steps of layer_run, as specs */
+    case F_KAIMING_SQRT5:
+        s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+        s.a = sqrt(5.0);
+        break;
+    case F_UNIFORM:
+        s = nninit_spec_make(NNINIT_UNIFORM);
+        s.low = 0.0 - e->t.bound;
+        s.high = e->t.bound;
+        break;
+    case F_NORMAL:
+        s = nninit_spec_make(NNINIT_NORMAL); /* mean 0, std 1 */
+        break;
+    case F_ONES:
+        s = nninit_spec_make(NNINIT_ONES);
+        break;
+    case F_ZEROS:
+    case F_SKIP:
+        s = nninit_spec_make(NNINIT_ZEROS);
+        break;
+    default: /* the int64 counter */
+        return 0;
+    }
+    if (!nninit_torch_stream_begin(st, &s, &e->t.shape, dtype))
+        return 0;
+    if (e->fill == F_NORMAL && layer->has_padding_idx) {
+        int64_t row = layer->padding_idx < 0
+                          ? layer->num_embeddings + layer->padding_idx
+                          : layer->padding_idx;
+        st->zero0 = (uint64_t)row * (uint64_t)layer->embedding_dim;
+        st->zero1 = st->zero0 + (uint64_t)layer->embedding_dim;
+    }
+    return 1;
+}
