@@ -8,6 +8,13 @@
  * block of it) once, in the output type, and serves ranges from it until
  * another tensor is asked for. So the peak memory is one such tensor, not
  * the model.
+ *
+ * --rng torch runs PyTorch's script of steps on one sequential generator,
+ * in order. A step that a later step overwrites is only skipped over
+ * (nninit_torch_skip); a tensor whose last step is one elementwise draw is
+ * streamed into the caller's pieces (nninit_torch_stream), which must then
+ * come in order; any other tensor is made whole and held until the next
+ * one is asked for, as are finished tensors the plan order has not reached.
  */
 #include "plan_internal.h"
 
