@@ -395,7 +395,9 @@ NNINIT_API void nninit_producer_free(nninit_producer *pr);
  * and delta_orthogonal build their tensor once (its own matrix only) and
  * serve ranges of it until another tensor is asked for. With --rng torch,
  * tensors must be asked for in nninit_plan_order and each tensor's ranges
- * in increasing order (NNINIT_EINVAL otherwise). Copied entries:
+ * in order, each starting where the last one ended (NNINIT_EINVAL
+ * otherwise): most tensors are then drawn piece by piece as asked, never
+ * held (nninit_torch_stream). Copied entries:
  * NNINIT_EINVAL (nninit/io.h copies them). */
 NNINIT_API int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
                                     uint64_t begin, uint64_t end,
