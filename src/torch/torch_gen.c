@@ -128,29 +128,9 @@ void nninit__torch_parallel(int threads, size_t n, size_t grain,
 }
 
 void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
-                         uint32_t *out, size_t n)
+                         uint32_t *out, uint64_t n)
 {
     if (g->pos > NNINIT__MT_N) /* a corrupted struct: restart the block */
-        g->pos = NNINIT__MT_N;
-    while (n) {
-        if (g->pos == NNINIT__MT_N) {
-            k->twist(g->state);
-            g->pos = 0;
-        }
-        size_t take = NNINIT__MT_N - g->pos;
-        if (take > n)
-            take = n;
-        k->temper(g->state + g->pos, out, take);
-        g->pos += (uint32_t)take;
-        out += take;
-        n -= take;
-    }
-}
-
-void nninit__torch_discard(nninit_torch_gen *g, const nninit__torch_kernels *k,
-                           uint64_t n)
-{
-    if (g->pos > NNINIT__MT_N)
         g->pos = NNINIT__MT_N;
     while (n) {
         if (g->pos == NNINIT__MT_N) {
@@ -160,7 +140,11 @@ void nninit__torch_discard(nninit_torch_gen *g, const nninit__torch_kernels *k,
         uint64_t take = NNINIT__MT_N - g->pos;
         if (take > n)
             take = n;
-        g->pos += (uint32_t)take; /* tempering only shapes the output */
+        if (out) { /* tempering only shapes the output */
+            k->temper(g->state + g->pos, out, (size_t)take);
+            out += take;
+        }
+        g->pos += (uint32_t)take;
         n -= take;
     }
 }

@@ -72,14 +72,11 @@ void nninit__torch_parallel(int threads, size_t n, size_t grain,
                             void (*fn)(void *ctx, size_t begin, size_t end),
                             void *ctx);
 
-/* n tempered words from the generator, in order. */
+/* n tempered words from the generator, in order; with out NULL the
+ * generator only moves past them (a draw whose result a later step
+ * overwrites). */
 void nninit__torch_words(nninit_torch_gen *g, const nninit__torch_kernels *k,
-                         uint32_t *out, size_t n);
-
-/* Advance the generator by n words without producing them (a draw whose
- * result a later step overwrites). */
-void nninit__torch_discard(nninit_torch_gen *g, const nninit__torch_kernels *k,
-                           uint64_t n);
+                         uint32_t *out, uint64_t n);
 
 /* uniform_ and normal_ with data NULL allowed: then the call checks its
  * arguments and consumes exactly the draws it would, writing nothing (the

@@ -112,7 +112,7 @@ int nninit__torch_uniform(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         return rc;
     const nninit__torch_kernels *k = nninit__torch_kernels_get();
     if (!data) { /* one word per value, two for double */
-        nninit__torch_discard(g, k, dtype == NNINIT_F64 ? 2 * n : n);
+        nninit__torch_words(g, k, NULL, dtype == NNINIT_F64 ? 2 * n : n);
         return NNINIT_OK;
     }
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
@@ -410,7 +410,8 @@ int nninit__torch_normal(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         /* the fills above: n uniforms (two words each for double), then,
          * if n % 16 != 0, 16 more for the last block */
         uint64_t words = n + (n % 16 ? 16 : 0);
-        nninit__torch_discard(g, k, dtype == NNINIT_F64 ? 2 * words : words);
+        nninit__torch_words(g, k, NULL,
+                            dtype == NNINIT_F64 ? 2 * words : words);
         return NNINIT_OK;
     }
     if (dtype == NNINIT_F32)
