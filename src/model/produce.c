@@ -189,14 +189,13 @@ static int torch_stream_begin(nninit_producer *pr, size_t k)
     const nninit__op *op = &p->ops[k];
     const nninit_plan_entry *e = &p->e[op->t];
     const nninit__mtensor *mt = &p->m->tensors[op->t];
-    if (!nninit_etype_is_float(e->type))
+    if (!nninit_etype_is_float(e->type) || op->kind != OP_WHOLE)
         return 0;
     nninit_dtype dt = (nninit_dtype)e->type;
     if (!op->explicit_ && mt->layer >= 0)
         return nninit_torch_stream_layer_begin(&pr->st, &p->tl[mt->layer],
                                                p->local[op->t], dt);
-    return op->kind == OP_WHOLE &&
-           nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape, dt);
+    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape, dt);
 }
 
 /* A buffer of at least nb bytes (its capacity in *cap): the spare one if
