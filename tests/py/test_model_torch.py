@@ -131,6 +131,27 @@ with torch.no_grad():
 _, gg, _, _ = read_gguf(os.path.join(TMP, "g.gguf"))
 for k, v in g.state_dict().items():
     check(np.array_equal(gg[k], v.numpy()), f"gpt-like {k} bit-exact")
+# tensors larger than a chunk are drawn chunk by chunk (nninit_torch_stream):
+# still PyTorch's bytes, for module defaults, an explicit normal_ (numel a
+# multiple of 16) and a normal_ with a tail (made whole)
+BIG = os.path.join(TMP, "big.yaml")
+with open(BIG, "w") as f:
+    f.write("layers:\n  - {name: wte, type: embedding, num: 2048, dim: 256}\n"
+            "  - {name: fc, type: linear, in: 700, out: 900}\n"
+            "  - {name: odd, type: embedding, num: 1001, dim: 301}\n"
+            "rules:\n  - {match: 'wte.weight', init: normal, std: 0.02}\n")
+run("init", BIG, "--preset", "torch", "--rng", "torch", "--seed", 5, "--chunk-mb", 1,
+    "-o", os.path.join(TMP, "big.safetensors"), "-q")
+torch.manual_seed(5)
+bm = nn.Module()
+bm.wte = nn.Embedding(2048, 256)
+bm.fc = nn.Linear(700, 900)
+bm.odd = nn.Embedding(1001, 301)
+with torch.no_grad():
+    nn.init.normal_(bm.wte.weight, std=0.02)
+_, bg, _ = read_safetensors(os.path.join(TMP, "big.safetensors"))
+for k, v in bm.state_dict().items():
+    check(torch.equal(bg[k], v), f"chunked {k} bit-exact")
 # what --rng torch cannot do is refused before anything is written
 code, _, err = run("init", SPEC, "--rng", "torch", "-o", os.path.join(TMP, "x.safetensors"),
                    check=False)
