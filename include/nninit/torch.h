@@ -298,8 +298,9 @@ NNINIT_API int nninit_torch_layer_init(nninit_torch_gen *g,
  * so a large tensor can go to a file without being held. Only calls that
  * are one elementwise step stream: zeros_, ones_, constant_, uniform_,
  * trunc_normal_, xavier/kaiming/lecun_uniform_, and normal_,
- * xavier/kaiming/lecun_normal_ when numel is a multiple of 16 (PyTorch
- * redraws the last 16 values otherwise); and module tensors drawn by those.
+ * xavier/kaiming/lecun_normal_ of 16 values or more (below 16, normal_'s
+ * draws depend on the generator's cached value); and module tensors drawn
+ * by those.
  * Caller-owned, no allocation. Typical use:
  *
  *     nninit_torch_stream st;
@@ -318,7 +319,8 @@ typedef struct nninit_torch_stream {
     double p0, p1;         /* the step's two parameters */
     nninit_spec trunc;     /* trunc_normal_'s parameters */
     uint64_t zero0, zero1; /* elements zeroed after the draw (padding_idx) */
-    double carry[16];      /* the rest of a 16-block of normal_ already drawn */
+    double carry[16];      /* normal_: the rest of a 16-block already drawn,
+                              or the 16 redrawn last values */
     unsigned carry_at, carry_n;
 } nninit_torch_stream;
 

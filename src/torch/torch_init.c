@@ -352,8 +352,9 @@ static int stream_setup(nninit_torch_stream *st, int kind, nninit_dtype t,
     st->n = n;
     st->p0 = p0;
     st->p1 = p1;
-    /* normal_ with a tail redraws its last 16 values after all the others */
-    return kind != TS_NORMAL || (n >= 16 && n % 16 == 0);
+    /* below 16 values normal_ takes its own path, whose draws depend on the
+     * generator's cached value */
+    return kind != TS_NORMAL || n >= 16;
 }
 
 int nninit_torch_stream_begin(nninit_torch_stream *st,
@@ -393,6 +394,66 @@ int nninit_torch_stream_begin(nninit_torch_stream *st,
     }
 }
 
+/* count values of normal_'s block fill from element `at` on: whole
+ * 16-blocks drawn straight into o, a block cut by the piece's end kept in
+ * the carry for the next piece. */
+static int normal_blocks(nninit_torch_gen *g, nninit_torch_stream *st,
+                         char *o, uint64_t count, nninit_error *err)
+{
+    const size_t es = nninit_dtype_size(st->dtype);
+    unsigned have = st->carry_n - st->carry_at;
+    unsigned take = count < have ? (unsigned)count : have;
+    if (o && take)
+        memcpy(o, (char *)st->carry + st->carry_at * es, take * es);
+    st->carry_at += take;
+    count -= take;
+    uint64_t bulk = count / 16 * 16;
+    int rc = NNINIT_OK;
+    if (bulk)
+        rc = nninit__torch_normal(g, st->dtype, o ? o + take * es : NULL, bulk,
+                                  st->p0, st->p1, err);
+    count -= bulk;
+    if (rc == NNINIT_OK && count) { /* part of one more block */
+        rc = nninit__torch_normal(g, st->dtype, st->carry, 16, st->p0, st->p1,
+                                  err);
+        if (o)
+            memcpy(o + (take + bulk) * es, st->carry, count * es);
+        st->carry_at = (unsigned)count;
+        st->carry_n = 16;
+    }
+    return rc;
+}
+
+/* normal_ piece by piece: n uniforms, every full 16-block transformed;
+ * then, if n % 16 != 0, 16 fresh uniforms make the last 16 values. So the
+ * values before n - 16 come from the blocks, the last 16 from the tail. */
+static int normal_piece(nninit_torch_gen *g, nninit_torch_stream *st,
+                        char *o, uint64_t count, nninit_error *err)
+{
+    const size_t es = nninit_dtype_size(st->dtype);
+    const uint64_t head = st->n % 16 ? st->n - 16 : st->n;
+    uint64_t c1 = st->done < head ? head - st->done : 0;
+    c1 = c1 < count ? c1 : count;
+    int rc = c1 ? normal_blocks(g, st, o, c1, err) : NNINIT_OK;
+    uint64_t c2 = count - c1;
+    if (rc || !c2)
+        return rc;
+    if (st->done + c1 == head) { /* into the tail: draw the rest of the n */
+        uint64_t drawn = head + (st->carry_n - st->carry_at);
+        if ((rc = nninit__torch_uniform(g, st->dtype, NULL, st->n - drawn, 0,
+                                        1, err)) ||
+            (rc = nninit__torch_normal(g, st->dtype, st->carry, 16, st->p0,
+                                       st->p1, err)))
+            return rc;
+        st->carry_at = 0;
+        st->carry_n = 16;
+    }
+    if (o)
+        memcpy(o + c1 * es, (char *)st->carry + st->carry_at * es, c2 * es);
+    st->carry_at += (unsigned)c2;
+    return NNINIT_OK;
+}
+
 int nninit_torch_stream_next(nninit_torch_gen *g, nninit_torch_stream *st,
                              void *out, uint64_t count, nninit_error *err)
 {
@@ -419,30 +480,9 @@ int nninit_torch_stream_next(nninit_torch_gen *g, nninit_torch_stream *st,
     case TS_TRUNC:
         rc = trunc_normal(g, &st->trunc, t, o, count, err);
         break;
-    case TS_NORMAL: {
-        /* whole 16-blocks: the block fill of normal_ piece by piece */
-        uint64_t left = count;
-        unsigned have = st->carry_n - st->carry_at;
-        unsigned take = left < have ? (unsigned)left : have;
-        if (o && take)
-            memcpy(o, (char *)st->carry + st->carry_at * es, take * es);
-        st->carry_at += take;
-        left -= take;
-        uint64_t bulk = left / 16 * 16;
-        if (bulk)
-            rc = nninit__torch_normal(g, t, o ? o + take * es : NULL, bulk,
-                                      st->p0, st->p1, err);
-        left -= bulk;
-        if (rc == NNINIT_OK && left) { /* part of one more block */
-            rc = nninit__torch_normal(g, t, st->carry, 16, st->p0, st->p1,
-                                      err);
-            if (o)
-                memcpy(o + (take + bulk) * es, st->carry, left * es);
-            st->carry_at = (unsigned)left;
-            st->carry_n = 16;
-        }
+    case TS_NORMAL:
+        rc = normal_piece(g, st, o, count, err);
         break;
-    }
     default:
         return nninit__fail(err, NNINIT_EINVAL, "stream not set up");
     }

@@ -132,8 +132,8 @@ _, gg, _, _ = read_gguf(os.path.join(TMP, "g.gguf"))
 for k, v in g.state_dict().items():
     check(np.array_equal(gg[k], v.numpy()), f"gpt-like {k} bit-exact")
 # tensors larger than a chunk are drawn chunk by chunk (nninit_torch_stream):
-# still PyTorch's bytes, for module defaults, an explicit normal_ (numel a
-# multiple of 16) and a normal_ with a tail (made whole)
+# still PyTorch's bytes, for module defaults, an explicit normal_ and a
+# normal_ whose last 16 values PyTorch redraws (numel not a multiple of 16)
 BIG = os.path.join(TMP, "big.yaml")
 with open(BIG, "w") as f:
     f.write("layers:\n  - {name: wte, type: embedding, num: 2048, dim: 256}\n"
