@@ -365,6 +365,16 @@ static int finish(const lab_args *a, json_t *doc, const nninit_lab_figure *figs,
     return rc;
 }
 
+/* The --init list, if given, replaces the experiment's own (the caller
+ * checked that it fits in inits). */
+static void take_inits(const lab_args *a, nninit_lab_init *inits, int *n)
+{
+    if (!a->n_inits)
+        return;
+    *n = a->n_inits;
+    memcpy(inits, a->inits, (size_t)a->n_inits * sizeof *a->inits);
+}
+
 static int check_inits_for(const char *what, const lab_args *a, int max)
 {
     if (a->n_inits > max)
@@ -395,10 +405,7 @@ int cmd_lab(int argc, char **argv)
         if (a.has_lr) o.lr = a.lr;
         if (a.has_train) o.n_train = a.n_train;
         if (a.has_test) o.n_test = a.n_test;
-        if (a.n_inits) {
-            o.n_inits = a.n_inits;
-            memcpy(o.inits, a.inits, sizeof a.inits);
-        }
+        take_inits(&a, o.inits, &o.n_inits);
         nninit_lab_symmetry_result r;
         if ((rc = nninit_lab_symmetry(&o, &r, &err)))
             return lab_progress_done(&ps), fail(rc, &err);
@@ -425,10 +432,7 @@ int cmd_lab(int argc, char **argv)
             o.n_acts = 1;
             o.acts[0] = a.act;
         }
-        if (a.n_inits) {
-            o.n_inits = a.n_inits;
-            memcpy(o.inits, a.inits, sizeof a.inits);
-        }
+        take_inits(&a, o.inits, &o.n_inits);
         nninit_lab_signal_result r;
         if ((rc = nninit_lab_signal(&o, &r, &err)))
             return lab_progress_done(&ps), fail(rc, &err);
@@ -453,10 +457,7 @@ int cmd_lab(int argc, char **argv)
         if (a.has_lr) o.lr = a.lr;
         if (a.has_train) o.n_train = a.n_train;
         if (a.has_test) o.n_test = a.n_test;
-        if (a.n_inits) {
-            o.n_inits = a.n_inits;
-            memcpy(o.inits, a.inits, sizeof a.inits);
-        }
+        take_inits(&a, o.inits, &o.n_inits);
         nninit_lab_depth_result r;
         if ((rc = nninit_lab_depth(&o, &r, &err)))
             return lab_progress_done(&ps), fail(rc, &err);
@@ -478,10 +479,7 @@ int cmd_lab(int argc, char **argv)
         if (a.width) o.width = a.width;
         if (a.batch) o.batch = a.batch;
         if (a.has_act) o.act = a.act;
-        if (a.n_inits) {
-            o.n_inits = a.n_inits;
-            memcpy(o.inits, a.inits, sizeof a.inits);
-        }
+        take_inits(&a, o.inits, &o.n_inits);
         nninit_lab_selu_result r;
         if ((rc = nninit_lab_selu(&o, &r, &err)))
             return lab_progress_done(&ps), fail(rc, &err);
@@ -513,10 +511,7 @@ int cmd_lab(int argc, char **argv)
             o.n_cells = a.n_cells;
             memcpy(o.cells, a.cells, sizeof a.cells);
         }
-        if (a.n_inits) {
-            o.n_inits = a.n_inits;
-            memcpy(o.inits, a.inits, (size_t)a.n_inits * sizeof *a.inits);
-        }
+        take_inits(&a, o.inits, &o.n_inits);
         nninit_lab_rnn_result r;
         if ((rc = nninit_lab_rnn_run_all(&o, &r, &err)))
             return lab_progress_done(&ps), fail(rc, &err);
