@@ -37,9 +37,9 @@ struct nninit_producer {
     void **held;
     uint64_t *held_cap; /* bytes each held buffer can hold */
     unsigned char *released;
-    /* the tensor made piece by piece straight into the caller's buffers
-     * (its last step is one elementwise step), or -1 */
-    long streaming;
+    /* 1: the tensor being served is made piece by piece straight into the
+     * caller's buffers by st (its last step is one elementwise step) */
+    int streaming;
     nninit_torch_stream st;
     long serving;
     /* a released buffer kept for the next tensor: fresh memory costs page
@@ -62,7 +62,6 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->fo.seed = p->o.seed;
     pr->cache_entry = -1;
     pr->serving = -1;
-    pr->streaming = -1;
     if (p->o.rng == NNINIT_RNG_TORCH) {
         pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
         pr->held_cap = (uint64_t *)nninit__alloc(p->m->alloc,
@@ -264,8 +263,8 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
                             p->e[i].name);
     int rc;
     if (pr->serving >= 0 && (size_t)pr->serving != i) {
-        if (pr->streaming == pr->serving) { /* the rest: draws only */
-            pr->streaming = -1;
+        if (pr->streaming) { /* the rest of its stream: draws only */
+            pr->streaming = 0;
             if ((rc = nninit_torch_stream_next(&pr->g, &pr->st, NULL,
                                                pr->st.n - pr->st.done, err)))
                 return named(rc, &p->e[pr->serving], err);
@@ -277,7 +276,7 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
         pr->released[pr->serving] = 1;
     }
     pr->serving = (long)i;
-    if (pr->streaming != (long)i &&
+    if (!pr->streaming &&
         (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i])) {
         if (p->final_op[i] < 0)
             return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
@@ -290,12 +289,12 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
         if (begin == 0 && p->last_whole[i] == (long)last &&
             pr->next_op == last && torch_stream_begin(pr, last)) {
             pr->next_op++;
-            pr->streaming = (long)i;
+            pr->streaming = 1;
         } else if ((rc = torch_run(pr, last + 1, err))) {
             return rc;
         }
     }
-    if (pr->streaming == (long)i) {
+    if (pr->streaming) {
         if (begin != pr->st.done)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "%s: with --rng torch its elements are made "

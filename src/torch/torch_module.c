@@ -449,6 +449,14 @@ int nninit_torch_layer_tensors(const nninit_torch_layer *layer,
 /* Filling                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* nn.Embedding's padding row (negative padding_idx counts from the end),
+ * zeroed after the draw. */
+static int64_t padding_row(const nninit_torch_layer *l)
+{
+    return l->padding_idx < 0 ? l->num_embeddings + l->padding_idx
+                              : l->padding_idx;
+}
+
 /* nninit_torch_layer_fill, or with skip nninit_torch_layer_skip: the same
  * checks and draws, nothing written. */
 static int layer_run(nninit_torch_gen *g, const nninit_torch_layer *layer,
@@ -492,9 +500,7 @@ static int layer_run(nninit_torch_gen *g, const nninit_torch_layer *layer,
     case F_NORMAL: {
         rc = nninit__torch_normal(g, dtype, buf, n, 0.0, 1.0, err);
         if (rc == NNINIT_OK && buf && layer->has_padding_idx && n > 0) {
-            int64_t row = layer->padding_idx < 0
-                              ? layer->num_embeddings + layer->padding_idx
-                              : layer->padding_idx;
+            int64_t row = padding_row(layer);
             size_t es = nninit_dtype_size(dtype);
             memset((char *)buf + (size_t)row * (size_t)layer->embedding_dim * es,
                    0, (size_t)layer->embedding_dim * es);
@@ -589,10 +595,8 @@ int nninit_torch_stream_layer_begin(nninit_torch_stream *st,
     if (!nninit_torch_stream_begin(st, &s, &e->t.shape, dtype))
         return 0;
     if (e->fill == F_NORMAL && layer->has_padding_idx) {
-        int64_t row = layer->padding_idx < 0
-                          ? layer->num_embeddings + layer->padding_idx
-                          : layer->padding_idx;
-        st->zero0 = (uint64_t)row * (uint64_t)layer->embedding_dim;
+        st->zero0 = (uint64_t)padding_row(layer) *
+                    (uint64_t)layer->embedding_dim;
         st->zero1 = st->zero0 + (uint64_t)layer->embedding_dim;
     }
     return 1;
