@@ -351,7 +351,9 @@ static double u53(nninit_torch_gen *g)
 
 /* at::normal_distribution<double>: the < 16-element (and non-contiguous)
  * path. Box-Muller on two 53-bit uniforms (u1 drives theta, u2 the radius),
- * r*sin cached in the generator for the next call. */
+ * r*sin cached in the generator for the next call. The radius takes
+ * log(1 - u2) in 1.13 and log1p(-u2) in 2.x (PyTorch's distribution helpers
+ * moved to log1p in 2023): the last bit of some values differs. */
 static double normal_small(nninit_torch_gen *g, double mean, double std)
 {
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
@@ -361,7 +363,9 @@ static double normal_small(nninit_torch_gen *g, double mean, double std)
         v = g->normal_cache;
     } else {
         double u1 = u53(g), u2 = u53(g);
-        double r = sqrt(-2.0 * log(1.0 - u2));
+        double l = g->version == NNINIT_TORCH_1_13 ? log(1.0 - u2)
+                                                    : log1p(-u2);
+        double r = sqrt(-2.0 * l);
         double theta = TWO_PI * u1;
         g->normal_cache = r * sin(theta);
         g->normal_cached = 1;
