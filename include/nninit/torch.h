@@ -86,16 +86,16 @@ NNINIT_API const char *nninit_torch_kernel_name(nninit_torch_kernel kernel);
  * (everything else is the same in both):
  *   - normal_ on >= 16 contiguous float16 values (so xavier_normal_,
  *     kaiming_normal_, sparse_ on float16): 1.13 rounds to Half only where
- *     the code stores a Half; 2.x's Half math overloads (std::log, sqrt,
+ *     the code stores a Half; since 2.1 Half math overloads (std::log, sqrt,
  *     cos, sin return Half, as for BFloat16) round after every step.
+ *   - normal_ on < 16 values: the radius takes log(1 - u) in 1.13 and
+ *     log1p(-u) since 2.0 (the last bit of some float64 values).
  *   - trunc_normal_ on bfloat16 (both) and float16 (2.6 only: 1.13 has no
  *     Half erfinv_): erfinv_ in float rounded to the dtype, then mul_ by a
- *     scalar rounded to the dtype (1.13) or kept in float (2.6), add_, clamp_.
- * Both changes date from PyTorch pull requests merged in April 2023
- * (98493: Half math; 98820: mul_ by a scalar in float), first released in
- * 2.1, so NNINIT_TORCH_2_6 describes 2.1 to 2.6 as far as PyTorch's source
- * shows; it is checked against 2.6.0, and NNINIT_TORCH_1_13 against
- * 1.13.1. */
+ *     scalar rounded to the dtype (1.13) or kept in float (since 2.1), add_,
+ *     clamp_.
+ * By PyTorch's source NNINIT_TORCH_2_6 also describes 2.1 to 2.5; it is
+ * checked against 2.6.0, and NNINIT_TORCH_1_13 against 1.13.1. */
 typedef enum nninit_torch_version {
     NNINIT_TORCH_2_6 = 0, /* PyTorch 2.6 (default: the newest covered) */
     NNINIT_TORCH_1_13 = 1 /* PyTorch 1.13 */

@@ -5,7 +5,8 @@
 # PyTorch release Debian 13 ships, on Debian 13's C library.
 #
 # Needs root, debootstrap and Debian's package archive (nothing else is
-# downloaded). A finished root is marked DIR/.nninit-root-ready and reused;
+# downloaded). A finished root records its package list in
+# DIR/.nninit-root-ready and is reused; a changed list installs what is new;
 # delete DIR to start over. Every mount made inside DIR is undone on exit,
 # also when a step fails.
 set -eu
@@ -21,11 +22,14 @@ build_pkgs=$(sed -n 's/^BUILD_PKGS="\(.*\)"$/\1/p' "$top/run")
 [ -n "$build_pkgs" ] || { echo "make-root: no BUILD_PKGS in $top/run" >&2; exit 1; }
 py_pkgs="python3 python3-numpy python3-torch python3-safetensors"
 
-[ -f "$dir/.nninit-root-ready" ] && exit 0
+want="$build_pkgs $py_pkgs"
+[ -f "$dir/.nninit-root-ready" ] && [ "$(cat "$dir/.nninit-root-ready")" = "$want" ] &&
+    exit 0
 [ "$(id -u)" -eq 0 ] || { echo "make-root: must run as root" >&2; exit 1; }
 
 . "$here/mounts.sh"
-trap 'root_umount "$dir"' EXIT INT TERM HUP
+trap 'root_umount "$dir"' EXIT
+trap 'exit 1' INT TERM HUP
 
 if [ ! -x "$dir/usr/bin/apt-get" ]; then
     root_umount "$dir" # never delete through a mount left behind
@@ -39,6 +43,6 @@ cp /etc/resolv.conf "$dir/etc/resolv.conf"
 # shellcheck disable=SC2086
 chroot "$dir" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C \
     sh -c "apt-get update -qq &&
-           apt-get install -y -qq --no-install-recommends $build_pkgs $py_pkgs >/dev/null &&
+           apt-get install -y -qq --no-install-recommends $want >/dev/null &&
            apt-get clean"
-touch "$dir/.nninit-root-ready"
+echo "$want" >"$dir/.nninit-root-ready"

@@ -29,7 +29,8 @@ t1=$(now)
 echo "torch2: root ready in $((t1 - t0)) s ($root)"
 
 . "$here/mounts.sh"
-trap 'root_umount "$root"' EXIT INT TERM HUP
+trap 'root_umount "$root"' EXIT
+trap 'exit 1' INT TERM HUP
 root_mount "$root"
 root_bind "$top" "$root/nninit/src" ro
 
