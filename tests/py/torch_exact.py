@@ -573,6 +573,38 @@ def main():
                     failures.append("[%s] CLI %s differs from torch" % (
                         cap_name, " ".join(cmd)))
 
+    # --torch-version: bad values and misuse are refused, no file written
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.npy")
+        base = [nninit, "sample", "normal", "--shape", "20", "-o", path]
+        for extra, what in [
+                (["--rng", "torch", "--torch-version", "1.12"], "1.12"),
+                (["--torch-version", "1.13"], "need --rng torch"),
+                (["--rng", "torch", "--torch-version", "1.13", "--dtype",
+                  "f16", "--shape", "8,8"], None)]:
+            r = subprocess.run(base + extra, capture_output=True, text=True)
+            checked += 1
+            if what is None:  # the last one is fine: f16 normal_ on 1.13
+                ok = r.returncode == 0 and os.path.exists(path)
+                if ok:
+                    os.unlink(path)
+            else:
+                ok = (r.returncode == 2 and what in r.stderr and
+                      len(r.stderr.strip().splitlines()) == 1 and
+                      not os.path.exists(path))
+            if not ok:
+                failures.append("%s: exit %d, %r" % (" ".join(extra),
+                                                     r.returncode, r.stderr))
+        r = subprocess.run(
+            [nninit, "sample", "trunc_normal", "--shape", "4", "--rng",
+             "torch", "--torch-version", "1.13", "--dtype", "f16", "-o",
+             path], capture_output=True, text=True)
+        checked += 1
+        if r.returncode != 2 or "1.13" not in r.stderr or \
+                os.path.exists(path):
+            failures.append("1.13 f16 trunc_normal_ not refused: %r" %
+                            r.stderr)
+
     for f in failures:
         print("FAIL " + f)
     print("%d tensors checked, %d failures; orthogonal max |diff| %.3g "
