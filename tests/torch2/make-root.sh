@@ -12,6 +12,7 @@
 set -eu
 
 dir=${1:?usage: make-root.sh DIR}
+dir=${dir%/}
 mirror=${NNINIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -35,7 +36,11 @@ if [ ! -x "$dir/usr/bin/apt-get" ]; then
     root_umount "$dir" # never delete through a mount left behind
     rm -rf "$dir"
     mkdir -p "$dir"
-    debootstrap --variant=minbase trixie "$dir" "$mirror"
+    echo "make-root: debootstrap --variant=minbase trixie $dir" >&2
+    debootstrap --variant=minbase trixie "$dir" "$mirror" >"$dir.log" 2>&1 || {
+        tail -n 20 "$dir.log" >&2
+        exit 1
+    }
 fi
 
 root_mount "$dir"
