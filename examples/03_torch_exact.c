@@ -1,6 +1,6 @@
 /*
  * 03_torch_exact.c: the same starting weights as this PyTorch script, bit
- * for bit (PyTorch 1.13 on an x86-64 CPU with AVX2):
+ * for bit (PyTorch 2.6 or 1.13 on an x86-64 CPU with AVX2):
  *
  *     import torch, torch.nn as nn
  *     torch.manual_seed(42)

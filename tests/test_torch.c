@@ -284,7 +284,37 @@ static void bad_input(void)
     nninit_shape sh;
     nninit_spec tn = nninit_spec_make(NNINIT_TRUNC_NORMAL);
     nninit_shape_parse("4", &sh, NULL);
+    /* f16 trunc_normal_: 2.6 runs it, 1.13 has no Half erfinv_; skip and
+     * streams answer the same */
     CHECK(nninit_torch_init(&g, &tn, &sh, NNINIT_F16, x, NULL, &err) ==
+          NNINIT_OK);
+    g.version = NNINIT_TORCH_1_13;
+    CHECK(nninit_torch_init(&g, &tn, &sh, NNINIT_F16, x, NULL, &err) ==
+          NNINIT_ENOTSUP);
+    CHECK(strstr(err.msg, "1.13") != NULL);
+    CHECK(nninit_torch_skip(&g, &tn, &sh, NNINIT_F16, NULL, &err) ==
+          NNINIT_ENOTSUP);
+    nninit_torch_stream st;
+    if (nninit_torch_stream_begin(&st, &tn, &sh, NNINIT_F16))
+        CHECK(nninit_torch_stream_next(&g, &st, x, 4, &err) ==
+              NNINIT_ENOTSUP);
+    CHECK(nninit_torch_init(&g, &tn, &sh, NNINIT_BF16, x, NULL, &err) ==
+          NNINIT_OK);
+    g.version = (nninit_torch_version)7;
+    CHECK(nninit_torch_init(&g, &tn, &sh, NNINIT_F32, x, NULL, &err) ==
+          NNINIT_EINVAL);
+    g.version = NNINIT_TORCH_2_6;
+    nninit_torch_version v;
+    CHECK(nninit_torch_version_parse("1.13", &v, &err) == 0 &&
+          v == NNINIT_TORCH_1_13);
+    CHECK(nninit_torch_version_parse("2.6", &v, &err) == 0 &&
+          v == NNINIT_TORCH_2_6);
+    CHECK(nninit_torch_version_parse("2.7", &v, &err) == NNINIT_EINVAL);
+    CHECK(!strcmp(nninit_torch_version_name(NNINIT_TORCH_1_13), "1.13"));
+    nninit_shape_parse("4,4", &sh, NULL);
+    nninit_spec orth = nninit_spec_make(NNINIT_ORTHOGONAL);
+    float q[16];
+    CHECK(nninit_torch_init(&g, &orth, &sh, NNINIT_BF16, q, NULL, &err) ==
           NNINIT_ENOTSUP);
     nninit_shape_parse("4,4,3", &sh, NULL);
     nninit_spec s = nninit_spec_make(NNINIT_DELTA_ORTHOGONAL);
@@ -518,8 +548,9 @@ static int same_state(const nninit_torch_gen *a, const nninit_torch_gen *b)
 /* nninit_torch_skip and nninit_torch_layer_skip consume exactly the draws
  * of nninit_torch_init / nninit_torch_layer_fill and return the same status,
  * for every initializer, the small and the block normal paths with and
- * without a tail, every dtype, both kernels, and with a cached normal (the
- * DEFAULT kernel only with one: its draws are the AVX2 kernel's). */
+ * without a tail, every dtype, both kernels, both versions, and with a
+ * cached normal (the DEFAULT kernel only with one: its draws are the AVX2
+ * kernel's). */
 static void skip_matches_init(void)
 {
     static const nninit_kind kinds[] = {
@@ -544,6 +575,9 @@ static void skip_matches_init(void)
                             kern ? NNINIT_TORCH_KERNEL_DEFAULT : AVX2;
                         nninit_torch_gen a, b;
                         nninit_torch_gen_init(&a, 1000 + si, kk);
+                        /* both versions, alternating over the shapes */
+                        a.version = (si + di) % 2 ? NNINIT_TORCH_1_13
+                                                  : NNINIT_TORCH_2_6;
                         if (cached) { /* leave a value in the cache */
                             float one;
                             nninit_torch_normal_(&a, NNINIT_F32, &one, 1, 0, 1,
@@ -631,6 +665,7 @@ static void streams_match_whole(void)
     static const uint64_t pieces[] = {1, 7, 16, 100};
     static double whole[400], part[400];
     int streamed = 0, refused = 0;
+    for (int ver = 0; ver < 2; ver++)
     for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++)
         for (size_t si = 0; si < 5; si++)
             for (size_t di = 0; di < 4; di++) {
@@ -643,6 +678,7 @@ static void streams_match_whole(void)
                 size_t es = nninit_dtype_size(t);
                 nninit_torch_gen a;
                 nninit_torch_gen_init(&a, 4242 + si, AVX2);
+                a.version = (nninit_torch_version)ver;
                 int rc = nninit_torch_init(&a, &sp, &sh, t, whole, NULL, NULL);
                 nninit_torch_stream st;
                 int can = nninit_torch_stream_begin(&st, &sp, &sh, t);
@@ -663,6 +699,7 @@ static void streams_match_whole(void)
                 for (size_t pi = 0; pi < 4; pi++) {
                     nninit_torch_gen b;
                     nninit_torch_gen_init(&b, 4242 + si, AVX2);
+                    b.version = (nninit_torch_version)ver;
                     CHECK(nninit_torch_stream_begin(&st, &sp, &sh, t) == 1);
                     int rs = NNINIT_OK;
                     memset(part, 0xA5, sizeof part);
@@ -686,6 +723,7 @@ static void streams_match_whole(void)
                 /* half handed out, the rest only drawn */
                 nninit_torch_gen b;
                 nninit_torch_gen_init(&b, 4242 + si, AVX2);
+                b.version = (nninit_torch_version)ver;
                 nninit_torch_stream_begin(&st, &sp, &sh, t);
                 int r1 = nninit_torch_stream_next(&b, &st, part, n / 2, NULL);
                 int r2 = nninit_torch_stream_next(&b, &st, NULL, n - n / 2,

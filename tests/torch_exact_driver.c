@@ -3,7 +3,8 @@
  * generator and writes every resulting tensor's raw bytes to stdout, in
  * order, for tests/py/torch_exact.py to compare with python3-torch. One
  * command per line on stdin:
- *   gen SEED avx2|default         torch.manual_seed(SEED) on a new generator
+ *   gen SEED avx2|default 2.6|1.13   torch.manual_seed(SEED) on a new
+ *                                 generator with that kernel and version
  *   seed SEED                     torch.manual_seed(SEED)
  *   threads T                     worker threads (must not change bytes)
  *   init DTYPE D0,D1.. KIND k=v.. nn.init.KIND_(torch.empty(...), ...)
@@ -144,7 +145,11 @@ static void run(char *line)
         nninit_torch_kernel k;
         if (nninit_torch_kernel_parse(strtok(NULL, " \t\r\n"), &k, &err))
             die(err.msg, NULL);
+        nninit_torch_version v;
+        if (nninit_torch_version_parse(strtok(NULL, " \t\r\n"), &v, &err))
+            die(err.msg, NULL);
         nninit_torch_gen_init(&gen, s, k);
+        gen.version = v;
     } else if (!strcmp(cmd, "threads")) {
         gen.threads = atoi(strtok(NULL, " \t\r\n"));
     } else if (!strcmp(cmd, "seed")) {

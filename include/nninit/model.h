@@ -316,10 +316,11 @@ typedef struct nninit_plan_opts {
     int dtype_set;      /* 0: f32 for layers, each checkpoint tensor's own */
     nninit_dtype dtype; /* the float type to write when dtype_set */
     nninit_torch_kernel torch_kernel; /* --rng torch: whose arithmetic */
+    nninit_torch_version torch_version; /* --rng torch: which release */
 } nninit_plan_opts;
 
 /* preset seed, rng philox, seed 0, dtype f32 (not forced), torch kernel
- * avx2 (PyTorch on any x86-64 CPU with AVX2). */
+ * avx2 (PyTorch on any x86-64 CPU with AVX2), torch version 2.6. */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
 /* One tensor of the plan. */

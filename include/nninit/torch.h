@@ -1,9 +1,10 @@
 /*
- * nninit/torch.h: torch-exact mode. PyTorch 1.13's CPU generator, its
+ * nninit/torch.h: torch-exact mode. PyTorch's CPU generator, its
  * uniform_/normal_ transforms, every torch.nn.init function and the default
- * initialization of the common nn modules, bit for bit (see
- * shared/reference/torch-1.13-cpu.md; tests/py/torch_exact.py checks it
- * against Debian's python3-torch 1.13.1).
+ * initialization of the common nn modules, bit for bit, as PyTorch 2.6 or
+ * 1.13 computes them (nninit_torch_version; tests/py/torch_exact.py checks
+ * it against Debian 12's python3-torch 1.13.1 and, through
+ * tests/torch2/run.sh, Debian 13's 2.6.0).
  *
  * Quickstart: the seed script
  *     torch.manual_seed(42)
@@ -46,11 +47,17 @@
  * chosen on any CPU. (Verified against Debian's x86-64 build, GCC 12; other
  * builds, e.g. aarch64 or PyPI wheels, may contract FMAs differently.)
  *
+ * Functions PyTorch computes through the C library (erfinv_'s erff, expf
+ * and logf in trunc_normal_; logf, cosf and sinf in the DEFAULT kernels'
+ * normal_; log, cos, sin for float64 normal_) call this machine's libm, as
+ * PyTorch does: nninit matches PyTorch running on the same C library
+ * (erff of glibc 2.36 and 2.41, for one, differs on 6 % of the floats
+ * in [2^-10, 4)).
+ *
  * dtypes: f32 and f64 everywhere; f16 and bf16 (PyTorch's own half and
  * bfloat16 arithmetic, as in a module built with dtype=torch.bfloat16) for
- * everything except trunc_normal_ and orthogonal_ (NNINIT_ENOTSUP: PyTorch
- * 1.13 has no Half erfinv and no Half/BFloat16 QR on CPU; its BFloat16
- * trunc_normal_ goes through reduced-precision kernels not modelled here).
+ * everything except orthogonal_ (no Half/BFloat16 QR on CPU) and, with
+ * version 1.13, f16 trunc_normal_ (no Half erfinv_): NNINIT_ENOTSUP.
  */
 #ifndef NNINIT_TORCH_H
 #define NNINIT_TORCH_H
@@ -76,6 +83,31 @@ NNINIT_API int nninit_torch_kernel_parse(const char *name,
                                          nninit_error *err);
 NNINIT_API const char *nninit_torch_kernel_name(nninit_torch_kernel kernel);
 
+/* Which PyTorch release's arithmetic to reproduce where releases differ
+ * (everything else is the same in both):
+ *   - normal_ on >= 16 contiguous float16 values (so xavier_normal_,
+ *     kaiming_normal_, sparse_ on float16): 1.13 rounds to Half only where
+ *     the code stores a Half; since 2.1 Half math overloads (std::log, sqrt,
+ *     cos, sin return Half, as for BFloat16) round after every step.
+ *   - normal_ on < 16 values: the radius takes log(1 - u) in 1.13 and
+ *     log1p(-u) since 2.0 (the last bit of some float64 values).
+ *   - trunc_normal_ on bfloat16 (both) and float16 (2.6 only: 1.13 has no
+ *     Half erfinv_): erfinv_ in float rounded to the dtype, then mul_ by a
+ *     scalar rounded to the dtype (1.13) or kept in float (since 2.1), add_,
+ *     clamp_.
+ * By PyTorch's source NNINIT_TORCH_2_6 also describes 2.1 to 2.5; it is
+ * checked against 2.6.0, and NNINIT_TORCH_1_13 against 1.13.1. */
+typedef enum nninit_torch_version {
+    NNINIT_TORCH_2_6 = 0, /* PyTorch 2.6 (default: the newest covered) */
+    NNINIT_TORCH_1_13 = 1 /* PyTorch 1.13 */
+} nninit_torch_version;
+
+/* "2.6" | "1.13" */
+NNINIT_API int nninit_torch_version_parse(const char *name,
+                                          nninit_torch_version *out,
+                                          nninit_error *err);
+NNINIT_API const char *nninit_torch_version_name(nninit_torch_version version);
+
 #define NNINIT_TORCH_MT_N 624
 
 /* Plain data: copy it to fork the stream, compare it, store it. */
@@ -86,6 +118,7 @@ typedef struct nninit_torch_gen {
     int normal_cached;   /* 1 if normal_cache holds a value */
     double normal_cache; /* second Box-Muller value of the < 16 path */
     nninit_torch_kernel kernel;
+    nninit_torch_version version; /* NNINIT_TORCH_2_6 after gen_init */
     /* Worker threads for the steps that do not touch the generator (the
      * normal transforms, erfinv, QR updates) on large tensors: 0 or 1 runs
      * everything on the calling thread (the default). The bytes never
@@ -94,12 +127,13 @@ typedef struct nninit_torch_gen {
 } nninit_torch_gen;
 
 /* torch.manual_seed(seed) on a fresh generator that computes with `kernel`'s
- * semantics, threads = 1. A negative Python seed s is passed as (uint64_t)(int64_t)s,
+ * semantics, version NNINIT_TORCH_2_6 (set g->version to change it),
+ * threads = 1. A negative Python seed s is passed as (uint64_t)(int64_t)s,
  * i.e. 2^64 + s, which is what torch does. */
 NNINIT_API void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
                                       nninit_torch_kernel kernel);
-/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel
- * and threads.
+/* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel,
+ * version and threads.
  * The state is seeded with the low 32 bits; all 64 are kept as initial_seed. */
 NNINIT_API void nninit_torch_manual_seed(nninit_torch_gen *g, uint64_t seed);
 /* One tempered 32-bit output (CPUGeneratorImpl::random). */
@@ -149,6 +183,15 @@ NNINIT_API int nninit_torch_init(nninit_torch_gen *g, const nninit_spec *spec,
                                  const nninit_shape *shape, nninit_dtype dtype,
                                  void *out, const nninit_allocator *alloc,
                                  nninit_error *err);
+
+/* NNINIT_OK if torch-exact mode can make spec->kind in dtype for `version`
+ * (parameters and shape are checked by the call itself); otherwise
+ * NNINIT_ENOTSUP with the reason: no torch.nn.init counterpart
+ * (delta_orthogonal, variance_scaling), orthogonal_ in f16/bf16, or
+ * trunc_normal_ in f16 with version 1.13. */
+NNINIT_API int nninit_torch_check(const nninit_spec *spec, nninit_dtype dtype,
+                                  nninit_torch_version version,
+                                  nninit_error *err);
 
 /* Advance g exactly as nninit_torch_init with the same arguments would, and
  * return the same status, without producing the tensor: for draws a later

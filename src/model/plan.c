@@ -1059,33 +1059,15 @@ static nninit_torch_layer torch_layer_of(const nninit_layer *l)
     return t;
 }
 
-/* What PyTorch's generator cannot do (torch.h): no counterpart in
- * torch.nn.init, or normal draws in half precision. */
-static int torch_can(const nninit_spec *s, nninit_dtype dt, const char *name,
+/* What PyTorch's generator cannot do (torch.h, nninit_torch_check). */
+static int torch_can(const nninit_spec *s, nninit_dtype dt,
+                     nninit_torch_version version, const char *name,
                      const char *why, nninit_error *err)
 {
-    if (s->kind == NNINIT_VARIANCE_SCALING || s->kind == NNINIT_DELTA_ORTHOGONAL)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "%s: %s has no torch.nn.init counterpart, so "
-                            "--rng torch cannot make it (%s); use --rng "
-                            "philox", name, nninit_kind_name(s->kind), why);
-    if (dt == NNINIT_F16 || dt == NNINIT_BF16)
-        switch (s->kind) {
-        case NNINIT_NORMAL:
-        case NNINIT_TRUNC_NORMAL:
-        case NNINIT_XAVIER_NORMAL:
-        case NNINIT_KAIMING_NORMAL:
-        case NNINIT_LECUN_NORMAL:
-        case NNINIT_ORTHOGONAL:
-        case NNINIT_SPARSE:
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "%s: --rng torch draws %s in f32 and f64 "
-                                "only, not %s (%s)", name,
-                                nninit_kind_name(s->kind),
-                                nninit_dtype_name(dt), why);
-        default:
-            break;
-        }
+    nninit_error e;
+    if (nninit_torch_check(s, dt, version, &e))
+        return nninit__fail(err, NNINIT_EINVAL, "%s: --rng torch cannot make "
+                            "it (%s): %s", name, why, e.msg);
     return NNINIT_OK;
 }
 
@@ -1181,11 +1163,13 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
         int module_default = !op->explicit_ && m->tensors[op->t].layer >= 0;
         int rc;
         if (!module_default && nninit_etype_is_float(p->e[op->t].type) &&
-            (rc = torch_can(&op->spec, dt, p->e[op->t].name, op->why, err)))
+            (rc = torch_can(&op->spec, dt, p->o.torch_version,
+                            p->e[op->t].name, op->why, err)))
             return rc;
         if (module_default && m->layers[m->tensors[op->t].layer].kind ==
                                   NNINIT_LAYER_EMBEDDING &&
-            (rc = torch_can(&op->spec, dt, p->e[op->t].name, op->why, err)))
+            (rc = torch_can(&op->spec, dt, p->o.torch_version,
+                            p->e[op->t].name, op->why, err)))
             return rc;
     }
     /* tensors in the order their last step completes (copied ones, with

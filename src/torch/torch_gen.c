@@ -28,6 +28,26 @@ const char *nninit_torch_kernel_name(nninit_torch_kernel kernel)
                : "unknown";
 }
 
+static const char *const version_names[] = {"2.6", "1.13", NULL};
+
+int nninit_torch_version_parse(const char *name, nninit_torch_version *out,
+                               nninit_error *err)
+{
+    int i = nninit__lookup(version_names, name);
+    if (i < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "unknown torch version '%s' (expected 2.6 or "
+                            "1.13)", name ? name : "");
+    *out = (nninit_torch_version)i;
+    return NNINIT_OK;
+}
+
+const char *nninit_torch_version_name(nninit_torch_version version)
+{
+    return (unsigned)version <= NNINIT_TORCH_1_13 ? version_names[version]
+                                                   : "unknown";
+}
+
 const nninit__torch_kernels *nninit__torch_kernels_get(void)
 {
 #if defined(NNINIT_HAVE_X86_SIMD)
@@ -56,6 +76,7 @@ void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
 {
     memset(g, 0, sizeof *g);
     g->kernel = kernel;
+    g->version = NNINIT_TORCH_2_6;
     g->threads = 1;
     nninit_torch_manual_seed(g, seed);
 }

@@ -1,6 +1,6 @@
 /*
- * torch_init.c: torch.nn.init (torch/nn/init.py of 1.13.1) on the torch
- * generator. The numbers (fans, gains, bounds, stds) come from
+ * torch_init.c: torch.nn.init (torch/nn/init.py; the same steps in 1.13 and
+ * 2.6) on the torch generator. The numbers (fans, gains, bounds, stds) come from
  * nninit_resolve, which follows init.py operation by operation in double;
  * the draws and the steps after them follow the ATen kernels.
  */
@@ -38,28 +38,59 @@ static void fill_value(void *out, nninit_dtype t, uint64_t n, double v)
         put(out, t, k, v);
 }
 
-/* PyTorch 1.13 cannot run these on Half ("erfinv_vml_cpu" / QR not
- * implemented); BFloat16 trunc_normal_ runs its mul_/add_ through
- * vectorized reduced-precision kernels not modelled here. */
-static int need_wide(nninit_dtype t, const char *what, nninit_error *err)
-{
-    if (t == NNINIT_F32 || t == NNINIT_F64)
-        return NNINIT_OK;
-    return nninit__fail(err, NNINIT_ENOTSUP,
-                        "torch-exact %s supports f32 and f64 only (not %s)",
-                        what, nninit_dtype_name(t));
-}
 
 typedef struct tail_ctx {
     void *x;
     nninit_dtype t;
     double scale, mean, a, b;
     int fused;
+    int scale_narrow; /* mul_'s scalar rounded to the dtype (1.13) */
 } tail_ctx;
+
+/* trunc_normal_'s steps after uniform_ on Half/BFloat16: erfinv_ is the
+ * float calc_erfinv rounded to the dtype; mul_(scale) multiplies in float
+ * by the scalar rounded to the dtype (1.13) or by the float scalar (2.x's
+ * mul by a scalar in opmath); add_(mean) adds the scalar rounded to the
+ * dtype in float; clamp_ compares with the bounds in the dtype (rounding
+ * is monotonic, so float bounds would give the same values). */
+static void tail_narrow(const tail_ctx *c, uint16_t *x, size_t n)
+{
+    const int half = c->t == NNINIT_F16;
+    uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
+    float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
+    const float scale = c->scale_narrow ? wid(nar((float)c->scale))
+                                        : (float)c->scale;
+    const float mean = wid(nar((float)c->mean));
+    const float lo = wid(nar((float)c->a)), hi = wid(nar((float)c->b));
+    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    float buf[256];
+    for (size_t i = 0; i < n;) {
+        size_t m = n - i < 256 ? n - i : 256;
+        for (size_t j = 0; j < m; j++)
+            buf[j] = wid(x[i + j]);
+        /* erfinv alone: *1 and + -0 change no value (not even a zero's
+         * sign), and infinite bounds clamp nothing */
+        k->trunc_tail_f32(buf, m, 1.0f, -0.0f, -INFINITY, INFINITY,
+                          c->fused);
+        for (size_t j = 0; j < m; j++) {
+            float v = wid(nar(buf[j]));
+            v = wid(nar(v * scale));
+            v = wid(nar(v + mean));
+            v = v < lo ? lo : v;
+            v = hi < v ? hi : v;
+            x[i + j] = nar(v);
+        }
+        i += m;
+    }
+}
 
 static void tail_run(void *p, size_t begin, size_t end)
 {
     const tail_ctx *c = (const tail_ctx *)p;
+    if (c->t == NNINIT_F16 || c->t == NNINIT_BF16) {
+        tail_narrow(c, (uint16_t *)c->x + begin, end - begin);
+        return;
+    }
     if (c->t == NNINIT_F32) {
         nninit__torch_kernels_get()->trunc_tail_f32(
             (float *)c->x + begin, end - begin, (float)c->scale,
@@ -83,7 +114,7 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
                         nninit_dtype t, void *out, uint64_t n,
                         nninit_error *err)
 {
-    int rc = need_wide(t, "trunc_normal_", err);
+    int rc = nninit_torch_check(s, t, g->version, err);
     if (rc)
         return rc;
     if (!(s->std > 0))
@@ -100,7 +131,8 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
     /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
      * elementwise, so split over threads */
     tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
-                  g->kernel == NNINIT_TORCH_KERNEL_AVX2};
+                  g->kernel == NNINIT_TORCH_KERNEL_AVX2,
+                  g->version == NNINIT_TORCH_1_13};
     nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
     return NNINIT_OK;
 }
@@ -133,9 +165,7 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
                       nninit_dtype t, void *out, const nninit_allocator *alloc,
                       nninit_error *err)
 {
-    int rc = need_wide(t, "orthogonal_", err);
-    if (rc)
-        return rc;
+    int rc;
     const int64_t rows = r->rows, cols = r->cols;
     const uint64_t n = (uint64_t)rows * (uint64_t)cols;
     if (n == 0)
@@ -248,6 +278,29 @@ static nninit_spec torch_spec(const nninit_spec *spec)
     return s;
 }
 
+int nninit_torch_check(const nninit_spec *spec, nninit_dtype dtype,
+                       nninit_torch_version version, nninit_error *err)
+{
+    if (!spec || nninit_dtype_size(dtype) == 0)
+        return nninit__fail(err, NNINIT_EINVAL, "spec and dtype are required");
+    const nninit_kind k = spec->kind;
+    if (k == NNINIT_DELTA_ORTHOGONAL || k == NNINIT_VARIANCE_SCALING)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "%s has no torch.nn.init counterpart; use the "
+                            "default (philox) generator", nninit_kind_name(k));
+    /* PyTorch has no Half or BFloat16 QR on CPU */
+    if (k == NNINIT_ORTHOGONAL && dtype != NNINIT_F32 && dtype != NNINIT_F64)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "torch-exact orthogonal_ supports f32 and f64 "
+                            "only (not %s)", nninit_dtype_name(dtype));
+    if (k == NNINIT_TRUNC_NORMAL && dtype == NNINIT_F16 &&
+        version == NNINIT_TORCH_1_13)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "torch-exact trunc_normal_ on f16 needs torch "
+                            "version 2.6 (PyTorch 1.13 has no Half erfinv_)");
+    return NNINIT_OK;
+}
+
 /* nninit_torch_init, or with out NULL nninit_torch_skip: the same checks
  * and draws, nothing written. */
 static int run(nninit_torch_gen *g, const nninit_spec *spec,
@@ -260,13 +313,11 @@ static int run(nninit_torch_gen *g, const nninit_spec *spec,
     if (nninit_dtype_size(dtype) == 0)
         return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d", (int)dtype);
     nninit_spec s = torch_spec(spec);
-    if (s.kind == NNINIT_DELTA_ORTHOGONAL || s.kind == NNINIT_VARIANCE_SCALING)
-        return nninit__fail(err, NNINIT_ENOTSUP,
-                            "%s has no torch.nn.init counterpart; use the "
-                            "default (philox) generator",
-                            nninit_kind_name(s.kind));
+    int rc = nninit_torch_check(&s, dtype, g->version, err);
+    if (rc)
+        return rc;
     nninit_resolved r;
-    int rc = nninit_resolve(&s, shape, NNINIT_LAYOUT_TORCH, &r, err);
+    rc = nninit_resolve(&s, shape, NNINIT_LAYOUT_TORCH, &r, err);
     if (rc)
         return rc;
     const uint64_t n = nninit_shape_numel(shape);

@@ -7,8 +7,8 @@
  * Exactness: every floating-point operation below is one IEEE operation
  * (the build passes -ffp-contract=off) or an explicit fmaf/fma, so the
  * vectorized and the portable copies give the same bits. The sequences
- * reproduce PyTorch 1.13.1 as compiled by GCC 12 (shared/reference/
- * torch-1.13-cpu.md, sections 3 to 5).
+ * reproduce PyTorch's CPU kernels as Debian compiles them (1.13.1 with
+ * GCC 12, 2.6.0 with GCC 14: the same sequences).
  */
 #include "torch_internal.h"
 

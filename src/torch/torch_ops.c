@@ -1,9 +1,10 @@
 /*
  * torch_ops.c: Tensor.uniform_, Tensor.normal_, torch.randperm and erfinv as
- * PyTorch 1.13.1's CPU kernels compute them (aten/src/ATen/core/
+ * PyTorch's CPU kernels compute them (aten/src/ATen/core/
  * TransformationHelper.h, DistributionsHelper.h, native/cpu/
- * DistributionTemplates.h, native/Math.h), in the semantics of its AVX2 or
- * DEFAULT kernels (g->kernel).
+ * DistributionTemplates.h, native/Math.h; the same code in 1.13 and 2.6),
+ * in the semantics of its AVX2 or DEFAULT kernels (g->kernel) and of the
+ * c10 Half arithmetic of g->version.
  */
 #include "torch_internal.h"
 
@@ -29,6 +30,9 @@ static int check_common(const nninit_torch_gen *g, nninit_dtype dtype,
     if ((unsigned)g->kernel > NNINIT_TORCH_KERNEL_DEFAULT)
         return nninit__fail(err, NNINIT_EINVAL, "unknown torch kernel %d",
                             (int)g->kernel);
+    if ((unsigned)g->version > NNINIT_TORCH_1_13)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown torch version %d",
+                            (int)g->version);
     return NNINIT_OK;
 }
 
@@ -268,18 +272,19 @@ static void fill_f64(nninit_torch_gen *g, const nninit__torch_kernels *k,
 }
 
 /* normal_fill<c10::Half> and normal_fill<c10::BFloat16>: uniforms of 11 or
- * 8 bits, then the block transform in c10's operator semantics. Half:
- * std::log/sqrt/cos/sin resolve to the float functions (Half converts to
- * float), and the results are rounded to Half where the code stores a
- * Half (radius, theta, the output); the float tail r*cos*std + mean is
- * FMA-contracted in the AVX2 build. BFloat16: BFloat16-math.h gives
- * std::log/sqrt/cos/sin overloads that return BFloat16, and BFloat16 *,+
- * BFloat16 round to BFloat16, so every step rounds. */
+ * 8 bits, then normal_fill_16's block transform in c10's operator
+ * semantics. BFloat16 (and Half since PyTorch 2.1, whose BFloat16-math.h
+ * covers both reduced types): std::log/sqrt/cos/sin return the reduced
+ * type, and reduced *,+ reduced round to it, so every step rounds. Half in
+ * 1.13: std::log/sqrt/cos/sin resolve to the float functions (Half
+ * converts to float), and the results are rounded to Half only where the
+ * code stores a Half (radius, theta, the output); the float tail
+ * r*cos*std + mean is FMA-contracted in the AVX2 build. */
 static float h16(float x) { return nninit_f16_to_f32(nninit_f32_to_f16(x)); }
 static float b16(float x) { return nninit_bf16_to_f32(nninit_f32_to_bf16(x)); }
 
-static void normal16_narrow(uint16_t *d, int half, float mean, float std,
-                            int fused)
+static void normal16_narrow(uint16_t *d, int half, int round_all,
+                            float mean, float std, int fused)
 {
     float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
     uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
@@ -289,16 +294,17 @@ static void normal16_narrow(uint16_t *d, int half, float mean, float std,
         /* theta = 2.0f * pi<double> * u2: double, stored double->float->narrow */
         float theta = wid(nar((float)(TWO_PI * (double)u2)));
         float o1, o2;
-        if (half) {
+        if (!round_all) {
             float radius = h16(sqrtf(-2.0f * logf(u1)));
             float c = radius * cosf(theta), s = radius * sinf(theta);
             o1 = fused ? fmaf(c, std, mean) : c * std + mean;
             o2 = fused ? fmaf(s, std, mean) : s * std + mean;
         } else {
-            float radius = b16(sqrtf(b16(-2.0f * b16(logf(u1)))));
-            float c = b16(cosf(theta)), s = b16(sinf(theta));
-            o1 = b16(b16(b16(radius * c) * std) + mean);
-            o2 = b16(b16(b16(radius * s) * std) + mean);
+            float (*r)(float) = half ? h16 : b16;
+            float radius = r(sqrtf(r(-2.0f * r(logf(u1)))));
+            float c = r(cosf(theta)), s = r(sinf(theta));
+            o1 = r(r(r(radius * c) * std) + mean);
+            o2 = r(r(r(radius * s) * std) + mean);
         }
         d[j] = nar(o1);
         d[j + 8] = nar(o2);
@@ -310,6 +316,7 @@ static void fill_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
                         double std)
 {
     const int half = t == NNINIT_F16;
+    const int round_all = !half || g->version != NNINIT_TORCH_1_13;
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
     uint16_t (*nar)(float) = half ? nninit_f32_to_f16 : nninit_f32_to_bf16;
     float (*wid)(uint16_t) = half ? nninit_f16_to_f32 : nninit_bf16_to_f32;
@@ -324,7 +331,7 @@ static void fill_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
         for (size_t j = 0; j < c; j++)
             d[i + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
         for (size_t b = 0; b < c; b += 16)
-            normal16_narrow(d + i + b, half, m, sd, fused);
+            normal16_narrow(d + i + b, half, round_all, m, sd, fused);
         i += c;
     }
     if (n % 16) {
@@ -332,7 +339,7 @@ static void fill_narrow(nninit_torch_gen *g, const nninit__torch_kernels *k,
         nninit__torch_words(g, k, buf, 16);
         for (size_t j = 0; j < 16; j++)
             d[n - 16 + j] = nar((float)(int32_t)(buf[j] & mask) * scale);
-        normal16_narrow(d + n - 16, half, m, sd, fused);
+        normal16_narrow(d + n - 16, half, round_all, m, sd, fused);
     }
 }
 
@@ -344,7 +351,9 @@ static double u53(nninit_torch_gen *g)
 
 /* at::normal_distribution<double>: the < 16-element (and non-contiguous)
  * path. Box-Muller on two 53-bit uniforms (u1 drives theta, u2 the radius),
- * r*sin cached in the generator for the next call. */
+ * r*sin cached in the generator for the next call. The radius takes
+ * log(1 - u2) in 1.13 and log1p(-u2) in 2.x (PyTorch's distribution helpers
+ * moved to log1p in 2023): the last bit of some values differs. */
 static double normal_small(nninit_torch_gen *g, double mean, double std)
 {
     const int fused = g->kernel == NNINIT_TORCH_KERNEL_AVX2;
@@ -354,7 +363,9 @@ static double normal_small(nninit_torch_gen *g, double mean, double std)
         v = g->normal_cache;
     } else {
         double u1 = u53(g), u2 = u53(g);
-        double r = sqrt(-2.0 * log(1.0 - u2));
+        double l = g->version == NNINIT_TORCH_1_13 ? log(1.0 - u2)
+                                                    : log1p(-u2);
+        double r = sqrt(-2.0 * l);
         double theta = TWO_PI * u1;
         g->normal_cache = r * sin(theta);
         g->normal_cached = 1;

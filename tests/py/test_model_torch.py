@@ -1,7 +1,11 @@
 """--preset torch --rng torch against PyTorch itself: the same script, run by
 python3-torch (construct every module in order under torch.manual_seed, then
 the nn.init calls the spec names, in order) must give the same bytes. The one
-exception is orthogonal_, whose QR differs from LAPACK's (torch.h: ~1e-6)."""
+exception is orthogonal_, whose QR differs from LAPACK's (torch.h: ~1e-6).
+--torch-version and --torch-kernel follow the PyTorch found (its release, and
+the CPU capability it runs, e.g. under ATEN_CPU_CAPABILITY=default). Where
+the safetensors package is installed (NNINIT_NEED_SAFETENSORS=1: it must be),
+it reads nninit's files too."""
 import os
 
 import numpy as np
@@ -10,6 +14,33 @@ import torch.nn as nn
 
 from modelfiles import read_gguf, read_safetensors
 from nninit_py import TMP, check, finish, run
+
+VERSION = next((v for v in ("1.13", "2.6") if torch.__version__.startswith(v)), None)
+if VERSION is None:
+    print(f"FAIL PyTorch {torch.__version__}: torch-exact mode covers 1.13 and 2.6")
+    raise SystemExit(1)
+KERNEL = "default" if "NO AVX" in torch.__config__.show() else "avx2"
+TORCH = ("--preset", "torch", "--rng", "torch", "--torch-version", VERSION,
+         "--torch-kernel", KERNEL)
+print(f"PyTorch {torch.__version__}: --torch-version {VERSION} --torch-kernel {KERNEL}")
+try:
+    import safetensors.torch as st
+except ImportError:
+    st = None
+    check(not os.environ.get("NNINIT_NEED_SAFETENSORS"), "safetensors package missing")
+    print("safetensors package not installed: nninit's own reader only")
+
+
+def load_safetensors(path):
+    """read_safetensors' tensors, which the safetensors package (if present)
+    must read the same."""
+    _, got, _ = read_safetensors(path)
+    if st is not None:
+        other = st.load_file(path)
+        check(set(other) == set(got) and all(
+            other[k].dtype == got[k].dtype and torch.equal(other[k], got[k]) for k in got),
+            f"safetensors package reads {os.path.basename(path)} the same")
+    return got
 
 SPEC = os.path.join(TMP, "t.yaml")
 with open(SPEC, "w") as f:
@@ -79,10 +110,9 @@ def script(seed, dtype=torch.float32):
 
 for seed, dt, tdt in [(7, "f32", torch.float32), (123456789, "f64", torch.float64)]:
     path = os.path.join(TMP, f"t{seed}.safetensors")
-    _, _, err = run("init", SPEC, "--preset", "torch", "--rng", "torch", "--seed", seed,
-                    "--dtype", dt, "-o", path, "-q")
+    _, _, err = run("init", SPEC, *TORCH, "--seed", seed, "--dtype", dt, "-o", path, "-q")
     check("rule 5" in err and "no weight it would change" in err, f"warning: {err!r}")
-    _, got, _ = read_safetensors(path)
+    got = load_safetensors(path)
     want = script(seed, tdt)
     check(set(got) == set(want), "same tensors")
     for k, v in want.items():
@@ -97,8 +127,7 @@ for seed, dt, tdt in [(7, "f32", torch.float32), (123456789, "f64", torch.float6
               f"{(got[k].double() - v.double()).abs().max().item():.3g})")
 
 # the other writers make the same bytes in the same order of draws
-run("init", SPEC, "--preset", "torch", "--rng", "torch", "--seed", 7, "-o",
-    os.path.join(TMP, "t.npz"), "-q")
+run("init", SPEC, *TORCH, "--seed", 7, "-o", os.path.join(TMP, "t.npz"), "-q")
 _, ref, _ = read_safetensors(os.path.join(TMP, "t7.safetensors"))
 z = np.load(os.path.join(TMP, "t.npz"))
 check(all(np.array_equal(z[k], ref[k].numpy()) for k in ref), "npz == safetensors (torch rng)")
@@ -112,8 +141,7 @@ with open(GPT, "w") as f:
             "      - {name: mlp, type: linear, in: 32, out: 128}\n"
             "rules:\n  - {match: '*.weight', init: normal, std: 0.02}\n"
             "  - {match: '*ln_1.weight', init: ones}\n")
-run("init", GPT, "--preset", "torch", "--rng", "torch", "--seed", 1, "-o",
-    os.path.join(TMP, "g.gguf"), "-q")
+run("init", GPT, *TORCH, "--seed", 1, "-o", os.path.join(TMP, "g.gguf"), "-q")
 torch.manual_seed(1)
 g = nn.Module()
 g.wte = nn.Embedding(64, 32)
@@ -140,7 +168,7 @@ with open(BIG, "w") as f:
             "  - {name: fc, type: linear, in: 700, out: 900}\n"
             "  - {name: odd, type: embedding, num: 1001, dim: 301}\n"
             "rules:\n  - {match: 'wte.weight', init: normal, std: 0.02}\n")
-run("init", BIG, "--preset", "torch", "--rng", "torch", "--seed", 5, "--chunk-mb", 1,
+run("init", BIG, *TORCH, "--seed", 5, "--chunk-mb", 1,
     "-o", os.path.join(TMP, "big.safetensors"), "-q")
 torch.manual_seed(5)
 bm = nn.Module()
@@ -149,9 +177,44 @@ bm.fc = nn.Linear(700, 900)
 bm.odd = nn.Embedding(1001, 301)
 with torch.no_grad():
     nn.init.normal_(bm.wte.weight, std=0.02)
-_, bg, _ = read_safetensors(os.path.join(TMP, "big.safetensors"))
+bg = load_safetensors(os.path.join(TMP, "big.safetensors"))
 for k, v in bm.state_dict().items():
     check(torch.equal(bg[k], v), f"chunked {k} bit-exact")
+# half and bfloat16 models: normal_ (the part 1.13 and 2.x compute
+# differently in half), trunc_normal_ (half: 2.x only), the module defaults;
+# large enough to stream in pieces of --chunk-mb 1
+HALF = os.path.join(TMP, "half.yaml")
+with open(HALF, "w") as f:
+    f.write("layers:\n  - {name: wte, type: embedding, num: 1000, dim: 300}\n"
+            "  - {name: fc, type: linear, in: 300, out: 517, init: xavier_normal}\n"
+            "  - {name: proj, type: linear, in: 300, out: 900, init: trunc_normal,"
+            " std: 0.02}\n  - {name: ln, type: layernorm, dim: 300}\n")
+for dt, tdt in [("f16", torch.float16), ("bf16", torch.bfloat16)]:
+    path = os.path.join(TMP, f"half_{dt}.safetensors")
+    trunc = dt == "bf16" or VERSION != "1.13"
+    code, _, err = run("init", HALF, *TORCH, "--seed", 3, "--dtype", dt, "--chunk-mb", 1,
+                       "-o", path, "-q", check=False)
+    if not trunc:  # PyTorch 1.13 has no Half erfinv_
+        check(code == 2 and "f16" in err and not os.path.exists(path),
+              f"1.13 f16 trunc_normal_ refused: {err}")
+        continue
+    check(code == 0, f"{dt} model: {err}")
+    if code:
+        continue
+    torch.manual_seed(3)
+    hm = nn.Module()
+    hm.wte = nn.Embedding(1000, 300, dtype=tdt)
+    hm.fc = nn.Linear(300, 517, dtype=tdt)
+    hm.proj = nn.Linear(300, 900, dtype=tdt)
+    hm.ln = nn.LayerNorm(300, dtype=tdt)
+    with torch.no_grad():
+        nn.init.xavier_normal_(hm.fc.weight)
+        nn.init.trunc_normal_(hm.proj.weight, std=0.02)
+    hg = load_safetensors(path)
+    for k, v in hm.state_dict().items():
+        check(k in hg and hg[k].dtype == v.dtype and torch.equal(hg[k], v),
+              f"{dt} {k} bit-exact")
+
 # what --rng torch cannot do is refused before anything is written
 code, _, err = run("init", SPEC, "--rng", "torch", "-o", os.path.join(TMP, "x.safetensors"),
                    check=False)

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""torch_exact.py: nninit's torch-exact mode against Debian's python3-torch
-1.13.1, byte for byte.
+"""torch_exact.py: nninit's torch-exact mode against the PyTorch that
+/usr/bin/python3 imports (Debian 12's python3-torch 1.13.1; Debian 13's 2.6.0
+through tests/torch2/run.sh), byte for byte, with --torch-version set to the
+release found.
 
 Many scripts of PyTorch calls (seeds 0, 1, 42, 2^32+5, -1, 2^63+12345; sizes
-below 16, exactly 16, non-multiples of 16, 2-D and 4-D; f32, f64 and, for the
-uniform family, f16/bf16; every nn.init function; module constructors in
-order) run twice: in PyTorch (a subprocess per kernel set, with
-ATEN_CPU_CAPABILITY=avx2 or default, checked through torch.__config__ and a
-known value), and through tests/torch_exact_driver, which replays the same
-script on one nninit torch generator. Every tensor must have the same bytes,
+below 16, exactly 16, non-multiples of 16, 2-D and 4-D; f32, f64, f16, bf16;
+every nn.init function; module constructors in order) run twice: in PyTorch
+(a subprocess per kernel set: ATEN_CPU_CAPABILITY=avx2, =default, and unset,
+the machine's own choice; each checked through torch.__config__ and a known
+value), and through tests/torch_exact_driver, which replays the same script
+on one nninit torch generator. Every tensor must have the same bytes,
 except orthogonal_: PyTorch's QR is LAPACK in the tensor's precision and
 nninit's is its own Householder QR in double, so Q agrees only to rounding;
 we require max |diff| <= 1e-5 (float32 QR of these small matrices is
@@ -27,7 +29,13 @@ import sys
 import tempfile
 
 SEEDS = [0, 1, 42, 2**32 + 5, -1, 2**63 + 12345]
-KERNELS = ["avx2", "default"]
+# ATEN_CPU_CAPABILITY values; None: unset (the machine's default, which is
+# AVX2 or AVX512 on x86-64 with AVX2: nninit's avx2 semantics, as PyTorch
+# registers no AVX-512 normal_ kernel and its AVX-512 build contracts FMAs
+# as the AVX2 one does)
+CAPABILITIES = ["avx2", "default", None]
+# torch.__version__ prefix -> --torch-version
+VERSIONS = {"1.13": "1.13", "2.6": "2.6"}
 # known value: manual_seed(0); empty(4).uniform_(-0.1, 0.1)[0] (reference 4)
 KNOWN = {"avx2": -0.0007486820104531944, "default": -0.0007486790418624878}
 ORTHO_TOL = 1e-5
@@ -44,7 +52,7 @@ SPEC_KEYS = {
 # The scripts
 # ---------------------------------------------------------------------------
 
-def uniform_family(d, s):
+def uniform_family(d, s, version):
     """Ops whose draws are uniform_ only (every dtype)."""
     ops = [
         dict(op="uniform", dtype=d, n=1, a=0.0, b=1.0),
@@ -112,8 +120,8 @@ def uniform_family(d, s):
         dict(op="module", dtype=d, kind="rnn_cell", args=dict(in_=5, hidden=2)),
         dict(op="uniform", dtype=d, n=7, a=-1.0, b=1.0),
     ]
-    if d == "bf16":  # "eye" not implemented for 'BFloat16' in PyTorch 1.13
-        ops = [op for op in ops if op.get("kind") != "eye"]
+    if d == "bf16" and version == "1.13":  # "eye" not implemented for
+        ops = [op for op in ops if op.get("kind") != "eye"]  # BFloat16
     return ops
 
 
@@ -203,9 +211,21 @@ def threaded(d):
     ]
 
 
-def narrow_normals(d, s):
-    """normal_ in half / bfloat16 (both paths, the cache, modules)."""
-    return [
+def narrow_normals(d, s, version):
+    """normal_ in half / bfloat16 (both paths, the cache, modules), and
+    trunc_normal_ where the release runs it (1.13: no Half erfinv_)."""
+    trunc = [] if d == "f16" and version == "1.13" else [
+        dict(op="init", dtype=d, shape=[100], kind="trunc_normal", params={}),
+        dict(op="init", dtype=d, shape=[7], kind="trunc_normal", params={}),
+        dict(op="init", dtype=d, shape=[20, 30], kind="trunc_normal",
+             params=dict(mean=0.5, std=2.0, a=-1.0, b=3.0)),
+        # mean, scale and bounds not representable in the dtype
+        dict(op="init", dtype=d, shape=[40, 50], kind="trunc_normal",
+             params=dict(mean=0.1, std=0.3, a=-0.37, b=0.77)),
+        dict(op="init", dtype=d, shape=[16], kind="trunc_normal",
+             params=dict(mean=0.0, std=0.02, a=-0.04, b=0.04)),
+    ]
+    return trunc + [
         dict(op="normal", dtype=d, n=1, mean=0.0, std=1.0),
         dict(op="normal", dtype=d, n=3, mean=0.5, std=2.0),
         dict(op="normal", dtype=d, n=16, mean=0.0, std=1.0),
@@ -223,23 +243,31 @@ def narrow_normals(d, s):
     ]
 
 
-def make_scripts():
+def make_scripts(version):
     scripts = []
     for d in ["f32", "f64"]:
         scripts.append(dict(seed=SEEDS[-1], ops=threaded(d)))
     for s, seed in enumerate(SEEDS):
         for d in ["f32", "f64"]:
             scripts.append(dict(seed=seed, ops=normal_family(d, s) +
-                                uniform_family(d, s)))
+                                uniform_family(d, s, version)))
         for d in ["f16", "bf16"]:
-            scripts.append(dict(seed=seed, ops=uniform_family(d, s) +
-                                narrow_normals(d, s)))
+            scripts.append(dict(seed=seed, ops=uniform_family(d, s, version) +
+                                narrow_normals(d, s, version)))
         scripts.append(dict(seed=seed, ops=seed_example("f32")))
     return scripts
 
 
 # One nn.init call on a fresh tensor each: these also go through the CLI.
+def cli_cases(version):
+    return CLI_CASES + (CLI_CASES_2 if version != "1.13" else [])
+
+
+CLI_CASES_2 = [  # what only 2.x runs
+    (11, "f16", [30, 20], "trunc_normal", dict(std=0.5)),
+]
 CLI_CASES = [
+    (13, "f16", [40, 20], "xavier_normal", {}),
     (42, "f32", [17, 3], "normal", dict(mean=0.5, std=2.0)),
     (2**32 + 5, "f32", [5], "normal", {}),
     (-1, "f64", [16], "normal", {}),
@@ -266,7 +294,6 @@ def torch_side():
     from torch import nn
     warnings.simplefilter("ignore")
     torch.set_num_threads(1)
-    want = os.environ["ATEN_CPU_CAPABILITY"]
     cap = [ln for ln in torch.__config__.show().splitlines()
            if "CPU capability usage" in ln]
     torch.manual_seed(0)
@@ -349,7 +376,7 @@ def torch_side():
         return outs
 
     req = json.load(sys.stdin)
-    res = dict(capability=cap, known=known,
+    res = dict(capability=cap, known=known, version=torch.__version__,
                scripts=[run(s["seed"], s["ops"]) for s in req["scripts"]],
                cli=[run(c[0], [dict(op="init", dtype=c[1], shape=c[2],
                                     kind=c[3], params=c[4])])[0][0][0]
@@ -365,8 +392,8 @@ def fmt(v):
     return repr(float(v)) if isinstance(v, float) else str(v)
 
 
-def driver_lines(seed, kernel, ops):
-    lines = ["gen %d %s" % (seed, kernel)]
+def driver_lines(seed, kernel, version, ops):
+    lines = ["gen %d %s %s" % (seed, kernel, version)]
     for op in ops:
         k = op["op"]
         if k == "seed":
@@ -402,8 +429,19 @@ def main():
     nninit = sys.argv[1] if len(sys.argv) > 1 else os.environ["NNINIT_BIN"]
     driver = os.environ.get("NNINIT_TORCH_DRIVER") or os.path.join(
         os.path.dirname(nninit), "tests", "torch_exact_driver")
-    scripts = make_scripts()
-    request = json.dumps(dict(scripts=scripts, cli=CLI_CASES))
+    found = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.__version__)"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    version = next((v for k, v in VERSIONS.items()
+                    if found.startswith(k)), None)
+    if version is None:
+        print("FAIL PyTorch %s: torch-exact mode covers %s" % (
+            found, ", ".join(VERSIONS)))
+        return 1
+    print("PyTorch %s: --torch-version %s" % (found, version))
+    scripts = make_scripts(version)
+    cases = cli_cases(version)
+    request = json.dumps(dict(scripts=scripts, cli=cases))
     failures, checked, ortho_max = [], 0, 0.0
     NP = {"f32": np.float32, "f64": np.float64, "f16": np.float16,
           "bf16": np.int16}
@@ -411,9 +449,11 @@ def main():
     def op_dtype(op):
         return NP[op.get("dtype", "f32")] if op["op"] != "randperm" else np.int64
 
-    for kernel in KERNELS:
-        env = dict(os.environ, ATEN_CPU_CAPABILITY=kernel,
-                   OMP_NUM_THREADS="1")
+    for capability in CAPABILITIES:
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        env.pop("ATEN_CPU_CAPABILITY", None)
+        if capability:
+            env["ATEN_CPU_CAPABILITY"] = capability
         p = subprocess.run([sys.executable, __file__, "--torch-side"],
                            input=request.encode(), capture_output=True,
                            env=env)
@@ -422,22 +462,29 @@ def main():
             return 1
         res = pickle.loads(p.stdout)
         cap = " ".join(res["capability"])
-        # 1.13 prints "NO AVX" for the DEFAULT capability
-        shown = "AVX2" if kernel == "avx2" else "NO AVX"
-        if shown not in cap or res["known"] != KNOWN[kernel]:
-            if kernel == "avx2" and "NO AVX" in cap:
+        if res["version"] != found:
+            failures.append("PyTorch %s, then %s" % (found, res["version"]))
+            continue
+        # DEFAULT shows as "NO AVX"; nninit's avx2 semantics cover AVX2 and
+        # AVX512 (see CAPABILITIES)
+        kernel = "default" if "NO AVX" in cap else "avx2"
+        cap_name = capability or "unset"
+        if capability and capability != kernel or \
+                res["known"] != KNOWN[kernel]:
+            if capability == "avx2" and "NO AVX" in cap:
                 print("SKIP avx2: this CPU runs PyTorch's DEFAULT kernels "
                       "(%s)" % cap)
                 continue
-            failures.append("kernel %s did not take effect: %s, known value "
-                            "%r" % (kernel, cap, res["known"]))
+            failures.append("capability %s did not take effect: %s, known "
+                            "value %r" % (cap_name, cap, res["known"]))
             continue
-        print("torch side %s: %s" % (kernel, cap.strip()))
+        print("torch side ATEN_CPU_CAPABILITY=%s: %s; nninit --torch-kernel "
+              "%s" % (cap_name, cap.strip(), kernel))
 
         # --- the scripts, through the driver in one process
         lines = []
         for s in scripts:
-            lines += driver_lines(s["seed"], kernel, s["ops"])
+            lines += driver_lines(s["seed"], kernel, version, s["ops"])
         with tempfile.TemporaryDirectory() as tmp:
             names_path = os.path.join(tmp, "names.txt")
             q = subprocess.run([driver, names_path],
@@ -489,27 +536,28 @@ def main():
                                    b[idx[0]] if idx else None))
             if bad:
                 failures.append("[%s] script %d (seed %d): %s" % (
-                    kernel, si, s["seed"], bad))
+                    cap_name, si, s["seed"], bad))
         if at != len(out):
             failures.append("[%s] driver wrote %d bytes, torch %d" % (
-                kernel, len(out), at))
+                cap_name, len(out), at))
 
         # --- single calls through the CLI
         with tempfile.TemporaryDirectory() as tmp:
-            for (seed, dt, shape, kind, params), want in zip(CLI_CASES,
+            for (seed, dt, shape, kind, params), want in zip(cases,
                                                              res["cli"]):
                 path = os.path.join(tmp, "t.npy")
                 keys = SPEC_KEYS.get(kind, {})
                 cmd = [nninit, "sample", kind, "--shape",
                        ",".join(map(str, shape)), "--seed", str(seed),
                        "--rng", "torch", "--torch-kernel", kernel,
+                       "--torch-version", version,
                        "--dtype", dt, "-o", path]
                 for p_, v in params.items():
                     cmd += ["--" + keys.get(p_, p_).replace("_", "-"), fmt(v)]
                 r = subprocess.run(cmd, capture_output=True)
                 checked += 1
                 if r.returncode != 0:
-                    failures.append("[%s] %s: %s" % (kernel, " ".join(cmd),
+                    failures.append("[%s] %s: %s" % (cap_name, " ".join(cmd),
                                                      r.stderr.decode()))
                     continue
                 got = np.load(path)
@@ -523,7 +571,39 @@ def main():
                     ok = got.tobytes() == exp.tobytes()
                 if not ok:
                     failures.append("[%s] CLI %s differs from torch" % (
-                        kernel, " ".join(cmd)))
+                        cap_name, " ".join(cmd)))
+
+    # --torch-version: bad values and misuse are refused, no file written
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.npy")
+        base = [nninit, "sample", "normal", "--shape", "20", "-o", path]
+        for extra, what in [
+                (["--rng", "torch", "--torch-version", "1.12"], "1.12"),
+                (["--torch-version", "1.13"], "need --rng torch"),
+                (["--rng", "torch", "--torch-version", "1.13", "--dtype",
+                  "f16", "--shape", "8,8"], None)]:
+            r = subprocess.run(base + extra, capture_output=True, text=True)
+            checked += 1
+            if what is None:  # the last one is fine: f16 normal_ on 1.13
+                ok = r.returncode == 0 and os.path.exists(path)
+                if ok:
+                    os.unlink(path)
+            else:
+                ok = (r.returncode == 2 and what in r.stderr and
+                      len(r.stderr.strip().splitlines()) == 1 and
+                      not os.path.exists(path))
+            if not ok:
+                failures.append("%s: exit %d, %r" % (" ".join(extra),
+                                                     r.returncode, r.stderr))
+        r = subprocess.run(
+            [nninit, "sample", "trunc_normal", "--shape", "4", "--rng",
+             "torch", "--torch-version", "1.13", "--dtype", "f16", "-o",
+             path], capture_output=True, text=True)
+        checked += 1
+        if r.returncode != 2 or "1.13" not in r.stderr or \
+                os.path.exists(path):
+            failures.append("1.13 f16 trunc_normal_ not refused: %r" %
+                            r.stderr)
 
     for f in failures:
         print("FAIL " + f)

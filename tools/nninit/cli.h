@@ -92,10 +92,11 @@ enum {
     CLI_M_RNG,
     CLI_M_DTYPE,
     CLI_M_RULES,
-    CLI_M_TORCH_KERNEL
+    CLI_M_TORCH_KERNEL,
+    CLI_M_TORCH_VERSION
 };
 
-#define CLI_MODEL_OPTS                                                             {"preset", 1, CLI_M_PRESET}, {"seed", 1, CLI_M_SEED},                              {"rng", 1, CLI_M_RNG}, {"dtype", 1, CLI_M_DTYPE},                              {"rules", 1, CLI_M_RULES}, {"torch-kernel", 1, CLI_M_TORCH_KERNEL}
+#define CLI_MODEL_OPTS                                                             {"preset", 1, CLI_M_PRESET}, {"seed", 1, CLI_M_SEED},                              {"rng", 1, CLI_M_RNG}, {"dtype", 1, CLI_M_DTYPE},                              {"rules", 1, CLI_M_RULES}, {"torch-kernel", 1, CLI_M_TORCH_KERNEL}, {"torch-version", 1, CLI_M_TORCH_VERSION}
 
 typedef struct cli_model {
     const char *path;  /* MODEL */

@@ -38,6 +38,10 @@ int cli_model_option(cli_model *cm, int key, const char *value)
         if (nninit_torch_kernel_parse(value, &cm->po.torch_kernel, &err))
             return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s", err.msg);
         return 0;
+    case CLI_M_TORCH_VERSION:
+        if (nninit_torch_version_parse(value, &cm->po.torch_version, &err))
+            return cli_error(EXIT_BAD_INPUT, "--torch-version: %s", err.msg);
+        return 0;
     default:
         return cli_error(EXIT_BAD_INPUT, "unknown option");
     }

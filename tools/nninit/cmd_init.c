@@ -47,6 +47,8 @@ static void help(void)
         "                      bit-exact with --preset torch\n"
         "  --torch-kernel K    avx2 (default) or default: which of PyTorch's\n"
         "                      CPU kernels --rng torch reproduces\n"
+        "  --torch-version V   2.6 (default) or 1.13: which PyTorch release\n"
+        "                      --rng torch reproduces\n"
         "  --dtype T           f32 (default for descriptions), f64, f16,\n"
         "                      bf16; checkpoints keep their types unless set\n"
         "  --rules FILE        more rules (YAML/JSON with rules: [...])\n"

@@ -54,7 +54,7 @@ static const unsigned kind_params[NNINIT_KIND_COUNT] = {
 
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
-    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL
+    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION
 };
 
 static const cli_opt opts[] = {
@@ -63,6 +63,7 @@ static const cli_opt opts[] = {
     {"name", 1, O_NAME}, {"threads", 1, O_THREADS}, {"dtype", 1, O_DTYPE},
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
     {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
+    {"torch-version", 1, O_TORCH_VERSION},
     {"gain", 1, P_GAIN}, {"a", 1, P_A}, {"mode", 1, P_MODE},
     {"nonlinearity", 1, P_NONLIN}, {"mean", 1, P_MEAN}, {"std", 1, P_STD},
     {"low", 1, P_LOW}, {"high", 1, P_HIGH}, {"trunc-a", 1, P_TRUNC_A},
@@ -100,12 +101,14 @@ static void help(void)
         "  --rng philox|torch  generator (default philox). torch: exactly what\n"
         "                      torch.manual_seed(SEED) followed by the one\n"
         "                      nn.init.INIT_ call on a fresh tensor gives in\n"
-        "                      PyTorch 1.13 (CPU); no --stream/--name, layout\n"
-        "                      torch only; f32, f64, f16 (not for trunc_normal,\n"
-        "                      orthogonal); --threads only splits work\n"
+        "                      PyTorch (CPU); no --stream/--name, layout\n"
+        "                      torch only; f32, f64, f16 (not for orthogonal;\n"
+        "                      trunc_normal: 2.6); --threads only splits work\n"
         "  --torch-kernel avx2|default   which PyTorch CPU kernels to match\n"
         "                      (default avx2, as on x86-64 with AVX2;\n"
         "                      default = ATEN_CPU_CAPABILITY=default)\n"
+        "  --torch-version 2.6|1.13   which PyTorch release to match (default\n"
+        "                      2.6; they differ in f16 normal_/trunc_normal_)\n"
         "\n"
         "parameters (defaults: PyTorch's, else Keras's):\n"
         "  --gain G            xavier_*, orthogonal, delta_orthogonal, eye (1)\n"
@@ -192,7 +195,8 @@ static void list_params(unsigned mask, char *buf, size_t size)
  * sequential), then the asked-for range is written. */
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_dtype dtype, uint64_t seed,
-                        nninit_torch_kernel kernel, int threads, uint64_t begin,
+                        nninit_torch_kernel kernel,
+                        nninit_torch_version version, int threads, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
                         const char *out_path)
 {
@@ -211,6 +215,7 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
         return cli_error(EXIT_RUNTIME, "out of memory");
     }
     nninit_torch_gen_init(g, seed, kernel);
+    g->version = version;
     g->threads = threads;
     int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
@@ -259,6 +264,7 @@ int cmd_sample(int argc, char **argv)
     nninit_layout layout = NNINIT_LAYOUT_TORCH;
     int rng_torch = 0, stream_given = 0, layout_given = 0, kernel_given = 0;
     nninit_torch_kernel tkernel = NNINIT_TORCH_KERNEL_AVX2;
+    nninit_torch_version tversion = NNINIT_TORCH_2_6;
     struct {
         int key;
         const char *value;
@@ -313,6 +319,12 @@ int cmd_sample(int argc, char **argv)
                 return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s",
                                  err.msg);
             kernel_given = 1;
+            break;
+        case O_TORCH_VERSION:
+            if (nninit_torch_version_parse(p.value, &tversion, &err))
+                return cli_error(EXIT_BAD_INPUT, "--torch-version: %s",
+                                 err.msg);
+            kernel_given = 1; /* means nothing without --rng torch either */
             break;
         case O_THREADS:
             if (cli_int("threads", p.value, &fo.threads))
@@ -396,11 +408,12 @@ int cmd_sample(int argc, char **argv)
             return cli_error(EXIT_BAD_INPUT,
                              "--rng torch uses PyTorch's layout (--layout "
                              "torch)");
-        return sample_torch(&spec, &shape, dtype, fo.seed, tkernel,
+        return sample_torch(&spec, &shape, dtype, fo.seed, tkernel, tversion,
                             fo.threads, begin, end, &out_shape, out_path);
     }
     if (kernel_given)
-        return cli_error(EXIT_BAD_INPUT, "--torch-kernel needs --rng torch");
+        return cli_error(EXIT_BAD_INPUT,
+                         "--torch-kernel and --torch-version need --rng torch");
 
     size_t es = nninit_dtype_size(dtype);
     /* Elementwise initializers stream in bounded memory; the rest need the
