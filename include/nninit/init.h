@@ -282,8 +282,15 @@ typedef enum nninit_role {
     NNINIT_ROLE_BIAS = 2,
     NNINIT_ROLE_NORM_WEIGHT = 3, /* LayerNorm/BatchNorm scale */
     NNINIT_ROLE_NORM_BIAS = 4,
-    NNINIT_ROLE_EMBEDDING = 5
+    NNINIT_ROLE_EMBEDDING = 5,
+    NNINIT_ROLE_COUNT
 } nninit_role;
+
+/* weight, recurrent (also rnn, lstm, gru), bias, norm_weight (also norm,
+ * layernorm, batchnorm), norm_bias, embedding. */
+NNINIT_API int nninit_role_parse(const char *name, nninit_role *out,
+                                 nninit_error *err);
+NNINIT_API const char *nninit_role_name(nninit_role role);
 
 #define NNINIT_ACTIVATION_MAP(XX)                                              \
     XX(NONE, "linear")                                                         \

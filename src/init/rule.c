@@ -8,38 +8,29 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const act_names[] = {
-#define NNINIT__ACT_STR(name, str) str,
-    NNINIT_ACTIVATION_MAP(NNINIT__ACT_STR)
-#undef NNINIT__ACT_STR
-        NULL};
-_Static_assert(sizeof act_names / sizeof *act_names == NNINIT_ACT_COUNT + 1,
+static const char *const act_names[] = {NNINIT_ACTIVATION_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof act_names / sizeof *act_names == NNINIT_ACT_COUNT,
                "activation table out of sync");
+static const nninit_name_alias act_aliases[] = {
+    {"none", NNINIT_ACT_NONE}, {"identity", NNINIT_ACT_NONE},
+    {"swish", NNINIT_ACT_SILU}, {NULL, 0}};
+static const nninit_names act_table = {"activation", act_names,
+                                       NNINIT_ACT_COUNT, act_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_activation, nninit_activation, act_table)
 
-int nninit_activation_parse(const char *name, nninit_activation *out,
-                            nninit_error *err)
-{
-    int i = nninit__lookup(act_names, name);
-    if (i < 0 && name) {
-        if (!strcmp(name, "none") || !strcmp(name, "identity"))
-            i = NNINIT_ACT_NONE;
-        else if (!strcmp(name, "swish"))
-            i = NNINIT_ACT_SILU;
-    }
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown activation '%s' (expected linear, "
-                            "sigmoid, tanh, softsign, relu, leaky_relu, prelu, "
-                            "elu, gelu, silu, selu or softmax)",
-                            name ? name : "");
-    *out = (nninit_activation)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_activation_name(nninit_activation act)
-{
-    return (unsigned)act < NNINIT_ACT_COUNT ? act_names[act] : "unknown";
-}
+static const char *const role_names[] = {"weight",      "recurrent",
+                                         "bias",        "norm_weight",
+                                         "norm_bias",   "embedding"};
+_Static_assert(sizeof role_names / sizeof *role_names == NNINIT_ROLE_COUNT,
+               "role table out of sync");
+static const nninit_name_alias role_aliases[] = {
+    {"rnn", NNINIT_ROLE_RECURRENT},     {"lstm", NNINIT_ROLE_RECURRENT},
+    {"gru", NNINIT_ROLE_RECURRENT},     {"norm", NNINIT_ROLE_NORM_WEIGHT},
+    {"layernorm", NNINIT_ROLE_NORM_WEIGHT},
+    {"batchnorm", NNINIT_ROLE_NORM_WEIGHT}, {NULL, 0}};
+static const nninit_names role_table = {"role", role_names, NNINIT_ROLE_COUNT,
+                                        role_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_role, nninit_role, role_table)
 
 int nninit_recommend(nninit_role role, nninit_activation act, double slope,
                      nninit_advice *out, nninit_error *err)

@@ -13,31 +13,10 @@
 /* Names                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const char *const kind_names[] = {
-#define NNINIT__KIND_STR(name, str) str,
-    NNINIT_KIND_MAP(NNINIT__KIND_STR)
-#undef NNINIT__KIND_STR
-        NULL};
-_Static_assert(sizeof kind_names / sizeof *kind_names == NNINIT_KIND_COUNT + 1,
+static const char *const kind_names[] = {NNINIT_KIND_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof kind_names / sizeof *kind_names == NNINIT_KIND_COUNT,
                "kind table out of sync");
-
-static const char *const nl_names[] = {
-#define NNINIT__NL_STR(name, str) str,
-    NNINIT_NONLINEARITY_MAP(NNINIT__NL_STR)
-#undef NNINIT__NL_STR
-        NULL};
-_Static_assert(sizeof nl_names / sizeof *nl_names == NNINIT_NL_COUNT + 1,
-               "nonlinearity table out of sync");
-
-static const char *const mode_names[] = {"fan_in", "fan_out", "fan_avg",
-                                         "fan_geo_avg", NULL};
-static const char *const distribution_names[] = {"uniform", "normal",
-                                                 "truncated_normal", NULL};
-
-static const struct {
-    const char *alias;
-    nninit_kind kind;
-} kind_aliases[] = {
+static const nninit_name_alias kind_aliases[] = {
     {"glorot_uniform", NNINIT_XAVIER_UNIFORM},
     {"glorot_normal", NNINIT_XAVIER_NORMAL},
     {"he_uniform", NNINIT_KAIMING_UNIFORM},
@@ -46,93 +25,32 @@ static const struct {
     {"truncated_normal", NNINIT_TRUNC_NORMAL},
     {"zero", NNINIT_ZEROS},
     {"one", NNINIT_ONES},
-};
+    {NULL, 0}};
+static const nninit_names kind_table = {
+    "initializer", kind_names, NNINIT_KIND_COUNT, kind_aliases,
+    NNINIT_NAMES_TRAILING_UNDERSCORE};
+NNINIT__NAMED_ENUM(nninit_kind, nninit_kind, kind_table)
 
-int nninit_kind_parse(const char *name, nninit_kind *out, nninit_error *err)
-{
-    char buf[64];
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n >= sizeof buf)
-        return nninit__fail(err, NNINIT_EINVAL, "unknown initializer '%s'",
-                            name ? name : "");
-    memcpy(buf, name, n + 1);
-    if (buf[n - 1] == '_') /* PyTorch spelling: kaiming_uniform_ */
-        buf[n - 1] = '\0';
-    int i = nninit__lookup(kind_names, buf);
-    if (i >= 0) {
-        *out = (nninit_kind)i;
-        return NNINIT_OK;
-    }
-    for (size_t k = 0; k < sizeof kind_aliases / sizeof *kind_aliases; k++)
-        if (strcmp(kind_aliases[k].alias, buf) == 0) {
-            *out = kind_aliases[k].kind;
-            return NNINIT_OK;
-        }
-    return nninit__fail(err, NNINIT_EINVAL,
-                        "unknown initializer '%s' (see nninit sample --help)",
-                        name);
-}
+static const char *const nl_names[] = {NNINIT_NONLINEARITY_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof nl_names / sizeof *nl_names == NNINIT_NL_COUNT,
+               "nonlinearity table out of sync");
+static const nninit_names nl_table = {"nonlinearity", nl_names,
+                                      NNINIT_NL_COUNT, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_nonlinearity, nninit_nonlinearity, nl_table)
 
-const char *nninit_kind_name(nninit_kind kind)
-{
-    return (unsigned)kind < NNINIT_KIND_COUNT ? kind_names[kind] : "unknown";
-}
+static const char *const mode_names[] = {"fan_in", "fan_out", "fan_avg",
+                                         "fan_geo_avg"};
+static const nninit_names mode_table = {"mode", mode_names, 4, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_mode, nninit_mode, mode_table)
 
-int nninit_nonlinearity_parse(const char *name, nninit_nonlinearity *out,
-                              nninit_error *err)
-{
-    int i = nninit__lookup(nl_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown nonlinearity '%s' (expected linear, "
-                            "identity, conv1d/2d/3d, conv_transpose1d/2d/3d, "
-                            "sigmoid, tanh, relu, leaky_relu or selu)",
-                            name ? name : "");
-    *out = (nninit_nonlinearity)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_nonlinearity_name(nninit_nonlinearity nl)
-{
-    return (unsigned)nl < NNINIT_NL_COUNT ? nl_names[nl] : "unknown";
-}
-
-int nninit_mode_parse(const char *name, nninit_mode *out, nninit_error *err)
-{
-    int i = nninit__lookup(mode_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown mode '%s' (expected fan_in, fan_out, "
-                            "fan_avg or fan_geo_avg)", name ? name : "");
-    *out = (nninit_mode)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_mode_name(nninit_mode mode)
-{
-    return (unsigned)mode <= NNINIT_FAN_GEO_AVG ? mode_names[mode] : "unknown";
-}
-
-int nninit_distribution_parse(const char *name, nninit_distribution *out,
-                              nninit_error *err)
-{
-    int i = nninit__lookup(distribution_names, name);
-    if (i < 0 && name && strcmp(name, "untruncated_normal") == 0)
-        i = NNINIT_DISTRIBUTION_NORMAL;
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown distribution '%s' (expected uniform, "
-                            "normal or truncated_normal)", name ? name : "");
-    *out = (nninit_distribution)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_distribution_name(nninit_distribution d)
-{
-    return (unsigned)d <= NNINIT_DISTRIBUTION_TRUNCATED_NORMAL
-               ? distribution_names[d]
-               : "unknown";
-}
+static const char *const distribution_names[] = {"uniform", "normal",
+                                                 "truncated_normal"};
+static const nninit_name_alias distribution_aliases[] = {
+    {"untruncated_normal", NNINIT_DISTRIBUTION_NORMAL}, {NULL, 0}};
+static const nninit_names distribution_table = {
+    "distribution", distribution_names, 3, distribution_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_distribution, nninit_distribution,
+                   distribution_table)
 
 /* ------------------------------------------------------------------------ */
 /* Gains                                                                    */

@@ -74,7 +74,12 @@ check(rc == 0 and "fc1.weight" in out and "kaiming_uniform" in out, "demo")
 # --- bad input: exit 2, one line naming the problem, no file --------------------
 out_path = os.path.join(TMP, "bad.npy")
 BAD = [
-    (["sample", "xavier", "--shape", "3,4"], "unknown initializer"),
+    (["sample", "xavier", "--shape", "3,4"],
+     "unknown initializer 'xavier' (did you mean xavier_uniform or xavier_normal?)"),
+    (["sample", "kaiming_unifrom", "--shape", "3,4"], "(did you mean kaiming_uniform?)"),
+    (["sample", "normal", "--shape", "3,4", "--sead", "2"], "(did you mean --seed?)"),
+    (["sample", "normal", "--shape", "3,4", "--rng", "torhc"], "(did you mean torch?)"),
+    (["smaple"], "unknown command 'smaple' (did you mean sample?)"),
     (["sample", "kaiming_normal", "--shape", "3,4", "--nonlinearity", "swish"], "unknown nonlinearity"),
     (["sample", "kaiming_normal", "--shape", "3,4", "--mode", "fan_middle"], "unknown mode"),
     (["sample", "variance_scaling", "--shape", "3,4", "--distribution", "cauchy"], "unknown distribution"),

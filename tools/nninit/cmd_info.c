@@ -166,27 +166,9 @@ int cmd_recommend(int argc, char **argv)
     if (!name)
         return cli_error(EXIT_BAD_INPUT,
                          "missing ACTIVATION (e.g. nninit recommend relu)");
-    static const struct {
-        const char *name;
-        nninit_role role;
-    } roles[] = {{"recurrent", NNINIT_ROLE_RECURRENT},
-                 {"rnn", NNINIT_ROLE_RECURRENT},
-                 {"lstm", NNINIT_ROLE_RECURRENT},
-                 {"gru", NNINIT_ROLE_RECURRENT},
-                 {"bias", NNINIT_ROLE_BIAS},
-                 {"norm", NNINIT_ROLE_NORM_WEIGHT},
-                 {"layernorm", NNINIT_ROLE_NORM_WEIGHT},
-                 {"batchnorm", NNINIT_ROLE_NORM_WEIGHT},
-                 {"norm_bias", NNINIT_ROLE_NORM_BIAS},
-                 {"embedding", NNINIT_ROLE_EMBEDDING}};
     nninit_role role = NNINIT_ROLE_WEIGHT;
     nninit_activation act = NNINIT_ACT_NONE;
-    int found = 0;
-    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-        if (!strcmp(roles[i].name, name)) {
-            role = roles[i].role;
-            found = 1;
-        }
+    int found = nninit_role_parse(name, &role, NULL) == NNINIT_OK;
     if (!found && nninit_activation_parse(name, &act, &err))
         return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     if (!isnan(slope) && act != NNINIT_ACT_LEAKY_RELU)

@@ -298,16 +298,13 @@ int cmd_sample(int argc, char **argv)
             fo.stream = nninit_stream_from_name(p.value);
             stream_given = 1;
             break;
-        case O_RNG:
-            if (!strcmp(p.value, "torch"))
-                rng_torch = 1;
-            else if (!strcmp(p.value, "philox"))
-                rng_torch = 0;
-            else
-                return cli_error(EXIT_BAD_INPUT,
-                                 "--rng: unknown generator '%s' (expected "
-                                 "philox or torch)", p.value);
+        case O_RNG: {
+            nninit_rng_kind rk;
+            if (nninit_rng_kind_parse(p.value, &rk, &err))
+                return cli_error(EXIT_BAD_INPUT, "--rng: %s", err.msg);
+            rng_torch = rk == NNINIT_RNG_TORCH;
             break;
+        }
         case O_TORCH_KERNEL:
             if (nninit_torch_kernel_parse(p.value, &tkernel, &err))
                 return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s",
