@@ -458,6 +458,119 @@ static void the_rule(void)
           k == NNINIT_KAIMING_UNIFORM);
 }
 
+/* The table of initializers drives defaults, parameters, text forms and
+ * the checks; expected values are written out here from PyTorch's and
+ * Keras's signatures. */
+static void the_table(void)
+{
+    /* defaults: PyTorch's, else Keras's */
+    CHECK(nninit_spec_make(NNINIT_SPARSE).std == 0.01);
+    CHECK(nninit_spec_make(NNINIT_NORMAL).std == 1);
+    CHECK(nninit_spec_make(NNINIT_ONES).value == 1);
+    CHECK(nninit_spec_make(NNINIT_ZEROS).value == 0);
+    CHECK(nninit_spec_make(NNINIT_KAIMING_UNIFORM).nonlinearity ==
+          NNINIT_NL_LEAKY_RELU);
+    CHECK(nninit_spec_make(NNINIT_VARIANCE_SCALING).distribution ==
+          NNINIT_DISTRIBUTION_TRUNCATED_NORMAL);
+    nninit_spec tn = nninit_spec_make(NNINIT_TRUNC_NORMAL);
+    CHECK(tn.trunc_a == -2 && tn.trunc_b == 2 && tn.mean == 0 && tn.std == 1);
+    for (int k = 0; k < NNINIT_KIND_COUNT; k++) {
+        const nninit_kind_info *info = nninit_kind_info_get((nninit_kind)k);
+        CHECK(info && info->formula && info->formula[0]);
+        CHECK((info->required & ~info->params) == 0);
+        /* exactly the required parameters start without a value */
+        nninit_spec s = nninit_spec_make((nninit_kind)k);
+        char v[64];
+        for (int p = 0; p < NNINIT_PARAM_COUNT; p++)
+            if (info->params >> p & 1u) {
+                nninit_spec_format_value(&s, (nninit_param)p, v, sizeof v);
+                CHECK_MSG((strcmp(v, "nan") == 0) == (info->required >> p & 1u),
+                          "%s %s default %s", nninit_kind_name((nninit_kind)k),
+                          nninit_param_name((nninit_param)p), v);
+            }
+        /* text form round trip: what format writes, parse reads */
+        s.value = 0.25;
+        s.sparsity = 0.5;
+        s.gain = 1.5;
+        s.mode = NNINIT_FAN_OUT;
+        s.std = 0.125;
+        char text[256];
+        nninit_spec_format(&s, text, sizeof text);
+        nninit_spec back;
+        nninit_error err;
+        CHECK_MSG(nninit_spec_parse(text, &back, &err) == NNINIT_OK, "%s: %s",
+                  text, err.msg);
+        char again[256];
+        nninit_spec_format(&back, again, sizeof again);
+        CHECK_MSG(!strcmp(text, again), "'%s' came back as '%s'", text, again);
+    }
+    CHECK(nninit_kind_info_get(NNINIT_KIND_COUNT) == NULL);
+    CHECK(nninit_kind_info_get(NNINIT_XAVIER_NORMAL)->needs_fans);
+    CHECK(!nninit_kind_info_get(NNINIT_NORMAL)->needs_fans);
+    CHECK(nninit_kind_info_get(NNINIT_CONSTANT)->required ==
+          1u << NNINIT_PARAM_VALUE);
+
+    /* the text forms */
+    nninit_spec s;
+    nninit_error err;
+    char buf[160];
+    CHECK(nninit_spec_parse("kaiming_normal_:mode=fan_out,nonlinearity=relu",
+                            &s, &err) == NNINIT_OK);
+    CHECK_EQ_STR(nninit_spec_format(&s, buf, sizeof buf),
+                 "kaiming_normal(a=0, mode=fan_out, nonlinearity=relu)");
+    CHECK(nninit_spec_parse(" trunc_normal( std = 0.5 , trunc_a=-1 ) ", &s,
+                            &err) == NNINIT_OK);
+    CHECK(s.kind == NNINIT_TRUNC_NORMAL && s.std == 0.5 && s.trunc_a == -1 &&
+          s.trunc_b == 2);
+    CHECK(nninit_spec_parse("he_uniform", &s, &err) == NNINIT_OK &&
+          s.kind == NNINIT_KAIMING_UNIFORM);
+    CHECK(nninit_spec_parse("variance_scaling:distribution=untruncated_normal,"
+                            "mode=fan_geo_avg,scale=2", &s, &err) == NNINIT_OK);
+    CHECK(s.distribution == NNINIT_DISTRIBUTION_NORMAL &&
+          s.mode == NNINIT_FAN_GEO_AVG && s.scale == 2);
+    CHECK_EQ_STR(nninit_spec_format(&s, buf, sizeof buf),
+                 "variance_scaling(mode=fan_geo_avg, scale=2, "
+                 "distribution=normal)");
+    CHECK(nninit_spec_parse("dirac:groups=3", &s, &err) == NNINIT_OK &&
+          s.groups == 3);
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"normal:gain=2", "normal does not take gain (it takes: mean, std)"},
+        {"lecun_normal:gain=2", "(it takes: no parameters)"},
+        {"normal:sd=1", "unknown initializer parameter 'sd' (did you mean "
+                        "std?)"},
+        {"normal:std", "'std' is not key=value"},
+        {"normal:=1", "is not key=value"},
+        {"normal(std=1", "missing ')'"},
+        {"normal:std=1x", "std: '1x' is not a number"},
+        {"normal:std=", "std: '' is not a number"},
+        {"normal:std=inf", "std must be a finite number"},
+        {"dirac:groups=1.5", "groups must be a positive integer"},
+        {"dirac:groups=0", "groups must be a positive integer"},
+        {"kaiming_uniform:mode=fan_middle", "unknown mode 'fan_middle'"},
+        {"kaiming_uniform:nonlinearity=rleu", "(did you mean relu?)"},
+        {"xavier", "did you mean xavier_uniform or xavier_normal?"},
+        {"", "empty initializer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err.msg[0] = '\0';
+        CHECK_MSG(nninit_spec_parse(bad[i].text, &s, &err) == NNINIT_EINVAL,
+                  "'%s' parsed", bad[i].text);
+        CHECK_MSG(strstr(err.msg, bad[i].needle) != NULL,
+                  "'%s': '%s' should say '%s'", bad[i].text, err.msg,
+                  bad[i].needle);
+    }
+    /* parameters by either spelling, and their info */
+    nninit_param p;
+    CHECK(nninit_param_parse("trunc-a", &p, NULL) == NNINIT_OK &&
+          p == NNINIT_PARAM_TRUNC_A);
+    CHECK(nninit_spec_is_param("trunc_b") && !nninit_spec_is_param("sd"));
+    CHECK(nninit_param_info_get(NNINIT_PARAM_GROUPS)->integer);
+    CHECK(nninit_param_info_get(NNINIT_PARAM_MODE)->choices != NULL);
+    CHECK(nninit_param_info_get(NNINIT_PARAM_COUNT) == NULL);
+}
+
 static void bad_input_is_named(void)
 {
     static const struct {
@@ -545,6 +658,7 @@ int main(void)
     TEST_RUN(structured_initializers);
     TEST_RUN(ranges_equal_slices_for_every_kind);
     TEST_RUN(the_rule);
+    TEST_RUN(the_table);
     TEST_RUN(bad_input_is_named);
     printf("smallest KS p-value: %.4f\n", ks_min_p);
     return test_report();

@@ -186,6 +186,64 @@ NNINIT_API int nninit_distribution_parse(const char *name,
                                          nninit_error *err);
 NNINIT_API const char *nninit_distribution_name(nninit_distribution d);
 
+/* XX(enum name, name): the parameters initializers take, each the field of
+ * nninit_spec of the same name. Specs and rules spell them so (trunc_a),
+ * the CLI with dashes (--trunc-a); both spellings parse. */
+#define NNINIT_PARAM_MAP(XX)                                                   \
+    XX(GAIN, "gain")                                                           \
+    XX(A, "a")                                                                 \
+    XX(MODE, "mode")                                                           \
+    XX(NONLINEARITY, "nonlinearity")                                           \
+    XX(MEAN, "mean")                                                           \
+    XX(STD, "std")                                                             \
+    XX(LOW, "low")                                                             \
+    XX(HIGH, "high")                                                           \
+    XX(TRUNC_A, "trunc_a")                                                     \
+    XX(TRUNC_B, "trunc_b")                                                     \
+    XX(VALUE, "value")                                                         \
+    XX(SPARSITY, "sparsity")                                                   \
+    XX(GROUPS, "groups")                                                       \
+    XX(SCALE, "scale")                                                         \
+    XX(DISTRIBUTION, "distribution")
+
+typedef enum nninit_param {
+#define NNINIT__PARAM_ENUM(name, str) NNINIT_PARAM_##name,
+    NNINIT_PARAM_MAP(NNINIT__PARAM_ENUM)
+#undef NNINIT__PARAM_ENUM
+    NNINIT_PARAM_COUNT
+} nninit_param;
+
+NNINIT_API int nninit_param_parse(const char *name, nninit_param *out,
+                                  nninit_error *err);
+NNINIT_API const char *nninit_param_name(nninit_param p);
+
+typedef struct nninit_param_info {
+    const char *help;             /* what it means, one line */
+    const nninit_names *choices;  /* the names an enum parameter takes
+                                     (mode, nonlinearity, distribution);
+                                     NULL for numbers */
+    int integer;                  /* 1 for whole numbers (groups) */
+} nninit_param_info;
+
+/* NULL for an unknown parameter. */
+NNINIT_API const nninit_param_info *nninit_param_info_get(nninit_param p);
+
+/* The table of initializers: one row per nninit_kind drives names,
+ * parameters and defaults, validation, text forms and help. */
+typedef struct nninit_kind_info {
+    uint32_t params;    /* bit (1u << p) for each nninit_param it takes */
+    uint32_t required;  /* of those, the ones without a default */
+    int needs_fans;     /* fan_in and fan_out: at least 2 dimensions */
+    int min_ndim;       /* shapes it accepts: min_ndim..max_ndim dims */
+    int max_ndim;       /* (0: no upper limit) */
+    const char *formula; /* what it draws, for people */
+} nninit_kind_info;
+
+/* NULL for an unknown kind. */
+NNINIT_API const nninit_kind_info *nninit_kind_info_get(nninit_kind kind);
+/* The names and aliases nninit_kind_parse accepts. */
+NNINIT_API const nninit_names *nninit_kind_names(void);
+
 /* An initializer and all its parameters. Fields an initializer does not use
  * are ignored. Build one with nninit_spec_make, then change what you need. */
 typedef struct nninit_spec {
@@ -206,6 +264,31 @@ typedef struct nninit_spec {
 
 /* Defaults are PyTorch's where PyTorch has the function, Keras's otherwise. */
 NNINIT_API nninit_spec nninit_spec_make(nninit_kind kind);
+
+/* Set parameter `key` (a nninit_param name; '-' may stand for '_') of spec
+ * from text. NNINIT_EINVAL if the key is unknown, the initializer does not
+ * take it ("xavier_uniform does not take std (it takes: gain)") or the
+ * value does not parse (numbers must be finite; the whole text must be the
+ * number; names must be one of the parameter's choices). */
+NNINIT_API int nninit_spec_set(nninit_spec *spec, const char *key,
+                               const char *value, nninit_error *err);
+/* 1 if `key` names a parameter (whatever the initializer). */
+NNINIT_API int nninit_spec_is_param(const char *key);
+/* A spec from text: "NAME", "NAME:key=value,key=value" or what
+ * nninit_spec_format writes, "NAME(key=value, key=value)". Parameters not
+ * given keep their defaults. Checks names and values as nninit_spec_set;
+ * the shape-dependent checks wait for nninit_resolve. */
+NNINIT_API int nninit_spec_parse(const char *text, nninit_spec *out,
+                                 nninit_error *err);
+/* "kaiming_uniform(a=0, mode=fan_in, nonlinearity=relu)": the name and the
+ * parameters the initializer takes (numbers as %.6g). Returns buf. */
+NNINIT_API char *nninit_spec_format(const nninit_spec *spec, char *buf,
+                                    size_t size);
+/* The text of one parameter's value in spec ("fan_in", "0.01"). Returns
+ * buf. */
+NNINIT_API char *nninit_spec_format_value(const nninit_spec *spec,
+                                          nninit_param p, char *buf,
+                                          size_t size);
 
 /* What an initializer draws for one shape, after fans and gains. */
 typedef enum nninit_draw {

@@ -94,35 +94,6 @@ int cmd_fans(int argc, char **argv)
     return 0;
 }
 
-/* Describe a spec's parameters in one short line. */
-static void describe(const nninit_spec *s, char *buf, size_t n)
-{
-    switch (s->kind) {
-    case NNINIT_KAIMING_UNIFORM:
-    case NNINIT_KAIMING_NORMAL:
-        if (s->nonlinearity == NNINIT_NL_LEAKY_RELU)
-            snprintf(buf, n, "%s (nonlinearity=leaky_relu, a=%g, mode=%s)",
-                     nninit_kind_name(s->kind), s->a, nninit_mode_name(s->mode));
-        else
-            snprintf(buf, n, "%s (nonlinearity=%s, mode=%s)",
-                     nninit_kind_name(s->kind),
-                     nninit_nonlinearity_name(s->nonlinearity),
-                     nninit_mode_name(s->mode));
-        break;
-    case NNINIT_XAVIER_UNIFORM:
-    case NNINIT_XAVIER_NORMAL:
-    case NNINIT_ORTHOGONAL:
-        snprintf(buf, n, "%s (gain=%.6g)", nninit_kind_name(s->kind), s->gain);
-        break;
-    case NNINIT_NORMAL:
-        snprintf(buf, n, "normal (mean=%g, std=%g)", s->mean, s->std);
-        break;
-    default:
-        snprintf(buf, n, "%s", nninit_kind_name(s->kind));
-        break;
-    }
-}
-
 static const cli_opt rec_opts[] = {
     {"help", 0, O_HELP}, {"h", 0, O_HELP}, {"slope", 1, O_SLOPE},
     {"shape", 1, O_SHAPE}, {NULL, 0, 0}};
@@ -177,7 +148,7 @@ int cmd_recommend(int argc, char **argv)
     if (nninit_recommend(role, act, slope, &adv, &err))
         return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     char desc[160];
-    describe(&adv.spec, desc, sizeof desc);
+    nninit_spec_format(&adv.spec, desc, sizeof desc);
     printf("%-12s %s\n", found ? "role" : "activation", name);
     printf("%-12s %s\n", "initializer", desc);
     if (adv.spec.kind == NNINIT_KAIMING_UNIFORM) {
