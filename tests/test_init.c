@@ -76,6 +76,83 @@ static void gains_match_torch(void)
     }
 }
 
+/* Numeric gains 1/sqrt(E[f(z)^2]): closed forms where there is one, and
+ * the values of the reference notes (computed there independently) for
+ * the rest; tests/py/test_gains.py checks every one against SciPy. */
+static void numeric_gains(void)
+{
+    static const struct {
+        nninit_nonlinearity nl;
+        double param, gain, tol;
+    } g[] = {
+        {NNINIT_NL_LINEAR, NAN, 1, 1e-14},
+        {NNINIT_NL_CONV2D, NAN, 1, 1e-14},
+        {NNINIT_NL_RELU, NAN, 1.4142135623730951, 1e-14},
+        {NNINIT_NL_LEAKY_RELU, NAN, 1.4141428569978354, 1e-14},
+        {NNINIT_NL_LEAKY_RELU, 0.2, 1.3867504905630728, 1e-14},
+        {NNINIT_NL_TANH, NAN, 1.59254, 5e-6},
+        {NNINIT_NL_SIGMOID, NAN, 1.84623, 5e-6},
+        {NNINIT_NL_GELU, NAN, 1.53353, 5e-6},
+        {NNINIT_NL_SILU, NAN, 1.67653, 5e-6},
+        {NNINIT_NL_MISH, NAN, 1.4868, 5e-5},
+        {NNINIT_NL_SELU, NAN, 1.0, 5e-6},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof *g; i++) {
+        double v = 0;
+        nninit_error err;
+        CHECK_EQ_INT(nninit_gain_numeric(g[i].nl, g[i].param, &v, &err), 0);
+        CHECK_MSG(fabs(v - g[i].gain) <= g[i].tol,
+                  "numeric gain(%s) = %.17g, expected %.17g",
+                  nninit_nonlinearity_name(g[i].nl), v, g[i].gain);
+    }
+    /* PyTorch's table where it has the nonlinearity, numeric elsewhere */
+    double a, b;
+    nninit_gain(NNINIT_NL_TANH, NAN, &a, NULL);
+    CHECK(a == 5.0 / 3);
+    nninit_gain(NNINIT_NL_GELU, NAN, &a, NULL);
+    nninit_gain_numeric(NNINIT_NL_GELU, NAN, &b, NULL);
+    CHECK(a == b && fabs(a - 1.53353) < 5e-6);
+    /* parameters: elu's alpha matters, defaults equal NAN */
+    nninit_gain(NNINIT_NL_ELU, NAN, &a, NULL);
+    nninit_gain(NNINIT_NL_ELU, 1.0, &b, NULL);
+    CHECK(a == b);
+    nninit_gain(NNINIT_NL_ELU, 0.5, &b, NULL);
+    CHECK(b > a);
+    /* celu(alpha 1) is elu(alpha 1) */
+    nninit_gain(NNINIT_NL_CELU, NAN, &b, NULL);
+    CHECK(fabs(a - b) < 1e-14);
+    nninit_error err;
+    CHECK_EQ_INT(nninit_gain(NNINIT_NL_CELU, 0, &a, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "alpha must be > 0"));
+    CHECK_EQ_INT(nninit_gain(NNINIT_NL_LEAKY_RELU, INFINITY, &a, &err),
+                 NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_gain_numeric(NNINIT_NL_COUNT, NAN, &a, &err),
+                 NNINIT_EINVAL);
+    for (int nl = 0; nl < NNINIT_NL_COUNT; nl++) {
+        const nninit_nonlinearity_info *i =
+            nninit_nonlinearity_info_get((nninit_nonlinearity)nl);
+        CHECK(i && i->formula && (unsigned)i->same_as < NNINIT_NL_COUNT);
+        CHECK_EQ_INT(nninit_gain_numeric((nninit_nonlinearity)nl, NAN, &a,
+                                         NULL), 0);
+        CHECK(a > 0.9 && a < 2.5);
+    }
+    /* the edge of chaos: tanh's (1, 0), and its bad inputs */
+    double sw, q;
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, 0, &sw, &q, &err),
+                 0);
+    CHECK(sw == 1 && q == 0);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, 0.3, &sw, &q, &err),
+                 0);
+    CHECK(sw > 1 && q > 0);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_RELU, NAN, 0, &sw, &q, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "bounded"));
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, -1, &sw, &q, &err),
+                 NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, NAN, &sw, &q, &err),
+                 NNINIT_EINVAL);
+}
+
 static nninit_resolved resolve(nninit_spec s, const char *shape,
                                nninit_layout layout)
 {
@@ -650,6 +727,7 @@ int main(void)
 {
     TEST_RUN(fans_match_torch_and_keras);
     TEST_RUN(gains_match_torch);
+    TEST_RUN(numeric_gains);
     TEST_RUN(bounds_match_framework_numbers);
     TEST_RUN(every_random_initializer_has_its_distribution);
     TEST_RUN(sparse_zeroes_exactly_per_column);

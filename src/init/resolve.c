@@ -120,7 +120,11 @@ int nninit__resolve_kaiming(const nninit_spec *s, const nninit__rctx *c,
                             "mode %s not supported by %s (use fan_in or "
                             "fan_out)", nninit_mode_name(s->mode),
                             nninit_kind_name(s->kind));
-    int rc = nninit_gain(s->nonlinearity, s->a, &r->gain, err);
+    /* a is leaky_relu's slope (PyTorch's kaiming_*_(a=...)); the other
+     * nonlinearities keep their own default parameter */
+    int rc = nninit_gain(s->nonlinearity,
+                         s->nonlinearity == NNINIT_NL_LEAKY_RELU ? s->a : NAN,
+                         &r->gain, err);
     if (rc)
         return rc;
     r->fan = s->mode == NNINIT_FAN_IN ? c->fi : c->fo;

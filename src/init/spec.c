@@ -39,8 +39,13 @@ NNINIT__NAMED_ENUM(nninit_kind, nninit_kind, kind_table)
 static const char *const nl_names[] = {NNINIT_NONLINEARITY_MAP(NNINIT__XNAME)};
 _Static_assert(sizeof nl_names / sizeof *nl_names == NNINIT_NL_COUNT,
                "nonlinearity table out of sync");
+static const nninit_name_alias nl_aliases[] = {
+    {"swish", NNINIT_NL_SILU},
+    {"gelu_new", NNINIT_NL_GELU_TANH},          /* Hugging Face's names */
+    {"gelu_pytorch_tanh", NNINIT_NL_GELU_TANH},
+    {NULL, 0}};
 static const nninit_names nl_table = {"nonlinearity", nl_names,
-                                      NNINIT_NL_COUNT, NULL, 0};
+                                      NNINIT_NL_COUNT, nl_aliases, 0};
 NNINIT__NAMED_ENUM(nninit_nonlinearity, nninit_nonlinearity, nl_table)
 
 static const char *const mode_names[] = {"fan_in", "fan_out", "fan_avg",
@@ -58,49 +63,6 @@ NNINIT__NAMED_ENUM(nninit_distribution, nninit_distribution,
                    distribution_table)
 
 const nninit_names *nninit_kind_names(void) { return &kind_table; }
-
-/* ------------------------------------------------------------------------ */
-/* Gains                                                                    */
-/* ------------------------------------------------------------------------ */
-
-int nninit_gain(nninit_nonlinearity nl, double slope, double *gain,
-                nninit_error *err)
-{
-    switch (nl) {
-    case NNINIT_NL_LINEAR:
-    case NNINIT_NL_IDENTITY:
-    case NNINIT_NL_CONV1D:
-    case NNINIT_NL_CONV2D:
-    case NNINIT_NL_CONV3D:
-    case NNINIT_NL_CONV_TRANSPOSE1D:
-    case NNINIT_NL_CONV_TRANSPOSE2D:
-    case NNINIT_NL_CONV_TRANSPOSE3D:
-    case NNINIT_NL_SIGMOID:
-        *gain = 1.0;
-        return NNINIT_OK;
-    case NNINIT_NL_TANH:
-        *gain = 5.0 / 3;
-        return NNINIT_OK;
-    case NNINIT_NL_RELU:
-        *gain = sqrt(2.0);
-        return NNINIT_OK;
-    case NNINIT_NL_LEAKY_RELU:
-        if (isnan(slope))
-            slope = 0.01;
-        if (!nninit__finite(slope))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "negative slope must be finite (got %g)",
-                                slope);
-        *gain = sqrt(2.0 / (1 + slope * slope));
-        return NNINIT_OK;
-    case NNINIT_NL_SELU:
-        *gain = 3.0 / 4;
-        return NNINIT_OK;
-    default:
-        return nninit__fail(err, NNINIT_EINVAL, "unknown nonlinearity %d",
-                            (int)nl);
-    }
-}
 
 /* ------------------------------------------------------------------------ */
 /* Parameters                                                               */

@@ -265,6 +265,13 @@ static int run(nninit_torch_gen *g, const nninit_spec *spec,
                             "%s has no torch.nn.init counterpart; use the "
                             "default (philox) generator",
                             nninit_kind_name(s.kind));
+    if ((s.kind == NNINIT_KAIMING_UNIFORM || s.kind == NNINIT_KAIMING_NORMAL) &&
+        (unsigned)s.nonlinearity < NNINIT_NL_COUNT &&
+        !nninit_nonlinearity_info_get(s.nonlinearity)->torch)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "PyTorch's calculate_gain has no %s (nninit's gain "
+                            "for it is numeric); use the default (philox) "
+                            "generator", nninit_nonlinearity_name(s.nonlinearity));
     nninit_resolved r;
     int rc = nninit_resolve(&s, shape, NNINIT_LAYOUT_TORCH, &r, err);
     if (rc)
