@@ -517,6 +517,42 @@ static void the_rule(void)
           a.spec.nonlinearity == NNINIT_NL_LEAKY_RELU);
     nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SELU, NAN, &a, NULL);
     CHECK(a.spec.kind == NNINIT_LECUN_NORMAL);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_PRELU, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_KAIMING_UNIFORM &&
+          a.spec.nonlinearity == NNINIT_NL_RELU);
+    /* activations PyTorch has no gain for: the numeric gain */
+    static const struct {
+        nninit_activation act;
+        double gain; /* the reference notes, else scipy.integrate.quad */
+    } numeric[] = {{NNINIT_ACT_GELU, 1.53353}, {NNINIT_ACT_SILU, 1.67653},
+                   {NNINIT_ACT_MISH, 1.48685}, {NNINIT_ACT_ELU, 1.24520},
+                   {NNINIT_ACT_CELU, 1.24520}, {NNINIT_ACT_GELU_TANH, 1.53358},
+                   {NNINIT_ACT_SOFTPLUS, 1.04187},
+                   {NNINIT_ACT_HARDSWISH, 1.73666}};
+    for (size_t i = 0; i < sizeof numeric / sizeof *numeric; i++) {
+        CHECK_EQ_INT(nninit_recommend(NNINIT_ROLE_WEIGHT, numeric[i].act, NAN,
+                                      &a, NULL), 0);
+        nninit_resolved r = resolve(a.spec, "20,10", NNINIT_LAYOUT_TORCH);
+        CHECK_MSG(a.spec.kind == NNINIT_KAIMING_UNIFORM &&
+                      fabs(r.gain - numeric[i].gain) < 5e-6 &&
+                      strstr(a.why, "numeric"),
+                  "%s: %s gain %.6f", nninit_activation_name(numeric[i].act),
+                  nninit_kind_name(a.spec.kind), r.gain);
+        CHECK(nninit_activation_nonlinearity(numeric[i].act) ==
+              a.spec.nonlinearity);
+    }
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SOFTSIGN, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_XAVIER_UNIFORM &&
+          fabs(a.spec.gain - 2.33753) < 5e-6);
+    nninit_activation act;
+    CHECK(nninit_activation_parse("gelu_pytorch_tanh", &act, NULL) == 0 &&
+          act == NNINIT_ACT_GELU_TANH);
+    CHECK(nninit_activation_parse("swish", &act, NULL) == 0 &&
+          act == NNINIT_ACT_SILU);
+    nninit_error err;
+    CHECK_EQ_INT(nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_LEAKY_RELU,
+                                  INFINITY, &a, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "negative slope must be finite"));
     nninit_recommend(NNINIT_ROLE_RECURRENT, NNINIT_ACT_NONE, NAN, &a, NULL);
     CHECK(a.spec.kind == NNINIT_ORTHOGONAL);
     nninit_recommend(NNINIT_ROLE_BIAS, NNINIT_ACT_NONE, NAN, &a, NULL);

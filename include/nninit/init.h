@@ -449,7 +449,12 @@ NNINIT_API const char *nninit_role_name(nninit_role role);
     XX(GELU, "gelu")                                                           \
     XX(SILU, "silu")                                                           \
     XX(SELU, "selu")                                                           \
-    XX(SOFTMAX, "softmax")
+    XX(SOFTMAX, "softmax")                                                     \
+    XX(GELU_TANH, "gelu_tanh")                                                 \
+    XX(MISH, "mish")                                                           \
+    XX(SOFTPLUS, "softplus")                                                   \
+    XX(CELU, "celu")                                                           \
+    XX(HARDSWISH, "hardswish")
 
 typedef enum nninit_activation {
 #define NNINIT__ACT_ENUM(name, str) NNINIT_ACT_##name,
@@ -458,12 +463,16 @@ typedef enum nninit_activation {
     NNINIT_ACT_COUNT
 } nninit_activation;
 
-/* Accepts the names above plus "none" and "identity" (= linear) and "swish"
- * (= silu). */
+/* Accepts the names above plus "none" and "identity" (= linear), "swish"
+ * (= silu), "gelu_new" and "gelu_pytorch_tanh" (= gelu_tanh). */
 NNINIT_API int nninit_activation_parse(const char *name,
                                        nninit_activation *out,
                                        nninit_error *err);
 NNINIT_API const char *nninit_activation_name(nninit_activation act);
+/* The nonlinearity whose gain the rule uses for act (softmax: linear,
+ * prelu: relu). */
+NNINIT_API nninit_nonlinearity
+nninit_activation_nonlinearity(nninit_activation act);
 
 typedef struct nninit_advice {
     nninit_spec spec;     /* the initializer, ready for nninit_init */
@@ -471,11 +480,15 @@ typedef struct nninit_advice {
     const char *why;      /* one sentence */
 } nninit_advice;
 
-/* The rule of shared/reference/initializers.md:
- *   sigmoid, tanh, softsign, softmax, linear -> xavier_uniform (gain from
- *       the activation: 5/3 for tanh, 1 otherwise)
- *   relu, prelu, elu, gelu, silu -> kaiming_uniform (fan_in, relu gain)
+/* The rule "pick each layer's initializer from what follows it":
+ *   linear, softmax, sigmoid, tanh -> xavier_uniform with PyTorch's gain
+ *       (1, or 5/3 for tanh)
+ *   softsign -> xavier_uniform with the numeric gain (PyTorch has none)
+ *   relu, prelu -> kaiming_uniform (fan_in, relu gain sqrt(2))
  *   leaky_relu -> kaiming_uniform with a = slope (NAN: 0.01)
+ *   elu, celu, gelu, gelu_tanh, silu, mish, softplus, hardswish ->
+ *       kaiming_uniform (fan_in) with the activation's numeric gain
+ *       1/sqrt(E[f(z)^2]): PyTorch's calculate_gain has none
  *   selu -> lecun_normal (untruncated)
  *   recurrent -> orthogonal; bias -> zeros; norm weight -> ones;
  *   norm bias -> zeros; embedding -> normal(0, 1)

@@ -231,13 +231,14 @@ int cmd_recommend(int argc, char **argv)
             printf("usage: nninit recommend ACTIVATION|ROLE [--slope A] "
                    "[--shape OUT,IN]\n\n"
                    "The rule: pick a weight's initializer from the activation "
-                   "that follows it.\n"
-                   "  ACTIVATION: linear sigmoid tanh softsign softmax relu "
-                   "leaky_relu prelu elu\n"
-                   "              gelu silu selu\n"
-                   "  ROLE:       recurrent (rnn, lstm, gru) bias norm "
-                   "(layernorm, batchnorm)\n"
-                   "              norm_bias embedding\n"
+                   "that follows it.\n  ACTIVATION:");
+            for (int a = 0; a < NNINIT_ACT_COUNT; a++)
+                printf(" %s%s", nninit_activation_name((nninit_activation)a),
+                       a % 9 == 8 ? "\n             " : "");
+            printf("\n  ROLE:      ");
+            for (int r = 0; r < NNINIT_ROLE_COUNT; r++)
+                printf(" %s", nninit_role_name((nninit_role)r));
+            printf("\n"
                    "With --shape, also print the fans and the resulting "
                    "bound or std.\n");
             return 0;
@@ -266,26 +267,26 @@ int cmd_recommend(int argc, char **argv)
     nninit_advice adv;
     if (nninit_recommend(role, act, slope, &adv, &err))
         return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+    /* the numbers for the given shape, or for any 2-D one (gains do not
+     * depend on it) */
+    nninit_shape s;
+    int64_t any[2] = {1, 1};
+    nninit_resolved r;
+    if ((shape_text ? nninit_shape_parse(shape_text, &s, &err)
+                    : nninit_shape_make(&s, 2, any, &err)) ||
+        nninit_resolve(&adv.spec, &s, NNINIT_LAYOUT_TORCH, &r, &err))
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     char desc[160];
     nninit_spec_format(&adv.spec, desc, sizeof desc);
     printf("%-12s %s\n", found ? "role" : "activation", name);
     printf("%-12s %s\n", "initializer", desc);
-    if (adv.spec.kind == NNINIT_KAIMING_UNIFORM) {
-        double g;
-        nninit_gain(adv.spec.nonlinearity, adv.spec.a, &g, NULL);
-        printf("%-12s %.6g\n", "gain", g);
-    } else if (adv.spec.kind == NNINIT_XAVIER_UNIFORM ||
-               adv.spec.kind == NNINIT_ORTHOGONAL) {
-        printf("%-12s %.6g\n", "gain", adv.spec.gain);
-    }
+    if (adv.spec.kind == NNINIT_KAIMING_UNIFORM ||
+        adv.spec.kind == NNINIT_XAVIER_UNIFORM ||
+        adv.spec.kind == NNINIT_ORTHOGONAL)
+        printf("%-12s %.6g\n", "gain", r.gain);
     printf("%-12s %s\n", "formula", adv.formula);
     printf("%-12s %s\n", "why", adv.why);
     if (shape_text) {
-        nninit_shape s;
-        nninit_resolved r;
-        if (nninit_shape_parse(shape_text, &s, &err) ||
-            nninit_resolve(&adv.spec, &s, NNINIT_LAYOUT_TORCH, &r, &err))
-            return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
         char sb[128];
         printf("%-12s %s\n", "shape", nninit_shape_format(&s, sb, sizeof sb));
         if (r.fan_in >= 0)
