@@ -76,6 +76,9 @@ static void gains_match_torch(void)
     }
 }
 
+static nninit_resolved resolve(nninit_spec s, const char *shape,
+                               nninit_layout layout);
+
 /* Numeric gains 1/sqrt(E[f(z)^2]): closed forms where there is one, and
  * the values of the reference notes (computed there independently) for
  * the rest; tests/py/test_gains.py checks every one against SciPy. */
@@ -136,6 +139,25 @@ static void numeric_gains(void)
                                          NULL), 0);
         CHECK(a > 0.9 && a < 2.5);
     }
+    /* the critical initializer: sigma_b = 0 gives tanh's sigma_w = 1, so
+     * weights N(0, 1/fan_in) and zero biases */
+    nninit_spec cs = nninit_spec_make(NNINIT_CRITICAL);
+    CHECK(cs.nonlinearity == NNINIT_NL_TANH && cs.sigma_b == 0);
+    nninit_resolved cr = resolve(cs, "30,20", NNINIT_LAYOUT_TORCH);
+    CHECK(cr.gain == 1 && cr.std == 1 / sqrt(20.0) && cr.fan == 20);
+    cr = resolve(cs, "30", NNINIT_LAYOUT_TORCH);
+    CHECK(cr.dist.kind == NNINIT_DIST_CONSTANT && cr.dist.p[0] == 0);
+    cs.nonlinearity = NNINIT_NL_GELU;
+    nninit_shape csh;
+    nninit_shape_parse("30,20", &csh, NULL);
+    CHECK_EQ_INT(nninit_resolve(&cs, &csh, NNINIT_LAYOUT_TORCH, &cr, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "bounded"));
+    cs = nninit_spec_make(NNINIT_CRITICAL);
+    cs.sigma_b = -0.1;
+    CHECK_EQ_INT(nninit_resolve(&cs, &csh, NNINIT_LAYOUT_TORCH, &cr, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "sigma_b must be finite and >= 0"));
     /* the edge of chaos: tanh's (1, 0), and its bad inputs */
     double sw, q;
     CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, 0, &sw, &q, &err),
@@ -251,7 +273,7 @@ static void every_random_initializer_has_its_distribution(void)
             const char *shape;
             int normal;       /* 1 normal, 0 uniform, 2 trunc */
             double scale;     /* bound (uniform), std (normal), sigma (trunc) */
-        } c[12];
+        } c[16];
         int k = 0;
         c[k].s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
         c[k].s.gain = 5.0 / 3, c[k].shape = sq, c[k].normal = 0;
@@ -288,6 +310,18 @@ static void every_random_initializer_has_its_distribution(void)
         c[k].s = nninit_spec_make(NNINIT_TRUNC_NORMAL);
         c[k].s.std = 0.02, c[k].s.trunc_a = -0.04, c[k].s.trunc_b = 0.04;
         c[k].shape = sq, c[k].normal = 2, c[k++].scale = 0.02;
+        /* gelu's numeric gain: SciPy's quad gives 1.5335304411955353 */
+        c[k].s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+        c[k].s.nonlinearity = NNINIT_NL_GELU, c[k].shape = sq;
+        c[k].normal = 0, c[k++].scale = 1.5335304411955353 * sqrt(3.0 / 1000);
+        /* the edge of chaos of tanh at sigma_b = 0.3: sigma_w from SciPy
+         * (test_gains.py), 1.3955839751549022 */
+        c[k].s = nninit_spec_make(NNINIT_CRITICAL);
+        c[k].s.sigma_b = 0.3, c[k].shape = "500,2000";
+        c[k].normal = 1, c[k++].scale = 1.3955839751549022 / sqrt(2000.0);
+        c[k].s = nninit_spec_make(NNINIT_CRITICAL); /* its biases */
+        c[k].s.sigma_b = 0.3, c[k].shape = "1000000";
+        c[k].normal = 1, c[k++].scale = 0.3;
         for (int i = 0; i < k; i++) {
             double *x = init_doubles(c[i].s, c[i].shape, NNINIT_LAYOUT_TORCH,
                                      dt, &n, seed);

@@ -32,6 +32,10 @@
  *   delta_orthogonal zero kernel, centre tap gain*orthogonal(out, in), out>=in
  *                                                                 Xiao 2018
  *   sparse           N(0, std^2), then ceil(sparsity*rows) zeros per column
+ *   critical         the edge of chaos for a bounded nonlinearity (tanh):
+ *                    weights N(0, sigma_w^2/fan_in) with sigma_w from
+ *                    nninit_gain_critical(nonlinearity, sigma_b), 1-D
+ *                    tensors (biases) N(0, sigma_b^2)   Schoenholz 2017
  */
 #ifndef NNINIT_INIT_H
 #define NNINIT_INIT_H
@@ -207,7 +211,8 @@ NNINIT_API int nninit_gain_critical(nninit_nonlinearity nl, double param,
     XX(ORTHOGONAL, "orthogonal")                                               \
     XX(DELTA_ORTHOGONAL, "delta_orthogonal")                                   \
     XX(SPARSE, "sparse")                                                       \
-    XX(VARIANCE_SCALING, "variance_scaling")
+    XX(VARIANCE_SCALING, "variance_scaling")                                   \
+    XX(CRITICAL, "critical")
 
 typedef enum nninit_kind {
 #define NNINIT__KIND_ENUM(name, str) NNINIT_##name,
@@ -266,7 +271,8 @@ NNINIT_API const char *nninit_distribution_name(nninit_distribution d);
     XX(SPARSITY, "sparsity")                                                   \
     XX(GROUPS, "groups")                                                       \
     XX(SCALE, "scale")                                                         \
-    XX(DISTRIBUTION, "distribution")
+    XX(DISTRIBUTION, "distribution")                                           \
+    XX(SIGMA_B, "sigma_b")
 
 typedef enum nninit_param {
 #define NNINIT__PARAM_ENUM(name, str) NNINIT_PARAM_##name,
@@ -322,6 +328,7 @@ typedef struct nninit_spec {
     int groups;        /* dirac: 1 */
     double scale;      /* variance_scaling: 1 */
     nninit_distribution distribution; /* variance_scaling: truncated_normal */
+    double sigma_b;    /* critical: the biases' std: 0 */
 } nninit_spec;
 
 /* Defaults are PyTorch's where PyTorch has the function, Keras's otherwise. */

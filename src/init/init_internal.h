@@ -36,5 +36,6 @@ NNINIT__RESOLVER(dirac);
 NNINIT__RESOLVER(orthogonal);
 NNINIT__RESOLVER(delta_orthogonal);
 NNINIT__RESOLVER(sparse);
+NNINIT__RESOLVER(critical);
 
 #endif /* NNINIT_INIT_INTERNAL_H */

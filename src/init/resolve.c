@@ -3,7 +3,7 @@
  * to draw, fans, gain, bound and the std of the result. The formulas
  * follow PyTorch's torch/nn/init.py operation by operation (so the
  * double-precision bounds are the same bits), and Keras's VarianceScaling
- * where PyTorch has no function. The table (spec.c) has checked ranks,
+ * where PyTorch has no function; the edge of chaos from mean-field theory. The table (spec.c) has checked ranks,
  * fans, required and finite parameters and enum values before these run.
  */
 #include "init_internal.h"
@@ -190,6 +190,33 @@ int nninit__resolve_variance_scaling(const nninit_spec *s,
         break;
     }
     }
+    return NNINIT_OK;
+}
+
+/* Poole et al. 2016, Schoenholz et al. 2017: (sigma_w, sigma_b) on the
+ * critical line of the nonlinearity, the weights' std sigma_w/sqrt(fan_in)
+ * and the biases' sigma_b, so a deep net of it sits at the edge of chaos. */
+int nninit__resolve_critical(const nninit_spec *s, const nninit__rctx *c,
+                             nninit_resolved *r, nninit_error *err)
+{
+    double sigma_w, q;
+    int rc = nninit_gain_critical(s->nonlinearity, NAN, s->sigma_b, &sigma_w,
+                                  &q, err);
+    if (rc)
+        return rc;
+    if (c->nd < 2) { /* a bias */
+        r->dist = s->sigma_b > 0 ? nninit_dist_normal(0.0, s->sigma_b)
+                                 : nninit_dist_constant(0.0);
+        r->std = s->sigma_b;
+        return NNINIT_OK;
+    }
+    r->gain = sigma_w;
+    r->fan = c->fi;
+    if (c->numel == 0) {
+        r->dist = nninit_dist_constant(0.0);
+        return NNINIT_OK;
+    }
+    set_normal(r, sigma_w / sqrt(c->fi));
     return NNINIT_OK;
 }
 

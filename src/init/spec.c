@@ -30,6 +30,7 @@ static const nninit_name_alias kind_aliases[] = {
     {"truncated_normal", NNINIT_TRUNC_NORMAL},
     {"zero", NNINIT_ZEROS},
     {"one", NNINIT_ONES},
+    {"edge_of_chaos", NNINIT_CRITICAL},
     {NULL, 0}};
 static const nninit_names kind_table = {
     "initializer", kind_names, NNINIT_KIND_COUNT, kind_aliases,
@@ -111,6 +112,7 @@ static const param_row params[NNINIT_PARAM_COUNT] = {
     ROW(DISTRIBUTION, distribution, PT_ENUM, &distribution_table,
         NNINIT_DISTRIBUTION_TRUNCATED_NORMAL,
         "normal is untruncated; truncated_normal keeps the std"),
+    ROW(SIGMA_B, sigma_b, PT_REAL, NULL, 0.0, "std of the biases"),
 };
 #undef ROW
 
@@ -294,6 +296,12 @@ static const kind_row kinds[NNINIT_KIND_COUNT] = {
                                   "variance scale/n, n the fan of mode "
                                   "(Keras, JAX)"},
                                  nninit__resolve_variance_scaling, NULL},
+    [NNINIT_CRITICAL] = {{P(NONLINEARITY) | P(SIGMA_B), 0, 0, 1, 0,
+                          "edge of chaos: weights N(0, sigma_w^2/fan_in), "
+                          "sigma_w with chi_1 = 1 at the variance map's "
+                          "fixed point; 1-D tensors (biases) N(0, "
+                          "sigma_b^2)"},
+                         nninit__resolve_critical, "nonlinearity=tanh"},
 };
 #undef P
 

@@ -23,6 +23,7 @@ from nninit_py import TMP, check, finish, run
 # quad warns of roundoff where the density's tail is below 1e-300
 warnings.filterwarnings("ignore", category=scipy.integrate.IntegrationWarning)
 
+spec = os.path.join(TMP, "model.yaml")
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -174,12 +175,33 @@ for name, sbs in [("tanh", [0.0, 0.05, 0.3, 1.0, 2.5]), ("softsign", [0.0, 0.1, 
         check(got["sigma_b"] == sb, f"critical {name}: sigma_b echoed")
         worst = max(worst, abs(got["sigma_w"] - sw) / sw)
 print(f"critical points: largest relative difference in sigma_w from SciPy {worst:.2e}")
+# the critical initializer: weights N(0, sigma_w^2/fan_in), biases N(0, sigma_b^2), here
+# through a rule over a whole tanh net. 120k normal draws: the sample std's relative sd is
+# 1/sqrt(2n) = 0.2%; 1% is 5 sigma
+sw, _ = critical("tanh", 0.3)
+with open(spec, "w") as fh:
+    fh.write("layers:\n"
+             "  - {name: fc1, type: linear, in: 400, out: 300, activation: tanh}\n"
+             "  - {name: fc2, type: linear, in: 300, out: 400, activation: tanh}\n"
+             "rules:\n  - {match: \"fc*\", init: critical, sigma_b: 0.3}\n")
+plan = {e["name"]: e for e in json.loads(run("plan", spec, "--format", "json")[1])}
+check(abs(plan["fc1.weight"]["gain"] - sw) < 1e-12 and plan["fc1.weight"]["init"] ==
+      "critical(nonlinearity=tanh, sigma_b=0.3)", f"plan critical: {plan['fc1.weight']}")
+w = os.path.join(TMP, "crit.npz")
+run("init", spec, "-q", "-o", w)
+z = np.load(w)
+for name, want in [("fc1.weight", sw / math.sqrt(400)), ("fc2.weight", sw / math.sqrt(300))]:
+    x = z[name].astype(np.float64)
+    check(abs(x.std() / want - 1) < 0.01 and abs(x.mean()) < 5 * want / math.sqrt(x.size),
+          f"critical {name}: std {x.std()}, want {want}")
+for name, n in [("fc1.bias", 300), ("fc2.bias", 400)]:
+    x = z[name].astype(np.float64)
+    check(abs(x.std() / 0.3 - 1) < 5 / math.sqrt(2 * n), f"critical {name}: std {x.std()}, want 0.3")
 # not for unbounded nonlinearities
 rc, _, err = run("gain", "relu", "--critical", check=False)
 check(rc == 2 and "bounded" in err, f"relu --critical refused: {rc} {err!r}")
 
 # --- the rule: activations PyTorch has no gain for get the numeric one ----------------------
-spec = os.path.join(TMP, "acts.yaml")
 ACT_OF = {"gelu": "gelu", "gelu_tanh": "gelu_new", "silu": "swish", "mish": "mish",
           "elu": "elu", "celu": "celu", "softplus": "softplus", "hardswish": "hardswish",
           "softsign": "softsign"}
