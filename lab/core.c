@@ -3,8 +3,6 @@
  */
 #include "lab_internal.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,21 +185,6 @@ nninit_lab_init nninit_lab_init_of(nninit_spec spec)
     return i;
 }
 
-static int parse_num(const char *key, const char *v, double *out,
-                     nninit_error *err)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (end == v || *end || isspace((unsigned char)*v) || !isfinite(d))
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "initializer parameter %s: '%s' is not a finite "
-                            "number",
-                            key, v);
-    *out = d;
-    return NNINIT_OK;
-}
-
 int nninit_lab_init_parse(const char *text, nninit_lab_init *out,
                           nninit_error *err)
 {
@@ -224,63 +207,10 @@ int nninit_lab_init_parse(const char *text, nninit_lab_init *out,
         *out = nninit_lab_init_of(s);
         return NNINIT_OK;
     }
-    char buf[256];
-    if (strlen(text) >= sizeof buf)
-        return nninit__fail(err, NNINIT_EINVAL, "initializer text too long");
-    strcpy(buf, text);
-    char *params = strchr(buf, ':');
-    if (params)
-        *params++ = '\0';
-    nninit_kind kind;
-    int rc = nninit_kind_parse(buf, &kind, err);
+    nninit_spec s;
+    int rc = nninit_spec_parse(text, &s, err);
     if (rc)
         return rc;
-    nninit_spec s = nninit_spec_make(kind);
-    while (params && *params) {
-        char *next = strchr(params, ',');
-        if (next)
-            *next++ = '\0';
-        char *eq = strchr(params, '=');
-        if (!eq || eq == params)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "initializer parameter '%s' is not key=value",
-                                params);
-        *eq = '\0';
-        const char *k = params, *v = eq + 1;
-        double d = 0;
-        if (!strcmp(k, "mode")) {
-            if ((rc = nninit_mode_parse(v, &s.mode, err)))
-                return rc;
-        } else if (!strcmp(k, "nonlinearity")) {
-            if ((rc = nninit_nonlinearity_parse(v, &s.nonlinearity, err)))
-                return rc;
-        } else if (!strcmp(k, "distribution")) {
-            if ((rc = nninit_distribution_parse(v, &s.distribution, err)))
-                return rc;
-        } else {
-            static const char *const keys[] = {
-                "gain", "a", "mean", "std", "low", "high", "trunc_a",
-                "trunc_b", "value", "sparsity", "groups", "scale", NULL};
-            int idx = nninit__lookup(keys, k);
-            if (idx < 0)
-                return nninit__fail(err, NNINIT_EINVAL,
-                                    "unknown initializer parameter '%s'", k);
-            if ((rc = parse_num(k, v, &d, err)))
-                return rc;
-            double *fields[] = {&s.gain, &s.a, &s.mean, &s.std, &s.low,
-                                &s.high, &s.trunc_a, &s.trunc_b, &s.value,
-                                &s.sparsity, NULL, &s.scale};
-            if (idx == 10) {
-                if (d != floor(d) || d < 1 || d > 1e6)
-                    return nninit__fail(err, NNINIT_EINVAL,
-                                        "groups must be a positive integer");
-                s.groups = (int)d;
-            } else {
-                *fields[idx] = d;
-            }
-        }
-        params = next;
-    }
     /* validate the parameters on a typical shape (the real shape is checked
      * again when the layer is built) */
     nninit_shape sh;

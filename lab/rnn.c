@@ -17,27 +17,12 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru",
-                                         NULL};
-
-int nninit_lab_cell_parse(const char *name, nninit_lab_cell *out,
-                          nninit_error *err)
-{
-    int i = nninit__lookup(cell_names, name);
-    if (i < 0 && !strcmp(name, "rnn"))
-        i = 0;
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown cell '%s' (rnn_tanh, rnn_relu, lstm, gru)",
-                            name);
-    *out = (nninit_lab_cell)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_lab_cell_name(nninit_lab_cell cell)
-{
-    return (unsigned)cell < 4 ? cell_names[cell] : "?";
-}
+static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
+static const nninit_name_alias cell_aliases[] = {{"rnn", NNINIT_LAB_RNN_TANH},
+                                                 {NULL, 0}};
+static const nninit_names cell_table = {"cell", cell_names, 4, cell_aliases,
+                                        0};
+NNINIT__NAMED_ENUM(nninit_lab_cell, nninit_lab_cell, cell_table)
 
 enum { P_WIH, P_WHH, P_BIH, P_BHH, P_WO, P_BO, P_COUNT };
 

@@ -25,6 +25,26 @@ void nninit__free(const nninit_allocator *a, void *p);
  * (workspace.c says why). Freed with nninit__free. */
 void *nninit__alloc_big(const nninit_allocator *a, size_t size);
 
+/* The name column of a two-column X-macro table, XX(ENUM, "name"):
+ * static const char *const names[] = {NNINIT_KIND_MAP(NNINIT__XNAME)}; */
+#define NNINIT__XNAME(name, str) str,
+
+/* The _parse and _name functions of a named enum, from its nninit_names
+ * table: NNINIT__NAMED_ENUM(nninit_layout, nninit_layout, layout_table)
+ * defines nninit_layout_parse and nninit_layout_name. */
+#define NNINIT__ENUM_PARSE(fn, type, table)                                    \
+    int fn##_parse(const char *name, type *out, nninit_error *err)             \
+    {                                                                          \
+        int v_;                                                                \
+        int rc_ = nninit_names_parse(&(table), name, &v_, err);                \
+        if (rc_ == NNINIT_OK)                                                  \
+            *out = (type)v_;                                                   \
+        return rc_;                                                            \
+    }
+#define NNINIT__NAMED_ENUM(fn, type, table)                                    \
+    NNINIT__ENUM_PARSE(fn, type, table)                                        \
+    const char *fn##_name(type v) { return nninit_names_name(&(table), (int)v); }
+
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
 

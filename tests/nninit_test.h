@@ -67,6 +67,15 @@ static const char *test_current = "";
                          b_);                                                  \
     } while (0)
 
+#define CHECK_EQ_STR(a, b)                                                     \
+    do {                                                                       \
+        const char *a_ = (a), *b_ = (b);                                       \
+        test_checks++;                                                         \
+        if (!a_ || !b_ || strcmp(a_, b_) != 0)                                 \
+            TEST_FAIL_AT("%s == %s: '%s' != '%s'", #a, #b, a_ ? a_ : "(null)", \
+                         b_ ? b_ : "(null)");                                  \
+    } while (0)
+
 /* |a - b| <= tol */
 #define CHECK_NEAR(a, b, tol)                                                  \
     do {                                                                       \

@@ -77,6 +77,105 @@ static void gains_match_torch(void)
 }
 
 static nninit_resolved resolve(nninit_spec s, const char *shape,
+                               nninit_layout layout);
+
+/* Numeric gains 1/sqrt(E[f(z)^2]): closed forms where there is one, and
+ * the values of the reference notes (computed there independently) for
+ * the rest; tests/py/test_gains.py checks every one against SciPy. */
+static void numeric_gains(void)
+{
+    static const struct {
+        nninit_nonlinearity nl;
+        double param, gain, tol;
+    } g[] = {
+        {NNINIT_NL_LINEAR, NAN, 1, 1e-14},
+        {NNINIT_NL_CONV2D, NAN, 1, 1e-14},
+        {NNINIT_NL_RELU, NAN, 1.4142135623730951, 1e-14},
+        {NNINIT_NL_LEAKY_RELU, NAN, 1.4141428569978354, 1e-14},
+        {NNINIT_NL_LEAKY_RELU, 0.2, 1.3867504905630728, 1e-14},
+        {NNINIT_NL_TANH, NAN, 1.59254, 5e-6},
+        {NNINIT_NL_SIGMOID, NAN, 1.84623, 5e-6},
+        {NNINIT_NL_GELU, NAN, 1.53353, 5e-6},
+        {NNINIT_NL_SILU, NAN, 1.67653, 5e-6},
+        {NNINIT_NL_MISH, NAN, 1.4868, 5e-5},
+        {NNINIT_NL_SELU, NAN, 1.0, 5e-6},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof *g; i++) {
+        double v = 0;
+        nninit_error err;
+        CHECK_EQ_INT(nninit_gain_numeric(g[i].nl, g[i].param, &v, &err), 0);
+        CHECK_MSG(fabs(v - g[i].gain) <= g[i].tol,
+                  "numeric gain(%s) = %.17g, expected %.17g",
+                  nninit_nonlinearity_name(g[i].nl), v, g[i].gain);
+    }
+    /* PyTorch's table where it has the nonlinearity, numeric elsewhere */
+    double a, b;
+    nninit_gain(NNINIT_NL_TANH, NAN, &a, NULL);
+    CHECK(a == 5.0 / 3);
+    nninit_gain(NNINIT_NL_GELU, NAN, &a, NULL);
+    nninit_gain_numeric(NNINIT_NL_GELU, NAN, &b, NULL);
+    CHECK(a == b && fabs(a - 1.53353) < 5e-6);
+    /* parameters: elu's alpha matters, defaults equal NAN */
+    nninit_gain(NNINIT_NL_ELU, NAN, &a, NULL);
+    nninit_gain(NNINIT_NL_ELU, 1.0, &b, NULL);
+    CHECK(a == b);
+    nninit_gain(NNINIT_NL_ELU, 0.5, &b, NULL);
+    CHECK(b > a);
+    /* celu(alpha 1) is elu(alpha 1) */
+    nninit_gain(NNINIT_NL_CELU, NAN, &b, NULL);
+    CHECK(fabs(a - b) < 1e-14);
+    nninit_error err;
+    CHECK_EQ_INT(nninit_gain(NNINIT_NL_CELU, 0, &a, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "alpha must be > 0"));
+    CHECK_EQ_INT(nninit_gain(NNINIT_NL_LEAKY_RELU, INFINITY, &a, &err),
+                 NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_gain_numeric(NNINIT_NL_COUNT, NAN, &a, &err),
+                 NNINIT_EINVAL);
+    for (int nl = 0; nl < NNINIT_NL_COUNT; nl++) {
+        const nninit_nonlinearity_info *i =
+            nninit_nonlinearity_info_get((nninit_nonlinearity)nl);
+        CHECK(i && i->formula && (unsigned)i->same_as < NNINIT_NL_COUNT);
+        CHECK_EQ_INT(nninit_gain_numeric((nninit_nonlinearity)nl, NAN, &a,
+                                         NULL), 0);
+        CHECK(a > 0.9 && a < 2.5);
+    }
+    /* the critical initializer: sigma_b = 0 gives tanh's sigma_w = 1, so
+     * weights N(0, 1/fan_in) and zero biases */
+    nninit_spec cs = nninit_spec_make(NNINIT_CRITICAL);
+    CHECK(cs.nonlinearity == NNINIT_NL_TANH && cs.sigma_b == 0);
+    nninit_resolved cr = resolve(cs, "30,20", NNINIT_LAYOUT_TORCH);
+    CHECK(cr.gain == 1 && cr.std == 1 / sqrt(20.0) && cr.fan == 20);
+    cr = resolve(cs, "30", NNINIT_LAYOUT_TORCH);
+    CHECK(cr.dist.kind == NNINIT_DIST_CONSTANT && cr.dist.p[0] == 0);
+    cs.nonlinearity = NNINIT_NL_GELU;
+    nninit_shape csh;
+    nninit_shape_parse("30,20", &csh, NULL);
+    CHECK_EQ_INT(nninit_resolve(&cs, &csh, NNINIT_LAYOUT_TORCH, &cr, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "bounded"));
+    cs = nninit_spec_make(NNINIT_CRITICAL);
+    cs.sigma_b = -0.1;
+    CHECK_EQ_INT(nninit_resolve(&cs, &csh, NNINIT_LAYOUT_TORCH, &cr, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "sigma_b must be finite and >= 0"));
+    /* the edge of chaos: tanh's (1, 0), and its bad inputs */
+    double sw, q;
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, 0, &sw, &q, &err),
+                 0);
+    CHECK(sw == 1 && q == 0);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, 0.3, &sw, &q, &err),
+                 0);
+    CHECK(sw > 1 && q > 0);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_RELU, NAN, 0, &sw, &q, &err),
+                 NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "bounded"));
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, -1, &sw, &q, &err),
+                 NNINIT_EINVAL);
+    CHECK_EQ_INT(nninit_gain_critical(NNINIT_NL_TANH, NAN, NAN, &sw, &q, &err),
+                 NNINIT_EINVAL);
+}
+
+static nninit_resolved resolve(nninit_spec s, const char *shape,
                                nninit_layout layout)
 {
     nninit_shape sh = shape_of(shape);
@@ -174,7 +273,7 @@ static void every_random_initializer_has_its_distribution(void)
             const char *shape;
             int normal;       /* 1 normal, 0 uniform, 2 trunc */
             double scale;     /* bound (uniform), std (normal), sigma (trunc) */
-        } c[12];
+        } c[16];
         int k = 0;
         c[k].s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
         c[k].s.gain = 5.0 / 3, c[k].shape = sq, c[k].normal = 0;
@@ -211,6 +310,18 @@ static void every_random_initializer_has_its_distribution(void)
         c[k].s = nninit_spec_make(NNINIT_TRUNC_NORMAL);
         c[k].s.std = 0.02, c[k].s.trunc_a = -0.04, c[k].s.trunc_b = 0.04;
         c[k].shape = sq, c[k].normal = 2, c[k++].scale = 0.02;
+        /* gelu's numeric gain: SciPy's quad gives 1.5335304411955353 */
+        c[k].s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
+        c[k].s.nonlinearity = NNINIT_NL_GELU, c[k].shape = sq;
+        c[k].normal = 0, c[k++].scale = 1.5335304411955353 * sqrt(3.0 / 1000);
+        /* the edge of chaos of tanh at sigma_b = 0.3: sigma_w from SciPy
+         * (test_gains.py), 1.3955839751549022 */
+        c[k].s = nninit_spec_make(NNINIT_CRITICAL);
+        c[k].s.sigma_b = 0.3, c[k].shape = "500,2000";
+        c[k].normal = 1, c[k++].scale = 1.3955839751549022 / sqrt(2000.0);
+        c[k].s = nninit_spec_make(NNINIT_CRITICAL); /* its biases */
+        c[k].s.sigma_b = 0.3, c[k].shape = "1000000";
+        c[k].normal = 1, c[k++].scale = 0.3;
         for (int i = 0; i < k; i++) {
             double *x = init_doubles(c[i].s, c[i].shape, NNINIT_LAYOUT_TORCH,
                                      dt, &n, seed);
@@ -440,6 +551,42 @@ static void the_rule(void)
           a.spec.nonlinearity == NNINIT_NL_LEAKY_RELU);
     nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SELU, NAN, &a, NULL);
     CHECK(a.spec.kind == NNINIT_LECUN_NORMAL);
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_PRELU, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_KAIMING_UNIFORM &&
+          a.spec.nonlinearity == NNINIT_NL_RELU);
+    /* activations PyTorch has no gain for: the numeric gain */
+    static const struct {
+        nninit_activation act;
+        double gain; /* the reference notes, else scipy.integrate.quad */
+    } numeric[] = {{NNINIT_ACT_GELU, 1.53353}, {NNINIT_ACT_SILU, 1.67653},
+                   {NNINIT_ACT_MISH, 1.48685}, {NNINIT_ACT_ELU, 1.24520},
+                   {NNINIT_ACT_CELU, 1.24520}, {NNINIT_ACT_GELU_TANH, 1.53358},
+                   {NNINIT_ACT_SOFTPLUS, 1.04187},
+                   {NNINIT_ACT_HARDSWISH, 1.73666}};
+    for (size_t i = 0; i < sizeof numeric / sizeof *numeric; i++) {
+        CHECK_EQ_INT(nninit_recommend(NNINIT_ROLE_WEIGHT, numeric[i].act, NAN,
+                                      &a, NULL), 0);
+        nninit_resolved r = resolve(a.spec, "20,10", NNINIT_LAYOUT_TORCH);
+        CHECK_MSG(a.spec.kind == NNINIT_KAIMING_UNIFORM &&
+                      fabs(r.gain - numeric[i].gain) < 5e-6 &&
+                      strstr(a.why, "numeric"),
+                  "%s: %s gain %.6f", nninit_activation_name(numeric[i].act),
+                  nninit_kind_name(a.spec.kind), r.gain);
+        CHECK(nninit_activation_nonlinearity(numeric[i].act) ==
+              a.spec.nonlinearity);
+    }
+    nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_SOFTSIGN, NAN, &a, NULL);
+    CHECK(a.spec.kind == NNINIT_XAVIER_UNIFORM &&
+          fabs(a.spec.gain - 2.33753) < 5e-6);
+    nninit_activation act;
+    CHECK(nninit_activation_parse("gelu_pytorch_tanh", &act, NULL) == 0 &&
+          act == NNINIT_ACT_GELU_TANH);
+    CHECK(nninit_activation_parse("swish", &act, NULL) == 0 &&
+          act == NNINIT_ACT_SILU);
+    nninit_error err;
+    CHECK_EQ_INT(nninit_recommend(NNINIT_ROLE_WEIGHT, NNINIT_ACT_LEAKY_RELU,
+                                  INFINITY, &a, &err), NNINIT_EINVAL);
+    CHECK(strstr(err.msg, "negative slope must be finite"));
     nninit_recommend(NNINIT_ROLE_RECURRENT, NNINIT_ACT_NONE, NAN, &a, NULL);
     CHECK(a.spec.kind == NNINIT_ORTHOGONAL);
     nninit_recommend(NNINIT_ROLE_BIAS, NNINIT_ACT_NONE, NAN, &a, NULL);
@@ -456,6 +603,119 @@ static void the_rule(void)
     CHECK(nninit_kind_parse("identity", &k, NULL) == 0 && k == NNINIT_EYE);
     CHECK(nninit_kind_parse("kaiming_uniform_", &k, NULL) == 0 &&
           k == NNINIT_KAIMING_UNIFORM);
+}
+
+/* The table of initializers drives defaults, parameters, text forms and
+ * the checks; expected values are written out here from PyTorch's and
+ * Keras's signatures. */
+static void the_table(void)
+{
+    /* defaults: PyTorch's, else Keras's */
+    CHECK(nninit_spec_make(NNINIT_SPARSE).std == 0.01);
+    CHECK(nninit_spec_make(NNINIT_NORMAL).std == 1);
+    CHECK(nninit_spec_make(NNINIT_ONES).value == 1);
+    CHECK(nninit_spec_make(NNINIT_ZEROS).value == 0);
+    CHECK(nninit_spec_make(NNINIT_KAIMING_UNIFORM).nonlinearity ==
+          NNINIT_NL_LEAKY_RELU);
+    CHECK(nninit_spec_make(NNINIT_VARIANCE_SCALING).distribution ==
+          NNINIT_DISTRIBUTION_TRUNCATED_NORMAL);
+    nninit_spec tn = nninit_spec_make(NNINIT_TRUNC_NORMAL);
+    CHECK(tn.trunc_a == -2 && tn.trunc_b == 2 && tn.mean == 0 && tn.std == 1);
+    for (int k = 0; k < NNINIT_KIND_COUNT; k++) {
+        const nninit_kind_info *info = nninit_kind_info_get((nninit_kind)k);
+        CHECK(info && info->formula && info->formula[0]);
+        CHECK((info->required & ~info->params) == 0);
+        /* exactly the required parameters start without a value */
+        nninit_spec s = nninit_spec_make((nninit_kind)k);
+        char v[64];
+        for (int p = 0; p < NNINIT_PARAM_COUNT; p++)
+            if (info->params >> p & 1u) {
+                nninit_spec_format_value(&s, (nninit_param)p, v, sizeof v);
+                CHECK_MSG((strcmp(v, "nan") == 0) == (info->required >> p & 1u),
+                          "%s %s default %s", nninit_kind_name((nninit_kind)k),
+                          nninit_param_name((nninit_param)p), v);
+            }
+        /* text form round trip: what format writes, parse reads */
+        s.value = 0.25;
+        s.sparsity = 0.5;
+        s.gain = 1.5;
+        s.mode = NNINIT_FAN_OUT;
+        s.std = 0.125;
+        char text[256];
+        nninit_spec_format(&s, text, sizeof text);
+        nninit_spec back;
+        nninit_error err;
+        CHECK_MSG(nninit_spec_parse(text, &back, &err) == NNINIT_OK, "%s: %s",
+                  text, err.msg);
+        char again[256];
+        nninit_spec_format(&back, again, sizeof again);
+        CHECK_MSG(!strcmp(text, again), "'%s' came back as '%s'", text, again);
+    }
+    CHECK(nninit_kind_info_get(NNINIT_KIND_COUNT) == NULL);
+    CHECK(nninit_kind_info_get(NNINIT_XAVIER_NORMAL)->needs_fans);
+    CHECK(!nninit_kind_info_get(NNINIT_NORMAL)->needs_fans);
+    CHECK(nninit_kind_info_get(NNINIT_CONSTANT)->required ==
+          1u << NNINIT_PARAM_VALUE);
+
+    /* the text forms */
+    nninit_spec s;
+    nninit_error err;
+    char buf[160];
+    CHECK(nninit_spec_parse("kaiming_normal_:mode=fan_out,nonlinearity=relu",
+                            &s, &err) == NNINIT_OK);
+    CHECK_EQ_STR(nninit_spec_format(&s, buf, sizeof buf),
+                 "kaiming_normal(a=0, mode=fan_out, nonlinearity=relu)");
+    CHECK(nninit_spec_parse(" trunc_normal( std = 0.5 , trunc_a=-1 ) ", &s,
+                            &err) == NNINIT_OK);
+    CHECK(s.kind == NNINIT_TRUNC_NORMAL && s.std == 0.5 && s.trunc_a == -1 &&
+          s.trunc_b == 2);
+    CHECK(nninit_spec_parse("he_uniform", &s, &err) == NNINIT_OK &&
+          s.kind == NNINIT_KAIMING_UNIFORM);
+    CHECK(nninit_spec_parse("variance_scaling:distribution=untruncated_normal,"
+                            "mode=fan_geo_avg,scale=2", &s, &err) == NNINIT_OK);
+    CHECK(s.distribution == NNINIT_DISTRIBUTION_NORMAL &&
+          s.mode == NNINIT_FAN_GEO_AVG && s.scale == 2);
+    CHECK_EQ_STR(nninit_spec_format(&s, buf, sizeof buf),
+                 "variance_scaling(mode=fan_geo_avg, scale=2, "
+                 "distribution=normal)");
+    CHECK(nninit_spec_parse("dirac:groups=3", &s, &err) == NNINIT_OK &&
+          s.groups == 3);
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"normal:gain=2", "normal does not take gain (it takes: mean, std)"},
+        {"lecun_normal:gain=2", "(it takes: no parameters)"},
+        {"normal:sd=1", "unknown initializer parameter 'sd' (did you mean "
+                        "std?)"},
+        {"normal:std", "'std' is not key=value"},
+        {"normal:=1", "is not key=value"},
+        {"normal(std=1", "missing ')'"},
+        {"normal:std=1x", "std: '1x' is not a number"},
+        {"normal:std=", "std: '' is not a number"},
+        {"normal:std=inf", "std must be a finite number"},
+        {"dirac:groups=1.5", "groups must be a positive integer"},
+        {"dirac:groups=0", "groups must be a positive integer"},
+        {"kaiming_uniform:mode=fan_middle", "unknown mode 'fan_middle'"},
+        {"kaiming_uniform:nonlinearity=rleu", "(did you mean relu?)"},
+        {"xavier", "did you mean xavier_uniform or xavier_normal?"},
+        {"", "empty initializer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err.msg[0] = '\0';
+        CHECK_MSG(nninit_spec_parse(bad[i].text, &s, &err) == NNINIT_EINVAL,
+                  "'%s' parsed", bad[i].text);
+        CHECK_MSG(strstr(err.msg, bad[i].needle) != NULL,
+                  "'%s': '%s' should say '%s'", bad[i].text, err.msg,
+                  bad[i].needle);
+    }
+    /* parameters by either spelling, and their info */
+    nninit_param p;
+    CHECK(nninit_param_parse("trunc-a", &p, NULL) == NNINIT_OK &&
+          p == NNINIT_PARAM_TRUNC_A);
+    CHECK(nninit_spec_is_param("trunc_b") && !nninit_spec_is_param("sd"));
+    CHECK(nninit_param_info_get(NNINIT_PARAM_GROUPS)->integer);
+    CHECK(nninit_param_info_get(NNINIT_PARAM_MODE)->choices != NULL);
+    CHECK(nninit_param_info_get(NNINIT_PARAM_COUNT) == NULL);
 }
 
 static void bad_input_is_named(void)
@@ -537,6 +797,7 @@ int main(void)
 {
     TEST_RUN(fans_match_torch_and_keras);
     TEST_RUN(gains_match_torch);
+    TEST_RUN(numeric_gains);
     TEST_RUN(bounds_match_framework_numbers);
     TEST_RUN(every_random_initializer_has_its_distribution);
     TEST_RUN(sparse_zeroes_exactly_per_column);
@@ -545,6 +806,7 @@ int main(void)
     TEST_RUN(structured_initializers);
     TEST_RUN(ranges_equal_slices_for_every_kind);
     TEST_RUN(the_rule);
+    TEST_RUN(the_table);
     TEST_RUN(bad_input_is_named);
     printf("smallest KS p-value: %.4f\n", ks_min_p);
     return test_report();

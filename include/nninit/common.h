@@ -92,6 +92,53 @@ typedef struct nninit_allocator {
 } nninit_allocator;
 
 /* ------------------------------------------------------------------------ */
+/* Name tables                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Every named enum (dtypes, layouts, initializers, activations, presets,
+ * ...) is one nninit_names table read by its _parse and _name functions.
+ * An unknown name fails with one line that suggests the nearest names, or
+ * else lists them all:
+ *   unknown initializer 'xavier' (did you mean xavier_uniform or
+ *   xavier_normal?)
+ *   unknown layout 'tf' (expected torch or keras) */
+typedef struct nninit_name_alias {
+    const char *name;
+    int value;
+} nninit_name_alias;
+
+enum {
+    NNINIT_NAMES_FOLD = 1,             /* ignore case, '_' and '-' */
+    NNINIT_NAMES_TRAILING_UNDERSCORE = 2 /* "kaiming_uniform_" too */
+};
+
+typedef struct nninit_names {
+    const char *what;                 /* "initializer", for messages */
+    const char *const *names;         /* value -> canonical name */
+    int count;                        /* entries of names */
+    const nninit_name_alias *aliases; /* ends with {NULL, 0}; may be NULL */
+    unsigned flags;                   /* NNINIT_NAMES_* */
+} nninit_names;
+
+/* The value of a name or alias, into *out; NNINIT_EINVAL with the message
+ * above otherwise. */
+NNINIT_API int nninit_names_parse(const nninit_names *t, const char *name,
+                                  int *out, nninit_error *err);
+/* The same without a message: the value, or -1. */
+NNINIT_API int nninit_names_find(const nninit_names *t, const char *name);
+/* The canonical name of value, or "unknown". */
+NNINIT_API const char *nninit_names_name(const nninit_names *t, int value);
+/* "a, b or c" of the canonical names (cut with ", ..." if size is too
+ * small). Returns buf. */
+NNINIT_API char *nninit_names_list(const nninit_names *t, char *buf,
+                                   size_t size);
+/* The names `name` may have meant ("xavier_uniform or xavier_normal"):
+ * those it begins, else those within a small edit distance (a typo);
+ * "" if none. Returns buf. */
+NNINIT_API char *nninit_names_suggest(const nninit_names *t, const char *name,
+                                      char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
 /* Element types                                                            */
 /* ------------------------------------------------------------------------ */
 

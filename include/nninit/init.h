@@ -32,6 +32,10 @@
  *   delta_orthogonal zero kernel, centre tap gain*orthogonal(out, in), out>=in
  *                                                                 Xiao 2018
  *   sparse           N(0, std^2), then ceil(sparsity*rows) zeros per column
+ *   critical         the edge of chaos for a bounded nonlinearity (tanh):
+ *                    weights N(0, sigma_w^2/fan_in) with sigma_w from
+ *                    nninit_gain_critical(nonlinearity, sigma_b), 1-D
+ *                    tensors (biases) N(0, sigma_b^2)   Schoenholz 2017
  */
 #ifndef NNINIT_INIT_H
 #define NNINIT_INIT_H
@@ -102,7 +106,16 @@ NNINIT_API int nninit_fans(const nninit_shape *shape, nninit_layout layout,
     XX(TANH, "tanh")                                                           \
     XX(RELU, "relu")                                                           \
     XX(LEAKY_RELU, "leaky_relu")                                               \
-    XX(SELU, "selu")
+    XX(SELU, "selu")                                                           \
+    XX(ELU, "elu")                                                             \
+    XX(CELU, "celu")                                                           \
+    XX(GELU, "gelu")                                                           \
+    XX(GELU_TANH, "gelu_tanh")                                                 \
+    XX(SILU, "silu")                                                           \
+    XX(MISH, "mish")                                                           \
+    XX(SOFTPLUS, "softplus")                                                   \
+    XX(HARDSWISH, "hardswish")                                                 \
+    XX(SOFTSIGN, "softsign")
 
 typedef enum nninit_nonlinearity {
 #define NNINIT__NL_ENUM(name, str) NNINIT_NL_##name,
@@ -111,16 +124,69 @@ typedef enum nninit_nonlinearity {
     NNINIT_NL_COUNT
 } nninit_nonlinearity;
 
+/* Accepts the names above and swish (silu), gelu_new and gelu_pytorch_tanh
+ * (gelu_tanh, Hugging Face's names). */
 NNINIT_API int nninit_nonlinearity_parse(const char *name,
                                          nninit_nonlinearity *out,
                                          nninit_error *err);
 NNINIT_API const char *nninit_nonlinearity_name(nninit_nonlinearity nl);
 
-/* PyTorch's calculate_gain: 1 for linear, identity, conv and sigmoid, 5/3 for tanh,
- * sqrt(2) for relu, sqrt(2/(1+slope^2)) for leaky_relu, 3/4 for selu.
- * `slope` is read only for leaky_relu; pass NAN for PyTorch's default 0.01. */
-NNINIT_API int nninit_gain(nninit_nonlinearity nl, double slope, double *gain,
+/* What nninit knows of a nonlinearity f. The first 13 are PyTorch's
+ * calculate_gain names; the rest are PyTorch's activations of the same
+ * names (gelu_tanh: GELU(approximate='tanh')), with their defaults. */
+typedef struct nninit_nonlinearity_info {
+    const char *formula;  /* f(x), for people */
+    const char *param;    /* its one parameter ("negative_slope", "alpha",
+                             "beta"), or NULL */
+    double param_default; /* NAN if it has none */
+    int torch;            /* 1 if PyTorch's calculate_gain has it */
+    int bounded;          /* 1 if |f| is bounded (tanh-like): the
+                             critical point exists for every sigma_b */
+    nninit_nonlinearity same_as; /* the row with the same f (identity and
+                                    conv*: linear), else itself */
+} nninit_nonlinearity_info;
+
+/* NULL for an unknown nonlinearity. */
+NNINIT_API const nninit_nonlinearity_info *
+nninit_nonlinearity_info_get(nninit_nonlinearity nl);
+
+/* The gain nninit uses: PyTorch's calculate_gain where PyTorch has the
+ * nonlinearity (1 for linear, identity, conv* and sigmoid, 5/3 for tanh,
+ * sqrt(2) for relu, sqrt(2/(1+slope^2)) for leaky_relu, 3/4 for selu), the
+ * numeric gain below for the others. `param` is the nonlinearity's
+ * parameter (leaky_relu's negative slope, elu's and celu's alpha,
+ * softplus's beta); NAN for its default (0.01, 1, 1, 1); others ignore it.
+ * NNINIT_EINVAL for an unknown nonlinearity or a bad parameter. */
+NNINIT_API int nninit_gain(nninit_nonlinearity nl, double param, double *gain,
                            nninit_error *err);
+
+/* The variance-preserving gain 1/sqrt(E[f(z)^2]), z ~ N(0, 1) (He et al.
+ * 2015's argument for any f: weights of variance gain^2/fan_in keep the
+ * second moment of the pre-activations at 1 from layer to layer). Computed
+ * by adaptive Gauss-Kronrod (7, 15) quadrature of f(z)^2 phi(z) over
+ * [-14, 14] (the mass beyond is below 1e-40), split where f' jumps, to a
+ * relative tolerance of 1e-13; it matches the closed forms (relu sqrt(2),
+ * leaky_relu sqrt(2/(1+a^2)), linear 1) to 1e-14 and SciPy's quad (on
+ * every nonlinearity here) to 4e-16 relative. gelu 1.53353, silu 1.67653,
+ * tanh 1.59254 (PyTorch: 5/3), sigmoid 1.84623 (PyTorch: 1), selu 1.00000
+ * (PyTorch: 3/4). */
+NNINIT_API int nninit_gain_numeric(nninit_nonlinearity nl, double param,
+                                   double *gain, nninit_error *err);
+
+/* The edge of chaos (Poole et al. 2016, Schoenholz et al. 2017) of a deep
+ * network x' = f(W x + b), W ~ N(0, sigma_w^2/fan_in), b ~ N(0, sigma_b^2):
+ * the pre-activations' second moment settles at the fixed point q* of
+ *     q = sigma_w^2 E[f(sqrt(q) z)^2] + sigma_b^2,
+ * and signals neither die out nor become chaotic when
+ *     chi_1 = sigma_w^2 E[f'(sqrt(q*) z)^2] = 1.
+ * Given sigma_b >= 0, returns the sigma_w on that critical line and q*
+ * (q* = 0, sigma_w = 1/|f'(0)| when sigma_b = 0 and f(0) = 0: tanh's
+ * (1, 0)). Needs a bounded nonlinearity (tanh, sigmoid, softsign), for
+ * which the point exists and is found by bisection on q; NNINIT_EINVAL
+ * otherwise. */
+NNINIT_API int nninit_gain_critical(nninit_nonlinearity nl, double param,
+                                    double sigma_b, double *sigma_w,
+                                    double *q_star, nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Initializers                                                             */
@@ -145,7 +211,8 @@ NNINIT_API int nninit_gain(nninit_nonlinearity nl, double slope, double *gain,
     XX(ORTHOGONAL, "orthogonal")                                               \
     XX(DELTA_ORTHOGONAL, "delta_orthogonal")                                   \
     XX(SPARSE, "sparse")                                                       \
-    XX(VARIANCE_SCALING, "variance_scaling")
+    XX(VARIANCE_SCALING, "variance_scaling")                                   \
+    XX(CRITICAL, "critical")
 
 typedef enum nninit_kind {
 #define NNINIT__KIND_ENUM(name, str) NNINIT_##name,
@@ -186,6 +253,65 @@ NNINIT_API int nninit_distribution_parse(const char *name,
                                          nninit_error *err);
 NNINIT_API const char *nninit_distribution_name(nninit_distribution d);
 
+/* XX(enum name, name): the parameters initializers take, each the field of
+ * nninit_spec of the same name. Specs and rules spell them so (trunc_a),
+ * the CLI with dashes (--trunc-a); both spellings parse. */
+#define NNINIT_PARAM_MAP(XX)                                                   \
+    XX(GAIN, "gain")                                                           \
+    XX(A, "a")                                                                 \
+    XX(MODE, "mode")                                                           \
+    XX(NONLINEARITY, "nonlinearity")                                           \
+    XX(MEAN, "mean")                                                           \
+    XX(STD, "std")                                                             \
+    XX(LOW, "low")                                                             \
+    XX(HIGH, "high")                                                           \
+    XX(TRUNC_A, "trunc_a")                                                     \
+    XX(TRUNC_B, "trunc_b")                                                     \
+    XX(VALUE, "value")                                                         \
+    XX(SPARSITY, "sparsity")                                                   \
+    XX(GROUPS, "groups")                                                       \
+    XX(SCALE, "scale")                                                         \
+    XX(DISTRIBUTION, "distribution")                                           \
+    XX(SIGMA_B, "sigma_b")
+
+typedef enum nninit_param {
+#define NNINIT__PARAM_ENUM(name, str) NNINIT_PARAM_##name,
+    NNINIT_PARAM_MAP(NNINIT__PARAM_ENUM)
+#undef NNINIT__PARAM_ENUM
+    NNINIT_PARAM_COUNT
+} nninit_param;
+
+NNINIT_API int nninit_param_parse(const char *name, nninit_param *out,
+                                  nninit_error *err);
+NNINIT_API const char *nninit_param_name(nninit_param p);
+
+typedef struct nninit_param_info {
+    const char *help;             /* what it means, one line */
+    const nninit_names *choices;  /* the names an enum parameter takes
+                                     (mode, nonlinearity, distribution);
+                                     NULL for numbers */
+    int integer;                  /* 1 for whole numbers (groups) */
+} nninit_param_info;
+
+/* NULL for an unknown parameter. */
+NNINIT_API const nninit_param_info *nninit_param_info_get(nninit_param p);
+
+/* The table of initializers: one row per nninit_kind drives names,
+ * parameters and defaults, validation, text forms and help. */
+typedef struct nninit_kind_info {
+    uint32_t params;    /* bit (1u << p) for each nninit_param it takes */
+    uint32_t required;  /* of those, the ones without a default */
+    int needs_fans;     /* fan_in and fan_out: at least 2 dimensions */
+    int min_ndim;       /* shapes it accepts: min_ndim..max_ndim dims */
+    int max_ndim;       /* (0: no upper limit) */
+    const char *formula; /* what it draws, for people */
+} nninit_kind_info;
+
+/* NULL for an unknown kind. */
+NNINIT_API const nninit_kind_info *nninit_kind_info_get(nninit_kind kind);
+/* The names and aliases nninit_kind_parse accepts. */
+NNINIT_API const nninit_names *nninit_kind_names(void);
+
 /* An initializer and all its parameters. Fields an initializer does not use
  * are ignored. Build one with nninit_spec_make, then change what you need. */
 typedef struct nninit_spec {
@@ -202,10 +328,36 @@ typedef struct nninit_spec {
     int groups;        /* dirac: 1 */
     double scale;      /* variance_scaling: 1 */
     nninit_distribution distribution; /* variance_scaling: truncated_normal */
+    double sigma_b;    /* critical: the biases' std: 0 */
 } nninit_spec;
 
 /* Defaults are PyTorch's where PyTorch has the function, Keras's otherwise. */
 NNINIT_API nninit_spec nninit_spec_make(nninit_kind kind);
+
+/* Set parameter `key` (a nninit_param name; '-' may stand for '_') of spec
+ * from text. NNINIT_EINVAL if the key is unknown, the initializer does not
+ * take it ("xavier_uniform does not take std (it takes: gain)") or the
+ * value does not parse (numbers must be finite; the whole text must be the
+ * number; names must be one of the parameter's choices). */
+NNINIT_API int nninit_spec_set(nninit_spec *spec, const char *key,
+                               const char *value, nninit_error *err);
+/* 1 if `key` names a parameter (whatever the initializer). */
+NNINIT_API int nninit_spec_is_param(const char *key);
+/* A spec from text: "NAME", "NAME:key=value,key=value" or what
+ * nninit_spec_format writes, "NAME(key=value, key=value)". Parameters not
+ * given keep their defaults. Checks names and values as nninit_spec_set;
+ * the shape-dependent checks wait for nninit_resolve. */
+NNINIT_API int nninit_spec_parse(const char *text, nninit_spec *out,
+                                 nninit_error *err);
+/* "kaiming_uniform(a=0, mode=fan_in, nonlinearity=relu)": the name and the
+ * parameters the initializer takes (numbers as %.6g). Returns buf. */
+NNINIT_API char *nninit_spec_format(const nninit_spec *spec, char *buf,
+                                    size_t size);
+/* The text of one parameter's value in spec ("fan_in", "0.01"). Returns
+ * buf. */
+NNINIT_API char *nninit_spec_format_value(const nninit_spec *spec,
+                                          nninit_param p, char *buf,
+                                          size_t size);
 
 /* What an initializer draws for one shape, after fans and gains. */
 typedef enum nninit_draw {
@@ -282,8 +434,15 @@ typedef enum nninit_role {
     NNINIT_ROLE_BIAS = 2,
     NNINIT_ROLE_NORM_WEIGHT = 3, /* LayerNorm/BatchNorm scale */
     NNINIT_ROLE_NORM_BIAS = 4,
-    NNINIT_ROLE_EMBEDDING = 5
+    NNINIT_ROLE_EMBEDDING = 5,
+    NNINIT_ROLE_COUNT
 } nninit_role;
+
+/* weight, recurrent (also rnn, lstm, gru), bias, norm_weight (also norm,
+ * layernorm, batchnorm), norm_bias, embedding. */
+NNINIT_API int nninit_role_parse(const char *name, nninit_role *out,
+                                 nninit_error *err);
+NNINIT_API const char *nninit_role_name(nninit_role role);
 
 #define NNINIT_ACTIVATION_MAP(XX)                                              \
     XX(NONE, "linear")                                                         \
@@ -297,7 +456,12 @@ typedef enum nninit_role {
     XX(GELU, "gelu")                                                           \
     XX(SILU, "silu")                                                           \
     XX(SELU, "selu")                                                           \
-    XX(SOFTMAX, "softmax")
+    XX(SOFTMAX, "softmax")                                                     \
+    XX(GELU_TANH, "gelu_tanh")                                                 \
+    XX(MISH, "mish")                                                           \
+    XX(SOFTPLUS, "softplus")                                                   \
+    XX(CELU, "celu")                                                           \
+    XX(HARDSWISH, "hardswish")
 
 typedef enum nninit_activation {
 #define NNINIT__ACT_ENUM(name, str) NNINIT_ACT_##name,
@@ -306,12 +470,16 @@ typedef enum nninit_activation {
     NNINIT_ACT_COUNT
 } nninit_activation;
 
-/* Accepts the names above plus "none" and "identity" (= linear) and "swish"
- * (= silu). */
+/* Accepts the names above plus "none" and "identity" (= linear), "swish"
+ * (= silu), "gelu_new" and "gelu_pytorch_tanh" (= gelu_tanh). */
 NNINIT_API int nninit_activation_parse(const char *name,
                                        nninit_activation *out,
                                        nninit_error *err);
 NNINIT_API const char *nninit_activation_name(nninit_activation act);
+/* The nonlinearity whose gain the rule uses for act (softmax: linear,
+ * prelu: relu). */
+NNINIT_API nninit_nonlinearity
+nninit_activation_nonlinearity(nninit_activation act);
 
 typedef struct nninit_advice {
     nninit_spec spec;     /* the initializer, ready for nninit_init */
@@ -319,11 +487,15 @@ typedef struct nninit_advice {
     const char *why;      /* one sentence */
 } nninit_advice;
 
-/* The rule of shared/reference/initializers.md:
- *   sigmoid, tanh, softsign, softmax, linear -> xavier_uniform (gain from
- *       the activation: 5/3 for tanh, 1 otherwise)
- *   relu, prelu, elu, gelu, silu -> kaiming_uniform (fan_in, relu gain)
+/* The rule "pick each layer's initializer from what follows it":
+ *   linear, softmax, sigmoid, tanh -> xavier_uniform with PyTorch's gain
+ *       (1, or 5/3 for tanh)
+ *   softsign -> xavier_uniform with the numeric gain (PyTorch has none)
+ *   relu, prelu -> kaiming_uniform (fan_in, relu gain sqrt(2))
  *   leaky_relu -> kaiming_uniform with a = slope (NAN: 0.01)
+ *   elu, celu, gelu, gelu_tanh, silu, mish, softplus, hardswish ->
+ *       kaiming_uniform (fan_in) with the activation's numeric gain
+ *       1/sqrt(E[f(z)^2]): PyTorch's calculate_gain has none
  *   selu -> lecun_normal (untruncated)
  *   recurrent -> orthogonal; bias -> zeros; norm weight -> ones;
  *   norm bias -> zeros; embedding -> normal(0, 1)

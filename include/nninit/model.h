@@ -260,26 +260,6 @@ NNINIT_API size_t nninit_model_tensor_count(const nninit_model *m);
 NNINIT_API size_t nninit_model_rule_count(const nninit_model *m);
 
 /* ------------------------------------------------------------------------ */
-/* Initializer parameters by name                                           */
-/* ------------------------------------------------------------------------ */
-
-/* Set parameter `key` of spec from text, with the CLI's option names without
- * dashes: gain, a, mode, nonlinearity, mean, std, low, high, trunc_a (or
- * trunc-a), trunc_b, value, sparsity, groups, scale, distribution.
- * NNINIT_EINVAL if the key is unknown, the initializer does not take it
- * ("xavier_uniform does not take std (it takes: gain)") or the value does
- * not parse (numbers must be finite; the whole text must be the number). */
-NNINIT_API int nninit_spec_set(nninit_spec *spec, const char *key,
-                               const char *value, nninit_error *err);
-/* 1 if `key` names an initializer parameter (whatever the initializer). */
-NNINIT_API int nninit_spec_is_param(const char *key);
-/* "kaiming_uniform(a=0, mode=fan_in, nonlinearity=relu)": the name and the
- * parameters the initializer takes (%.17g-round-trippable only where short:
- * %g). Returns buf. */
-NNINIT_API char *nninit_spec_format(const nninit_spec *spec, char *buf,
-                                    size_t size);
-
-/* ------------------------------------------------------------------------ */
 /* Plans                                                                    */
 /* ------------------------------------------------------------------------ */
 

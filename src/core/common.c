@@ -86,10 +86,15 @@ void nninit__assert_fail(const char *expr, const char *file, int line)
 
 /* ------------------------------------------------------------------------ */
 
-static const char *const dtype_names[] = {"f32", "f64", "f16", "bf16", NULL};
-static const char *const dtype_long[] = {"float32", "float64", "float16",
-                                         "bfloat16", NULL};
+static const char *const dtype_names[] = {"f32", "f64", "f16", "bf16"};
+static const nninit_name_alias dtype_aliases[] = {
+    {"float32", NNINIT_F32}, {"float64", NNINIT_F64}, {"float16", NNINIT_F16},
+    {"bfloat16", NNINIT_BF16}, {NULL, 0}};
+static const nninit_names dtype_table = {"dtype", dtype_names,
+                                         NNINIT_DTYPE_COUNT, dtype_aliases, 0};
 static const size_t dtype_sizes[] = {4, 8, 2, 2};
+_Static_assert(sizeof dtype_names / sizeof *dtype_names == NNINIT_DTYPE_COUNT,
+               "dtype table out of sync");
 
 size_t nninit_dtype_size(nninit_dtype dtype)
 {
@@ -101,18 +106,7 @@ const char *nninit_dtype_name(nninit_dtype dtype)
     return (unsigned)dtype < NNINIT_DTYPE_COUNT ? dtype_names[dtype] : NULL;
 }
 
-int nninit_dtype_parse(const char *name, nninit_dtype *out, nninit_error *err)
-{
-    int i = nninit__lookup(dtype_names, name);
-    if (i < 0)
-        i = nninit__lookup(dtype_long, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown dtype '%s' (expected f32, f64, f16 or bf16)",
-                            name ? name : "");
-    *out = (nninit_dtype)i;
-    return NNINIT_OK;
-}
+NNINIT__ENUM_PARSE(nninit_dtype, nninit_dtype, dtype_table)
 
 /* ------------------------------------------------------------------------ */
 /* Half and bfloat16, round to nearest even (as numpy's astype(float16) and  */

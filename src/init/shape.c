@@ -8,24 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const layout_names[] = {"torch", "keras", NULL};
+static const char *const layout_names[] = {"torch", "keras"};
+static const nninit_names layout_table = {"layout", layout_names, 2, NULL, 0};
 
-int nninit_layout_parse(const char *name, nninit_layout *out, nninit_error *err)
-{
-    int i = nninit__lookup(layout_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown layout '%s' (expected torch or keras)",
-                            name ? name : "");
-    *out = (nninit_layout)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_layout_name(nninit_layout layout)
-{
-    return (unsigned)layout <= NNINIT_LAYOUT_KERAS ? layout_names[layout]
-                                                   : "unknown";
-}
+NNINIT__NAMED_ENUM(nninit_layout, nninit_layout, layout_table)
 
 int nninit_shape_make(nninit_shape *out, int ndim, const int64_t *dims,
                       nninit_error *err)

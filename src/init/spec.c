@@ -1,43 +1,27 @@
 /*
- * spec.c: names, gains, default parameters, and resolution of an initializer
- * against a shape (fans, gain, bound, std). The formulas follow PyTorch's
- * torch/nn/init.py operation by operation (so the double-precision bounds are
- * the same bits) and Keras's VarianceScaling where PyTorch has no function.
+ * spec.c: THE table of initializers and their parameters. One row per
+ * initializer (what it takes, its defaults, the shapes it accepts, its
+ * resolver) and one per parameter (its field, type, default, help) drive
+ * names, parsing, validation, text forms and help; the formulas live in
+ * the resolvers of each family (resolve.c).
  */
-#include "../nninit_internal.h"
+#include "init_internal.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
 /* Names                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const char *const kind_names[] = {
-#define NNINIT__KIND_STR(name, str) str,
-    NNINIT_KIND_MAP(NNINIT__KIND_STR)
-#undef NNINIT__KIND_STR
-        NULL};
-_Static_assert(sizeof kind_names / sizeof *kind_names == NNINIT_KIND_COUNT + 1,
+static const char *const kind_names[] = {NNINIT_KIND_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof kind_names / sizeof *kind_names == NNINIT_KIND_COUNT,
                "kind table out of sync");
-
-static const char *const nl_names[] = {
-#define NNINIT__NL_STR(name, str) str,
-    NNINIT_NONLINEARITY_MAP(NNINIT__NL_STR)
-#undef NNINIT__NL_STR
-        NULL};
-_Static_assert(sizeof nl_names / sizeof *nl_names == NNINIT_NL_COUNT + 1,
-               "nonlinearity table out of sync");
-
-static const char *const mode_names[] = {"fan_in", "fan_out", "fan_avg",
-                                         "fan_geo_avg", NULL};
-static const char *const distribution_names[] = {"uniform", "normal",
-                                                 "truncated_normal", NULL};
-
-static const struct {
-    const char *alias;
-    nninit_kind kind;
-} kind_aliases[] = {
+static const nninit_name_alias kind_aliases[] = {
     {"glorot_uniform", NNINIT_XAVIER_UNIFORM},
     {"glorot_normal", NNINIT_XAVIER_NORMAL},
     {"he_uniform", NNINIT_KAIMING_UNIFORM},
@@ -46,217 +30,543 @@ static const struct {
     {"truncated_normal", NNINIT_TRUNC_NORMAL},
     {"zero", NNINIT_ZEROS},
     {"one", NNINIT_ONES},
+    {"edge_of_chaos", NNINIT_CRITICAL},
+    {NULL, 0}};
+static const nninit_names kind_table = {
+    "initializer", kind_names, NNINIT_KIND_COUNT, kind_aliases,
+    NNINIT_NAMES_TRAILING_UNDERSCORE};
+NNINIT__NAMED_ENUM(nninit_kind, nninit_kind, kind_table)
+
+static const char *const nl_names[] = {NNINIT_NONLINEARITY_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof nl_names / sizeof *nl_names == NNINIT_NL_COUNT,
+               "nonlinearity table out of sync");
+static const nninit_name_alias nl_aliases[] = {
+    {"swish", NNINIT_NL_SILU},
+    {"gelu_new", NNINIT_NL_GELU_TANH},          /* Hugging Face's names */
+    {"gelu_pytorch_tanh", NNINIT_NL_GELU_TANH},
+    {NULL, 0}};
+static const nninit_names nl_table = {"nonlinearity", nl_names,
+                                      NNINIT_NL_COUNT, nl_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_nonlinearity, nninit_nonlinearity, nl_table)
+
+static const char *const mode_names[] = {"fan_in", "fan_out", "fan_avg",
+                                         "fan_geo_avg"};
+static const nninit_names mode_table = {"mode", mode_names, 4, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_mode, nninit_mode, mode_table)
+
+static const char *const distribution_names[] = {"uniform", "normal",
+                                                 "truncated_normal"};
+static const nninit_name_alias distribution_aliases[] = {
+    {"untruncated_normal", NNINIT_DISTRIBUTION_NORMAL}, {NULL, 0}};
+static const nninit_names distribution_table = {
+    "distribution", distribution_names, 3, distribution_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_distribution, nninit_distribution,
+                   distribution_table)
+
+const nninit_names *nninit_kind_names(void) { return &kind_table; }
+
+/* ------------------------------------------------------------------------ */
+/* Parameters                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum { PT_REAL, PT_INT, PT_ENUM } ptype;
+
+typedef struct {
+    nninit_param_info info;
+    ptype type;
+    size_t offset; /* the field of nninit_spec */
+    double def;    /* nninit_spec_make's value unless the kind's row says */
+} param_row;
+
+/* Enum fields are read and written as int. */
+_Static_assert(sizeof(nninit_mode) == sizeof(int) &&
+                   sizeof(nninit_nonlinearity) == sizeof(int) &&
+                   sizeof(nninit_distribution) == sizeof(int),
+               "enum parameters must be int-sized");
+
+#define ROW(p, field, type, choices, def, help)                                \
+    [NNINIT_PARAM_##p] = {{help, choices, type == PT_INT}, type,              \
+                          offsetof(nninit_spec, field), def}
+
+static const param_row params[NNINIT_PARAM_COUNT] = {
+    ROW(GAIN, gain, PT_REAL, NULL, 1.0, "multiplies the scale"),
+    ROW(A, a, PT_REAL, NULL, 0.0,
+        "negative slope of leaky_relu, for its gain"),
+    ROW(MODE, mode, PT_ENUM, &mode_table, NNINIT_FAN_IN,
+        "the fan the scale divides by"),
+    ROW(NONLINEARITY, nonlinearity, PT_ENUM, &nl_table, NNINIT_NL_LEAKY_RELU,
+        "the activation that follows, for the gain"),
+    ROW(MEAN, mean, PT_REAL, NULL, 0.0, "mean"),
+    ROW(STD, std, PT_REAL, NULL, 1.0, "standard deviation"),
+    ROW(LOW, low, PT_REAL, NULL, 0.0, "lower bound"),
+    ROW(HIGH, high, PT_REAL, NULL, 1.0, "upper bound"),
+    ROW(TRUNC_A, trunc_a, PT_REAL, NULL, -2.0,
+        "lowest value (absolute, not in stds)"),
+    ROW(TRUNC_B, trunc_b, PT_REAL, NULL, 2.0,
+        "highest value (absolute, not in stds)"),
+    ROW(VALUE, value, PT_REAL, NULL, NAN, "the value of every element"),
+    ROW(SPARSITY, sparsity, PT_REAL, NULL, NAN,
+        "fraction of each column set to zero"),
+    ROW(GROUPS, groups, PT_INT, NULL, 1.0, "convolution groups"),
+    ROW(SCALE, scale, PT_REAL, NULL, 1.0, "variance multiplier"),
+    ROW(DISTRIBUTION, distribution, PT_ENUM, &distribution_table,
+        NNINIT_DISTRIBUTION_TRUNCATED_NORMAL,
+        "normal is untruncated; truncated_normal keeps the std"),
+    ROW(SIGMA_B, sigma_b, PT_REAL, NULL, 0.0, "std of the biases"),
 };
+#undef ROW
 
-int nninit_kind_parse(const char *name, nninit_kind *out, nninit_error *err)
+static const char *const param_names[] = {NNINIT_PARAM_MAP(NNINIT__XNAME)};
+static const nninit_names param_table = {"initializer parameter", param_names,
+                                         NNINIT_PARAM_COUNT, NULL, 0};
+
+const char *nninit_param_name(nninit_param p)
 {
-    char buf[64];
+    return nninit_names_name(&param_table, (int)p);
+}
+
+const nninit_param_info *nninit_param_info_get(nninit_param p)
+{
+    return (unsigned)p < NNINIT_PARAM_COUNT ? &params[p].info : NULL;
+}
+
+int nninit_param_parse(const char *name, nninit_param *out, nninit_error *err)
+{
+    char buf[32]; /* the CLI's spelling: trunc-a */
     size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n >= sizeof buf)
-        return nninit__fail(err, NNINIT_EINVAL, "unknown initializer '%s'",
-                            name ? name : "");
-    memcpy(buf, name, n + 1);
-    if (buf[n - 1] == '_') /* PyTorch spelling: kaiming_uniform_ */
-        buf[n - 1] = '\0';
-    int i = nninit__lookup(kind_names, buf);
-    if (i >= 0) {
-        *out = (nninit_kind)i;
-        return NNINIT_OK;
+    if (n < sizeof buf)
+        for (size_t i = 0; i <= n; i++)
+            buf[i] = name[i] == '-' ? '_' : name[i];
+    int v;
+    int rc = nninit_names_parse(&param_table, n < sizeof buf ? buf : name, &v,
+                                err);
+    if (rc == NNINIT_OK)
+        *out = (nninit_param)v;
+    return rc;
+}
+
+int nninit_spec_is_param(const char *key)
+{
+    nninit_param p;
+    return nninit_param_parse(key, &p, NULL) == NNINIT_OK;
+}
+
+static double get(const nninit_spec *s, int p)
+{
+    const char *at = (const char *)s + params[p].offset;
+    if (params[p].type == PT_REAL) {
+        double d;
+        memcpy(&d, at, sizeof d);
+        return d;
     }
-    for (size_t k = 0; k < sizeof kind_aliases / sizeof *kind_aliases; k++)
-        if (strcmp(kind_aliases[k].alias, buf) == 0) {
-            *out = kind_aliases[k].kind;
-            return NNINIT_OK;
-        }
-    return nninit__fail(err, NNINIT_EINVAL,
-                        "unknown initializer '%s' (see nninit sample --help)",
-                        name);
+    int i;
+    memcpy(&i, at, sizeof i);
+    return i;
 }
 
-const char *nninit_kind_name(nninit_kind kind)
+static void put(nninit_spec *s, int p, double v)
 {
-    return (unsigned)kind < NNINIT_KIND_COUNT ? kind_names[kind] : "unknown";
-}
-
-int nninit_nonlinearity_parse(const char *name, nninit_nonlinearity *out,
-                              nninit_error *err)
-{
-    int i = nninit__lookup(nl_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown nonlinearity '%s' (expected linear, "
-                            "identity, conv1d/2d/3d, conv_transpose1d/2d/3d, "
-                            "sigmoid, tanh, relu, leaky_relu or selu)",
-                            name ? name : "");
-    *out = (nninit_nonlinearity)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_nonlinearity_name(nninit_nonlinearity nl)
-{
-    return (unsigned)nl < NNINIT_NL_COUNT ? nl_names[nl] : "unknown";
-}
-
-int nninit_mode_parse(const char *name, nninit_mode *out, nninit_error *err)
-{
-    int i = nninit__lookup(mode_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown mode '%s' (expected fan_in, fan_out, "
-                            "fan_avg or fan_geo_avg)", name ? name : "");
-    *out = (nninit_mode)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_mode_name(nninit_mode mode)
-{
-    return (unsigned)mode <= NNINIT_FAN_GEO_AVG ? mode_names[mode] : "unknown";
-}
-
-int nninit_distribution_parse(const char *name, nninit_distribution *out,
-                              nninit_error *err)
-{
-    int i = nninit__lookup(distribution_names, name);
-    if (i < 0 && name && strcmp(name, "untruncated_normal") == 0)
-        i = NNINIT_DISTRIBUTION_NORMAL;
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown distribution '%s' (expected uniform, "
-                            "normal or truncated_normal)", name ? name : "");
-    *out = (nninit_distribution)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_distribution_name(nninit_distribution d)
-{
-    return (unsigned)d <= NNINIT_DISTRIBUTION_TRUNCATED_NORMAL
-               ? distribution_names[d]
-               : "unknown";
-}
-
-/* ------------------------------------------------------------------------ */
-/* Gains                                                                    */
-/* ------------------------------------------------------------------------ */
-
-int nninit_gain(nninit_nonlinearity nl, double slope, double *gain,
-                nninit_error *err)
-{
-    switch (nl) {
-    case NNINIT_NL_LINEAR:
-    case NNINIT_NL_IDENTITY:
-    case NNINIT_NL_CONV1D:
-    case NNINIT_NL_CONV2D:
-    case NNINIT_NL_CONV3D:
-    case NNINIT_NL_CONV_TRANSPOSE1D:
-    case NNINIT_NL_CONV_TRANSPOSE2D:
-    case NNINIT_NL_CONV_TRANSPOSE3D:
-    case NNINIT_NL_SIGMOID:
-        *gain = 1.0;
-        return NNINIT_OK;
-    case NNINIT_NL_TANH:
-        *gain = 5.0 / 3;
-        return NNINIT_OK;
-    case NNINIT_NL_RELU:
-        *gain = sqrt(2.0);
-        return NNINIT_OK;
-    case NNINIT_NL_LEAKY_RELU:
-        if (isnan(slope))
-            slope = 0.01;
-        if (!nninit__finite(slope))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "negative slope must be finite (got %g)",
-                                slope);
-        *gain = sqrt(2.0 / (1 + slope * slope));
-        return NNINIT_OK;
-    case NNINIT_NL_SELU:
-        *gain = 3.0 / 4;
-        return NNINIT_OK;
-    default:
-        return nninit__fail(err, NNINIT_EINVAL, "unknown nonlinearity %d",
-                            (int)nl);
+    char *at = (char *)s + params[p].offset;
+    if (params[p].type == PT_REAL) {
+        memcpy(at, &v, sizeof v);
+    } else {
+        int i = (int)v;
+        memcpy(at, &i, sizeof i);
     }
 }
 
+/* A parameter's value from text: a finite number, a whole number, or one
+ * of its choices. */
+static int parse_value(int p, const char *text, double *out, nninit_error *err)
+{
+    const char *key = param_names[p];
+    if (params[p].type == PT_ENUM) {
+        int v = 0;
+        int rc = nninit_names_parse(params[p].info.choices, text, &v, err);
+        *out = v;
+        return rc;
+    }
+    char *end = NULL;
+    errno = 0;
+    int blank = !text || !*text || isspace((unsigned char)*text);
+    double v = blank ? NAN : strtod(text, &end);
+    if (blank || *end != '\0')
+        return nninit__fail(err, NNINIT_EINVAL, "%s: '%s' is not a number",
+                            key, text ? text : "");
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s must be a finite number (got '%s')", key,
+                            text);
+    if (params[p].type == PT_INT && (v != floor(v) || v < 1 || v > 1e9))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s must be a positive integer (got '%s')", key,
+                            text);
+    *out = v;
+    return NNINIT_OK;
+}
+
+char *nninit_spec_format_value(const nninit_spec *s, nninit_param p,
+                               char *buf, size_t size)
+{
+    if (!size)
+        return buf;
+    if ((unsigned)p >= NNINIT_PARAM_COUNT)
+        snprintf(buf, size, "unknown");
+    else if (params[p].type == PT_ENUM)
+        snprintf(buf, size, "%s",
+                 nninit_names_name(params[p].info.choices, (int)get(s, p)));
+    else if (params[p].type == PT_INT)
+        snprintf(buf, size, "%d", (int)get(s, p));
+    else
+        snprintf(buf, size, "%.6g", get(s, p));
+    return buf;
+}
+
 /* ------------------------------------------------------------------------ */
-/* Specs                                                                    */
+/* The table of initializers                                                */
 /* ------------------------------------------------------------------------ */
+
+typedef struct {
+    nninit_kind_info info;
+    nninit__resolve_fn resolve;
+    const char *defaults; /* "std=0.01": where the parameter's own default
+                             is not this initializer's */
+} kind_row;
+
+#define P(x) (1u << NNINIT_PARAM_##x)
+#define FANS 1
+#define ANY_RANK 0, 0
+
+static const kind_row kinds[NNINIT_KIND_COUNT] = {
+    [NNINIT_ZEROS] = {{0, 0, 0, ANY_RANK, "0"},
+                      nninit__resolve_constant, "value=0"},
+    [NNINIT_ONES] = {{0, 0, 0, ANY_RANK, "1"},
+                     nninit__resolve_constant, "value=1"},
+    [NNINIT_CONSTANT] = {{P(VALUE), P(VALUE), 0, ANY_RANK, "value"},
+                         nninit__resolve_constant, NULL},
+    [NNINIT_UNIFORM] = {{P(LOW) | P(HIGH), 0, 0, ANY_RANK, "U(low, high)"},
+                        nninit__resolve_dist, NULL},
+    [NNINIT_NORMAL] = {{P(MEAN) | P(STD), 0, 0, ANY_RANK, "N(mean, std^2)"},
+                       nninit__resolve_dist, NULL},
+    [NNINIT_TRUNC_NORMAL] = {{P(MEAN) | P(STD) | P(TRUNC_A) | P(TRUNC_B), 0,
+                              0, ANY_RANK,
+                              "N(mean, std^2) restricted to [trunc_a, "
+                              "trunc_b]"},
+                             nninit__resolve_dist, NULL},
+    [NNINIT_EYE] = {{P(GAIN), 0, 0, 2, 2, "gain * identity matrix"},
+                    nninit__resolve_eye, NULL},
+    [NNINIT_DIRAC] = {{P(GROUPS), 0, 0, 3, 5,
+                       "identity convolution (centre tap), per group"},
+                      nninit__resolve_dirac, NULL},
+    [NNINIT_XAVIER_UNIFORM] = {{P(GAIN), 0, FANS, ANY_RANK,
+                                "U(-b, b), b = gain*sqrt(6/(fan_in+fan_out))"},
+                               nninit__resolve_xavier, NULL},
+    [NNINIT_XAVIER_NORMAL] = {{P(GAIN), 0, FANS, ANY_RANK,
+                               "N(0, s^2), s = gain*sqrt(2/(fan_in+fan_out))"},
+                              nninit__resolve_xavier, NULL},
+    [NNINIT_KAIMING_UNIFORM] = {{P(A) | P(MODE) | P(NONLINEARITY), 0, FANS,
+                                 ANY_RANK,
+                                 "U(-b, b), b = gain*sqrt(3/fan), gain of "
+                                 "the nonlinearity"},
+                                nninit__resolve_kaiming, NULL},
+    [NNINIT_KAIMING_NORMAL] = {{P(A) | P(MODE) | P(NONLINEARITY), 0, FANS,
+                                ANY_RANK,
+                                "N(0, s^2), s = gain/sqrt(fan), gain of the "
+                                "nonlinearity"},
+                               nninit__resolve_kaiming, NULL},
+    [NNINIT_LECUN_UNIFORM] = {{0, 0, FANS, ANY_RANK,
+                               "U(-b, b), b = sqrt(3/fan_in)"},
+                              nninit__resolve_lecun, NULL},
+    [NNINIT_LECUN_NORMAL] = {{0, 0, FANS, ANY_RANK,
+                              "N(0, 1/fan_in), untruncated"},
+                             nninit__resolve_lecun, NULL},
+    [NNINIT_ORTHOGONAL] = {{P(GAIN), 0, 0, 2, 0,
+                            "gain * Haar-random orthogonal matrix"},
+                           nninit__resolve_orthogonal, NULL},
+    [NNINIT_DELTA_ORTHOGONAL] = {{P(GAIN), 0, 0, 3, 5,
+                                  "zero kernel, centre tap gain * "
+                                  "orthogonal(out, in)"},
+                                 nninit__resolve_delta_orthogonal, NULL},
+    [NNINIT_SPARSE] = {{P(SPARSITY) | P(STD), P(SPARSITY), 0, 2, 2,
+                        "N(0, std^2), then ceil(sparsity*rows) zeros per "
+                        "column"},
+                       nninit__resolve_sparse, "std=0.01"},
+    [NNINIT_VARIANCE_SCALING] = {{P(SCALE) | P(MODE) | P(DISTRIBUTION), 0,
+                                  FANS, ANY_RANK,
+                                  "variance scale/n, n the fan of mode "
+                                  "(Keras, JAX)"},
+                                 nninit__resolve_variance_scaling, NULL},
+    [NNINIT_CRITICAL] = {{P(NONLINEARITY) | P(SIGMA_B), 0, 0, 1, 0,
+                          "edge of chaos: weights N(0, sigma_w^2/fan_in), "
+                          "sigma_w with chi_1 = 1 at the variance map's "
+                          "fixed point; 1-D tensors (biases) N(0, "
+                          "sigma_b^2)"},
+                         nninit__resolve_critical, "nonlinearity=tanh"},
+};
+#undef P
+
+const nninit_kind_info *nninit_kind_info_get(nninit_kind kind)
+{
+    return (unsigned)kind < NNINIT_KIND_COUNT ? &kinds[kind].info : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Specs: defaults, setting, parsing, formatting                            */
+/* ------------------------------------------------------------------------ */
+
+static int takes(nninit_kind kind, int p)
+{
+    return (kinds[kind].info.params >> p) & 1u;
+}
+
+/* Set one parameter from text (no check that the kind takes it). */
+static int set_value(nninit_spec *s, int p, const char *text,
+                     nninit_error *err)
+{
+    double v = 0;
+    int rc = parse_value(p, text, &v, err);
+    if (rc == NNINIT_OK)
+        put(s, p, v);
+    return rc;
+}
+
+/* Apply "key=value,key=value" (the row's defaults, or the parameters of a
+ * spec's text form) to s. `check` refuses parameters the kind does not take
+ * (user text); defaults are trusted. */
+static int apply(nninit_spec *s, char *list, int check, nninit_error *err);
 
 nninit_spec nninit_spec_make(nninit_kind kind)
 {
     nninit_spec s;
     memset(&s, 0, sizeof s);
     s.kind = kind;
-    s.gain = 1.0;
-    s.a = 0.0;
-    s.mode = NNINIT_FAN_IN;
-    s.nonlinearity = NNINIT_NL_LEAKY_RELU;
-    s.mean = 0.0;
-    s.std = kind == NNINIT_SPARSE ? 0.01 : 1.0;
-    s.low = 0.0;
-    s.high = 1.0;
-    s.trunc_a = -2.0;
-    s.trunc_b = 2.0;
-    s.value = kind == NNINIT_ZEROS ? 0.0 : kind == NNINIT_ONES ? 1.0 : NAN;
-    s.sparsity = NAN;
-    s.groups = 1;
-    s.scale = 1.0;
-    s.distribution = NNINIT_DISTRIBUTION_TRUNCATED_NORMAL;
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++)
+        put(&s, p, params[p].def);
+    if ((unsigned)kind < NNINIT_KIND_COUNT && kinds[kind].defaults) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", kinds[kind].defaults);
+        apply(&s, buf, 0, NULL); /* the table's own text: always parses */
+    }
     return s;
 }
 
-#define SQRT_2PI 2.5066282746310002
-#define STD_TRUNC_2SIGMA 0.87962566103423978 /* std of N(0,1) cut at +-2 */
+static size_t appendf(char *buf, size_t size, size_t at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
-/* Std of N(mean, std^2) truncated to [a, b], for reporting. */
-static double trunc_std(double sd, double mean, double a, double b)
+/* snprintf at buf + at; returns the new length, never past size - 1. */
+static size_t appendf(char *buf, size_t size, size_t at, const char *fmt, ...)
 {
-    double al = (a - mean) / sd, be = (b - mean) / sd;
-    double Z = 0.5 * (erfc(-be / sqrt(2.0)) - erfc(-al / sqrt(2.0)));
-    double pa = exp(-0.5 * al * al) / SQRT_2PI;
-    double pb = exp(-0.5 * be * be) / SQRT_2PI;
-    double m1 = (pa - pb) / Z;
-    double v = 1 + (al * pa - be * pb) / Z - m1 * m1;
-    return v > 0 ? sd * sqrt(v) : 0;
+    if (at + 1 >= size)
+        return at;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + at, size - at, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return at;
+    return at + (size_t)n < size ? at + (size_t)n : size - 1;
 }
 
-
-static int check_finite(nninit_error *err, const char *name, double v)
+/* "gain, a" or "no parameters": what kind takes. */
+static void list_params(nninit_kind kind, char *buf, size_t size)
 {
-    if (!nninit__finite(v))
-        return nninit__fail(err, NNINIT_EINVAL, "%s must be finite (got %g)",
-                            name, v);
-    return NNINIT_OK;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++)
+        if (takes(kind, p))
+            at = appendf(buf, size, at, "%s%s", at ? ", " : "",
+                         param_names[p]);
+    if (!at)
+        snprintf(buf, size, "no parameters");
 }
 
-static int need_gain(const nninit_spec *s, nninit_error *err, int nonneg)
+int nninit_spec_set(nninit_spec *s, const char *key, const char *value,
+                    nninit_error *err)
 {
-    int rc = check_finite(err, "gain", s->gain);
+    nninit_param p;
+    int rc = nninit_param_parse(key, &p, err);
     if (rc)
         return rc;
-    if (nonneg && s->gain < 0)
-        return nninit__fail(err, NNINIT_EINVAL, "gain must be >= 0 (got %g)",
-                            s->gain);
+    if ((unsigned)s->kind >= NNINIT_KIND_COUNT)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown initializer %d",
+                            (int)s->kind);
+    if (!takes(s->kind, (int)p)) {
+        char allowed[200];
+        list_params(s->kind, allowed, sizeof allowed);
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s does not take %s (it takes: %s)",
+                            nninit_kind_name(s->kind), param_names[p],
+                            allowed);
+    }
+    return set_value(s, (int)p, value, err);
+}
+
+static char *trim(char *t)
+{
+    while (isspace((unsigned char)*t))
+        t++;
+    size_t n = strlen(t);
+    while (n && isspace((unsigned char)t[n - 1]))
+        t[--n] = '\0';
+    return t;
+}
+
+static int apply(nninit_spec *s, char *list, int check, nninit_error *err)
+{
+    while (list && *trim(list)) {
+        char *next = strchr(list, ',');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(list, '=');
+        char *key = trim(list);
+        if (!eq || eq == key)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "initializer parameter '%s' is not "
+                                "key=value", key);
+        *eq = '\0';
+        key = trim(key);
+        const char *value = trim(eq + 1);
+        int rc;
+        if (check) {
+            rc = nninit_spec_set(s, key, value, err);
+        } else {
+            nninit_param p;
+            rc = nninit_param_parse(key, &p, err);
+            if (rc == NNINIT_OK)
+                rc = set_value(s, (int)p, value, err);
+        }
+        if (rc)
+            return rc;
+        list = next;
+    }
     return NNINIT_OK;
 }
 
-static void set_uniform(nninit_resolved *r, double bound)
+int nninit_spec_parse(const char *text, nninit_spec *out, nninit_error *err)
 {
-    r->dist = nninit_dist_uniform(-bound, bound);
-    r->bound = bound;
-    r->std = bound / sqrt(3.0);
+    char buf[256];
+    if (!text || !*text)
+        return nninit__fail(err, NNINIT_EINVAL, "empty initializer");
+    if (strlen(text) >= sizeof buf)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "initializer text too long (%zu bytes)",
+                            strlen(text));
+    memcpy(buf, text, strlen(text) + 1);
+    char *name = trim(buf);
+    char *list = strpbrk(name, ":(");
+    if (list) {
+        if (*list == '(') { /* nninit_spec_format's form: NAME(k=v, ...) */
+            size_t n = strlen(list);
+            if (list[n - 1] != ')')
+                return nninit__fail(err, NNINIT_EINVAL,
+                                    "initializer '%s': missing ')'", text);
+            list[n - 1] = '\0';
+        }
+        *list++ = '\0';
+    }
+    nninit_kind kind;
+    int rc = nninit_kind_parse(trim(name), &kind, err);
+    if (rc)
+        return rc;
+    nninit_spec s = nninit_spec_make(kind);
+    if ((rc = apply(&s, list, 1, err)))
+        return rc;
+    *out = s;
+    return NNINIT_OK;
 }
 
-static void set_normal(nninit_resolved *r, double sd)
+char *nninit_spec_format(const nninit_spec *s, char *buf, size_t size)
 {
-    r->dist = nninit_dist_normal(0.0, sd);
-    r->std = sd;
+    if (!size)
+        return buf;
+    if ((unsigned)s->kind >= NNINIT_KIND_COUNT) {
+        snprintf(buf, size, "unknown");
+        return buf;
+    }
+    size_t at = appendf(buf, size, 0, "%s", nninit_kind_name(s->kind));
+    int first = 1;
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
+        if (!takes(s->kind, p))
+            continue;
+        char v[48];
+        nninit_spec_format_value(s, (nninit_param)p, v, sizeof v);
+        at = appendf(buf, size, at, "%s%s=%s", first ? "(" : ", ",
+                     param_names[p], v);
+        first = 0;
+    }
+    if (!first)
+        appendf(buf, size, at, ")");
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resolution: the checks the table states, then the family's resolver      */
+/* ------------------------------------------------------------------------ */
+
+/* "3-, 4- or 5-D": the ranks min..max. */
+static void ranks_text(int lo, int hi, char *buf, size_t size)
+{
+    size_t at = 0;
+    for (int d = lo; d <= hi; d++)
+        at = appendf(buf, size, at, "%s%d-%s", d == lo ? "" : d == hi ? " or "
+                                                                     : ", ",
+                     d, d == hi ? "D" : "");
+}
+
+static int check_shape(const nninit_spec *s, int nd, nninit_error *err)
+{
+    const nninit_kind_info *k = &kinds[s->kind].info;
+    const char *name = nninit_kind_name(s->kind);
+    if (k->needs_fans && nd < 2)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s needs fan in and fan out, which need at "
+                            "least 2 dimensions (shape has %d)", name, nd);
+    if (k->max_ndim && (nd < k->min_ndim || nd > k->max_ndim)) {
+        char r[48];
+        ranks_text(k->min_ndim, k->max_ndim, r, sizeof r);
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s needs a %s shape (shape has %d dimensions)",
+                            name, r, nd);
+    }
+    if (nd < k->min_ndim)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s needs at least %d dimensions (shape has %d)",
+                            name, k->min_ndim, nd);
+    return NNINIT_OK;
+}
+
+/* Required parameters set, numbers finite, enum values known. */
+static int check_params(const nninit_spec *s, nninit_error *err)
+{
+    const nninit_kind_info *k = &kinds[s->kind].info;
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
+        if (!takes(s->kind, p))
+            continue;
+        double v = get(s, p);
+        if (params[p].type == PT_ENUM) {
+            if (v < 0 || v >= params[p].info.choices->count)
+                return nninit__fail(err, NNINIT_EINVAL, "unknown %s %d",
+                                    params[p].info.choices->what, (int)v);
+        } else if (isnan(v) && (k->required >> p & 1u)) {
+            return nninit__fail(err, NNINIT_EINVAL, "%s needs a %s (--%s)",
+                                nninit_kind_name(s->kind), param_names[p],
+                                param_names[p]);
+        } else if (!isfinite(v)) {
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s must be finite (got %g)", param_names[p],
+                                v);
+        }
+    }
+    return NNINIT_OK;
 }
 
 int nninit_resolve(const nninit_spec *s, const nninit_shape *shape,
                    nninit_layout layout, nninit_resolved *r,
                    nninit_error *err)
 {
-    int rc;
     memset(r, 0, sizeof *r);
     r->draw = NNINIT_DRAW_DIST;
     r->fan_in = r->fan_out = -1;
@@ -269,262 +579,18 @@ int nninit_resolve(const nninit_spec *s, const nninit_shape *shape,
     if (shape->ndim < 0 || shape->ndim > NNINIT_MAX_DIMS)
         return nninit__fail(err, NNINIT_EINVAL, "bad shape rank %d",
                             shape->ndim);
-    const int nd = shape->ndim;
-    const uint64_t numel = nninit_shape_numel(shape);
-    if (nd >= 2)
-        nninit_fans(shape, layout, &r->fan_in, &r->fan_out, NULL);
-    /* Initializers that need fans refuse 1-D shapes up front. */
-    switch (s->kind) {
-    case NNINIT_XAVIER_UNIFORM:
-    case NNINIT_XAVIER_NORMAL:
-    case NNINIT_KAIMING_UNIFORM:
-    case NNINIT_KAIMING_NORMAL:
-    case NNINIT_LECUN_UNIFORM:
-    case NNINIT_LECUN_NORMAL:
-    case NNINIT_VARIANCE_SCALING:
-        if (nd < 2)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "%s needs fan in and fan out, which need at "
-                                "least 2 dimensions (shape has %d)",
-                                nninit_kind_name(s->kind), nd);
-        break;
-    default:
-        break;
-    }
-    const double fi = (double)r->fan_in, fo = (double)r->fan_out;
-
-    switch (s->kind) {
-    case NNINIT_ZEROS:
-        r->dist = nninit_dist_constant(0.0);
-        break;
-    case NNINIT_ONES:
-        r->dist = nninit_dist_constant(1.0);
-        break;
-    case NNINIT_CONSTANT:
-        if (isnan(s->value))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "constant needs a value (--value)");
-        if ((rc = check_finite(err, "value", s->value)))
-            return rc;
-        r->dist = nninit_dist_constant(s->value);
-        break;
-    case NNINIT_UNIFORM:
-        r->dist = nninit_dist_uniform(s->low, s->high);
-        if ((rc = nninit_dist_check(&r->dist, err)))
-            return rc;
-        r->bound = (s->high - s->low) / 2;
-        r->std = (s->high - s->low) / sqrt(12.0);
-        break;
-    case NNINIT_NORMAL:
-        r->dist = nninit_dist_normal(s->mean, s->std);
-        if ((rc = nninit_dist_check(&r->dist, err)))
-            return rc;
-        r->std = s->std;
-        break;
-    case NNINIT_TRUNC_NORMAL:
-        r->dist = nninit_dist_trunc_normal(s->mean, s->std, s->trunc_a,
-                                           s->trunc_b);
-        if ((rc = nninit_dist_check(&r->dist, err)))
-            return rc;
-        r->std = s->std > 0 ? trunc_std(s->std, s->mean, s->trunc_a, s->trunc_b)
-                            : 0;
-        break;
-    case NNINIT_XAVIER_UNIFORM:
-    case NNINIT_XAVIER_NORMAL: {
-        if ((rc = need_gain(s, err, 1)))
-            return rc;
-        r->gain = s->gain;
-        r->fan = (fi + fo) / 2;
-        if (numel == 0) { /* nothing to draw (PyTorch would divide by 0) */
-            r->dist = nninit_dist_constant(0.0);
-            break;
-        }
-        double sd = s->gain * sqrt(2.0 / (fi + fo)); /* torch's order */
-        if (s->kind == NNINIT_XAVIER_UNIFORM)
-            set_uniform(r, sqrt(3.0) * sd);
-        else
-            set_normal(r, sd);
-        break;
-    }
-    case NNINIT_KAIMING_UNIFORM:
-    case NNINIT_KAIMING_NORMAL: {
-        if ((rc = check_finite(err, "a", s->a)))
-            return rc;
-        if (s->mode != NNINIT_FAN_IN && s->mode != NNINIT_FAN_OUT)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "mode %s not supported by %s (use fan_in or "
-                                "fan_out)", nninit_mode_name(s->mode),
-                                nninit_kind_name(s->kind));
-        if ((rc = nninit_gain(s->nonlinearity, s->a, &r->gain, err)))
-            return rc;
-        r->fan = s->mode == NNINIT_FAN_IN ? fi : fo;
-        if (numel == 0) { /* PyTorch: "Initializing zero-element tensors is a
-                             no-op" */
-            r->dist = nninit_dist_constant(0.0);
-            break;
-        }
-        double sd = r->gain / sqrt(r->fan);
-        if (s->kind == NNINIT_KAIMING_UNIFORM)
-            set_uniform(r, sqrt(3.0) * sd);
-        else
-            set_normal(r, sd);
-        break;
-    }
-    case NNINIT_LECUN_UNIFORM:
-    case NNINIT_LECUN_NORMAL:
-        r->fan = fi;
-        if (numel == 0) {
-            r->dist = nninit_dist_constant(0.0);
-            break;
-        }
-        if (s->kind == NNINIT_LECUN_UNIFORM)
-            set_uniform(r, sqrt(3.0 / fi));
-        else
-            set_normal(r, sqrt(1.0 / fi));
-        break;
-    case NNINIT_VARIANCE_SCALING: {
-        if ((rc = check_finite(err, "scale", s->scale)))
-            return rc;
-        if (!(s->scale > 0))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "scale must be > 0 (got %g)", s->scale);
-        double n;
-        switch (s->mode) {
-        case NNINIT_FAN_IN: n = fi; break;
-        case NNINIT_FAN_OUT: n = fo; break;
-        case NNINIT_FAN_AVG: n = (fi + fo) / 2; break;
-        case NNINIT_FAN_GEO_AVG: n = sqrt(fi * fo); break;
-        default:
-            return nninit__fail(err, NNINIT_EINVAL, "unknown mode %d",
-                                (int)s->mode);
-        }
-        if (n < 1) /* Keras: max(1, n) */
-            n = 1;
-        r->fan = n;
-        double var = s->scale / n;
-        switch (s->distribution) {
-        case NNINIT_DISTRIBUTION_UNIFORM:
-            set_uniform(r, sqrt(3.0 * var));
-            break;
-        case NNINIT_DISTRIBUTION_NORMAL:
-            set_normal(r, sqrt(var));
-            break;
-        case NNINIT_DISTRIBUTION_TRUNCATED_NORMAL: {
-            double sigma = sqrt(var) / STD_TRUNC_2SIGMA;
-            r->dist = nninit_dist_trunc_normal(0.0, sigma, -2 * sigma,
-                                               2 * sigma);
-            r->std = sqrt(var);
-            break;
-        }
-        default:
-            return nninit__fail(err, NNINIT_EINVAL, "unknown distribution %d",
-                                (int)s->distribution);
-        }
-        break;
-    }
-    case NNINIT_EYE:
-        if (nd != 2)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "eye needs a 2-D shape (shape has %d "
-                                "dimensions)", nd);
-        if ((rc = need_gain(s, err, 0)))
-            return rc;
-        r->draw = NNINIT_DRAW_EYE;
-        r->gain = s->gain;
-        r->rows = shape->dim[0];
-        r->cols = shape->dim[1];
-        break;
-    case NNINIT_DIRAC: {
-        if (nd < 3 || nd > 5)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "dirac needs a 3-, 4- or 5-D shape (shape has "
-                                "%d dimensions)", nd);
-        if (s->groups < 1)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "groups must be >= 1 (got %d)", s->groups);
-        int64_t out = layout == NNINIT_LAYOUT_KERAS ? shape->dim[nd - 1]
-                                                    : shape->dim[0];
-        if (out % s->groups != 0)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "dirac: out channels (%lld) must be divisible "
-                                "by groups (%d)", (long long)out, s->groups);
-        r->draw = NNINIT_DRAW_DIRAC;
-        break;
-    }
-    case NNINIT_ORTHOGONAL:
-        if (nd < 2)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "orthogonal needs at least 2 dimensions "
-                                "(shape has %d)", nd);
-        if ((rc = need_gain(s, err, 0)))
-            return rc;
-        r->draw = NNINIT_DRAW_ORTHOGONAL;
-        r->gain = s->gain;
-        if (layout == NNINIT_LAYOUT_KERAS) { /* (prod(shape[:-1]), shape[-1]) */
-            r->cols = shape->dim[nd - 1];
-            r->rows = 1;
-            for (int i = 0; i < nd - 1; i++)
-                r->rows *= shape->dim[i];
-        } else { /* (shape[0], prod(shape[1:])) */
-            r->rows = shape->dim[0];
-            r->cols = 1;
-            for (int i = 1; i < nd; i++)
-                r->cols *= shape->dim[i];
-        }
-        r->std = r->rows && r->cols
-                     ? fabs(s->gain) / sqrt((double)(r->rows > r->cols
-                                                         ? r->rows
-                                                         : r->cols))
-                     : 0;
-        break;
-    case NNINIT_DELTA_ORTHOGONAL: {
-        if (nd < 3 || nd > 5)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "delta_orthogonal needs a 3-, 4- or 5-D shape "
-                                "(shape has %d dimensions)", nd);
-        if ((rc = need_gain(s, err, 0)))
-            return rc;
-        int64_t out = layout == NNINIT_LAYOUT_KERAS ? shape->dim[nd - 1]
-                                                    : shape->dim[0];
-        int64_t in = layout == NNINIT_LAYOUT_KERAS ? shape->dim[nd - 2]
-                                                   : shape->dim[1];
-        if (out < in)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "delta_orthogonal needs out channels (%lld) >= "
-                                "in channels (%lld)", (long long)out,
-                                (long long)in);
-        r->draw = NNINIT_DRAW_DELTA_ORTHOGONAL;
-        r->gain = s->gain;
-        r->rows = out;
-        r->cols = in;
-        break;
-    }
-    case NNINIT_SPARSE:
-        if (nd != 2)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "sparse needs a 2-D shape (shape has %d "
-                                "dimensions)", nd);
-        if (isnan(s->sparsity))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "sparse needs a sparsity (--sparsity)");
-        if (!(s->sparsity >= 0 && s->sparsity <= 1))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "sparsity must be in [0, 1] (got %g)",
-                                s->sparsity);
-        r->dist = nninit_dist_normal(0.0, s->std);
-        if ((rc = nninit_dist_check(&r->dist, err)))
-            return rc;
-        r->draw = NNINIT_DRAW_SPARSE;
-        r->rows = shape->dim[0];
-        r->cols = shape->dim[1];
-        r->zeros_per_col = (int64_t)ceil(s->sparsity * (double)r->rows);
-        r->std = s->std * sqrt(r->rows ? 1 - (double)r->zeros_per_col /
-                                                 (double)r->rows
-                                       : 0);
-        break;
-    default:
+    if ((unsigned)s->kind >= NNINIT_KIND_COUNT)
         return nninit__fail(err, NNINIT_EINVAL, "unknown initializer %d",
                             (int)s->kind);
+    nninit__rctx c = {shape, layout, shape->ndim, nninit_shape_numel(shape),
+                      -1, -1};
+    if (c.nd >= 2) {
+        nninit_fans(shape, layout, &r->fan_in, &r->fan_out, NULL);
+        c.fi = (double)r->fan_in;
+        c.fo = (double)r->fan_out;
     }
-    return NNINIT_OK;
+    int rc = check_shape(s, c.nd, err);
+    if (rc == NNINIT_OK)
+        rc = check_params(s, err);
+    return rc ? rc : kinds[s->kind].resolve(s, &c, r, err);
 }

@@ -24,12 +24,12 @@
 /* Common                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static const char *const format_names[] = {"safetensors", "npz", "gguf",
-                                           NULL};
+static const char *const format_names[] = {"safetensors", "npz", "gguf"};
+static const nninit_names format_table = {"format", format_names, 3, NULL, 0};
 
 const char *nninit_format_name(nninit_format f)
 {
-    return (unsigned)f <= NNINIT_FORMAT_GGUF ? format_names[f] : "unknown";
+    return nninit_names_name(&format_table, (int)f);
 }
 
 int nninit_format_from_path(const char *path, nninit_format *out,
@@ -38,7 +38,7 @@ int nninit_format_from_path(const char *path, nninit_format *out,
     const char *dot = path ? strrchr(path, '.') : NULL;
     const char *slash = path ? strrchr(path, '/') : NULL;
     if (dot && (!slash || dot > slash)) {
-        int i = nninit__lookup(format_names, dot + 1);
+        int i = nninit_names_find(&format_table, dot + 1);
         if (i >= 0) {
             *out = (nninit_format)i;
             return NNINIT_OK;

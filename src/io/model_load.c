@@ -262,11 +262,7 @@ static int parse_kind(ctx *c, const yaml_node_t *n, const char *key,
         return rc;
     nninit_error e;
     if (nninit_kind_parse(s, out, &e))
-        return fail_at(c, n, "unknown initializer '%s' (expected zeros, ones, "
-                             "constant, uniform, normal, trunc_normal, eye, "
-                             "dirac, xavier_*, kaiming_*, lecun_*, "
-                             "orthogonal, delta_orthogonal, sparse or "
-                             "variance_scaling)", s);
+        return fail_at(c, n, "%s", e.msg);
     return NNINIT_OK;
 }
 

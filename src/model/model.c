@@ -65,59 +65,21 @@ int nninit_etype_is_float(nninit_etype t)
 /* Layer kinds and names                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const char *const layer_names[] = {
-#define NNINIT__LAYER_STR(name, str) str,
-    NNINIT_LAYER_MAP(NNINIT__LAYER_STR)
-#undef NNINIT__LAYER_STR
-        NULL};
-_Static_assert(sizeof layer_names / sizeof *layer_names ==
-                   NNINIT_LAYER_COUNT + 1,
+static const char *const layer_names[] = {NNINIT_LAYER_MAP(NNINIT__XNAME)};
+_Static_assert(sizeof layer_names / sizeof *layer_names == NNINIT_LAYER_COUNT,
                "layer table out of sync");
+static const nninit_name_alias layer_aliases[] = {
+    {"batchnorm1d", NNINIT_LAYER_BATCHNORM},
+    {"batchnorm2d", NNINIT_LAYER_BATCHNORM},
+    {"batchnorm3d", NNINIT_LAYER_BATCHNORM}, {NULL, 0}};
+static const nninit_names layer_table = {"layer type", layer_names,
+                                         NNINIT_LAYER_COUNT, layer_aliases, 0};
+NNINIT__NAMED_ENUM(nninit_layer_kind, nninit_layer_kind, layer_table)
 
-int nninit_layer_kind_parse(const char *name, nninit_layer_kind *out,
-                            nninit_error *err)
-{
-    int i = nninit__lookup(layer_names, name);
-    if (i < 0 && name &&
-        (!strcmp(name, "batchnorm1d") || !strcmp(name, "batchnorm2d") ||
-         !strcmp(name, "batchnorm3d")))
-        i = NNINIT_LAYER_BATCHNORM;
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown layer type '%s' (expected linear, "
-                            "bilinear, conv1d/2d/3d, conv_transpose1d/2d/3d, "
-                            "embedding, layernorm, batchnorm, rnn, lstm or "
-                            "gru)", name ? name : "");
-    *out = (nninit_layer_kind)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_layer_kind_name(nninit_layer_kind kind)
-{
-    return (unsigned)kind < NNINIT_LAYER_COUNT ? layer_names[kind]
-                                               : "unknown";
-}
-
-static const char *const orth_names[] = {"default", "whole", "per_gate",
-                                         NULL};
-
-int nninit_orth_mode_parse(const char *name, nninit_orth_mode *out,
-                           nninit_error *err)
-{
-    int i = nninit__lookup(orth_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown orthogonal mode '%s' (expected whole or "
-                            "per_gate)", name ? name : "");
-    *out = (nninit_orth_mode)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_orth_mode_name(nninit_orth_mode mode)
-{
-    return (unsigned)mode <= NNINIT_ORTH_PER_GATE ? orth_names[mode]
-                                                  : "unknown";
-}
+static const char *const orth_names[] = {"default", "whole", "per_gate"};
+static const nninit_names orth_table = {"orthogonal mode", orth_names, 3, NULL,
+                                        0};
+NNINIT__NAMED_ENUM(nninit_orth_mode, nninit_orth_mode, orth_table)
 
 nninit_layer nninit_layer_make(nninit_layer_kind kind)
 {

@@ -18,47 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const preset_names[] = {
-#define NNINIT__PRESET_STR(name, str) str,
-    NNINIT_PRESET_MAP(NNINIT__PRESET_STR)
-#undef NNINIT__PRESET_STR
-        NULL};
+static const char *const preset_names[] = {NNINIT_PRESET_MAP(NNINIT__XNAME)};
+static const nninit_names preset_table = {"preset", preset_names,
+                                          NNINIT_PRESET_COUNT, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_preset, nninit_preset, preset_table)
 
-int nninit_preset_parse(const char *name, nninit_preset *out,
-                        nninit_error *err)
-{
-    int i = nninit__lookup(preset_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown preset '%s' (expected seed, torch, keras "
-                            "or flax)", name ? name : "");
-    *out = (nninit_preset)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_preset_name(nninit_preset p)
-{
-    return (unsigned)p < NNINIT_PRESET_COUNT ? preset_names[p] : "unknown";
-}
-
-static const char *const rng_names[] = {"philox", "torch", NULL};
-
-int nninit_rng_kind_parse(const char *name, nninit_rng_kind *out,
-                          nninit_error *err)
-{
-    int i = nninit__lookup(rng_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown generator '%s' (expected philox or "
-                            "torch)", name ? name : "");
-    *out = (nninit_rng_kind)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_rng_kind_name(nninit_rng_kind r)
-{
-    return (unsigned)r <= NNINIT_RNG_TORCH ? rng_names[r] : "unknown";
-}
+static const char *const rng_names[] = {"philox", "torch"};
+static const nninit_names rng_table = {"generator", rng_names, 2, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_rng_kind, nninit_rng_kind, rng_table)
 
 nninit_plan_opts nninit_plan_opts_default(void)
 {

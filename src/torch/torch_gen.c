@@ -7,46 +7,15 @@
 #include <pthread.h>
 #include <string.h>
 
-static const char *const kernel_names[] = {"avx2", "default", NULL};
+static const char *const kernel_names[] = {"avx2", "default"};
+static const nninit_names kernel_table = {"torch kernel", kernel_names, 2,
+                                          NULL, 0};
+NNINIT__NAMED_ENUM(nninit_torch_kernel, nninit_torch_kernel, kernel_table)
 
-int nninit_torch_kernel_parse(const char *name, nninit_torch_kernel *out,
-                              nninit_error *err)
-{
-    int i = nninit__lookup(kernel_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown torch kernel '%s' (expected avx2 or "
-                            "default)", name ? name : "");
-    *out = (nninit_torch_kernel)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_torch_kernel_name(nninit_torch_kernel kernel)
-{
-    return (unsigned)kernel <= NNINIT_TORCH_KERNEL_DEFAULT
-               ? kernel_names[kernel]
-               : "unknown";
-}
-
-static const char *const version_names[] = {"2.6", "1.13", NULL};
-
-int nninit_torch_version_parse(const char *name, nninit_torch_version *out,
-                               nninit_error *err)
-{
-    int i = nninit__lookup(version_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown torch version '%s' (expected 2.6 or "
-                            "1.13)", name ? name : "");
-    *out = (nninit_torch_version)i;
-    return NNINIT_OK;
-}
-
-const char *nninit_torch_version_name(nninit_torch_version version)
-{
-    return (unsigned)version <= NNINIT_TORCH_1_13 ? version_names[version]
-                                                   : "unknown";
-}
+static const char *const version_names[] = {"2.6", "1.13"};
+static const nninit_names version_table = {"torch version", version_names, 2,
+                                           NULL, 0};
+NNINIT__NAMED_ENUM(nninit_torch_version, nninit_torch_version, version_table)
 
 const nninit__torch_kernels *nninit__torch_kernels_get(void)
 {

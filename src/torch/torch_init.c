@@ -284,10 +284,19 @@ int nninit_torch_check(const nninit_spec *spec, nninit_dtype dtype,
     if (!spec || nninit_dtype_size(dtype) == 0)
         return nninit__fail(err, NNINIT_EINVAL, "spec and dtype are required");
     const nninit_kind k = spec->kind;
-    if (k == NNINIT_DELTA_ORTHOGONAL || k == NNINIT_VARIANCE_SCALING)
+    if (k == NNINIT_DELTA_ORTHOGONAL || k == NNINIT_VARIANCE_SCALING ||
+        k == NNINIT_CRITICAL)
         return nninit__fail(err, NNINIT_ENOTSUP,
                             "%s has no torch.nn.init counterpart; use the "
                             "default (philox) generator", nninit_kind_name(k));
+    if ((k == NNINIT_KAIMING_UNIFORM || k == NNINIT_KAIMING_NORMAL) &&
+        (unsigned)spec->nonlinearity < NNINIT_NL_COUNT &&
+        !nninit_nonlinearity_info_get(spec->nonlinearity)->torch)
+        return nninit__fail(err, NNINIT_ENOTSUP,
+                            "PyTorch's calculate_gain has no %s (nninit's gain "
+                            "for it is numeric); use the default (philox) "
+                            "generator",
+                            nninit_nonlinearity_name(spec->nonlinearity));
     /* PyTorch has no Half or BFloat16 QR on CPU */
     if (k == NNINIT_ORTHOGONAL && dtype != NNINIT_F32 && dtype != NNINIT_F64)
         return nninit__fail(err, NNINIT_ENOTSUP,

@@ -171,8 +171,26 @@ int cli_next(cli_parser *p)
         }
         return o->key;
     }
-    cli_error(EXIT_BAD_INPUT, "unknown option '%.*s'",
-              (int)(len + (size_t)(name - a)), a);
+    /* the option names as a name table, for "did you mean --seed?" */
+    char spelled[64][40];
+    const char *names[64];
+    int n = 0;
+    for (const cli_opt *o = p->opts; o->name && n < 64; o++)
+        if (o->name[1]) { /* long options only */
+            snprintf(spelled[n], sizeof spelled[n], "--%s", o->name);
+            names[n] = spelled[n];
+            n++;
+        }
+    nninit_names table = {"option", names, n, NULL, 0};
+    char given[64], hint[160];
+    snprintf(given, sizeof given, "--%.*s", (int)len, name);
+    nninit_names_suggest(&table, given, hint, sizeof hint);
+    if (hint[0])
+        cli_error(EXIT_BAD_INPUT, "unknown option '%.*s' (did you mean %s?)",
+                  (int)(len + (size_t)(name - a)), a, hint);
+    else
+        cli_error(EXIT_BAD_INPUT, "unknown option '%.*s'",
+                  (int)(len + (size_t)(name - a)), a);
     return CLI_ERROR;
 }
 

@@ -315,17 +315,15 @@ int cmd_bench(int argc, char **argv)
                 goto done;
             }
             break;
-        case O_FORMAT:
-            if (!strcmp(p.value, "tsv"))
-                tsv = 1;
-            else if (!strcmp(p.value, "text"))
-                tsv = 0;
-            else {
-                rc = cli_error(EXIT_BAD_INPUT,
-                               "--format: '%s' is not text or tsv", p.value);
+        case O_FORMAT: {
+            static const char *const formats[] = {"text", "tsv"};
+            static const nninit_names t = {"format", formats, 2, NULL, 0};
+            if (nninit_names_parse(&t, p.value, &tsv, &err)) {
+                rc = cli_error(EXIT_BAD_INPUT, "--format: %s", err.msg);
                 goto done;
             }
             break;
+        }
         }
     }
     if (nnames == 0)

@@ -146,14 +146,16 @@ int cmd_plan(int argc, char **argv)
                                  p.value);
             cm.path = p.value;
             break;
-        case O_FORMAT:
-            format = p.value;
-            if (strcmp(format, "table") && strcmp(format, "tsv") &&
-                strcmp(format, "json"))
-                return cli_error(EXIT_BAD_INPUT,
-                                 "--format must be table, tsv or json (got "
-                                 "'%s')", format);
+        case O_FORMAT: {
+            static const char *const formats[] = {"table", "tsv", "json"};
+            static const nninit_names t = {"format", formats, 3, NULL, 0};
+            nninit_error err;
+            int f;
+            if (nninit_names_parse(&t, p.value, &f, &err))
+                return cli_error(EXIT_BAD_INPUT, "--format: %s", err.msg);
+            format = formats[f];
             break;
+        }
         default:
             rc = cli_model_option(&cm, k, p.value);
             break;

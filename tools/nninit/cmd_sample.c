@@ -7,51 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    P_GAIN = 1 << 0,
-    P_A = 1 << 1,
-    P_MODE = 1 << 2,
-    P_NONLIN = 1 << 3,
-    P_MEAN = 1 << 4,
-    P_STD = 1 << 5,
-    P_LOW = 1 << 6,
-    P_HIGH = 1 << 7,
-    P_TRUNC_A = 1 << 8,
-    P_TRUNC_B = 1 << 9,
-    P_VALUE = 1 << 10,
-    P_SPARSITY = 1 << 11,
-    P_GROUPS = 1 << 12,
-    P_SCALE = 1 << 13,
-    P_DISTRIBUTION = 1 << 14
-};
-
-static const char *const param_flag[] = {
-    "gain", "a", "mode", "nonlinearity", "mean", "std", "low", "high",
-    "trunc-a", "trunc-b", "value", "sparsity", "groups", "scale",
-    "distribution"};
-
-/* Which parameters each initializer takes (indexed by nninit_kind). */
-static const unsigned kind_params[NNINIT_KIND_COUNT] = {
-    [NNINIT_ZEROS] = 0,
-    [NNINIT_ONES] = 0,
-    [NNINIT_CONSTANT] = P_VALUE,
-    [NNINIT_UNIFORM] = P_LOW | P_HIGH,
-    [NNINIT_NORMAL] = P_MEAN | P_STD,
-    [NNINIT_TRUNC_NORMAL] = P_MEAN | P_STD | P_TRUNC_A | P_TRUNC_B,
-    [NNINIT_EYE] = P_GAIN,
-    [NNINIT_DIRAC] = P_GROUPS,
-    [NNINIT_XAVIER_UNIFORM] = P_GAIN,
-    [NNINIT_XAVIER_NORMAL] = P_GAIN,
-    [NNINIT_KAIMING_UNIFORM] = P_A | P_MODE | P_NONLIN,
-    [NNINIT_KAIMING_NORMAL] = P_A | P_MODE | P_NONLIN,
-    [NNINIT_LECUN_UNIFORM] = 0,
-    [NNINIT_LECUN_NORMAL] = 0,
-    [NNINIT_ORTHOGONAL] = P_GAIN,
-    [NNINIT_DELTA_ORTHOGONAL] = P_GAIN,
-    [NNINIT_SPARSE] = P_SPARSITY | P_STD,
-    [NNINIT_VARIANCE_SCALING] = P_SCALE | P_MODE | P_DISTRIBUTION,
-};
-
+/* Option keys: the initializer parameters are 1 .. NNINIT_PARAM_COUNT
+ * (parameter p is key p + 1), the rest from 1000. */
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
     O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION
@@ -64,13 +21,101 @@ static const cli_opt opts[] = {
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
     {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
     {"torch-version", 1, O_TORCH_VERSION},
-    {"gain", 1, P_GAIN}, {"a", 1, P_A}, {"mode", 1, P_MODE},
-    {"nonlinearity", 1, P_NONLIN}, {"mean", 1, P_MEAN}, {"std", 1, P_STD},
-    {"low", 1, P_LOW}, {"high", 1, P_HIGH}, {"trunc-a", 1, P_TRUNC_A},
-    {"trunc-b", 1, P_TRUNC_B}, {"value", 1, P_VALUE},
-    {"sparsity", 1, P_SPARSITY}, {"groups", 1, P_GROUPS},
-    {"scale", 1, P_SCALE}, {"distribution", 1, P_DISTRIBUTION},
     {NULL, 0, 0}};
+
+#define NOPTS (sizeof opts / sizeof *opts)
+
+/* A parameter as an option: "--trunc-a". */
+static const char *flag(int p, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", nninit_param_name((nninit_param)p));
+    for (char *c = buf; *c; c++)
+        if (*c == '_')
+            *c = '-';
+    return buf;
+}
+
+/* The fixed options, then one per initializer parameter from the table. */
+static void all_options(cli_opt *all, char (*names)[32])
+{
+    memcpy(all, opts, sizeof opts);
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
+        cli_opt o = {flag(p, names[p], sizeof names[p]), 1, p + 1};
+        all[NOPTS - 1 + (size_t)p] = o;
+    }
+    cli_opt end = {NULL, 0, 0};
+    all[NOPTS - 1 + NNINIT_PARAM_COUNT] = end;
+}
+
+/* "--gain, --a" for the parameters in mask; "none" if empty. */
+static void list_flags(uint32_t mask, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int p = 0; p < NNINIT_PARAM_COUNT && at + 1 < size; p++)
+        if (mask >> p & 1u) {
+            char f[32];
+            int n = snprintf(buf + at, size - at, "%s--%s", at ? ", " : "",
+                             flag(p, f, sizeof f));
+            at = n < 0 ? size : at + (size_t)n;
+        }
+    if (!buf[0])
+        snprintf(buf, size, "none");
+}
+
+/* "  LABEL  text" with text wrapped at word boundaries under itself, so
+ * lines stay within 79 columns. */
+static void wrapped(const char *label, const char *text)
+{
+    enum { INDENT = 21, WIDTH = 79 };
+    printf("  %-18s ", label);
+    int col = INDENT;
+    while (*text) {
+        size_t w = strcspn(text, " ");
+        if (col > INDENT && col + 1 + (int)w > WIDTH) {
+            printf("\n%*s", INDENT, "");
+            col = INDENT;
+        } else if (col > INDENT) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)w, text);
+        col += (int)w;
+        text += w;
+        while (*text == ' ')
+            text++;
+    }
+    putchar('\n');
+}
+
+/* One initializer in the help: name and formula, then its parameters with
+ * their defaults and its other names. */
+static void help_kind(nninit_kind k)
+{
+    const nninit_kind_info *info = nninit_kind_info_get(k);
+    nninit_spec s = nninit_spec_make(k);
+    wrapped(nninit_kind_name(k), info->formula);
+    char line[256] = "";
+    size_t at = 0;
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
+        if (!(info->params >> p & 1u))
+            continue;
+        char f[32], v[48];
+        if (info->required >> p & 1u)
+            snprintf(v, sizeof v, "(required)");
+        else
+            nninit_spec_format_value(&s, (nninit_param)p, v, sizeof v);
+        at += (size_t)snprintf(line + at, sizeof line - at, "%s--%s %s",
+                               at ? "  " : "", flag(p, f, sizeof f), v);
+    }
+    const nninit_names *names = nninit_kind_names();
+    for (const nninit_name_alias *a = names->aliases; a && a->name; a++)
+        if (a->value == (int)k)
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s(alias %s)",
+                                   at ? "  " : "", a->name);
+    if (at)
+        wrapped("", line);
+}
 
 static void help(void)
 {
@@ -80,11 +125,6 @@ static void help(void)
         "Initialize one tensor and write it as a NumPy .npy file (C order).\n"
         "Element i depends only on (seed, stream, i, INIT, parameters, dtype):\n"
         "the same bytes at any --threads, for any --range, on any CPU path.\n"
-        "\n"
-        "INIT: zeros ones constant uniform normal trunc_normal eye dirac\n"
-        "      xavier_uniform xavier_normal kaiming_uniform kaiming_normal\n"
-        "      lecun_uniform lecun_normal orthogonal delta_orthogonal sparse\n"
-        "      variance_scaling; aliases glorot_* he_* identity\n"
         "\n"
         "options:\n"
         "  --shape D0,D1,...   tensor shape (required)\n"
@@ -110,18 +150,21 @@ static void help(void)
         "  --torch-version 2.6|1.13   which PyTorch release to match (default\n"
         "                      2.6; they differ in f16 normal_/trunc_normal_)\n"
         "\n"
-        "parameters (defaults: PyTorch's, else Keras's):\n"
-        "  --gain G            xavier_*, orthogonal, delta_orthogonal, eye (1)\n"
-        "  --a A --mode M --nonlinearity NL   kaiming_* (0, fan_in, leaky_relu)\n"
-        "  --mean M --std S    normal (0, 1), trunc_normal (0, 1), sparse std "
-        "(0.01)\n"
-        "  --low L --high H    uniform (0, 1)\n"
-        "  --trunc-a A --trunc-b B   trunc_normal absolute bounds (-2, 2)\n"
-        "  --value V           constant (required)\n"
-        "  --sparsity S        sparse: fraction of zeros per column (required)\n"
-        "  --groups G          dirac (1)\n"
-        "  --scale S --mode M --distribution D   variance_scaling (1, fan_in,\n"
-        "                      truncated_normal; normal means untruncated)\n");
+        "INIT, what it draws, and its parameters with their defaults\n"
+        "(PyTorch's where PyTorch has the initializer, else Keras's):\n");
+    for (int k = 0; k < NNINIT_KIND_COUNT; k++)
+        help_kind((nninit_kind)k);
+    printf("\nparameters:\n");
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
+        const nninit_param_info *pi = nninit_param_info_get((nninit_param)p);
+        char f[32], opt[40], text[400], list[300] = "";
+        snprintf(opt, sizeof opt, "--%s", flag(p, f, sizeof f));
+        if (pi->choices)
+            nninit_names_list(pi->choices, list, sizeof list);
+        snprintf(text, sizeof text, "%s%s%s", pi->help,
+                 pi->choices ? ": " : "", list);
+        wrapped(opt, text);
+    }
 }
 
 static int parse_range(const char *text, uint64_t *b, uint64_t *e)
@@ -144,51 +187,6 @@ static int parse_range(const char *text, uint64_t *b, uint64_t *e)
                          "--range: begin %llu is after end %llu",
                          (unsigned long long)*b, (unsigned long long)*e);
     return 0;
-}
-
-static int apply_param(nninit_spec *s, int key, const char *v,
-                       nninit_error *err)
-{
-    int rc = 0;
-    switch (key) {
-    case P_GAIN: rc = cli_finite("gain", v, &s->gain); break;
-    case P_A: rc = cli_finite("a", v, &s->a); break;
-    case P_MEAN: rc = cli_finite("mean", v, &s->mean); break;
-    case P_STD: rc = cli_finite("std", v, &s->std); break;
-    case P_LOW: rc = cli_finite("low", v, &s->low); break;
-    case P_HIGH: rc = cli_finite("high", v, &s->high); break;
-    case P_TRUNC_A: rc = cli_finite("trunc-a", v, &s->trunc_a); break;
-    case P_TRUNC_B: rc = cli_finite("trunc-b", v, &s->trunc_b); break;
-    case P_VALUE: rc = cli_finite("value", v, &s->value); break;
-    case P_SPARSITY: rc = cli_finite("sparsity", v, &s->sparsity); break;
-    case P_SCALE: rc = cli_finite("scale", v, &s->scale); break;
-    case P_GROUPS: rc = cli_int("groups", v, &s->groups); break;
-    case P_MODE:
-        if (nninit_mode_parse(v, &s->mode, err))
-            rc = cli_error(EXIT_BAD_INPUT, "%s", err->msg);
-        break;
-    case P_NONLIN:
-        if (nninit_nonlinearity_parse(v, &s->nonlinearity, err))
-            rc = cli_error(EXIT_BAD_INPUT, "%s", err->msg);
-        break;
-    case P_DISTRIBUTION:
-        if (nninit_distribution_parse(v, &s->distribution, err))
-            rc = cli_error(EXIT_BAD_INPUT, "%s", err->msg);
-        break;
-    }
-    return rc;
-}
-
-static void list_params(unsigned mask, char *buf, size_t size)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < sizeof param_flag / sizeof *param_flag; i++)
-        if (mask & (1u << i))
-            at += (size_t)snprintf(buf + at, size - at, "%s--%s",
-                                   at ? ", " : "", param_flag[i]);
-    if (!at)
-        snprintf(buf, size, "none");
 }
 
 /* --rng torch: the whole tensor at once (PyTorch's generator is
@@ -266,14 +264,17 @@ int cmd_sample(int argc, char **argv)
     nninit_torch_kernel tkernel = NNINIT_TORCH_KERNEL_AVX2;
     nninit_torch_version tversion = NNINIT_TORCH_2_6;
     struct {
-        int key;
+        int param;
         const char *value;
     } params[32];
     int nparams = 0;
-    unsigned given = 0;
+    uint32_t given = 0;
 
+    cli_opt all[NOPTS + NNINIT_PARAM_COUNT];
+    char names[NNINIT_PARAM_COUNT][32];
+    all_options(all, names);
     cli_parser p;
-    cli_init(&p, argc, argv, 1, opts);
+    cli_init(&p, argc, argv, 1, all);
     for (int k; (k = cli_next(&p)) != CLI_END;) {
         switch (k) {
         case CLI_ERROR:
@@ -304,16 +305,13 @@ int cmd_sample(int argc, char **argv)
             fo.stream = nninit_stream_from_name(p.value);
             stream_given = 1;
             break;
-        case O_RNG:
-            if (!strcmp(p.value, "torch"))
-                rng_torch = 1;
-            else if (!strcmp(p.value, "philox"))
-                rng_torch = 0;
-            else
-                return cli_error(EXIT_BAD_INPUT,
-                                 "--rng: unknown generator '%s' (expected "
-                                 "philox or torch)", p.value);
+        case O_RNG: {
+            nninit_rng_kind rk;
+            if (nninit_rng_kind_parse(p.value, &rk, &err))
+                return cli_error(EXIT_BAD_INPUT, "--rng: %s", err.msg);
+            rng_torch = rk == NNINIT_RNG_TORCH;
             break;
+        }
         case O_TORCH_KERNEL:
             if (nninit_torch_kernel_parse(p.value, &tkernel, &err))
                 return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s",
@@ -345,9 +343,9 @@ int cmd_sample(int argc, char **argv)
         default: /* an initializer parameter: apply once INIT is known */
             if (nparams == 32)
                 return cli_error(EXIT_BAD_INPUT, "too many parameters");
-            params[nparams].key = k;
+            params[nparams].param = k - 1;
             params[nparams++].value = p.value;
-            given |= (unsigned)k;
+            given |= 1u << (k - 1);
             break;
         }
     }
@@ -359,17 +357,18 @@ int cmd_sample(int argc, char **argv)
     if (nninit_kind_parse(init_name, &kind, &err))
         return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     nninit_spec spec = nninit_spec_make(kind);
-    unsigned extra = given & ~kind_params[kind];
-    if (extra) {
+    uint32_t takes = nninit_kind_info_get(kind)->params;
+    if (given & ~takes) {
         char allowed[200], bad[200];
-        list_params(kind_params[kind], allowed, sizeof allowed);
-        list_params(extra, bad, sizeof bad);
+        list_flags(takes, allowed, sizeof allowed);
+        list_flags(given & ~takes, bad, sizeof bad);
         return cli_error(EXIT_BAD_INPUT, "%s does not take %s (it takes: %s)",
                          nninit_kind_name(kind), bad, allowed);
     }
     for (int i = 0; i < nparams; i++)
-        if (apply_param(&spec, params[i].key, params[i].value, &err))
-            return EXIT_BAD_INPUT;
+        if (nninit_spec_set(&spec, nninit_param_name(params[i].param),
+                            params[i].value, &err))
+            return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     if (!shape_text)
         return cli_error(EXIT_BAD_INPUT, "missing --shape (e.g. --shape 50,10)");
     nninit_shape shape;

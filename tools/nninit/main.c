@@ -50,9 +50,14 @@ int main(int argc, char **argv)
         printf("nninit %s\n", nninit_version());
         return 0;
     }
+    const char *names[sizeof commands / sizeof *commands];
+    int n = 0;
     for (const cli_command *c = commands; c->name; c++)
-        if (!strcmp(c->name, cmd))
-            return c->run(argc - 1, argv + 1);
-    return cli_error(EXIT_BAD_INPUT,
-                     "unknown command '%s' (see nninit --help)", cmd);
+        names[n++] = c->name;
+    nninit_names table = {"command", names, n, NULL, 0};
+    nninit_error err;
+    int i;
+    if (nninit_names_parse(&table, cmd, &i, &err))
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+    return commands[i].run(argc - 1, argv + 1);
 }
