@@ -26,11 +26,11 @@ static nninit_model *new_model(void)
 static nninit_layer lin(const char *name, int64_t in, int64_t out,
                         nninit_activation act)
 {
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LINEAR);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LINEAR);
     snprintf(l.name, sizeof l.name, "%s", name);
-    l.in = in;
-    l.out = out;
-    l.activation = act;
+    l.args.in = in;
+    l.args.out = out;
+    l.args.activation = act;
     return l;
 }
 
@@ -132,13 +132,13 @@ static void seed_example_plan(void)
 static void lstm_names_and_shapes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "lstm");
-    l.in = 10;
-    l.hidden = 20;
-    l.num_layers = 2;
-    l.bidirectional = 1;
-    l.proj_size = 5;
+    l.args.in = 10;
+    l.args.hidden = 20;
+    l.args.num_layers = 2;
+    l.args.bidirectional = 1;
+    l.args.proj_size = 5;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     /* torch: nn.LSTM(10, 20, 2, bidirectional=True, proj_size=5) */
     static const struct {
@@ -174,18 +174,17 @@ static void lstm_names_and_shapes(void)
 static void conv_and_norm_shapes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer c = nninit_layer_make(NNINIT_LAYER_CONV_TRANSPOSE2D);
+    nninit_layer c = nninit_layer_make(NNINIT_TORCH_CONV_TRANSPOSE2D);
     snprintf(c.name, sizeof c.name, "up");
-    c.in = 8;
-    c.out = 6;
-    c.groups = 2;
-    c.kernel[0] = 3;
-    c.kernel[1] = 5;
+    c.args.in = 8;
+    c.args.out = 6;
+    c.args.groups = 2;
+    c.args.kernel[0] = 3;
+    c.args.kernel[1] = 5;
     CHECK(nninit_model_add_layer(m, &c, NULL) == NNINIT_OK);
-    nninit_layer b = nninit_layer_make(NNINIT_LAYER_BATCHNORM);
+    nninit_layer b = nninit_layer_make(NNINIT_TORCH_BATCH_NORM);
     snprintf(b.name, sizeof b.name, "bn");
-    b.norm_shape[0] = 6;
-    b.norm_ndim = 1;
+    b.args.num_features = 6;
     CHECK(nninit_model_add_layer(m, &b, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 1);
     const nninit_plan_entry *w = find(p, "up.weight", NULL);
@@ -260,14 +259,14 @@ static double orth_error(const float *w, int64_t rows, int64_t cols)
 static void recurrent_orthogonal_modes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "enc");
-    l.in = 6;
-    l.hidden = 16;
+    l.args.in = 6;
+    l.args.hidden = 16;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     nninit_layer k = l;
     snprintf(k.name, sizeof k.name, "whole");
-    k.orthogonal = NNINIT_ORTH_WHOLE;
+    k.args.orthogonal = NNINIT_ORTH_WHOLE;
     CHECK(nninit_model_add_layer(m, &k, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 3);
     size_t i;
@@ -293,10 +292,10 @@ static void recurrent_orthogonal_modes(void)
 static void forget_bias(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "lstm");
-    l.in = 3;
-    l.hidden = 4;
+    l.args.in = 3;
+    l.args.hidden = 4;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     /* keras: unit_forget_bias by default */
     nninit_plan *p = plan_of(m, NNINIT_PRESET_KERAS, 1);
@@ -315,7 +314,7 @@ static void forget_bias(void)
      * forget rows sum to exactly 2 */
     nninit_model_free(m);
     m = new_model();
-    l.forget_bias = 2.0;
+    l.args.forget_bias = 2.0;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     p = plan_of(m, NNINIT_PRESET_TORCH, 1);
     find(p, "lstm.bias_ih_l0", &i);
@@ -365,15 +364,15 @@ static void torch_preset_bounds(void)
 static void ranges_equal_whole(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_GRU);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_GRU);
     snprintf(l.name, sizeof l.name, "gru");
-    l.in = 5;
-    l.hidden = 9;
+    l.args.in = 5;
+    l.args.hidden = 9;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
-    nninit_layer e = nninit_layer_make(NNINIT_LAYER_EMBEDDING);
+    nninit_layer e = nninit_layer_make(NNINIT_TORCH_EMBEDDING);
     snprintf(e.name, sizeof e.name, "emb");
-    e.num = 33;
-    e.dim = 7;
+    e.args.num_embeddings = 33;
+    e.args.embedding_dim = 7;
     CHECK(nninit_model_add_layer(m, &e, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 11);
     nninit_producer *pr;
@@ -417,15 +416,15 @@ static void torch_pieces_stream(void)
     ro.has_init = 1;
     ro.spec = nninit_spec_make(NNINIT_ORTHOGONAL);
     CHECK(nninit_model_add_rule(m, &ro, NULL) == NNINIT_OK);
-    nninit_layer e = nninit_layer_make(NNINIT_LAYER_EMBEDDING);
+    nninit_layer e = nninit_layer_make(NNINIT_TORCH_EMBEDDING);
     snprintf(e.name, sizeof e.name, "emb");
-    e.num = 50;
-    e.dim = 16;
+    e.args.num_embeddings = 50;
+    e.args.embedding_dim = 16;
     CHECK(nninit_model_add_layer(m, &e, NULL) == NNINIT_OK);
-    nninit_layer r = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer r = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(r.name, sizeof r.name, "lstm");
-    r.in = 5;
-    r.hidden = 7;
+    r.args.in = 5;
+    r.args.hidden = 7;
     CHECK(nninit_model_add_layer(m, &r, NULL) == NNINIT_OK);
     nninit_plan_opts o = nninit_plan_opts_default();
     o.preset = NNINIT_PRESET_TORCH;
@@ -487,34 +486,37 @@ static void bad_layers(void)
     CHECK(nninit_model_add_layer(m, &l, &err) == NNINIT_OK);
     CHECK(nninit_model_add_layer(m, &l, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "duplicate layer name 'fc'") != NULL);
-    nninit_layer c = nninit_layer_make(NNINIT_LAYER_CONV2D);
+    nninit_layer c = nninit_layer_make(NNINIT_TORCH_CONV2D);
     snprintf(c.name, sizeof c.name, "c");
-    c.in = 6;
-    c.out = 4;
-    c.groups = 4;
-    c.kernel[0] = c.kernel[1] = 3;
+    c.args.in = 6;
+    c.args.out = 4;
+    c.args.groups = 4;
+    c.args.kernel[0] = c.args.kernel[1] = 3;
     CHECK(nninit_model_add_layer(m, &c, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "divisible by groups") != NULL);
-    nninit_layer r = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer r = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(r.name, sizeof r.name, "r");
-    r.in = 3;
-    r.hidden = 4;
-    r.proj_size = 4;
+    r.args.in = 3;
+    r.args.hidden = 4;
+    r.args.proj_size = 4;
     CHECK(nninit_model_add_layer(m, &r, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "proj_size") != NULL);
-    nninit_layer g = nninit_layer_make(NNINIT_LAYER_GRU);
+    nninit_layer g = nninit_layer_make(NNINIT_TORCH_GRU);
     snprintf(g.name, sizeof g.name, "g");
-    g.in = 3;
-    g.hidden = 4;
-    g.forget_bias = 1;
+    g.args.in = 3;
+    g.args.hidden = 4;
+    g.args.forget_bias = 1;
     CHECK(nninit_model_add_layer(m, &g, &err) == NNINIT_EINVAL);
     nninit_layer bad = lin("a b", 1, 1, NNINIT_ACT_NONE);
     CHECK(nninit_model_add_layer(m, &bad, &err) == NNINIT_EINVAL);
     nninit_layer nob = lin("nob", 2, 2, NNINIT_ACT_NONE);
-    nob.bias = 0;
+    nob.args.bias = 0;
+    nninit_tensor_init ones;
+    memset(&ones, 0, sizeof ones);
+    snprintf(ones.key, sizeof ones.key, "biases");
+    ones.spec = nninit_spec_make(NNINIT_ONES);
+    nob.inits = &ones;
     nob.n_inits = 1;
-    snprintf(nob.inits[0].key, sizeof nob.inits[0].key, "biases");
-    nob.inits[0].spec = nninit_spec_make(NNINIT_ONES);
     CHECK(nninit_model_add_layer(m, &nob, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "bias: false") != NULL);
     CHECK_EQ_INT(nninit_model_tensor_count(m), 2);

@@ -52,12 +52,9 @@ struct nninit_plan {
     char (*warn)[320];
     size_t nwarn, capwarn;
     uint64_t bytes;
-    /* --rng torch: each tensor's last op, its last whole-tensor op (-1 if
-     * none), its index among its layer's tensors, and each layer as
-     * PyTorch's module */
+    /* --rng torch: each tensor's last op and its last whole-tensor op (-1
+     * if none) */
     long *final_op, *last_whole;
-    int *local;
-    nninit_torch_layer *tl;
 };
 
 /* Stream of the row overlay starting at row r0 of a tensor with stream s. */

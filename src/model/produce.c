@@ -136,19 +136,11 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     const nninit_plan *p = pr->p;
     const nninit__op *op = &p->ops[k];
     const nninit_plan_entry *e = &p->e[op->t];
-    const nninit__mtensor *mt = &p->m->tensors[op->t];
     nninit_dtype dt = nninit_etype_is_float(e->type) ? (nninit_dtype)e->type
                                                      : NNINIT_F32;
     size_t es = nninit_etype_size(e->type);
     int rc;
-    if (!op->explicit_ && mt->layer >= 0) /* the module's construction */
-        rc = buf ? nninit_torch_layer_fill(&pr->g, &p->tl[mt->layer],
-                                           p->local[op->t], dt, buf,
-                                           pr->fo.alloc, err)
-                 : nninit_torch_layer_skip(&pr->g, &p->tl[mt->layer],
-                                           p->local[op->t], dt, pr->fo.alloc,
-                                           err);
-    else if (!nninit_etype_is_float(e->type)) { /* a step counter: zeros_ */
+    if (!nninit_etype_is_float(e->type)) { /* a step counter: zeros_ */
         if (buf)
             memset(buf, 0, (size_t)e->nbytes);
         rc = NNINIT_OK;
@@ -181,20 +173,62 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     return named(rc, e, err);
 }
 
-/* Set up pr->st for op k if it is one elementwise step over its tensor. */
-static int torch_stream_begin(nninit_producer *pr, size_t k)
+/* 1 if op k draws nothing: a constant fill (zeros_, ones_, fill_). */
+static int constant_op(const nninit_plan *p, size_t k)
+{
+    nninit_kind kind = p->ops[k].spec.kind;
+    return kind == NNINIT_ZEROS || kind == NNINIT_ONES ||
+           kind == NNINIT_CONSTANT;
+}
+
+/* Set up pr->st for tensor i if its last whole step, op k, is one
+ * elementwise step and every later step on it is a constant fill of some
+ * rows (a padding row, forget-gate rows) right after it: those are then
+ * applied to each piece (torch_overlays). */
+static int torch_stream_begin(nninit_producer *pr, size_t i, size_t k)
 {
     const nninit_plan *p = pr->p;
     const nninit__op *op = &p->ops[k];
-    const nninit_plan_entry *e = &p->e[op->t];
-    const nninit__mtensor *mt = &p->m->tensors[op->t];
+    const nninit_plan_entry *e = &p->e[i];
     if (!nninit_etype_is_float(e->type) || op->kind != OP_WHOLE)
         return 0;
-    nninit_dtype dt = (nninit_dtype)e->type;
-    if (!op->explicit_ && mt->layer >= 0)
-        return nninit_torch_stream_layer_begin(&pr->st, &p->tl[mt->layer],
-                                               p->local[op->t], dt);
-    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape, dt);
+    for (size_t j = k + 1; j <= (size_t)p->final_op[i]; j++)
+        if (p->ops[j].t != i || p->ops[j].kind != OP_ROWS ||
+            !constant_op(p, j))
+            return 0;
+    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape,
+                                     (nninit_dtype)e->type);
+}
+
+/* The constant row steps after a streamed tensor's last whole step, on the
+ * piece [begin, end) in out. */
+static int torch_overlays(nninit_producer *pr, size_t i, void *out,
+                          uint64_t begin, uint64_t end, nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    const nninit_plan_entry *e = &p->e[i];
+    uint64_t row = nninit_shape_numel(&e->shape) /
+                   (uint64_t)(e->shape.dim[0] ? e->shape.dim[0] : 1);
+    size_t es = nninit_etype_size(e->type);
+    for (size_t j = (size_t)p->last_whole[i] + 1;
+         j <= (size_t)p->final_op[i]; j++) {
+        const nninit__op *o = &p->ops[j];
+        uint64_t lo = (uint64_t)o->r0 * row, hi = (uint64_t)o->r1 * row;
+        lo = lo > begin ? lo : begin;
+        hi = hi < end ? hi : end;
+        if (lo >= hi)
+            continue;
+        nninit_shape piece;
+        int64_t n = (int64_t)(hi - lo);
+        nninit_shape_make(&piece, 1, &n, NULL);
+        int rc = nninit_torch_init(&pr->g, &o->spec, &piece,
+                                   (nninit_dtype)e->type,
+                                   (char *)out + (lo - begin) * es,
+                                   pr->fo.alloc, err);
+        if (rc)
+            return named(rc, e, err);
+    }
+    return NNINIT_OK;
 }
 
 /* A buffer of at least nb bytes (its capacity in *cap): the spare one if
@@ -282,13 +316,16 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
             return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
                                 p->e[i].name);
         size_t last = (size_t)p->final_op[i];
-        if ((rc = torch_run(pr, last, err)))
+        if (p->last_whole[i] >= 0 &&
+            (rc = torch_run(pr, (size_t)p->last_whole[i], err)))
             return rc;
-        /* a last step that replaces the whole tensor, one elementwise step:
-         * made in the caller's buffers as they come, never held */
-        if (begin == 0 && p->last_whole[i] == (long)last &&
-            pr->next_op == last && torch_stream_begin(pr, last)) {
-            pr->next_op++;
+        /* a last whole step that is one elementwise step (perhaps with
+         * constant rows after it): made in the caller's buffers as they
+         * come, never held */
+        long w = p->last_whole[i];
+        if (begin == 0 && w >= 0 && pr->next_op == (size_t)w &&
+            torch_stream_begin(pr, i, (size_t)w)) {
+            pr->next_op = last + 1;
             pr->streaming = 1;
         } else if ((rc = torch_run(pr, last + 1, err))) {
             return rc;
@@ -302,7 +339,9 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
                                 p->e[i].name, (unsigned long long)begin,
                                 (unsigned long long)pr->st.done);
         rc = nninit_torch_stream_next(&pr->g, &pr->st, out, end - begin, err);
-        return named(rc, &p->e[i], err);
+        if (rc)
+            return named(rc, &p->e[i], err);
+        return torch_overlays(pr, i, out, begin, end, err);
     }
     size_t es = nninit_etype_size(p->e[i].type);
     memcpy(out, (const char *)pr->held[i] + begin * es,
