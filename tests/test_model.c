@@ -531,6 +531,146 @@ static void bad_layers(void)
     nninit_model_free(m);
 }
 
+static nninit_layer coder(const char *name, nninit_torch_module kind,
+                          int64_t d, int64_t h, int64_t ff)
+{
+    nninit_layer l = nninit_layer_make(kind);
+    snprintf(l.name, sizeof l.name, "%s", name);
+    l.args.embed_dim = d;
+    l.args.num_heads = h;
+    l.args.dim_feedforward = ff;
+    return l;
+}
+
+/* Transformers under the counter-based generator: a stack's clones are
+ * copies of layer 0 (the same stream, so the same bytes), the seed preset
+ * draws q, k and v as three (E, E) matrices and follows the feed-forward
+ * activation, and every preset says why. */
+static void transformer_presets(void)
+{
+    nninit_model *m = new_model();
+    nninit_layer st = coder("st", NNINIT_TORCH_TRANSFORMER_ENCODER, 8, 2, 12);
+    st.args.num_layers = 3;
+    st.args.activation = NNINIT_ACT_GELU;
+    CHECK(nninit_model_add_layer(m, &st, NULL) == NNINIT_OK);
+    nninit_layer tr = coder("tr", NNINIT_TORCH_TRANSFORMER, 8, 2, 12);
+    tr.args.num_encoder_layers = 2;
+    tr.args.num_decoder_layers = 1;
+    CHECK(nninit_model_add_layer(m, &tr, NULL) == NNINIT_OK);
+    nninit_layer a = nninit_layer_make(NNINIT_TORCH_MULTIHEAD_ATTENTION);
+    snprintf(a.name, sizeof a.name, "att");
+    a.args.embed_dim = 6;
+    a.args.num_heads = 3;
+    a.args.add_bias_kv = 1;
+    CHECK(nninit_model_add_layer(m, &a, NULL) == NNINIT_OK);
+    CHECK_EQ_INT(nninit_model_tensor_count(m), 3 * 12 + (2 * 12 + 2 + 18 + 2) + 6);
+
+    nninit_plan *p = plan_of(m, NNINIT_PRESET_TORCH, 4);
+    size_t i0, i2, j0, j1;
+    /* nn.TransformerEncoder: every layer a copy of the first */
+    find(p, "st.layers.0.linear1.weight", &i0);
+    find(p, "st.layers.2.linear1.weight", &i2);
+    float *x = produce(p, i0), *y = produce(p, i2);
+    CHECK(memcmp(x, y, 96 * 4) == 0);
+    free(x);
+    free(y);
+    CHECK(strstr(nninit_plan_get(p, i2)->why, "clone of layers.0") != NULL);
+    /* nn.Transformer: clones, then xavier_uniform_ on every matrix: the
+     * biases stay copies, the matrices differ */
+    find(p, "tr.encoder.layers.0.linear2.bias", &j0);
+    find(p, "tr.encoder.layers.1.linear2.bias", &j1);
+    x = produce(p, j0);
+    y = produce(p, j1);
+    CHECK(memcmp(x, y, 8 * 4) == 0 && x[0] != 0);
+    free(x);
+    free(y);
+    const nninit_plan_entry *w =
+        find(p, "tr.encoder.layers.1.linear2.weight", &j1);
+    CHECK(w->spec.kind == NNINIT_XAVIER_UNIFORM &&
+          strstr(w->why, "nn.Transformer's _reset_parameters"));
+    find(p, "tr.encoder.layers.0.linear2.weight", &j0);
+    x = produce(p, j0);
+    y = produce(p, j1);
+    CHECK(memcmp(x, y, 96 * 4) != 0);
+    free(x);
+    free(y);
+    CHECK(find(p, "att.in_proj_weight", NULL)->spec.kind ==
+          NNINIT_XAVIER_UNIFORM);
+    CHECK(find(p, "att.out_proj.weight", NULL)->spec.kind ==
+          NNINIT_KAIMING_UNIFORM);
+    CHECK(find(p, "att.bias_k", NULL)->spec.kind == NNINIT_XAVIER_NORMAL);
+    nninit_plan_free(p);
+
+    /* seed preset: q, k, v each (6, 6) with Xavier's fans: bound
+     * sqrt(6 / 12), not PyTorch's sqrt(6 / 24) over the packed (18, 6) */
+    p = plan_of(m, NNINIT_PRESET_SEED, 4);
+    size_t iq;
+    const nninit_plan_entry *q = find(p, "att.in_proj_weight", &iq);
+    CHECK(q->composite && q->spec.kind == NNINIT_XAVIER_UNIFORM);
+    CHECK_MSG(strstr(q->why, "per projection") != NULL, "%s", q->why);
+    x = produce(p, iq);
+    float worst = 0;
+    for (int k = 0; k < 108; k++)
+        worst = fabsf(x[k]) > worst ? fabsf(x[k]) : worst;
+    CHECK(worst <= (float)sqrt(0.5) && worst > (float)sqrt(6.0 / 24));
+    free(x);
+    /* linear1 is followed by gelu: He; linear2 and out_proj by nothing */
+    CHECK(find(p, "st.layers.1.linear1.weight", NULL)->spec.kind ==
+          NNINIT_KAIMING_UNIFORM);
+    CHECK(find(p, "st.layers.1.linear2.weight", NULL)->spec.kind ==
+          NNINIT_XAVIER_UNIFORM);
+    CHECK(find(p, "tr.decoder.norm.weight", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "att.in_proj_bias", NULL)->spec.kind == NNINIT_ZEROS);
+    nninit_plan_free(p);
+    p = plan_of(m, NNINIT_PRESET_FLAX, 4);
+    q = find(p, "tr.decoder.layers.0.multihead_attn.in_proj_weight", NULL);
+    CHECK(q->composite && q->spec.kind == NNINIT_VARIANCE_SCALING &&
+          q->res.std < 1 / sqrt(8.0) * 1.0001);
+    nninit_plan_free(p);
+
+    /* explicit initializers: by name, by glob, and "weights" (kernels and
+     * projections, not the norms inside) */
+    nninit_tensor_init ti[3];
+    memset(ti, 0, sizeof ti);
+    snprintf(ti[0].key, sizeof ti[0].key, "weights");
+    ti[0].spec = nninit_spec_make(NNINIT_ORTHOGONAL);
+    snprintf(ti[1].key, sizeof ti[1].key, "*.in_proj_bias");
+    ti[1].spec = nninit_spec_make(NNINIT_ONES);
+    snprintf(ti[2].key, sizeof ti[2].key, "linear2.bias");
+    ti[2].spec = nninit_spec_make(NNINIT_ONES);
+    nninit_layer e = coder("e", NNINIT_TORCH_TRANSFORMER_ENCODER_LAYER, 4, 2, 5);
+    e.inits = ti;
+    e.n_inits = 3;
+    nninit_model *m2 = new_model();
+    CHECK(nninit_model_add_layer(m2, &e, NULL) == NNINIT_OK);
+    p = plan_of(m2, NNINIT_PRESET_SEED, 1);
+    CHECK(find(p, "e.self_attn.in_proj_weight", NULL)->spec.kind ==
+          NNINIT_ORTHOGONAL);
+    CHECK(find(p, "e.linear1.weight", NULL)->spec.kind == NNINIT_ORTHOGONAL);
+    CHECK(find(p, "e.norm1.weight", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.self_attn.in_proj_bias", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.linear2.bias", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.linear1.bias", NULL)->spec.kind == NNINIT_ZEROS);
+    nninit_plan_free(p);
+    nninit_error err;
+    snprintf(ti[2].key, sizeof ti[2].key, "linear3.bias");
+    nninit_layer e2 = e;
+    snprintf(e2.name, sizeof e2.name, "e2");
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "has no tensor 'linear3.bias'"));
+    /* a field the kind does not take, and num_heads not dividing */
+    e2.n_inits = 0;
+    e2.args.hidden = 4;
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "hidden is not a field"));
+    e2.args.hidden = 0;
+    e2.args.num_heads = 3;
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "divisible by num_heads"));
+    nninit_model_free(m2);
+    nninit_model_free(m);
+}
+
 static void spec_params(void)
 {
     nninit_spec s = nninit_spec_make(NNINIT_KAIMING_NORMAL);
@@ -562,6 +702,7 @@ int main(void)
     TEST_RUN(ranges_equal_whole);
     TEST_RUN(torch_pieces_stream);
     TEST_RUN(bad_layers);
+    TEST_RUN(transformer_presets);
     TEST_RUN(spec_params);
     return test_report();
 }

@@ -183,6 +183,7 @@ NNINIT_API int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
     XX(CONV_TRANSPOSE3D, "conv_transpose3d", "ConvTranspose3d")                \
     XX(EMBEDDING, "embedding", "Embedding")                                    \
     XX(LAYER_NORM, "layernorm", "LayerNorm")                                   \
+    XX(RMS_NORM, "rmsnorm", "RMSNorm")                                         \
     XX(GROUP_NORM, "groupnorm", "GroupNorm")                                   \
     XX(BATCH_NORM, "batchnorm", "BatchNorm")                                   \
     XX(RNN, "rnn", "RNN")                                                      \
@@ -190,7 +191,15 @@ NNINIT_API int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
     XX(GRU, "gru", "GRU")                                                      \
     XX(RNN_CELL, "rnn_cell", "RNNCell")                                        \
     XX(LSTM_CELL, "lstm_cell", "LSTMCell")                                     \
-    XX(GRU_CELL, "gru_cell", "GRUCell")
+    XX(GRU_CELL, "gru_cell", "GRUCell")                                        \
+    XX(MULTIHEAD_ATTENTION, "multihead_attention", "MultiheadAttention")       \
+    XX(TRANSFORMER_ENCODER_LAYER, "transformer_encoder_layer",                 \
+       "TransformerEncoderLayer")                                              \
+    XX(TRANSFORMER_DECODER_LAYER, "transformer_decoder_layer",                 \
+       "TransformerDecoderLayer")                                              \
+    XX(TRANSFORMER_ENCODER, "transformer_encoder", "TransformerEncoder")       \
+    XX(TRANSFORMER_DECODER, "transformer_decoder", "TransformerDecoder")       \
+    XX(TRANSFORMER, "transformer", "Transformer")
 
 typedef enum nninit_torch_module {
 #define NNINIT__TORCH_MODULE_ENUM(name, str, cls) NNINIT_TORCH_##name,
@@ -236,6 +245,7 @@ NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
  *                     has_padding_idx; negative counts from the end)
  *   layernorm         normalized_shape[0..normalized_ndim-1], affine
  *                     (elementwise_affine), bias (PyTorch 2.1+)
+ *   rmsnorm           normalized_shape, affine (PyTorch 2.4+)
  *   groupnorm         groups (num_groups), num_features (num_channels),
  *                     affine
  *   batchnorm         num_features, affine, track_running_stats
@@ -243,6 +253,18 @@ NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
  *                     bidirectional, proj_size (lstm), activation (rnn's
  *                     nonlinearity: tanh or relu)
  *   *_cell            in, hidden, bias (rnn_cell: activation)
+ *   multihead_attention  embed_dim, num_heads, bias, add_bias_kv, kdim and
+ *                     vdim (0: embed_dim; q/k/v_proj_weight instead of the
+ *                     packed in_proj_weight when either differs)
+ *   transformer_encoder_layer, transformer_decoder_layer  embed_dim
+ *                     (d_model), num_heads (nhead), dim_feedforward, bias
+ *                     (PyTorch 2.1+), activation (relu, gelu)
+ *   transformer_encoder, transformer_decoder  the same, num_layers, and
+ *                     norm (a final LayerNorm): num_layers clones of one
+ *                     layer, all starting equal, as nn.TransformerEncoder
+ *                     deep-copies the layer it is given
+ *   transformer       the same, num_encoder_layers, num_decoder_layers:
+ *                     nn.Transformer, clones then its _reset_parameters
  * and nninit's own, read by plans only (the generator ignores them):
  *   activation, slope what follows a linear, bilinear or conv module (the
  *                     per-activation rule picks its weights from it)
@@ -262,12 +284,18 @@ typedef struct nninit_torch_layer {
     int64_t normalized_shape[NNINIT_MAX_DIMS];
     int64_t num_features;
     int64_t hidden, num_layers, proj_size; /* num_layers 1 */
+    int64_t embed_dim, num_heads, kdim, vdim;
+    int64_t dim_feedforward;               /* 2048 */
+    int64_t num_encoder_layers, num_decoder_layers; /* 6, 6 */
     int normalized_ndim;
     int has_padding_idx;
     int bias;                              /* 1 */
     int affine, track_running_stats;       /* 1, 1 */
     int bidirectional;
-    nninit_activation activation;          /* rnn: tanh; otherwise none */
+    int add_bias_kv;
+    int norm;                              /* transformer_encoder/decoder */
+    nninit_activation activation;          /* rnn: tanh; transformer*: relu;
+                                              otherwise none */
     double slope;                          /* NAN: 0.01 for leaky_relu */
     double forget_bias;                    /* NAN */
     nninit_orth_mode orthogonal;
@@ -321,11 +349,14 @@ NNINIT_API char *nninit_torch_module_keys(nninit_torch_module kind, char *buf,
 /* What a tensor of a module is for (presets choose by it). */
 typedef enum nninit_part {
     NNINIT_PART_WEIGHT,      /* a dense or conv kernel */
+    NNINIT_PART_QKV,         /* attention's query/key/value projection:
+                                in_proj_weight (3 blocks) or q/k/v_proj */
     NNINIT_PART_INPUT,       /* recurrent input-to-hidden weight_ih */
     NNINIT_PART_RECURRENT,   /* recurrent hidden-to-hidden weight_hh */
     NNINIT_PART_PROJECTION,  /* LSTM projection weight_hr */
     NNINIT_PART_BIAS,
     NNINIT_PART_GATE_BIAS,   /* recurrent bias_ih / bias_hh */
+    NNINIT_PART_KV_BIAS,     /* attention's bias_k / bias_v (1, 1, E) */
     NNINIT_PART_EMBEDDING,
     NNINIT_PART_NORM_SCALE,
     NNINIT_PART_NORM_SHIFT,
@@ -345,7 +376,8 @@ typedef struct nninit_torch_tensor {
     nninit_activation follows; /* weights: what the module applies to
                                   their output (NONE: nothing) */
     int blocks;          /* row blocks that are separate matrices (an
-                            LSTM's 4 gates); 1 otherwise */
+                            LSTM's 4 gates, attention's packed q, k, v);
+                            1 otherwise */
     int buffer;          /* 1 for buffers (running statistics) */
     int int64;           /* 1 for num_batches_tracked */
 } nninit_torch_tensor;
@@ -359,9 +391,11 @@ NNINIT_API int nninit_torch_layer_tensors(const nninit_torch_layer *layer,
                                           int *count, nninit_error *err);
 
 /* 1 if explicit-initializer key `key` selects tensor t: "weights" (the
- * module's kernels, embedding table or norm scale: every weight but
- * weight_hh), "biases" (every bias, the norm shift included), t's family
- * ("weight_hh" selects weight_hh_l1_reverse) or t's name. */
+ * module's kernels, attention projections, weight_ih/weight_hr, embedding
+ * table, or the norm's own scale: not weight_hh, bias_k/bias_v, nor the
+ * norms inside a transformer layer), "biases" (every bias, the norm's own
+ * shift included), t's family ("weight_hh" selects weight_hh_l1_reverse)
+ * or t's name ("self_attn.in_proj_weight"). */
 NNINIT_API int nninit_torch_tensor_selected(const nninit_torch_tensor *t,
                                             const char *key);
 

@@ -118,6 +118,9 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     }
     nninit__op *o = &p->ops[p->nops++];
     memset(o, 0, sizeof *o);
+    if (kind != OP_ROWS)
+        p->cur_whole[t] = (long)(p->nops - 1);
+    o->src = o->src_op = -1;
     o->t = t;
     o->kind = kind;
     o->blocks = blocks;
@@ -356,6 +359,34 @@ static int rule_role(nninit_plan *p, size_t t, nninit_role role,
     return add_whole(p, t, &adv.spec, 0, err, why);
 }
 
+/* Attention's packed in_proj_weight (3E, E) is three (E, E) projections,
+ * q, k and v: the presets draw each with its own fans, as Keras and Flax
+ * (separate q, k, v kernels) do. */
+static int add_qkv(nninit_plan *p, size_t t, const nninit_spec *spec,
+                   nninit_error *err, const char *why)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    if (mt->blocks > 1)
+        return add_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, 0, err,
+                      "per projection (the packed matrix's %d (E, E) blocks "
+                      "q, k, v, each with its own fans): %s", mt->blocks, why);
+    return add_whole(p, t, spec, 0, err, why);
+}
+
+/* bias_k, bias_v: nn.MultiheadAttention's own xavier_normal_ under every
+ * preset (Keras and Flax have no such vectors). */
+static int kv_bias_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    nninit_spec s = nninit_spec_make(NNINIT_XAVIER_NORMAL);
+    char why[224];
+    nninit__strf(why, sizeof why,
+                 "%s preset: a learned key/value row appended to the "
+                 "sequence; nn.MultiheadAttention's own xavier_normal_ "
+                 "(Keras and Flax have none)",
+                 nninit_preset_name(p->o.preset));
+    return add_whole(p, t, &s, 0, err, why);
+}
+
 /* The seed preset: the per-activation rule of initializers.md, by what
  * each tensor of the module is for. */
 static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
@@ -376,6 +407,16 @@ static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
     case NNINIT_PART_WEIGHT:
         nninit__strf(pre + at, sizeof pre - at, ": ");
         return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+    case NNINIT_PART_QKV: {
+        nninit_spec xu = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+        nninit__strf(pre + at, sizeof pre - at,
+                     ": no activation follows a query/key/value projection "
+                     "(the softmax acts on the q.k scores), so Xavier keeps "
+                     "signal and gradient variance (Glorot & Bengio 2010)");
+        return add_qkv(p, t, &xu, err, pre);
+    }
+    case NNINIT_PART_KV_BIAS:
+        return kv_bias_default(p, t, err);
     case NNINIT_PART_INPUT:
         nninit__strf(pre + at, sizeof pre - at, " input-to-hidden, %s: ",
                      mt->blocks > 1 ? "sigmoid gates" : "its nonlinearity");
@@ -404,6 +445,41 @@ static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
     }
 }
 
+/* Tensor t becomes a clone of src as it is now (a module deep-copying a
+ * sub-module). --rng torch copies src's bytes when it gets there; the
+ * counter-based generator gives t src's last whole step and src's stream,
+ * so the bytes are equal there too. */
+static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
+                    const char *why)
+{
+    long w = p->cur_whole[src];
+    if (w < 0)
+        return nninit__fail(err, NNINIT_EINVAL, "%s: a clone of %s, which "
+                            "nothing made yet", p->m->tensors[t].name,
+                            p->m->tensors[src].name);
+    const nninit__op base = p->ops[w]; /* add_op may move the ops */
+    int torch = p->o.rng == NNINIT_RNG_TORCH;
+    int rc = add_op(p, t, torch ? OP_COPY : base.kind, base.blocks, base.r0,
+                    base.r1, &base.spec, 0, err, "%s", why);
+    if (rc)
+        return rc;
+    nninit__op *o = &p->ops[p->nops - 1];
+    o->src = torch || base.src < 0 ? (long)src : base.src;
+    o->src_op = w;
+    if (torch)
+        return NNINIT_OK;
+    /* row steps on src after its last whole one (a padding row) */
+    for (size_t j = (size_t)w + 1; j < p->nops - 1 && rc == NNINIT_OK; j++) {
+        const nninit__op r = p->ops[j];
+        if (r.t != src)
+            continue;
+        if ((rc = add_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err, "%s",
+                         why)) == NNINIT_OK)
+            p->ops[p->nops - 1].src = r.src < 0 ? (long)src : r.src;
+    }
+    return rc;
+}
+
 /* PyTorch's construction, step by step, from the module table. */
 static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
                           nninit_error *err)
@@ -421,9 +497,14 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
         const nninit_torch_step *s = &st[i];
         size_t t = l->first_tensor + (size_t)s->tensor;
         int rows = s->row1 > s->row0;
-        rc = add_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0, s->row1,
-                    &s->spec, 0, err, "torch preset: nn.%s's %s", s->module,
-                    s->what);
+        char why[224];
+        nninit__strf(why, sizeof why, "torch preset: nn.%s's %s", s->module,
+                     s->what);
+        if (s->source >= 0)
+            rc = add_copy(p, t, l->first_tensor + (size_t)s->source, err, why);
+        else
+            rc = add_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0, s->row1,
+                        &s->spec, 0, err, "%s", why);
     }
     nninit__free(p->m->alloc, st);
     return rc;
@@ -470,6 +551,13 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
                      nninit_torch_module_name(l->args.kind), kname);
         return add_whole(p, t, kernel, 0, err, why);
+    case NNINIT_PART_QKV:
+        nninit__strf(why, sizeof why,
+                     "%s: attention query/key/value kernels default %s", fw,
+                     kname);
+        return add_qkv(p, t, kernel, err, why);
+    case NNINIT_PART_KV_BIAS:
+        return kv_bias_default(p, t, err);
     case NNINIT_PART_INPUT:
     case NNINIT_PART_PROJECTION:
         nninit__strf(why, sizeof why, "%s: recurrent %s default %s", fw,
@@ -778,6 +866,7 @@ static nninit_role tensor_role(const nninit_plan *p, size_t t)
     }
     switch ((nninit_part)mt->part) {
     case NNINIT_PART_WEIGHT:
+    case NNINIT_PART_QKV:
     case NNINIT_PART_INPUT:
     case NNINIT_PART_PROJECTION:
         return NNINIT_ROLE_WEIGHT;
@@ -785,6 +874,7 @@ static nninit_role tensor_role(const nninit_plan *p, size_t t)
         return NNINIT_ROLE_RECURRENT;
     case NNINIT_PART_BIAS:
     case NNINIT_PART_GATE_BIAS:
+    case NNINIT_PART_KV_BIAS:
         return NNINIT_ROLE_BIAS;
     case NNINIT_PART_EMBEDDING:
         return NNINIT_ROLE_EMBEDDING;
@@ -870,9 +960,9 @@ static int op_resolve(const nninit_plan *p, const nninit__op *o,
 {
     nninit_shape s;
     op_shape(p, o, &s);
-    const nninit_shape *fs = o->kind == OP_WHOLE ? &f->fan_shape : &s;
-    nninit_layout fl = o->kind == OP_WHOLE ? f->fan_layout
-                                           : NNINIT_LAYOUT_TORCH;
+    int whole = o->kind == OP_WHOLE || o->kind == OP_COPY;
+    const nninit_shape *fs = whole ? &f->fan_shape : &s;
+    nninit_layout fl = whole ? f->fan_layout : NNINIT_LAYOUT_TORCH;
     int rc = nninit_resolve(&o->spec, fs, fl, r, err);
     if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
         rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
@@ -921,8 +1011,11 @@ static void summarize(nninit_plan *p, size_t t)
         char sb[64];
         op_shape(p, b, &s);
         at += nninit__strf(e->init + at, sizeof e->init - at,
-                               " per gate: %d blocks %s", b->blocks,
-                               nninit_shape_format(&s, sb, sizeof sb));
+                           " per %s: %d blocks %s",
+                           p->m->tensors[t].part == NNINIT_PART_QKV
+                               ? "projection"
+                               : "gate",
+                           b->blocks, nninit_shape_format(&s, sb, sizeof sb));
     }
     size_t wt = nninit__strf(e->why, sizeof e->why, "%s", b->why);
     for (int k = 0; k < f->nover; k++) {
@@ -954,6 +1047,9 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->warn);
     nninit__free(a, p->final_op);
     nninit__free(a, p->last_whole);
+    nninit__free(a, p->keep_from);
+    nninit__free(a, p->serve_after);
+    nninit__free(a, p->cur_whole);
     nninit__free(a, p);
 }
 
@@ -1009,7 +1105,9 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
     const nninit_allocator *a = p->m->alloc;
     p->final_op = (long *)nninit__alloc(a, p->n * sizeof *p->final_op);
     p->last_whole = (long *)nninit__alloc(a, p->n * sizeof *p->last_whole);
-    if (!p->final_op || !p->last_whole)
+    p->keep_from = (long *)nninit__alloc(a, p->n * sizeof *p->keep_from);
+    p->serve_after = (long *)nninit__alloc(a, p->n * sizeof *p->serve_after);
+    if (!p->final_op || !p->last_whole || !p->keep_from || !p->serve_after)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (size_t t = 0; t < p->n; t++)
         p->final_op[t] = p->last_whole[t] = -1;
@@ -1019,18 +1117,38 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
         if (op->kind != OP_ROWS)
             p->last_whole[op->t] = (long)k;
         int rc;
-        if (nninit_etype_is_float(p->e[op->t].type) &&
+        if (op->kind != OP_COPY && nninit_etype_is_float(p->e[op->t].type) &&
             (rc = torch_can(&op->spec, (nninit_dtype)p->e[op->t].type,
                             p->e[op->t].name, op->why, err)))
             return rc;
     }
-    /* tensors in the order their last step completes (copied ones, with
-     * no step, first); the keys are distinct, so the order is unique */
+    /* A copy whose result stays (none of its tensor's later whole steps
+     * replaces it) needs its source's bytes at that point: from the
+     * source's last whole step before it, the source's steps write them,
+     * and the source is served only after the copy. Latest first, so a
+     * source that is itself such a copy is seen before its own source. */
+    for (size_t t = 0; t < p->n; t++) {
+        p->keep_from[t] = p->last_whole[t];
+        p->serve_after[t] = p->final_op[t];
+    }
+    for (size_t k = p->nops; k-- > 0;) {
+        const nninit__op *op = &p->ops[k];
+        if (op->kind != OP_COPY || (long)k < p->keep_from[op->t])
+            continue;
+        size_t s = (size_t)op->src;
+        if (op->src_op < p->keep_from[s])
+            p->keep_from[s] = op->src_op;
+        if ((long)k > p->serve_after[s])
+            p->serve_after[s] = (long)k;
+    }
+    /* tensors in the order they can be served (copied ones, with no step,
+     * first); the keys are distinct but for sources served after a copy's
+     * tensor, which the tensor index breaks */
     ordkey *ok = (ordkey *)nninit__alloc(a, p->n * sizeof *ok);
     if (!ok)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (size_t t = 0; t < p->n; t++) {
-        ok[t].key = p->final_op[t];
+        ok[t].key = p->serve_after[t];
         ok[t].t = t;
     }
     qsort(ok, p->n, sizeof *ok, by_key);
@@ -1084,11 +1202,14 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     p->e = (nninit_plan_entry *)nninit__alloc(a, p->n * sizeof *p->e);
     p->f = (nninit__final *)nninit__alloc(a, p->n * sizeof *p->f);
     p->order = (size_t *)nninit__alloc(a, p->n * sizeof *p->order);
-    if (!p->e || !p->f || !p->order) {
+    p->cur_whole = (long *)nninit__alloc(a, p->n * sizeof *p->cur_whole);
+    if (!p->e || !p->f || !p->order || !p->cur_whole) {
         nninit_plan_free(p);
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     memset(p->e, 0, p->n * sizeof *p->e);
+    for (size_t t = 0; t < p->n; t++)
+        p->cur_whole[t] = -1;
     int rc = NNINIT_OK;
     for (size_t t = 0; t < p->n; t++) {
         const nninit__mtensor *mt = &m->tensors[t];

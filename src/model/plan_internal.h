@@ -15,7 +15,9 @@
 typedef enum nninit__op_kind {
     OP_WHOLE = 0,  /* spec over the whole tensor */
     OP_BLOCKS = 1, /* spec over each of `blocks` row blocks separately */
-    OP_ROWS = 2    /* spec over rows [r0, r1) only */
+    OP_ROWS = 2,   /* spec over rows [r0, r1) only */
+    OP_COPY = 3    /* --rng torch: tensor src's values as they are now (a
+                      module's clone); the spec is src's, for reports */
 } nninit__op_kind;
 
 typedef struct nninit__op {
@@ -25,6 +27,9 @@ typedef struct nninit__op {
     int64_t r0, r1;
     nninit_spec spec;
     int explicit_; /* 0: the preset's default (module construction) */
+    long src;      /* >= 0: a clone of that tensor: its stream (philox), its
+                      values (OP_COPY); -1 otherwise */
+    long src_op;   /* OP_COPY: src's last whole op when it runs */
     char why[224];
 } nninit__op;
 
@@ -52,9 +57,14 @@ struct nninit_plan {
     char (*warn)[320];
     size_t nwarn, capwarn;
     uint64_t bytes;
+    /* while ops are added: each tensor's last whole op so far */
+    long *cur_whole;
     /* --rng torch: each tensor's last op and its last whole-tensor op (-1
-     * if none) */
-    long *final_op, *last_whole;
+     * if none); the first op from which its steps must write its bytes
+     * (its last whole op, or earlier when a clone copies it); and the op
+     * after which it can be served (its last op, or the last op that
+     * copies it) */
+    long *final_op, *last_whole, *keep_from, *serve_after;
 };
 
 /* Stream of the row overlay starting at row r0 of a tensor with stream s. */

@@ -140,7 +140,15 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
                                                      : NNINIT_F32;
     size_t es = nninit_etype_size(e->type);
     int rc;
-    if (!nninit_etype_is_float(e->type)) { /* a step counter: zeros_ */
+    if (op->kind == OP_COPY) { /* a clone: no draws */
+        const void *src = pr->held[op->src];
+        if (buf && !src) /* torch_setup keeps every source a copy reads */
+            return nninit__fail(err, NNINIT_EINVAL, "%s: %s is not held",
+                                e->name, p->e[op->src].name);
+        if (buf)
+            memcpy(buf, src, (size_t)e->nbytes);
+        rc = NNINIT_OK;
+    } else if (!nninit_etype_is_float(e->type)) { /* a step counter: 0 */
         if (buf)
             memset(buf, 0, (size_t)e->nbytes);
         rc = NNINIT_OK;
@@ -270,8 +278,10 @@ static int torch_run(nninit_producer *pr, size_t end, nninit_error *err)
         size_t k = pr->next_op;
         size_t t = p->ops[k].t;
         uint64_t nb = p->e[t].nbytes;
-        void *buf = NULL; /* a later step replaces all of it: draws only */
-        if ((long)k >= p->last_whole[t]) {
+        /* a later step replaces all of it, and no clone copies it before
+         * that: draws only */
+        void *buf = NULL;
+        if ((long)k >= p->keep_from[t]) {
             if (!pr->held[t] &&
                 !(pr->held[t] = take_buf(pr, nb, &pr->held_cap[t])))
                 return nninit__fail(err, NNINIT_ENOMEM, "out of memory for %s",
@@ -311,11 +321,12 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
     }
     pr->serving = (long)i;
     if (!pr->streaming &&
-        (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i])) {
+        (!pr->held[i] || pr->next_op <= (size_t)p->serve_after[i])) {
         if (p->final_op[i] < 0)
             return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
                                 p->e[i].name);
-        size_t last = (size_t)p->final_op[i];
+        /* its last step, or the last one that copies it (a clone) */
+        size_t last = (size_t)p->serve_after[i];
         if (p->last_whole[i] >= 0 &&
             (rc = torch_run(pr, (size_t)p->last_whole[i], err)))
             return rc;
@@ -324,6 +335,7 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
          * come, never held */
         long w = p->last_whole[i];
         if (begin == 0 && w >= 0 && pr->next_op == (size_t)w &&
+            p->serve_after[i] == p->final_op[i] &&
             torch_stream_begin(pr, i, (size_t)w)) {
             pr->next_op = last + 1;
             pr->streaming = 1;
@@ -427,6 +439,8 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
     }
     nninit_dtype dt = (nninit_dtype)e->type;
     const nninit__op *b = &p->ops[f->base];
+    /* a clone draws from its source's stream: the same bytes */
+    uint64_t stream = b->src >= 0 ? p->e[b->src].stream : e->stream;
     int rc = NNINIT_OK;
     if (b->kind == OP_BLOCKS) {
         nninit_shape bs = e->shape;
@@ -439,7 +453,7 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
                 continue;
             rc = fill_part(pr, (long)i, g, &b->spec, &bs, &bs,
                            NNINIT_LAYOUT_TORCH, dt,
-                           nninit_stream_derive(e->stream,
+                           nninit_stream_derive(stream,
                                                 NNINIT_BLOCK_TAG +
                                                     (uint64_t)g),
                            (char *)out + (lo - begin) * es, lo - g0, hi - g0,
@@ -447,7 +461,7 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
         }
     } else {
         rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &f->fan_shape,
-                       f->fan_layout, dt, e->stream, out, begin, end, err);
+                       f->fan_layout, dt, stream, out, begin, end, err);
     }
     /* row overlays (the forget-gate bias), each drawn as its own tensor */
     uint64_t row = e->shape.ndim ? numel / (uint64_t)e->shape.dim[0] : 1;
@@ -461,8 +475,10 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
         rs.dim[0] = o->r1 - o->r0;
         rc = fill_part(pr, (long)i, 1000 + k, &o->spec, &rs, &rs,
                        NNINIT_LAYOUT_TORCH, dt,
-                       nninit_stream_derive(e->stream, NNINIT__ROWS_TAG +
-                                                           (uint64_t)o->r0),
+                       nninit_stream_derive(o->src >= 0
+                                                ? p->e[o->src].stream
+                                                : e->stream,
+                                            NNINIT__ROWS_TAG + (uint64_t)o->r0),
                        (char *)out + (lo - begin) * es, lo - o0, hi - o0, err);
     }
     return rc;

@@ -7,8 +7,10 @@
  * nothing else.
  *
  * Sources: torch/nn/modules/{linear,conv,sparse,normalization,batchnorm,
- * rnn}.py of 1.13.1 and 2.6.0; every module here constructs the same way in
- * both.
+ * rnn,activation,transformer}.py of 1.13.1 and 2.6.0. Every module here
+ * constructs the same way in both; 1.13 lacks some (RMSNorm, 2.4+) and
+ * some options (LayerNorm and the transformer layers' bias=False, 2.1+),
+ * which are built as 2.6 builds them.
  */
 #include "torch_internal.h"
 
@@ -143,6 +145,17 @@ enum field_id {
     F_SLOPE,
     F_FORGET_BIAS,
     F_ORTHOGONAL,
+    F_EMBED_DIM,
+    F_NUM_HEADS,
+    F_D_MODEL, /* the transformers' names for embed_dim and num_heads */
+    F_NHEAD,
+    F_KDIM,
+    F_VDIM,
+    F_ADD_BIAS_KV,
+    F_DIM_FEEDFORWARD,
+    F_NUM_ENCODER_LAYERS,
+    F_NUM_DECODER_LAYERS,
+    F_FINAL_NORM,
     /* accepted and checked, no effect on the weights */
     F_EPS,
     F_MOMENTUM,
@@ -150,6 +163,9 @@ enum field_id {
     F_BATCH_FIRST,
     F_CONV_OPTION,
     F_EMBEDDING_OPTION,
+    F_ADD_ZERO_ATTN,
+    F_NORM_FIRST,
+    F_STACK_OPTION,
     F_COUNT
 };
 _Static_assert(F_COUNT <= 64, "fields are bits of a uint64_t");
@@ -164,6 +180,7 @@ typedef struct field_row {
     size_t off;  /* the member, NONE if not stored */
     int64_t min; /* SIZE and SIZES */
     double def;  /* the default, unless the kind's row says otherwise */
+    int optional; /* SIZE: 0 means "not given" (kdim: embed_dim) */
 } field_row;
 
 static const field_row fields[F_COUNT] = {
@@ -195,12 +212,29 @@ static const field_row fields[F_COUNT] = {
                        NAN},
     [F_ORTHOGONAL] = {{"orthogonal", T(WORD), 1}, M(orthogonal), 0,
                       NNINIT_ORTH_DEFAULT},
+    [F_EMBED_DIM] = {{"embed_dim", T(SIZE), 1}, M(embed_dim), 1, 0},
+    [F_NUM_HEADS] = {{"num_heads", T(SIZE), 1}, M(num_heads), 1, 0},
+    [F_D_MODEL] = {{"d_model", T(SIZE), 1}, M(embed_dim), 1, 0},
+    [F_NHEAD] = {{"nhead", T(SIZE), 1}, M(num_heads), 1, 0},
+    [F_KDIM] = {{"kdim", T(SIZE), 1}, M(kdim), 1, 0, 1},
+    [F_VDIM] = {{"vdim", T(SIZE), 1}, M(vdim), 1, 0, 1},
+    [F_ADD_BIAS_KV] = {{"add_bias_kv", T(BOOL), 1}, M(add_bias_kv), 0, 0},
+    [F_DIM_FEEDFORWARD] = {{"dim_feedforward", T(SIZE), 1},
+                           M(dim_feedforward), 1, 2048},
+    [F_NUM_ENCODER_LAYERS] = {{"num_encoder_layers", T(SIZE), 1},
+                              M(num_encoder_layers), 1, 6},
+    [F_NUM_DECODER_LAYERS] = {{"num_decoder_layers", T(SIZE), 1},
+                              M(num_decoder_layers), 1, 6},
+    [F_FINAL_NORM] = {{"norm", T(BOOL), 1}, M(norm), 0, 0},
     [F_EPS] = {{"eps", T(NUMBER), 0}, NONE, 0, 0},
     [F_MOMENTUM] = {{"momentum", T(NUMBER), 0}, NONE, 0, 0},
     [F_DROPOUT] = {{"dropout", T(NUMBER), 0}, NONE, 0, 0},
     [F_BATCH_FIRST] = {{"batch_first", T(BOOL), 0}, NONE, 0, 0},
     [F_CONV_OPTION] = {{"stride", T(ANY), 0}, NONE, 0, 0},
     [F_EMBEDDING_OPTION] = {{"max_norm", T(ANY), 0}, NONE, 0, 0},
+    [F_ADD_ZERO_ATTN] = {{"add_zero_attn", T(BOOL), 0}, NONE, 0, 0},
+    [F_NORM_FIRST] = {{"norm_first", T(BOOL), 0}, NONE, 0, 0},
+    [F_STACK_OPTION] = {{"enable_nested_tensor", T(ANY), 0}, NONE, 0, 0},
 };
 
 /* Every key a field answers to: nninit's short name first, then PyTorch's
@@ -250,7 +284,23 @@ static const struct {
     {"slope", F_SLOPE},
     {"forget_bias", F_FORGET_BIAS},
     {"orthogonal", F_ORTHOGONAL},
+    {"embed_dim", F_EMBED_DIM},
+    {"num_heads", F_NUM_HEADS},
+    {"d_model", F_D_MODEL},
+    {"nhead", F_NHEAD},
+    {"kdim", F_KDIM},
+    {"vdim", F_VDIM},
+    {"add_bias_kv", F_ADD_BIAS_KV},
+    {"dim_feedforward", F_DIM_FEEDFORWARD},
+    {"num_encoder_layers", F_NUM_ENCODER_LAYERS},
+    {"num_decoder_layers", F_NUM_DECODER_LAYERS},
+    {"norm", F_FINAL_NORM},
+    {"add_zero_attn", F_ADD_ZERO_ATTN},
+    {"norm_first", F_NORM_FIRST},
+    {"enable_nested_tensor", F_STACK_OPTION},
+    {"mask_check", F_STACK_OPTION},
     {"eps", F_EPS},
+    {"layer_norm_eps", F_EPS},
     {"momentum", F_MOMENTUM},
     {"dropout", F_DROPOUT},
     {"batch_first", F_BATCH_FIRST},
@@ -277,7 +327,7 @@ typedef struct kind_row {
     struct {
         int field; /* field + 1; 0: none */
         double value;
-    } defaults[2]; /* field values that differ from the fields' own */
+    } defaults[4]; /* field values that differ from the fields' own */
     expand_fn expand;
 } kind_row;
 
@@ -290,6 +340,10 @@ static int x_group_norm(sink *k, const nninit_torch_layer *l);
 static int x_batch_norm(sink *k, const nninit_torch_layer *l);
 static int x_rnn(sink *k, const nninit_torch_layer *l);
 static int x_rnn_cell(sink *k, const nninit_torch_layer *l);
+static int x_attention(sink *k, const nninit_torch_layer *l);
+static int x_coder_layer(sink *k, const nninit_torch_layer *l);
+static int x_coder(sink *k, const nninit_torch_layer *l);
+static int x_transformer(sink *k, const nninit_torch_layer *l);
 
 #define DENSE (BIT(F_BIAS) | BIT(F_ACTIVATION) | BIT(F_SLOPE))
 #define CONV                                                                   \
@@ -301,6 +355,11 @@ static int x_rnn_cell(sink *k, const nninit_torch_layer *l);
      BIT(F_BATCH_FIRST))
 #define CELL (BIT(F_IN) | BIT(F_HIDDEN) | BIT(F_BIAS) | BIT(F_ORTHOGONAL))
 #define TANH {{F_NONLINEARITY + 1, NNINIT_ACT_TANH}}
+#define CODER                                                                  \
+    (BIT(F_D_MODEL) | BIT(F_NHEAD) | BIT(F_DIM_FEEDFORWARD) | BIT(F_BIAS) |    \
+     BIT(F_ACTIVATION) | BIT(F_DROPOUT) | BIT(F_EPS) | BIT(F_BATCH_FIRST) |    \
+     BIT(F_NORM_FIRST))
+#define RELU {F_ACTIVATION + 1, NNINIT_ACT_RELU}
 
 static const kind_row kinds[NNINIT_TORCH_MODULE_COUNT] = {
     [NNINIT_TORCH_LINEAR] = {BIT(F_IN) | BIT(F_OUT) | DENSE, {{0}}, x_linear},
@@ -333,6 +392,34 @@ static const kind_row kinds[NNINIT_TORCH_MODULE_COUNT] = {
     [NNINIT_TORCH_RNN_CELL] = {CELL | BIT(F_NONLINEARITY), TANH, x_rnn_cell},
     [NNINIT_TORCH_LSTM_CELL] = {CELL | BIT(F_FORGET_BIAS), {{0}}, x_rnn_cell},
     [NNINIT_TORCH_GRU_CELL] = {CELL, {{0}}, x_rnn_cell},
+    [NNINIT_TORCH_RMS_NORM] = {BIT(F_NORMALIZED_SHAPE) | BIT(F_AFFINE) |
+                                   BIT(F_EPS),
+                               {{0}}, x_layer_norm},
+    [NNINIT_TORCH_MULTIHEAD_ATTENTION] = {BIT(F_EMBED_DIM) |
+                                              BIT(F_NUM_HEADS) | BIT(F_BIAS) |
+                                              BIT(F_ADD_BIAS_KV) |
+                                              BIT(F_ADD_ZERO_ATTN) |
+                                              BIT(F_KDIM) | BIT(F_VDIM) |
+                                              BIT(F_DROPOUT) |
+                                              BIT(F_BATCH_FIRST),
+                                          {{0}}, x_attention},
+    [NNINIT_TORCH_TRANSFORMER_ENCODER_LAYER] = {CODER, {RELU}, x_coder_layer},
+    [NNINIT_TORCH_TRANSFORMER_DECODER_LAYER] = {CODER, {RELU}, x_coder_layer},
+    [NNINIT_TORCH_TRANSFORMER_ENCODER] = {CODER | BIT(F_NUM_LAYERS) |
+                                              BIT(F_FINAL_NORM) |
+                                              BIT(F_STACK_OPTION),
+                                          {RELU, {F_NUM_LAYERS + 1, 0}},
+                                          x_coder},
+    [NNINIT_TORCH_TRANSFORMER_DECODER] = {CODER | BIT(F_NUM_LAYERS) |
+                                              BIT(F_FINAL_NORM),
+                                          {RELU, {F_NUM_LAYERS + 1, 0}},
+                                          x_coder},
+    [NNINIT_TORCH_TRANSFORMER] = {CODER | BIT(F_NUM_ENCODER_LAYERS) |
+                                      BIT(F_NUM_DECODER_LAYERS),
+                                  {RELU,
+                                   {F_D_MODEL + 1, 512},
+                                   {F_NHEAD + 1, 8}},
+                                  x_transformer},
 };
 
 /* Layers of one stacked module (an RNN's num_layers), so that a small
@@ -645,6 +732,8 @@ static int check_fields(const nninit_torch_layer *l, nninit_error *err)
         }
         if (fr->info.type == T(SIZE)) {
             int64_t v = *(const int64_t *)cmember(l, f);
+            if (v == 0 && fr->optional)
+                continue;
             if (v == 0 && fr->min >= 1 && field_default(l->kind, f) == 0)
                 return nninit__fail(err, NNINIT_EINVAL,
                                     "%s: missing '%s' (%s must be >= 1, got "
@@ -717,7 +806,7 @@ struct sink {
     int base, cursor; /* CLONE/RESET: the replayed module's first tensor,
                          and how many of its tensors were visited */
     nninit_spec reset;     /* RESET: the call on each tensor of >= 2 dims */
-    const char *reset_module, *reset_what;
+    const char *replay_module, *replay_what; /* CLONE, RESET: their steps */
     char prefix[64];       /* of the sub-module being built: "self_attn." */
     size_t plen;
 };
@@ -765,8 +854,8 @@ static int tensor(sink *k, const char *name, int ndim, const int64_t *dims,
     if (k->mode == RESET) {
         int t = k->base + k->cursor++;
         if (ndim > 1)
-            add_step(k, t, -1, 0, 0, &k->reset, k->reset_module,
-                     k->reset_what);
+            add_step(k, t, -1, 0, 0, &k->reset, k->replay_module,
+                     k->replay_what);
         return t;
     }
     nninit_torch_tensor tt;
@@ -797,8 +886,8 @@ static int tensor(sink *k, const char *name, int ndim, const int64_t *dims,
         k->tout[k->nt] = tt;
     int t = k->nt++;
     if (k->mode == CLONE)
-        add_step(k, t, k->base + k->cursor++, 0, 0, NULL, k->reset_module,
-                 k->reset_what);
+        add_step(k, t, k->base + k->cursor++, 0, 0, NULL, k->replay_module,
+                 k->replay_what);
     return t;
 }
 
@@ -806,6 +895,24 @@ static int tensor(sink *k, const char *name, int ndim, const int64_t *dims,
     int var = tensor(k, __VA_ARGS__);                                          \
     if (var < 0)                                                               \
         return k->rc
+
+/* Enter a sub-module ("self_attn."); returns the prefix length to restore
+ * (a prefix too long for a tensor name makes tensor() refuse the name). */
+static size_t push(sink *k, const char *sub)
+{
+    size_t at = k->plen;
+    int n = snprintf(k->prefix + at, sizeof k->prefix - at, "%s", sub);
+    k->plen = n < 0 || (size_t)n >= sizeof k->prefix - at
+                  ? sizeof k->prefix - 1
+                  : at + (size_t)n;
+    return at;
+}
+
+static void pop(sink *k, size_t at)
+{
+    k->plen = at;
+    k->prefix[at] = '\0';
+}
 
 /* a * b, refused past 2^62 (so every later product of sizes fits). */
 static int mul(sink *k, int64_t a, int64_t b, int64_t *out)
@@ -961,6 +1068,8 @@ static int x_embedding(sink *k, const nninit_torch_layer *l)
     return NNINIT_OK;
 }
 
+/* nn.LayerNorm and nn.RMSNorm (2.4+; reset_parameters: init.ones_ on the
+ * weight, and RMSNorm has no bias) over normalized_shape. */
 static int x_layer_norm(sink *k, const nninit_torch_layer *l)
 {
     int64_t n = 1;
@@ -969,8 +1078,9 @@ static int x_layer_norm(sink *k, const nninit_torch_layer *l)
         rc = mul(k, n, l->normalized_shape[i], &n);
     if (rc || !l->affine)
         return rc;
-    return norm_affine(k, "LayerNorm", l->normalized_ndim, l->normalized_shape,
-                       l->bias);
+    int rms = l->kind == NNINIT_TORCH_RMS_NORM;
+    return norm_affine(k, rms ? "RMSNorm" : "LayerNorm", l->normalized_ndim,
+                       l->normalized_shape, !rms && l->bias);
 }
 
 static int x_group_norm(sink *k, const nninit_torch_layer *l)
@@ -1094,6 +1204,207 @@ static int x_rnn_cell(sink *k, const nninit_torch_layer *l)
     return rnn_layer(k, l, "", l->in, l->hidden);
 }
 
+/* nn.MultiheadAttention (activation.py): the projections are created empty,
+ * then out_proj, a Linear, is constructed (its own default draws), then
+ * _reset_parameters: xavier_uniform_ on the input projections, constant_ 0
+ * on in_proj_bias and out_proj.bias, xavier_normal_ on bias_k and bias_v.
+ * state_dict: the module's own parameters first, out_proj's last. */
+static int attention(sink *k, int64_t e, int64_t heads, int64_t kdim,
+                     int64_t vdim, int bias, int add_bias_kv)
+{
+    static const char *const cls = "MultiheadAttention";
+    NEED(e % heads == 0, "embed_dim (%lld) must be divisible by num_heads "
+         "(%lld)", (long long)e, (long long)heads);
+    int64_t e3 = 0, n = 0;
+    int rc;
+    if ((rc = mul(k, 3, e, &e3)) || (rc = mul(k, e3, e, &n)) ||
+        (rc = mul(k, e, kdim, &n)) || (rc = mul(k, e, vdim, &n)))
+        return rc;
+    int q = -1, kk = -1, v = -1, ib = -1, bk = -1, bv = -1;
+    if (kdim == e && vdim == e) {
+        int64_t w[2] = {e3, e};
+        if ((q = tensor(k, "in_proj_weight", 2, w, NNINIT_PART_QKV,
+                        NNINIT_ACT_NONE, 3, NULL)) < 0)
+            return k->rc;
+    } else {
+        int64_t wq[2] = {e, e}, wk[2] = {e, kdim}, wv[2] = {e, vdim};
+        if ((q = tensor(k, "q_proj_weight", 2, wq, NNINIT_PART_QKV,
+                        NNINIT_ACT_NONE, 1, NULL)) < 0 ||
+            (kk = tensor(k, "k_proj_weight", 2, wk, NNINIT_PART_QKV,
+                         NNINIT_ACT_NONE, 1, NULL)) < 0 ||
+            (v = tensor(k, "v_proj_weight", 2, wv, NNINIT_PART_QKV,
+                        NNINIT_ACT_NONE, 1, NULL)) < 0)
+            return k->rc;
+    }
+    if (bias && (ib = tensor(k, "in_proj_bias", 1, &e3, NNINIT_PART_BIAS,
+                             NNINIT_ACT_NONE, 3, NULL)) < 0)
+        return k->rc;
+    int64_t kv[3] = {1, 1, e};
+    if (add_bias_kv &&
+        ((bk = tensor(k, "bias_k", 3, kv, NNINIT_PART_KV_BIAS,
+                      NNINIT_ACT_NONE, 1, NULL)) < 0 ||
+         (bv = tensor(k, "bias_v", 3, kv, NNINIT_PART_KV_BIAS,
+                      NNINIT_ACT_NONE, 1, NULL)) < 0))
+        return k->rc;
+    /* out_proj: NonDynamicallyQuantizableLinear(E, E, bias), a Linear */
+    size_t at = push(k, "out_proj.");
+    int ow = k->nt;
+    rc = linear(k, e, e, bias, NNINIT_ACT_NONE);
+    pop(k, at);
+    if (rc)
+        return rc;
+    static const char *const xu = "_reset_parameters: xavier_uniform_";
+    nninit_spec s = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+    step(k, q, &s, cls, xu);
+    if (kk >= 0) {
+        step(k, kk, &s, cls, xu);
+        step(k, v, &s, cls, xu);
+    }
+    if (bias) {
+        static const char *const zero = "_reset_parameters: constant_(0.)";
+        s = nninit_spec_make(NNINIT_ZEROS);
+        step(k, ib, &s, cls, zero);
+        step(k, ow + 1, &s, cls, zero); /* out_proj.bias */
+    }
+    if (add_bias_kv) {
+        static const char *const xn = "_reset_parameters: xavier_normal_";
+        s = nninit_spec_make(NNINIT_XAVIER_NORMAL);
+        step(k, bk, &s, cls, xn);
+        step(k, bv, &s, cls, xn);
+    }
+    return NNINIT_OK;
+}
+
+static int x_attention(sink *k, const nninit_torch_layer *l)
+{
+    return attention(k, l->embed_dim, l->num_heads,
+                     l->kdim ? l->kdim : l->embed_dim,
+                     l->vdim ? l->vdim : l->embed_dim, l->bias,
+                     l->add_bias_kv);
+}
+
+/* nn.TransformerEncoderLayer / DecoderLayer (transformer.py): self_attn,
+ * (decoder: multihead_attn,) linear1, linear2, norm1, norm2 (, norm3),
+ * constructed in that order; nothing else draws. */
+static int coder_layer(sink *k, const nninit_torch_layer *l, int decoder)
+{
+    const int64_t d = l->embed_dim;
+    int rc;
+    size_t at = push(k, "self_attn.");
+    rc = attention(k, d, l->num_heads, d, d, l->bias, 0);
+    pop(k, at);
+    if (rc == NNINIT_OK && decoder) {
+        at = push(k, "multihead_attn.");
+        rc = attention(k, d, l->num_heads, d, d, l->bias, 0);
+        pop(k, at);
+    }
+    if (rc == NNINIT_OK) {
+        at = push(k, "linear1.");
+        rc = linear(k, d, l->dim_feedforward, l->bias, l->activation);
+        pop(k, at);
+    }
+    if (rc == NNINIT_OK) {
+        at = push(k, "linear2.");
+        rc = linear(k, l->dim_feedforward, d, l->bias, NNINIT_ACT_NONE);
+        pop(k, at);
+    }
+    static const char *const norms[] = {"norm1.", "norm2.", "norm3."};
+    for (int i = 0; i < (decoder ? 3 : 2) && rc == NNINIT_OK; i++) {
+        at = push(k, norms[i]);
+        rc = norm_affine(k, "LayerNorm", 1, &d, l->bias);
+        pop(k, at);
+    }
+    return rc;
+}
+
+static int is_decoder(nninit_torch_module kind)
+{
+    return kind == NNINIT_TORCH_TRANSFORMER_DECODER_LAYER ||
+           kind == NNINIT_TORCH_TRANSFORMER_DECODER;
+}
+
+static int x_coder_layer(sink *k, const nninit_torch_layer *l)
+{
+    return coder_layer(k, l, is_decoder(l->kind));
+}
+
+/* nn.TransformerEncoder / Decoder: _get_clones deep-copies the layer it is
+ * given n times, so every layer starts with the first one's values (no
+ * draws), then the optional final LayerNorm. Layer 0 stands for the layer
+ * given; when the whole is replayed (RESET), the clones are visited too. */
+static int stack(sink *k, const nninit_torch_layer *l, int decoder, int64_t n,
+                 int norm)
+{
+    NEED(n <= MAX_STACK, "%s: at most %d layers (got %lld)",
+         nninit_torch_module_name(l->kind), MAX_STACK, (long long)n);
+    const int first = k->nt;
+    int rc = NNINIT_OK;
+    for (int64_t i = 0; i < n && rc == NNINIT_OK; i++) {
+        char pre[32];
+        snprintf(pre, sizeof pre, "layers.%lld.", (long long)i);
+        size_t at = push(k, pre);
+        const enum sink_mode mode = k->mode;
+        if (i > 0 && mode == BUILD) {
+            k->mode = CLONE;
+            k->base = first;
+            k->cursor = 0;
+            k->replay_module = decoder ? "TransformerDecoder"
+                                       : "TransformerEncoder";
+            k->replay_what = "clone of layers.0 (copy.deepcopy: the same "
+                             "values, no draws)";
+        }
+        rc = coder_layer(k, l, decoder);
+        k->mode = mode;
+        pop(k, at);
+    }
+    if (rc == NNINIT_OK && norm) {
+        const int64_t d = l->embed_dim;
+        size_t at = push(k, "norm.");
+        rc = norm_affine(k, "LayerNorm", 1, &d, l->bias);
+        pop(k, at);
+    }
+    return rc;
+}
+
+static int x_coder(sink *k, const nninit_torch_layer *l)
+{
+    return stack(k, l, is_decoder(l->kind), l->num_layers, l->norm);
+}
+
+/* nn.Transformer: an encoder layer and its LayerNorm, cloned into the
+ * encoder; the same for the decoder; then _reset_parameters:
+ * xavier_uniform_ on every parameter of more than one dimension, in
+ * parameters() order (the state_dict's: there are no buffers). */
+static int encoder_decoder(sink *k, const nninit_torch_layer *l)
+{
+    size_t at = push(k, "encoder.");
+    int rc = stack(k, l, 0, l->num_encoder_layers, 1);
+    pop(k, at);
+    if (rc == NNINIT_OK) {
+        at = push(k, "decoder.");
+        rc = stack(k, l, 1, l->num_decoder_layers, 1);
+        pop(k, at);
+    }
+    return rc;
+}
+
+static int x_transformer(sink *k, const nninit_torch_layer *l)
+{
+    int rc = encoder_decoder(k, l);
+    if (rc || k->mode != BUILD)
+        return rc;
+    k->mode = RESET;
+    k->base = 0;
+    k->cursor = 0;
+    k->reset = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+    k->replay_module = "Transformer";
+    k->replay_what = "_reset_parameters: xavier_uniform_ on every parameter "
+                     "of more than one dimension";
+    rc = encoder_decoder(k, l);
+    k->mode = BUILD;
+    return rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Listing and constructing                                                 */
 /* ------------------------------------------------------------------------ */
@@ -1147,6 +1458,7 @@ int nninit_torch_tensor_selected(const nninit_torch_tensor *t,
     if (!strcmp(key, "weights"))
         switch (t->part) {
         case NNINIT_PART_WEIGHT:
+        case NNINIT_PART_QKV:
         case NNINIT_PART_INPUT:
         case NNINIT_PART_PROJECTION:
         case NNINIT_PART_EMBEDDING:
@@ -1166,7 +1478,7 @@ int nninit_torch_tensor_selected(const nninit_torch_tensor *t,
         default:
             return 0;
         }
-    return !strcmp(key, t->family[0] ? t->family : t->name);
+    return !strcmp(key, t->name) || (t->family[0] && !strcmp(key, t->family));
 }
 
 int nninit_torch_layer_init(nninit_torch_gen *g,
