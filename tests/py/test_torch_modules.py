@@ -15,7 +15,9 @@ LayerNorm and of the transformer layers: 2.1) are built here as PyTorch
 2.6's source builds them (torch/nn/modules/normalization.py, transformer.py:
 parameters created empty, ones_/zeros_ on the norms, the layers' sub-modules
 in the same order). Where this PyTorch has them the real modules are used,
-so the same test checks against 2.x for real."""
+so the same test checks against 2.x for real. --torch-kernel follows the CPU
+capability this PyTorch runs (ATEN_CPU_CAPABILITY=default: default), and
+--torch-version its release where nninit has that option."""
 import inspect
 import os
 
@@ -25,11 +27,17 @@ import torch.nn as nn
 from modelfiles import read_safetensors
 from nninit_py import TMP, check, finish, run
 
+KERNEL = "default" if "NO AVX" in torch.__config__.show() else "avx2"
+TORCH = ["--preset", "torch", "--rng", "torch", "--torch-kernel", KERNEL]
+if "--torch-version" in run("init", "--help", check=False)[1]:
+    TORCH += ["--torch-version", "1.13" if torch.__version__.startswith("1.") else "2.6"]
+
 HAS_RMSNORM = hasattr(nn, "RMSNorm")
 HAS_LN_BIAS = "bias" in inspect.signature(nn.LayerNorm.__init__).parameters
 HAS_TR_BIAS = "bias" in inspect.signature(
     nn.TransformerEncoderLayer.__init__).parameters
-print(f"torch {torch.__version__}: RMSNorm {'real' if HAS_RMSNORM else 'emulated'}, "
+print(f"torch {torch.__version__} ({' '.join(TORCH[4:])}): "
+      f"RMSNorm {'real' if HAS_RMSNORM else 'emulated'}, "
       f"LayerNorm(bias=False) {'real' if HAS_LN_BIAS else 'emulated'}, "
       f"transformer bias=False {'real' if HAS_TR_BIAS else 'emulated'}")
 
@@ -217,8 +225,7 @@ def script(seed, dt):
 
 for seed, name, dt in [(11, "f32", torch.float32), (2**32 + 7, "f64", torch.float64)]:
     path = os.path.join(TMP, f"modules-{name}.safetensors")
-    run("init", SPEC, "--preset", "torch", "--rng", "torch", "--seed", seed,
-        "--dtype", name, "-o", path, "-q")
+    run("init", SPEC, *TORCH, "--seed", seed, "--dtype", name, "-o", path, "-q")
     _, got, _ = read_safetensors(path)
     want = script(seed, dt)
     check(list(got) == list(want) or set(got) == set(want),
