@@ -100,6 +100,75 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
 #endif
     ;
 
+struct nninit__strblock {
+    struct nninit__strblock *next;
+    size_t used, cap;
+    char data[];
+};
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+const char *nninit__plan_intern(nninit_plan *p, const char *text)
+{
+    nninit__strings *t = &p->strings;
+    const nninit_allocator *a = p->m->alloc;
+    if (2 * (t->n + 1) > t->cap) { /* grow the table */
+        size_t nc = t->cap ? 2 * t->cap : 256;
+        const char **ns = (const char **)nninit__alloc(a, nc * sizeof *ns);
+        if (!ns)
+            return NULL;
+        memset(ns, 0, nc * sizeof *ns);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slot[i]) {
+                size_t h = (size_t)text_hash(t->slot[i]) & (nc - 1);
+                while (ns[h])
+                    h = (h + 1) & (nc - 1);
+                ns[h] = t->slot[i];
+            }
+        nninit__free(a, t->slot);
+        t->slot = ns;
+        t->cap = nc;
+    }
+    size_t h = (size_t)text_hash(text) & (t->cap - 1);
+    for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
+        if (!strcmp(t->slot[h], text))
+            return t->slot[h];
+    size_t n = strlen(text) + 1;
+    struct nninit__strblock *b = t->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 65536 - sizeof *b ? n : 65536 - sizeof *b;
+        if (!(b = (struct nninit__strblock *)nninit__alloc(a, sizeof *b +
+                                                               cap)))
+            return NULL;
+        b->next = t->blocks;
+        b->used = 0;
+        b->cap = cap;
+        t->blocks = b;
+    }
+    char *copy = b->data + b->used;
+    memcpy(copy, text, n);
+    b->used += n;
+    t->slot[h] = copy;
+    t->n++;
+    return copy;
+}
+
+static void strings_free(nninit_plan *p)
+{
+    while (p->strings.blocks) {
+        struct nninit__strblock *next = p->strings.blocks->next;
+        nninit__free(p->m->alloc, p->strings.blocks);
+        p->strings.blocks = next;
+    }
+    nninit__free(p->m->alloc, p->strings.slot);
+}
+
 static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
                   int64_t r0, int64_t r1, const nninit_spec *spec,
                   int explicit_, nninit_error *err, const char *fmt, ...)
@@ -128,10 +197,13 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     o->r1 = r1;
     o->spec = *spec;
     o->explicit_ = explicit_;
+    char why[224];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->why, sizeof o->why, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    if (!(o->why = nninit__plan_intern(p, why)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     return NNINIT_OK;
 }
 
@@ -326,13 +398,6 @@ static bare_kind classify_bare(const nninit__mtensor *t, char *why, size_t wn)
 /* Preset defaults                                                          */
 /* ------------------------------------------------------------------------ */
 
-static const char *layer_desc(const nninit__mlayer *l, char *buf, size_t n)
-{
-    nninit__strf(buf, n, "%s '%s'", nninit_torch_module_name(l->args.kind),
-                 l->name);
-    return buf;
-}
-
 /* The per-activation rule for a weight followed by `act`. */
 static int rule_weight(nninit_plan *p, size_t t, nninit_activation act,
                        double slope, int explicit_, const char *prefix,
@@ -394,12 +459,13 @@ static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
     const nninit__mtensor *mt = &p->m->tensors[t];
     const nninit__mlayer *l = layer_of(p, t);
     const char *local = mt->name + strlen(l->name) + 1;
-    char d[NNINIT_NAME_MAX + 32], pre[2 * NNINIT_NAME_MAX];
-    layer_desc(l, d, sizeof d);
-    /* a tensor of a sub-module is named: "transformer_encoder_layer 'enc'
-     * linear1.weight" */
+    char pre[NNINIT_NAME_MAX + 64];
+    /* the kind, not the layer's name (the tensor's name says it), so that
+     * alike layers share their texts; a sub-module's tensor is named:
+     * "transformer_encoder_layer linear1.weight" */
     int whole = !strchr(local, '.');
-    nninit__strf(pre, sizeof pre, "%s%s%s", d, whole ? "" : " ",
+    nninit__strf(pre, sizeof pre, "%s%s%s",
+                 nninit_torch_module_name(l->args.kind), whole ? "" : " ",
                  whole ? "" : local);
     size_t at = strlen(pre);
     const nninit_activation act = (nninit_activation)mt->follows;
@@ -955,80 +1021,86 @@ static void op_shape(const nninit_plan *p, const nninit__op *o,
  * tensor's own shape in PyTorch's layout, except Flax's ConvTranspose),
  * structured ones (orthogonal, eye, ...) against the actual shape. */
 static int op_resolve(const nninit_plan *p, const nninit__op *o,
-                      const nninit__final *f, nninit_resolved *r,
+                      nninit_resolved *r,
                       nninit_error *err)
 {
     nninit_shape s;
     op_shape(p, o, &s);
     int whole = o->kind == OP_WHOLE || o->kind == OP_COPY;
-    const nninit_shape *fs = whole ? &f->fan_shape : &s;
-    nninit_layout fl = whole ? f->fan_layout : NNINIT_LAYOUT_TORCH;
+    nninit_shape view;
+    nninit_layout fl = NNINIT_LAYOUT_TORCH;
+    const nninit_shape *fs = &s;
+    if (whole) {
+        nninit__fan_view(p, o->t, &view, &fl);
+        fs = &view;
+    }
     int rc = nninit_resolve(&o->spec, fs, fl, r, err);
     if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
         rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
     return rc;
 }
 
-static void fan_view(const nninit_plan *p, size_t t, nninit__final *f)
+static int keras_fans(const nninit_plan *p, size_t t)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
     const nninit__mlayer *l = layer_of(p, t);
-    f->fan_shape = mt->shape;
-    f->fan_layout = NNINIT_LAYOUT_TORCH;
-    if (p->o.preset == NNINIT_PRESET_FLAX && l &&
-        mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args.kind)) {
-        /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
-        int nd = mt->shape.ndim;
-        nninit_shape v;
-        v.ndim = nd;
-        for (int i = 2; i < nd; i++)
-            v.dim[i - 2] = mt->shape.dim[i];
-        v.dim[nd - 2] = mt->shape.dim[0];
-        v.dim[nd - 1] = mt->shape.dim[1];
-        for (int i = nd; i < NNINIT_MAX_DIMS; i++)
-            v.dim[i] = 0;
-        f->fan_shape = v;
-        f->fan_layout = NNINIT_LAYOUT_KERAS;
-    }
+    return p->o.preset == NNINIT_PRESET_FLAX && l &&
+           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args.kind);
 }
 
-static void summarize(nninit_plan *p, size_t t)
+void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
+                      nninit_layout *layout)
+{
+    const nninit_shape *s = &p->m->tensors[t].shape;
+    *shape = *s;
+    *layout = NNINIT_LAYOUT_TORCH;
+    if (!p->f[t].keras_fans)
+        return;
+    /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
+    int nd = s->ndim;
+    for (int i = 2; i < nd; i++)
+        shape->dim[i - 2] = s->dim[i];
+    shape->dim[nd - 2] = s->dim[0];
+    shape->dim[nd - 1] = s->dim[1];
+    *layout = NNINIT_LAYOUT_KERAS;
+}
+
+static int summarize(nninit_plan *p, size_t t)
 {
     nninit_plan_entry *e = &p->e[t];
     nninit__final *f = &p->f[t];
-    char sf[128];
-    if (f->base < 0) {
-        nninit__strf(e->init, sizeof e->init, "copy");
-        return;
-    }
+    char sf[128], init[192], why[320];
+    if (f->base < 0)
+        return (e->init = nninit__plan_intern(p, "copy")) ? NNINIT_OK
+                                                          : NNINIT_ENOMEM;
     const nninit__op *b = &p->ops[f->base];
     e->spec = b->spec;
     e->composite = b->kind == OP_BLOCKS || f->nover > 0;
-    size_t at = nninit__strf(e->init, sizeof e->init, "%s",
-                                 nninit_spec_format(&b->spec, sf, sizeof sf));
+    size_t at = nninit__strf(init, sizeof init, "%s",
+                             nninit_spec_format(&b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
         char sb[64];
         op_shape(p, b, &s);
-        at += nninit__strf(e->init + at, sizeof e->init - at,
-                           " per %s: %d blocks %s",
+        at += nninit__strf(init + at, sizeof init - at, " per %s: %d blocks %s",
                            p->m->tensors[t].part == NNINIT_PART_QKV
                                ? "projection"
                                : "gate",
                            b->blocks, nninit_shape_format(&s, sb, sizeof sb));
     }
-    size_t wt = nninit__strf(e->why, sizeof e->why, "%s", b->why);
+    size_t wt = nninit__strf(why, sizeof why, "%s", b->why);
     for (int k = 0; k < f->nover; k++) {
         const nninit__op *o = &p->ops[f->over[k]];
-        if (at < sizeof e->init)
-            at += nninit__strf(e->init + at, sizeof e->init - at,
-                                   "; rows %lld:%lld %s", (long long)o->r0,
-                                   (long long)o->r1,
-                                   nninit_spec_format(&o->spec, sf, sizeof sf));
-        if (wt < sizeof e->why)
-            wt += nninit__strf(e->why + wt, sizeof e->why - wt, "; %s",
-                                   o->why);
+        if (at < sizeof init)
+            at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
+                               (long long)o->r0, (long long)o->r1,
+                               nninit_spec_format(&o->spec, sf, sizeof sf));
+        if (wt < sizeof why)
+            wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
     }
+    e->init = nninit__plan_intern(p, init);
+    e->why = nninit__plan_intern(p, why);
+    return e->init && e->why ? NNINIT_OK : NNINIT_ENOMEM;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1050,6 +1122,7 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->keep_from);
     nninit__free(a, p->serve_after);
     nninit__free(a, p->cur_whole);
+    strings_free(p);
     nninit__free(a, p);
 }
 
@@ -1214,7 +1287,8 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     for (size_t t = 0; t < p->n; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
         nninit_plan_entry *e = &p->e[t];
-        nninit__strf(e->name, sizeof e->name, "%s", mt->name);
+        e->name = mt->name;
+        e->init = e->why = "";
         e->shape = mt->shape;
         e->type = entry_type(p, mt);
         e->role = tensor_role(p, t);
@@ -1226,8 +1300,10 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             mt->type != NNINIT_ET_OTHER) {
             char why[200];
             e->generated = classify_bare(mt, why, sizeof why) != BK_COPY;
-            if (!e->generated)
-                nninit__strf(e->why, sizeof e->why, "%s", why);
+            if (!e->generated && !(e->why = nninit__plan_intern(p, why))) {
+                nninit_plan_free(p);
+                return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            }
         }
         uint64_t es = nninit_etype_size(e->type);
         e->nbytes = nninit_shape_numel(&e->shape) * es;
@@ -1238,7 +1314,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         }
         p->bytes += e->nbytes;
         p->order[t] = t;
-        fan_view(p, t, &p->f[t]);
+        p->f[t].keras_fans = keras_fans(p, t);
     }
     /* 1. construction defaults, in module order */
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
@@ -1259,7 +1335,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         nninit_resolved r;
         const nninit__op *op = &p->ops[k];
         nninit_error e2;
-        if ((rc = op_resolve(p, op, &p->f[op->t], &r, &e2)))
+        if ((rc = op_resolve(p, op, &r, &e2)))
             rc = nninit__fail(err, rc, "%s: %s (%s)", m->tensors[op->t].name,
                               e2.msg, op->why);
     }
@@ -1302,16 +1378,23 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             rc = nninit__fail(err, NNINIT_EINVAL, "%s: nothing initializes it",
                               e->name);
         if (rc == NNINIT_OK && e->generated) {
-            summarize(p, t);
-            rc = op_resolve(p, &p->ops[p->f[t].base], &p->f[t], &e->res, err);
+            if (summarize(p, t))
+                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            else
+                rc = op_resolve(p, &p->ops[p->f[t].base], &e->res,
+                                err);
             /* report the tensor's own fans (PyTorch's, or the framework's
              * layout), also when gate blocks were drawn separately */
             e->res.fan_in = e->res.fan_out = -1;
-            if (p->f[t].fan_shape.ndim >= 2)
-                nninit_fans(&p->f[t].fan_shape, p->f[t].fan_layout,
-                            &e->res.fan_in, &e->res.fan_out, NULL);
-        } else if (rc == NNINIT_OK) {
-            nninit__strf(e->init, sizeof e->init, "copy");
+            nninit_shape view;
+            nninit_layout layout;
+            nninit__fan_view(p, t, &view, &layout);
+            if (view.ndim >= 2)
+                nninit_fans(&view, layout, &e->res.fan_in, &e->res.fan_out,
+                            NULL);
+        } else if (rc == NNINIT_OK && !(e->init = nninit__plan_intern(p,
+                                                                      "copy"))) {
+            rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
     }
     if (rc) {

@@ -30,7 +30,7 @@ typedef struct nninit__op {
     long src;      /* >= 0: a clone of that tensor: its stream (philox), its
                       values (OP_COPY); -1 otherwise */
     long src_op;   /* OP_COPY: src's last whole op when it runs */
-    char why[224];
+    const char *why; /* interned (nninit__plan_intern) */
 } nninit__op;
 
 #define NNINIT__MAX_OVERLAYS 4
@@ -41,12 +41,21 @@ typedef struct nninit__final {
     long base;                          /* op index, -1 for copied tensors */
     long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
     int nover;
-    nninit_shape fan_shape;             /* where fans come from (usually the */
-    nninit_layout fan_layout;           /* tensor's own shape, torch layout) */
+    int keras_fans;                     /* fans from a Keras-layout view of
+                                           the shape (nninit__fan_view) */
 } nninit__final;
+
+/* The plan's texts, each stored once: a model of a million alike layers
+ * keeps one copy of their texts, not a million. */
+typedef struct nninit__strings {
+    const char **slot; /* open addressing, load <= 1/2 */
+    size_t cap, n;
+    struct nninit__strblock *blocks;
+} nninit__strings;
 
 struct nninit_plan {
     const nninit_model *m;
+    nninit__strings strings;
     nninit_plan_opts o;
     nninit_plan_entry *e;
     nninit__final *f;
@@ -66,6 +75,15 @@ struct nninit_plan {
      * copies it) */
     long *final_op, *last_whole, *keep_from, *serve_after;
 };
+
+/* Where tensor t's fans come from: its own shape in torch layout, or for
+ * Flax's ConvTranspose kernels the (k.., in, out/g) view in Keras layout. */
+void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
+                      nninit_layout *layout);
+
+/* The plan's copy of text (the one stored already, if any); NULL if out of
+ * memory. */
+const char *nninit__plan_intern(nninit_plan *p, const char *text);
 
 /* Stream of the row overlay starting at row r0 of a tensor with stream s. */
 #define NNINIT__ROWS_TAG UINT64_C(0x524f575300000000) /* "ROWS" */

@@ -460,8 +460,11 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
                            err);
         }
     } else {
-        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &f->fan_shape,
-                       f->fan_layout, dt, stream, out, begin, end, err);
+        nninit_shape view;
+        nninit_layout layout;
+        nninit__fan_view(p, i, &view, &layout);
+        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &view, layout, dt,
+                       stream, out, begin, end, err);
     }
     /* row overlays (the forget-gate bias), each drawn as its own tensor */
     uint64_t row = e->shape.ndim ? numel / (uint64_t)e->shape.dim[0] : 1;
