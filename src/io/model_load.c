@@ -492,7 +492,12 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         int tensor_key = !strcmp(ks, "bias_init") || strpbrk(ks, "*?[");
         for (int i = 0; i < count && !tensor_key; i++)
             tensor_key = nninit_torch_tensor_selected(&tt[i], ks);
-        if (!tensor_key && strcmp(ks, "bias")) {
+        nninit_torch_layer flag = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
+        int bias_flag = !strcmp(ks, "bias") && scalar(v) &&
+                        !nninit_torch_field_set(
+                            &flag, nninit_torch_field_find(flag.kind, "bias"),
+                            scalar(v), NULL);
+        if ((!tensor_key && strcmp(ks, "bias")) || bias_flag) {
             char takes[256];
             rc = fail_at(c, k, "unknown key '%s' for %s layer '%s' (it takes "
                                "%s, init:, bias_init: and its tensors' "
