@@ -420,6 +420,8 @@ static void torch_pieces_stream(void)
     snprintf(e.name, sizeof e.name, "emb");
     e.args.num_embeddings = 50;
     e.args.embedding_dim = 16;
+    e.args.padding_idx = 7; /* a zero row, filled piece by piece */
+    e.args.has_padding_idx = 1;
     CHECK(nninit_model_add_layer(m, &e, NULL) == NNINIT_OK);
     nninit_layer r = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(r.name, sizeof r.name, "lstm");
@@ -452,6 +454,9 @@ static void torch_pieces_stream(void)
             at = stop;
         }
         CHECK_MSG(memcmp(a, b, (size_t)n * 4) == 0, "%s", en->name);
+        if (!strcmp(en->name, "emb.weight"))
+            for (int x = 0; x < 16 * 50; x++)
+                CHECK((b[x] == 0) == (x / 16 == 7));
         /* nothing held for the pieces but the orthogonal matrix */
         int qr = !strcmp(en->name, "lstm.weight_hh_l0");
         uint64_t held = nninit_producer_held_bytes(pieces);
