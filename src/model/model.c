@@ -121,35 +121,54 @@ int nninit_model_new(nninit_model **out, const nninit_allocator *alloc,
     return NNINIT_OK;
 }
 
-/* Strings the model keeps (layer and tensor names), packed in blocks. */
 struct nninit__arena_block {
-    nninit__arena_block *next;
+    struct nninit__arena_block *next;
     size_t used, cap;
     char data[];
 };
 
-static const char *arena_copy(nninit_model *m, const char *a, const char *b)
+char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
+                         size_t n)
 {
-    size_t na = strlen(a), nb = b ? strlen(b) + 1 : 0, n = na + nb + 1;
-    nninit__arena_block *k = m->arena;
+    struct nninit__arena_block *k = a->blocks;
     if (!k || k->cap - k->used < n) {
         size_t cap = n > 65536 - sizeof *k ? n : 65536 - sizeof *k;
-        k = (nninit__arena_block *)nninit__alloc(m->alloc, sizeof *k + cap);
+        k = (struct nninit__arena_block *)nninit__alloc(alloc, sizeof *k + cap);
         if (!k)
             return NULL;
-        k->next = m->arena;
+        k->next = a->blocks;
         k->used = 0;
         k->cap = cap;
-        m->arena = k;
+        a->blocks = k;
     }
     char *s = k->data + k->used;
+    k->used += n;
+    return s;
+}
+
+void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc)
+{
+    while (a->blocks) {
+        struct nninit__arena_block *next = a->blocks->next;
+        nninit__free(alloc, a->blocks);
+        a->blocks = next;
+    }
+}
+
+/* "a" or "a.b", kept as long as the model. */
+static const char *name_copy(nninit_model *m, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = b ? strlen(b) : 0;
+    char *s = nninit__arena_take(&m->names, m->alloc, na + (b ? nb + 1 : 0) + 1);
+    if (!s)
+        return NULL;
     memcpy(s, a, na);
     if (b) {
         s[na] = '.';
-        memcpy(s + na + 1, b, nb - 1);
+        memcpy(s + na + 1, b, nb);
+        na += nb + 1;
     }
-    s[n - 1] = '\0';
-    k->used += n;
+    s[na] = '\0';
     return s;
 }
 
@@ -158,11 +177,7 @@ void nninit_model_free(nninit_model *m)
     if (!m)
         return;
     const nninit_allocator *a = m->alloc;
-    while (m->arena) {
-        nninit__arena_block *next = m->arena->next;
-        nninit__free(a, m->arena);
-        m->arena = next;
-    }
+    nninit__arena_free(&m->names, a);
     nninit__free(a, m->layers);
     nninit__free(a, m->tensors);
     nninit__free(a, m->inits);
@@ -421,13 +436,13 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     /* names first: the only step left that can fail (a wasted string in
      * the arena is harmless) */
-    const char *lname = arena_copy(m, l->name, NULL);
+    const char *lname = name_copy(m, l->name, NULL);
     if (!lname)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int k = 0; k < count; k++) {
         nninit__mtensor *t = &m->tensors[base + (size_t)k];
         memset(t, 0, sizeof *t);
-        if (!(t->name = arena_copy(m, l->name, tt[k].name)))
+        if (!(t->name = name_copy(m, l->name, tt[k].name)))
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     nninit__mlayer *ml = &m->layers[m->nlayers];
@@ -522,7 +537,7 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
                     m->ntensors + 1))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    const char *copy = arena_copy(m, name, NULL);
+    const char *copy = name_copy(m, name, NULL);
     if (!copy)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__mtensor *t = &m->tensors[m->ntensors];

@@ -33,8 +33,15 @@ typedef struct nninit__mtensor {
     size_t source_index;
 } nninit__mtensor;
 
-/* Strings that live as long as the model. */
-typedef struct nninit__arena_block nninit__arena_block;
+/* Memory for many small strings, freed all at once: blocks of 64 KB. */
+typedef struct nninit__arena {
+    struct nninit__arena_block *blocks;
+} nninit__arena;
+
+/* n bytes from the arena (the model's allocator); NULL if out of memory. */
+char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
+                         size_t n);
+void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc);
 
 struct nninit_model {
     const nninit_allocator *alloc;
@@ -48,7 +55,7 @@ struct nninit_model {
     size_t ninits, capinits;
     nninit_rule *rules;
     size_t nrules, caprules;
-    nninit__arena_block *arena;
+    nninit__arena names; /* layer and tensor names */
     /* open-addressing sets of layer and tensor names (indices + 1) */
     size_t *lset, lsetcap;
     size_t *tset, tsetcap;

@@ -100,12 +100,6 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
 #endif
     ;
 
-struct nninit__strblock {
-    struct nninit__strblock *next;
-    size_t used, cap;
-    char data[];
-};
-
 static uint64_t text_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -140,20 +134,10 @@ const char *nninit__plan_intern(nninit_plan *p, const char *text)
         if (!strcmp(t->slot[h], text))
             return t->slot[h];
     size_t n = strlen(text) + 1;
-    struct nninit__strblock *b = t->blocks;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > 65536 - sizeof *b ? n : 65536 - sizeof *b;
-        if (!(b = (struct nninit__strblock *)nninit__alloc(a, sizeof *b +
-                                                               cap)))
-            return NULL;
-        b->next = t->blocks;
-        b->used = 0;
-        b->cap = cap;
-        t->blocks = b;
-    }
-    char *copy = b->data + b->used;
+    char *copy = nninit__arena_take(&t->text, a, n);
+    if (!copy)
+        return NULL;
     memcpy(copy, text, n);
-    b->used += n;
     t->slot[h] = copy;
     t->n++;
     return copy;
@@ -161,11 +145,7 @@ const char *nninit__plan_intern(nninit_plan *p, const char *text)
 
 static void strings_free(nninit_plan *p)
 {
-    while (p->strings.blocks) {
-        struct nninit__strblock *next = p->strings.blocks->next;
-        nninit__free(p->m->alloc, p->strings.blocks);
-        p->strings.blocks = next;
-    }
+    nninit__arena_free(&p->strings.text, p->m->alloc);
     nninit__free(p->m->alloc, p->strings.slot);
 }
 

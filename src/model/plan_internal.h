@@ -50,7 +50,7 @@ typedef struct nninit__final {
 typedef struct nninit__strings {
     const char **slot; /* open addressing, load <= 1/2 */
     size_t cap, n;
-    struct nninit__strblock *blocks;
+    nninit__arena text;
 } nninit__strings;
 
 struct nninit_plan {
