@@ -32,11 +32,11 @@ int main(int argc, char **argv)
                {"fc2", 50, 30, NNINIT_ACT_TANH},
                {"fc3", 30, 1, NNINIT_ACT_SIGMOID}};
     for (int i = 0; i < 3; i++) {
-        nninit_layer l = nninit_layer_make(NNINIT_LAYER_LINEAR);
+        nninit_layer l = nninit_layer_make(NNINIT_TORCH_LINEAR);
         snprintf(l.name, sizeof l.name, "%s", net[i].name);
-        l.in = net[i].in;
-        l.out = net[i].out;
-        l.activation = net[i].act;
+        l.args.in = net[i].in;
+        l.args.out = net[i].out;
+        l.args.activation = net[i].act; /* what follows */
         if (nninit_model_add_layer(m, &l, &err))
             return fail(&err);
     }

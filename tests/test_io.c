@@ -573,6 +573,15 @@ static void load_errors(void)
         {"layers: &a\n  - {name: b, layers: *a}\n", 2, 5, "nest"},
         {"layers:\n  - {name: r, type: lstm, in: 2, hidden: 3, proj_size: 3}\n",
          2, 5, "proj_size (3) must be smaller than hidden (3)"},
+        {"layers:\n  - {name: a, type: multihead_attention, embed_dim: 6, "
+         "num_heads: 4}\n", 2, 5, "embed_dim (6) must be divisible by "
+         "num_heads (4)"},
+        {"layers:\n  - {name: t, type: transformer_encoder_layer, nhead: 2}\n",
+         2, 5, "missing 'd_model'"},
+        {"layers:\n  - {name: t, type: rmsnorm, dim: 4, bias: false}\n", 2, 38,
+         "unknown key 'bias' for rmsnorm layer 't'"},
+        {"layers:\n  - {name: c, type: lstm, in: 2, hidden: 3, activation: "
+         "relu}\n", 2, 45, "unknown key 'activation' for lstm"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         nninit_model *m;

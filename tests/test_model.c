@@ -26,11 +26,11 @@ static nninit_model *new_model(void)
 static nninit_layer lin(const char *name, int64_t in, int64_t out,
                         nninit_activation act)
 {
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LINEAR);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LINEAR);
     snprintf(l.name, sizeof l.name, "%s", name);
-    l.in = in;
-    l.out = out;
-    l.activation = act;
+    l.args.in = in;
+    l.args.out = out;
+    l.args.activation = act;
     return l;
 }
 
@@ -132,13 +132,13 @@ static void seed_example_plan(void)
 static void lstm_names_and_shapes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "lstm");
-    l.in = 10;
-    l.hidden = 20;
-    l.num_layers = 2;
-    l.bidirectional = 1;
-    l.proj_size = 5;
+    l.args.in = 10;
+    l.args.hidden = 20;
+    l.args.num_layers = 2;
+    l.args.bidirectional = 1;
+    l.args.proj_size = 5;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     /* torch: nn.LSTM(10, 20, 2, bidirectional=True, proj_size=5) */
     static const struct {
@@ -174,18 +174,17 @@ static void lstm_names_and_shapes(void)
 static void conv_and_norm_shapes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer c = nninit_layer_make(NNINIT_LAYER_CONV_TRANSPOSE2D);
+    nninit_layer c = nninit_layer_make(NNINIT_TORCH_CONV_TRANSPOSE2D);
     snprintf(c.name, sizeof c.name, "up");
-    c.in = 8;
-    c.out = 6;
-    c.groups = 2;
-    c.kernel[0] = 3;
-    c.kernel[1] = 5;
+    c.args.in = 8;
+    c.args.out = 6;
+    c.args.groups = 2;
+    c.args.kernel[0] = 3;
+    c.args.kernel[1] = 5;
     CHECK(nninit_model_add_layer(m, &c, NULL) == NNINIT_OK);
-    nninit_layer b = nninit_layer_make(NNINIT_LAYER_BATCHNORM);
+    nninit_layer b = nninit_layer_make(NNINIT_TORCH_BATCH_NORM);
     snprintf(b.name, sizeof b.name, "bn");
-    b.norm_shape[0] = 6;
-    b.norm_ndim = 1;
+    b.args.num_features = 6;
     CHECK(nninit_model_add_layer(m, &b, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 1);
     const nninit_plan_entry *w = find(p, "up.weight", NULL);
@@ -260,14 +259,14 @@ static double orth_error(const float *w, int64_t rows, int64_t cols)
 static void recurrent_orthogonal_modes(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "enc");
-    l.in = 6;
-    l.hidden = 16;
+    l.args.in = 6;
+    l.args.hidden = 16;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     nninit_layer k = l;
     snprintf(k.name, sizeof k.name, "whole");
-    k.orthogonal = NNINIT_ORTH_WHOLE;
+    k.args.orthogonal = NNINIT_ORTH_WHOLE;
     CHECK(nninit_model_add_layer(m, &k, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 3);
     size_t i;
@@ -293,10 +292,10 @@ static void recurrent_orthogonal_modes(void)
 static void forget_bias(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(l.name, sizeof l.name, "lstm");
-    l.in = 3;
-    l.hidden = 4;
+    l.args.in = 3;
+    l.args.hidden = 4;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     /* keras: unit_forget_bias by default */
     nninit_plan *p = plan_of(m, NNINIT_PRESET_KERAS, 1);
@@ -315,7 +314,7 @@ static void forget_bias(void)
      * forget rows sum to exactly 2 */
     nninit_model_free(m);
     m = new_model();
-    l.forget_bias = 2.0;
+    l.args.forget_bias = 2.0;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
     p = plan_of(m, NNINIT_PRESET_TORCH, 1);
     find(p, "lstm.bias_ih_l0", &i);
@@ -365,15 +364,15 @@ static void torch_preset_bounds(void)
 static void ranges_equal_whole(void)
 {
     nninit_model *m = new_model();
-    nninit_layer l = nninit_layer_make(NNINIT_LAYER_GRU);
+    nninit_layer l = nninit_layer_make(NNINIT_TORCH_GRU);
     snprintf(l.name, sizeof l.name, "gru");
-    l.in = 5;
-    l.hidden = 9;
+    l.args.in = 5;
+    l.args.hidden = 9;
     CHECK(nninit_model_add_layer(m, &l, NULL) == NNINIT_OK);
-    nninit_layer e = nninit_layer_make(NNINIT_LAYER_EMBEDDING);
+    nninit_layer e = nninit_layer_make(NNINIT_TORCH_EMBEDDING);
     snprintf(e.name, sizeof e.name, "emb");
-    e.num = 33;
-    e.dim = 7;
+    e.args.num_embeddings = 33;
+    e.args.embedding_dim = 7;
     CHECK(nninit_model_add_layer(m, &e, NULL) == NNINIT_OK);
     nninit_plan *p = plan_of(m, NNINIT_PRESET_SEED, 11);
     nninit_producer *pr;
@@ -417,15 +416,17 @@ static void torch_pieces_stream(void)
     ro.has_init = 1;
     ro.spec = nninit_spec_make(NNINIT_ORTHOGONAL);
     CHECK(nninit_model_add_rule(m, &ro, NULL) == NNINIT_OK);
-    nninit_layer e = nninit_layer_make(NNINIT_LAYER_EMBEDDING);
+    nninit_layer e = nninit_layer_make(NNINIT_TORCH_EMBEDDING);
     snprintf(e.name, sizeof e.name, "emb");
-    e.num = 50;
-    e.dim = 16;
+    e.args.num_embeddings = 50;
+    e.args.embedding_dim = 16;
+    e.args.padding_idx = 7; /* a zero row, filled piece by piece */
+    e.args.has_padding_idx = 1;
     CHECK(nninit_model_add_layer(m, &e, NULL) == NNINIT_OK);
-    nninit_layer r = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer r = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(r.name, sizeof r.name, "lstm");
-    r.in = 5;
-    r.hidden = 7;
+    r.args.in = 5;
+    r.args.hidden = 7;
     CHECK(nninit_model_add_layer(m, &r, NULL) == NNINIT_OK);
     nninit_plan_opts o = nninit_plan_opts_default();
     o.preset = NNINIT_PRESET_TORCH;
@@ -453,6 +454,9 @@ static void torch_pieces_stream(void)
             at = stop;
         }
         CHECK_MSG(memcmp(a, b, (size_t)n * 4) == 0, "%s", en->name);
+        if (!strcmp(en->name, "emb.weight"))
+            for (int x = 0; x < 16 * 50; x++)
+                CHECK((b[x] == 0) == (x / 16 == 7));
         /* nothing held for the pieces but the orthogonal matrix */
         int qr = !strcmp(en->name, "lstm.weight_hh_l0");
         uint64_t held = nninit_producer_held_bytes(pieces);
@@ -487,34 +491,37 @@ static void bad_layers(void)
     CHECK(nninit_model_add_layer(m, &l, &err) == NNINIT_OK);
     CHECK(nninit_model_add_layer(m, &l, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "duplicate layer name 'fc'") != NULL);
-    nninit_layer c = nninit_layer_make(NNINIT_LAYER_CONV2D);
+    nninit_layer c = nninit_layer_make(NNINIT_TORCH_CONV2D);
     snprintf(c.name, sizeof c.name, "c");
-    c.in = 6;
-    c.out = 4;
-    c.groups = 4;
-    c.kernel[0] = c.kernel[1] = 3;
+    c.args.in = 6;
+    c.args.out = 4;
+    c.args.groups = 4;
+    c.args.kernel[0] = c.args.kernel[1] = 3;
     CHECK(nninit_model_add_layer(m, &c, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "divisible by groups") != NULL);
-    nninit_layer r = nninit_layer_make(NNINIT_LAYER_LSTM);
+    nninit_layer r = nninit_layer_make(NNINIT_TORCH_LSTM);
     snprintf(r.name, sizeof r.name, "r");
-    r.in = 3;
-    r.hidden = 4;
-    r.proj_size = 4;
+    r.args.in = 3;
+    r.args.hidden = 4;
+    r.args.proj_size = 4;
     CHECK(nninit_model_add_layer(m, &r, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "proj_size") != NULL);
-    nninit_layer g = nninit_layer_make(NNINIT_LAYER_GRU);
+    nninit_layer g = nninit_layer_make(NNINIT_TORCH_GRU);
     snprintf(g.name, sizeof g.name, "g");
-    g.in = 3;
-    g.hidden = 4;
-    g.forget_bias = 1;
+    g.args.in = 3;
+    g.args.hidden = 4;
+    g.args.forget_bias = 1;
     CHECK(nninit_model_add_layer(m, &g, &err) == NNINIT_EINVAL);
     nninit_layer bad = lin("a b", 1, 1, NNINIT_ACT_NONE);
     CHECK(nninit_model_add_layer(m, &bad, &err) == NNINIT_EINVAL);
     nninit_layer nob = lin("nob", 2, 2, NNINIT_ACT_NONE);
-    nob.bias = 0;
+    nob.args.bias = 0;
+    nninit_tensor_init ones;
+    memset(&ones, 0, sizeof ones);
+    snprintf(ones.key, sizeof ones.key, "biases");
+    ones.spec = nninit_spec_make(NNINIT_ONES);
+    nob.inits = &ones;
     nob.n_inits = 1;
-    snprintf(nob.inits[0].key, sizeof nob.inits[0].key, "biases");
-    nob.inits[0].spec = nninit_spec_make(NNINIT_ONES);
     CHECK(nninit_model_add_layer(m, &nob, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "bias: false") != NULL);
     CHECK_EQ_INT(nninit_model_tensor_count(m), 2);
@@ -526,6 +533,146 @@ static void bad_layers(void)
     nninit_plan *p = NULL;
     CHECK(nninit_plan_new(m, NULL, &p, &err) == NNINIT_EINVAL);
     CHECK(strstr(err.msg, "fc.bias") && strstr(err.msg, "eye"));
+    nninit_model_free(m);
+}
+
+static nninit_layer coder(const char *name, nninit_torch_module kind,
+                          int64_t d, int64_t h, int64_t ff)
+{
+    nninit_layer l = nninit_layer_make(kind);
+    snprintf(l.name, sizeof l.name, "%s", name);
+    l.args.embed_dim = d;
+    l.args.num_heads = h;
+    l.args.dim_feedforward = ff;
+    return l;
+}
+
+/* Transformers under the counter-based generator: a stack's clones are
+ * copies of layer 0 (the same stream, so the same bytes), the seed preset
+ * draws q, k and v as three (E, E) matrices and follows the feed-forward
+ * activation, and every preset says why. */
+static void transformer_presets(void)
+{
+    nninit_model *m = new_model();
+    nninit_layer st = coder("st", NNINIT_TORCH_TRANSFORMER_ENCODER, 8, 2, 12);
+    st.args.num_layers = 3;
+    st.args.activation = NNINIT_ACT_GELU;
+    CHECK(nninit_model_add_layer(m, &st, NULL) == NNINIT_OK);
+    nninit_layer tr = coder("tr", NNINIT_TORCH_TRANSFORMER, 8, 2, 12);
+    tr.args.num_encoder_layers = 2;
+    tr.args.num_decoder_layers = 1;
+    CHECK(nninit_model_add_layer(m, &tr, NULL) == NNINIT_OK);
+    nninit_layer a = nninit_layer_make(NNINIT_TORCH_MULTIHEAD_ATTENTION);
+    snprintf(a.name, sizeof a.name, "att");
+    a.args.embed_dim = 6;
+    a.args.num_heads = 3;
+    a.args.add_bias_kv = 1;
+    CHECK(nninit_model_add_layer(m, &a, NULL) == NNINIT_OK);
+    CHECK_EQ_INT(nninit_model_tensor_count(m), 3 * 12 + (2 * 12 + 2 + 18 + 2) + 6);
+
+    nninit_plan *p = plan_of(m, NNINIT_PRESET_TORCH, 4);
+    size_t i0, i2, j0, j1;
+    /* nn.TransformerEncoder: every layer a copy of the first */
+    find(p, "st.layers.0.linear1.weight", &i0);
+    find(p, "st.layers.2.linear1.weight", &i2);
+    float *x = produce(p, i0), *y = produce(p, i2);
+    CHECK(memcmp(x, y, 96 * 4) == 0);
+    free(x);
+    free(y);
+    CHECK(strstr(nninit_plan_get(p, i2)->why, "clone of layers.0") != NULL);
+    /* nn.Transformer: clones, then xavier_uniform_ on every matrix: the
+     * biases stay copies, the matrices differ */
+    find(p, "tr.encoder.layers.0.linear2.bias", &j0);
+    find(p, "tr.encoder.layers.1.linear2.bias", &j1);
+    x = produce(p, j0);
+    y = produce(p, j1);
+    CHECK(memcmp(x, y, 8 * 4) == 0 && x[0] != 0);
+    free(x);
+    free(y);
+    const nninit_plan_entry *w =
+        find(p, "tr.encoder.layers.1.linear2.weight", &j1);
+    CHECK(w->spec.kind == NNINIT_XAVIER_UNIFORM &&
+          strstr(w->why, "nn.Transformer's _reset_parameters"));
+    find(p, "tr.encoder.layers.0.linear2.weight", &j0);
+    x = produce(p, j0);
+    y = produce(p, j1);
+    CHECK(memcmp(x, y, 96 * 4) != 0);
+    free(x);
+    free(y);
+    CHECK(find(p, "att.in_proj_weight", NULL)->spec.kind ==
+          NNINIT_XAVIER_UNIFORM);
+    CHECK(find(p, "att.out_proj.weight", NULL)->spec.kind ==
+          NNINIT_KAIMING_UNIFORM);
+    CHECK(find(p, "att.bias_k", NULL)->spec.kind == NNINIT_XAVIER_NORMAL);
+    nninit_plan_free(p);
+
+    /* seed preset: q, k, v each (6, 6) with Xavier's fans: bound
+     * sqrt(6 / 12), not PyTorch's sqrt(6 / 24) over the packed (18, 6) */
+    p = plan_of(m, NNINIT_PRESET_SEED, 4);
+    size_t iq;
+    const nninit_plan_entry *q = find(p, "att.in_proj_weight", &iq);
+    CHECK(q->composite && q->spec.kind == NNINIT_XAVIER_UNIFORM);
+    CHECK_MSG(strstr(q->why, "per projection") != NULL, "%s", q->why);
+    x = produce(p, iq);
+    float worst = 0;
+    for (int k = 0; k < 108; k++)
+        worst = fabsf(x[k]) > worst ? fabsf(x[k]) : worst;
+    CHECK(worst <= (float)sqrt(0.5) && worst > (float)sqrt(6.0 / 24));
+    free(x);
+    /* linear1 is followed by gelu: He; linear2 and out_proj by nothing */
+    CHECK(find(p, "st.layers.1.linear1.weight", NULL)->spec.kind ==
+          NNINIT_KAIMING_UNIFORM);
+    CHECK(find(p, "st.layers.1.linear2.weight", NULL)->spec.kind ==
+          NNINIT_XAVIER_UNIFORM);
+    CHECK(find(p, "tr.decoder.norm.weight", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "att.in_proj_bias", NULL)->spec.kind == NNINIT_ZEROS);
+    nninit_plan_free(p);
+    p = plan_of(m, NNINIT_PRESET_FLAX, 4);
+    q = find(p, "tr.decoder.layers.0.multihead_attn.in_proj_weight", NULL);
+    CHECK(q->composite && q->spec.kind == NNINIT_VARIANCE_SCALING &&
+          q->res.std < 1 / sqrt(8.0) * 1.0001);
+    nninit_plan_free(p);
+
+    /* explicit initializers: by name, by glob, and "weights" (kernels and
+     * projections, not the norms inside) */
+    nninit_tensor_init ti[3];
+    memset(ti, 0, sizeof ti);
+    snprintf(ti[0].key, sizeof ti[0].key, "weights");
+    ti[0].spec = nninit_spec_make(NNINIT_ORTHOGONAL);
+    snprintf(ti[1].key, sizeof ti[1].key, "*.in_proj_bias");
+    ti[1].spec = nninit_spec_make(NNINIT_ONES);
+    snprintf(ti[2].key, sizeof ti[2].key, "linear2.bias");
+    ti[2].spec = nninit_spec_make(NNINIT_ONES);
+    nninit_layer e = coder("e", NNINIT_TORCH_TRANSFORMER_ENCODER_LAYER, 4, 2, 5);
+    e.inits = ti;
+    e.n_inits = 3;
+    nninit_model *m2 = new_model();
+    CHECK(nninit_model_add_layer(m2, &e, NULL) == NNINIT_OK);
+    p = plan_of(m2, NNINIT_PRESET_SEED, 1);
+    CHECK(find(p, "e.self_attn.in_proj_weight", NULL)->spec.kind ==
+          NNINIT_ORTHOGONAL);
+    CHECK(find(p, "e.linear1.weight", NULL)->spec.kind == NNINIT_ORTHOGONAL);
+    CHECK(find(p, "e.norm1.weight", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.self_attn.in_proj_bias", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.linear2.bias", NULL)->spec.kind == NNINIT_ONES);
+    CHECK(find(p, "e.linear1.bias", NULL)->spec.kind == NNINIT_ZEROS);
+    nninit_plan_free(p);
+    nninit_error err;
+    snprintf(ti[2].key, sizeof ti[2].key, "linear3.bias");
+    nninit_layer e2 = e;
+    snprintf(e2.name, sizeof e2.name, "e2");
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "has no tensor 'linear3.bias'"));
+    /* a field the kind does not take, and num_heads not dividing */
+    e2.n_inits = 0;
+    e2.args.hidden = 4;
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "hidden is not a field"));
+    e2.args.hidden = 0;
+    e2.args.num_heads = 3;
+    CHECK(nninit_model_add_layer(m2, &e2, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "divisible by num_heads"));
+    nninit_model_free(m2);
     nninit_model_free(m);
 }
 
@@ -560,6 +707,7 @@ int main(void)
     TEST_RUN(ranges_equal_whole);
     TEST_RUN(torch_pieces_stream);
     TEST_RUN(bad_layers);
+    TEST_RUN(transformer_presets);
     TEST_RUN(spec_params);
     return test_report();
 }

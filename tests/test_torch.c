@@ -217,7 +217,14 @@ static void module_listing(void)
     CHECK_EQ_INT(t[11].shape.dim[1], 2); /* weight_hh: (4H, proj) */
     CHECK_EQ_INT(t[14].shape.dim[0], 2); /* weight_hr: (proj, H) */
     CHECK_EQ_INT(t[14].shape.dim[1], 6);
-    CHECK_NEAR(t[0].bound, 1 / sqrt(6.0), 0);
+    CHECK(t[0].part == NNINIT_PART_INPUT && t[0].blocks == 4 &&
+          !strcmp(t[1].family, "weight_hh"));
+    nninit_torch_step st[32];
+    CHECK(nninit_torch_layer_steps(&l, st, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 20); /* one uniform_ per parameter, in order */
+    CHECK(st[0].tensor == 0 && st[19].tensor == 19 && st[0].source == -1);
+    CHECK(st[0].spec.kind == NNINIT_UNIFORM &&
+          st[0].spec.high == 1 / sqrt(6.0) && st[0].spec.low == -st[0].spec.high);
     /* count only, then a short buffer */
     CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, NULL) == 0);
     CHECK_EQ_INT(n, 20);
@@ -233,25 +240,48 @@ static void module_listing(void)
     CHECK_EQ_INT(t[0].shape.ndim, 4);
     CHECK_EQ_INT(t[0].shape.dim[0], 4);
     CHECK_EQ_INT(t[0].shape.dim[1], 3);
-    CHECK_NEAR(t[1].bound, 1 / sqrt(27.0), 0);
+    CHECK(nninit_torch_layer_steps(&l, st, 32, &n, NULL) == 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK(st[0].spec.kind == NNINIT_KAIMING_UNIFORM &&
+          st[0].spec.a == sqrt(5.0) && !strcmp(st[0].module, "ConvTranspose2d"));
+    CHECK(st[1].spec.high == 1 / sqrt(27.0));
     CHECK_EQ_INT(t[1].shape.dim[0], 6);
-    /* Conv2d(0, 4, 3): zero-element weight, bias untouched: no draws */
+    /* Conv2d(0, 4, 3): PyTorch makes empty tensors; nninit refuses the 0,
+     * almost always a missing field */
     l = nninit_torch_layer_make(NNINIT_TORCH_CONV2D);
     l.out = 4;
     l.kernel[0] = l.kernel[1] = 3;
-    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, NULL) == 0);
-    CHECK_EQ_INT(n, 2);
+    nninit_error err;
+    CHECK(nninit_torch_layer_tensors(&l, t, 32, &n, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "missing 'in'"));
+    /* Embedding(10, 4, padding_idx=-3): normal_, then row 7 filled with 0 */
+    l = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
+    l.num_embeddings = 10;
+    l.embedding_dim = 4;
+    l.padding_idx = -3;
+    l.has_padding_idx = 1;
+    CHECK(nninit_torch_layer_steps(&l, st, 32, &n, NULL) == 0);
+    CHECK(n == 2 && st[0].spec.kind == NNINIT_NORMAL && st[1].row0 == 7 &&
+          st[1].row1 == 8 && st[1].spec.kind == NNINIT_ZEROS);
     {
         nninit_torch_gen g, before;
-        float bias[4] = {1, 1, 1, 1};
+        float w[40];
         nninit_torch_gen_init(&g, 1, AVX2);
         before = g;
-        void *bufs[2] = {NULL, bias};
+        void *bufs[1] = {w};
         CHECK(nninit_torch_layer_init(&g, &l, NNINIT_F32, bufs, NULL, NULL) ==
               0);
-        CHECK_EQ_INT(words_between(&before, &g), 0);
-        CHECK(bias[0] == 0 && bias[3] == 0);
+        /* normal_ of 40: 40 words, and 16 more for the redrawn tail */
+        CHECK_EQ_INT(words_between(&before, &g), 56);
+        CHECK(w[28] == 0 && w[31] == 0 && w[27] != 0 && w[32] != 0);
     }
+    /* a field the kind does not take is refused, naming it */
+    l = nninit_torch_layer_make(NNINIT_TORCH_GRU);
+    l.in = 3;
+    l.hidden = 4;
+    l.forget_bias = 1;
+    CHECK(nninit_torch_layer_tensors(&l, NULL, 0, &n, &err) == NNINIT_EINVAL &&
+          strstr(err.msg, "forget_bias is not a field of gru"));
     /* BatchNorm: parameters, then buffers */
     l = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
     l.num_features = 5;
@@ -612,7 +642,7 @@ static void skip_matches_init(void)
      * half-precision orthogonal and trunc_normal_, ...) */
     CHECK(errors > 0 && errors < cases);
 
-    /* module defaults, tensor by tensor */
+    /* module defaults, step by step */
     nninit_torch_layer ls[6];
     ls[0] = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
     ls[0].in = 7, ls[0].out = 5;
@@ -629,18 +659,24 @@ static void skip_matches_init(void)
     ls[5] = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
     ls[5].num_embeddings = 2, ls[5].embedding_dim = 3; /* < 16: small path */
     for (int li = 0; li < 6; li++) {
-        int count = 0;
-        CHECK(nninit_torch_layer_tensors(&ls[li], NULL, 0, &count, NULL) == 0);
+        nninit_torch_tensor tt[32];
+        nninit_torch_step st[32];
+        int nt = 0, ns = 0;
+        CHECK(nninit_torch_layer_tensors(&ls[li], tt, 32, &nt, NULL) == 0);
+        CHECK(nninit_torch_layer_steps(&ls[li], st, 32, &ns, NULL) == 0);
         nninit_torch_gen a, b;
         nninit_torch_gen_init(&a, 77, AVX2);
         b = a;
-        for (int i = 0; i < count; i++) {
-            int r1 = nninit_torch_layer_fill(&a, &ls[li], i, NNINIT_F32, buf,
-                                             NULL, NULL);
-            int r2 = nninit_torch_layer_skip(&b, &ls[li], i, NNINIT_F32, NULL,
-                                             NULL);
+        for (int i = 0; i < ns; i++) {
+            nninit_shape sh = tt[st[i].tensor].shape;
+            if (st[i].row1 > st[i].row0)
+                sh.dim[0] = st[i].row1 - st[i].row0;
+            int r1 = nninit_torch_init(&a, &st[i].spec, &sh, NNINIT_F32, buf,
+                                       NULL, NULL);
+            int r2 = nninit_torch_skip(&b, &st[i].spec, &sh, NNINIT_F32, NULL,
+                                       NULL);
             CHECK_MSG(r1 == 0 && r2 == 0 && same_state(&a, &b),
-                      "%s tensor %d: fill %d, skip %d",
+                      "%s step %d: init %d, skip %d",
                       nninit_torch_module_name(ls[li].kind), i, r1, r2);
         }
     }
@@ -735,46 +771,6 @@ static void streams_match_whole(void)
             }
     CHECK(streamed > 0 && refused > 0);
 
-    /* module tensors, including the padding row of an Embedding */
-    nninit_torch_layer ls[4];
-    ls[0] = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
-    ls[0].in = 7, ls[0].out = 5;
-    ls[1] = nninit_torch_layer_make(NNINIT_TORCH_EMBEDDING);
-    ls[1].num_embeddings = 12, ls[1].embedding_dim = 4;
-    ls[1].has_padding_idx = 1, ls[1].padding_idx = -3;
-    ls[2] = nninit_torch_layer_make(NNINIT_TORCH_LSTM);
-    ls[2].in = 4, ls[2].hidden = 6, ls[2].proj_size = 3;
-    ls[3] = nninit_torch_layer_make(NNINIT_TORCH_BATCH_NORM);
-    ls[3].num_features = 4;
-    for (int li = 0; li < 4; li++) {
-        nninit_torch_tensor tt[16];
-        int count = 0;
-        CHECK(nninit_torch_layer_tensors(&ls[li], tt, 16, &count, NULL) == 0);
-        nninit_torch_gen a, b;
-        nninit_torch_gen_init(&a, 5, AVX2);
-        b = a;
-        for (int i = 0; i < count; i++) {
-            uint64_t n = nninit_shape_numel(&tt[i].shape);
-            CHECK(nninit_torch_layer_fill(&a, &ls[li], i, NNINIT_F32, whole,
-                                          NULL, NULL) == 0);
-            nninit_torch_stream st;
-            if (!nninit_torch_stream_layer_begin(&st, &ls[li], i,
-                                                 NNINIT_F32)) {
-                /* not streamable (the int64 counter): made whole */
-                CHECK(nninit_torch_layer_fill(&b, &ls[li], i, NNINIT_F32, part,
-                                              NULL, NULL) == 0);
-                continue;
-            }
-            memset(part, 0xA5, sizeof part);
-            for (uint64_t k = 0; k < n; k += 5)
-                CHECK(nninit_torch_stream_next(&b, &st, (float *)part + k,
-                                               n - k < 5 ? n - k : 5,
-                                               NULL) == 0);
-            CHECK_MSG(!memcmp(whole, part, n * 4) && same_state(&a, &b),
-                      "%s %s: stream differs",
-                      nninit_torch_module_name(ls[li].kind), tt[i].name);
-        }
-    }
 }
 
 int main(void)

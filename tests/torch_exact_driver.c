@@ -12,8 +12,8 @@
  *   normal DTYPE N MEAN STD       torch.empty(N).normal_(MEAN, STD)
  *   randperm N                    torch.randperm(N) (int64)
  *   module DTYPE KIND k=v..       the module's state_dict, in order
- * Spec keys are nninit_spec's field names; module keys are
- * nninit_torch_layer's (kernel and normalized_shape as D0xD1..).
+ * Spec keys are nninit_spec's field names; module keys are the module
+ * table's (nninit_torch_field_find; lists as D0xD1..).
  * Exit status 1 with a message on stderr if anything fails.
  */
 #include "nninit.h"
@@ -99,31 +99,22 @@ static void set_spec(nninit_spec *s, const char *k, const char *v)
         die("unknown spec key", k);
 }
 
+/* Module fields by the table's names (nninit_torch_field_find); lists as
+ * D0xD1x... */
 static void set_layer(nninit_torch_layer *l, const char *k, const char *v)
 {
-    int64_t x = strtoll(v, NULL, 10);
-    if (!strcmp(k, "in")) l->in = x;
-    else if (!strcmp(k, "in2")) l->in2 = x;
-    else if (!strcmp(k, "out")) l->out = x;
-    else if (!strcmp(k, "kernel")) parse_dims(v, l->kernel, 3);
-    else if (!strcmp(k, "groups")) l->groups = x;
-    else if (!strcmp(k, "bias")) l->bias = (int)x;
-    else if (!strcmp(k, "num_embeddings")) l->num_embeddings = x;
-    else if (!strcmp(k, "embedding_dim")) l->embedding_dim = x;
-    else if (!strcmp(k, "padding_idx")) {
-        l->padding_idx = x;
-        l->has_padding_idx = 1;
-    } else if (!strcmp(k, "normalized_shape"))
-        l->normalized_ndim = parse_dims(v, l->normalized_shape, NNINIT_MAX_DIMS);
-    else if (!strcmp(k, "num_features")) l->num_features = x;
-    else if (!strcmp(k, "affine")) l->affine = (int)x;
-    else if (!strcmp(k, "track_running_stats")) l->track_running_stats = (int)x;
-    else if (!strcmp(k, "hidden")) l->hidden = x;
-    else if (!strcmp(k, "num_layers")) l->num_layers = x;
-    else if (!strcmp(k, "proj_size")) l->proj_size = x;
-    else if (!strcmp(k, "bidirectional")) l->bidirectional = (int)x;
-    else
+    nninit_error err;
+    int f = nninit_torch_field_find(l->kind, k);
+    if (f < 0)
         die("unknown layer key", k);
+    if (nninit_torch_field_info(f)->type == NNINIT_TORCH_FIELD_SIZES) {
+        int64_t dims[NNINIT_MAX_DIMS];
+        int n = parse_dims(v, dims, NNINIT_MAX_DIMS);
+        if (nninit_torch_field_set_sizes(l, f, dims, n, &err))
+            die(err.msg, k);
+    } else if (nninit_torch_field_set(l, f, v, &err)) {
+        die(err.msg, k);
+    }
 }
 
 static void *xmalloc(size_t n)
@@ -214,7 +205,17 @@ static void run(char *line)
         if (nninit_torch_layer_tensors(&l, NULL, 0, &count, &err))
             die(err.msg, NULL);
         nninit_torch_tensor *t = xmalloc((size_t)count * sizeof *t);
+        void **bufs = xmalloc((size_t)count * sizeof *bufs);
+        size_t *bytes = xmalloc((size_t)count * sizeof *bytes);
         nninit_torch_layer_tensors(&l, t, count, &count, NULL);
+        for (int i = 0; i < count; i++) {
+            bytes[i] = t[i].int64 ? 8
+                                  : (size_t)nninit_shape_numel(&t[i].shape) *
+                                        nninit_dtype_size(dt);
+            bufs[i] = xmalloc(bytes[i]);
+        }
+        if (nninit_torch_layer_init(&gen, &l, dt, bufs, NULL, &err))
+            die(err.msg, nninit_torch_module_name(kind));
         for (int i = 0; i < count; i++) {
             if (names) {
                 fprintf(names, "%s ", t[i].name);
@@ -222,15 +223,11 @@ static void run(char *line)
                     fprintf(names, "%s%" PRId64, d ? "," : "", t[i].shape.dim[d]);
                 fprintf(names, "%s\n", t[i].buffer ? " buffer" : "");
             }
-            size_t bytes = t[i].int64 ? 8
-                                      : (size_t)nninit_shape_numel(&t[i].shape) *
-                                            nninit_dtype_size(dt);
-            void *buf = xmalloc(bytes);
-            if (nninit_torch_layer_fill(&gen, &l, i, dt, buf, NULL, &err))
-                die(err.msg, t[i].name);
-            emit(buf, bytes);
-            free(buf);
+            emit(bufs[i], bytes[i]);
+            free(bufs[i]);
         }
+        free(bufs);
+        free(bytes);
         free(t);
     } else {
         die("unknown command", cmd);

@@ -1,10 +1,11 @@
 /*
  * nninit/model.h: whole models (libnninit_model, above the core; libc only).
  *
- * A model is a list of layers (Linear, Conv, LSTM, ...) or of bare named
- * tensors read from a checkpoint, plus rules. nninit_model_add_layer expands
- * a layer into exactly the tensors of PyTorch's state_dict (names and shapes:
- * "fc1.weight" (50, 10), "lstm.weight_hh_l0_reverse", ...). A plan decides
+ * A model is a list of layers (Linear, Conv, LSTM, ...: the modules of
+ * nninit/torch.h's table) or of bare named tensors read from a checkpoint,
+ * plus rules. nninit_model_add_layer expands a layer into exactly the
+ * tensors of PyTorch's state_dict (names and shapes: "fc1.weight" (50, 10),
+ * "lstm.weight_hh_l0_reverse", ...). A plan decides
  * every tensor's initializer from a preset (the per-activation rule, or
  * PyTorch's, Keras's or Flax's layer defaults), the layer's own overrides and
  * the rules, and says why. A producer then fills any range of any tensor.
@@ -13,11 +14,11 @@
  *     nninit_model *m;
  *     nninit_error err;
  *     nninit_model_new(&m, NULL, &err);
- *     nninit_layer fc1 = nninit_layer_make(NNINIT_LAYER_LINEAR);
+ *     nninit_layer fc1 = nninit_layer_make(NNINIT_TORCH_LINEAR);
  *     snprintf(fc1.name, sizeof fc1.name, "fc1");
- *     fc1.in = 10;
- *     fc1.out = 50;
- *     fc1.activation = NNINIT_ACT_RELU;
+ *     fc1.args.in = 10;
+ *     fc1.args.out = 50;
+ *     fc1.args.activation = NNINIT_ACT_RELU;     // what follows it
  *     if (nninit_model_add_layer(m, &fc1, &err) != NNINIT_OK)
  *         fprintf(stderr, "%s\n", err.msg);
  *     nninit_plan *plan;
@@ -92,103 +93,41 @@ NNINIT_API int nninit_etype_is_float(nninit_etype t);
 /* Layers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-#define NNINIT_LAYER_MAP(XX)                                                   \
-    XX(LINEAR, "linear")                                                       \
-    XX(BILINEAR, "bilinear")                                                   \
-    XX(CONV1D, "conv1d")                                                       \
-    XX(CONV2D, "conv2d")                                                       \
-    XX(CONV3D, "conv3d")                                                       \
-    XX(CONV_TRANSPOSE1D, "conv_transpose1d")                                   \
-    XX(CONV_TRANSPOSE2D, "conv_transpose2d")                                   \
-    XX(CONV_TRANSPOSE3D, "conv_transpose3d")                                   \
-    XX(EMBEDDING, "embedding")                                                 \
-    XX(LAYERNORM, "layernorm")                                                 \
-    XX(BATCHNORM, "batchnorm")                                                 \
-    XX(RNN, "rnn")                                                             \
-    XX(LSTM, "lstm")                                                           \
-    XX(GRU, "gru")
-
-typedef enum nninit_layer_kind {
-#define NNINIT__LAYER_ENUM(name, str) NNINIT_LAYER_##name,
-    NNINIT_LAYER_MAP(NNINIT__LAYER_ENUM)
-#undef NNINIT__LAYER_ENUM
-    NNINIT_LAYER_COUNT
-} nninit_layer_kind;
-
-/* Accepts the names above and batchnorm1d/2d/3d (same tensors). */
-NNINIT_API int nninit_layer_kind_parse(const char *name,
-                                       nninit_layer_kind *out,
-                                       nninit_error *err);
-NNINIT_API const char *nninit_layer_kind_name(nninit_layer_kind kind);
-
-/* How a recurrent weight_hh (gates*hidden, hidden) is made orthogonal. */
-typedef enum nninit_orth_mode {
-    NNINIT_ORTH_DEFAULT = 0,  /* the preset's choice */
-    NNINIT_ORTH_WHOLE = 1,    /* one orthogonal matrix over all gates (Keras) */
-    NNINIT_ORTH_PER_GATE = 2  /* one per gate block (Flax; the seed preset) */
-} nninit_orth_mode;
-
-NNINIT_API int nninit_orth_mode_parse(const char *name, nninit_orth_mode *out,
-                                      nninit_error *err);
-NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
+/* A layer is one PyTorch module (nninit/torch.h's table: kinds, fields,
+ * tensors, construction) under a name. */
 
 #define NNINIT_NAME_MAX 256
-#define NNINIT_LAYER_INITS 16
 
 /* An explicit initializer for some of a layer's tensors. `key` selects them:
- *   "weights"  the layer's non-recurrent weights: weight, weight_ih_*,
- *              weight_hr_* (what the spec's `init:` sets)
- *   "biases"   every bias: bias, bias_ih_*, bias_hh_* (`bias_init:`)
- *   a tensor key such as "weight", "bias", "weight_hh", "bias_ih",
- *   "running_var": the tensor of that name, and for recurrent layers every
- *   layer and direction of it (weight_hh matches weight_hh_l1_reverse). */
+ *   "weights"  the layer's weights but the recurrent weight_hh: kernels,
+ *              weight_ih, weight_hr, an embedding table, a norm's scale
+ *              (what the spec's `init:` sets)
+ *   "biases"   every bias: bias, bias_ih_*, bias_hh_*, a norm's shift
+ *              (`bias_init:`)
+ *   a tensor's name inside the layer ("weight", "self_attn.in_proj_weight")
+ *              or, for recurrent layers, its family: "weight_hh" selects
+ *              weight_hh_l0, weight_hh_l1_reverse, ...
+ *   a glob over those names ("*.linear1.weight"; fnmatch, '*' also
+ *              matches dots) */
 typedef struct nninit_tensor_init {
-    char key[32];
+    char key[64];
     nninit_spec spec;
     int line, column; /* where the spec said so (0 if unknown) */
 } nninit_tensor_init;
 
-/* A layer's constructor arguments, PyTorch's names where it has them. Build
- * one with nninit_layer_make, which sets the defaults marked *:
- *   linear            in, out, bias*
- *   bilinear          in (in1_features), in2, out, bias*
- *   conv*, conv_transpose*  in, out (channels), kernel[0..d-1], groups*, bias*
- *   embedding         num, dim
- *   layernorm         norm_shape[0..norm_ndim-1], affine*
- *   batchnorm         norm_shape[0] (num_features), affine*,
- *                     track_running_stats*
- *   rnn, lstm, gru    in, hidden, num_layers*, bias*, bidirectional*,
- *                     relu (rnn nonlinearity; 0 = tanh*), proj_size* (lstm),
- *                     forget_bias (lstm; NAN* = the preset's), orthogonal*
- * activation* (linear) and slope* (NAN: 0.01 for leaky_relu) say what
- * follows the layer; the seed preset picks its weights' initializer from
- * them. Defaults: bias 1, groups 1, num_layers 1, affine 1,
- * track_running_stats 1, everything else 0. */
+/* One layer: a name, the module (kind and fields: nninit_torch_layer) and
+ * explicit initializers. nninit_layer_make sets every default. */
 typedef struct nninit_layer {
     char name[NNINIT_NAME_MAX]; /* full dotted prefix: "h.0.attn.c_attn" */
-    nninit_layer_kind kind;
-    int64_t in, in2, out;
-    int64_t kernel[3];
-    int64_t groups;
-    int bias;
-    int64_t num, dim;
-    int64_t norm_shape[NNINIT_MAX_DIMS];
-    int norm_ndim;
-    int affine;
-    int track_running_stats;
-    int64_t hidden, num_layers, proj_size;
-    int bidirectional;
-    int relu;
-    double forget_bias;
-    nninit_orth_mode orthogonal;
-    nninit_activation activation;
-    double slope;
-    int n_inits; /* explicit initializers, applied in this order */
-    nninit_tensor_init inits[NNINIT_LAYER_INITS];
+    nninit_torch_layer args;    /* kind, constructor arguments, and what
+                                   follows (args.activation, args.slope) */
+    const nninit_tensor_init *inits; /* applied in this order; copied by
+                                        nninit_model_add_layer */
+    int n_inits;
     int line, column; /* where the layer was declared (0 if unknown) */
 } nninit_layer;
 
-NNINIT_API nninit_layer nninit_layer_make(nninit_layer_kind kind);
+NNINIT_API nninit_layer nninit_layer_make(nninit_torch_module kind);
 
 /* ------------------------------------------------------------------------ */
 /* Rules                                                                    */
@@ -303,9 +242,11 @@ typedef struct nninit_plan_opts {
  * avx2 (PyTorch on any x86-64 CPU with AVX2), torch version 2.6. */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
-/* One tensor of the plan. */
+/* One tensor of the plan. Its texts belong to the plan (the name to the
+ * model), valid until nninit_plan_free; texts shared by many tensors are
+ * stored once. */
 typedef struct nninit_plan_entry {
-    char name[NNINIT_NAME_MAX];
+    const char *name;
     nninit_shape shape;     /* row-major (PyTorch's for layers) */
     nninit_etype type;      /* element type written */
     nninit_role role;
@@ -315,8 +256,8 @@ typedef struct nninit_plan_entry {
     nninit_resolved res;    /* spec against the shape: fans, gain, std */
     int composite;          /* row blocks drawn separately (per-gate
                                orthogonal, forget-gate bias) */
-    char init[192];         /* what fills it, for people */
-    char why[320];          /* which activation, preset or rule decided */
+    const char *init;       /* what fills it, for people */
+    const char *why;        /* which activation, preset or rule decided */
     uint64_t stream;        /* nninit_stream_from_name(name) */
     uint64_t nbytes;
 } nninit_plan_entry;

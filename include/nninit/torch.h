@@ -205,127 +205,270 @@ NNINIT_API int nninit_torch_skip(nninit_torch_gen *g, const nninit_spec *spec,
                                  nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
-/* Module defaults: what constructing an nn module draws                    */
+/* Modules: one table of PyTorch's nn modules                               */
 /* ------------------------------------------------------------------------ */
 
-/* XX(enum name, name) */
+/* Every module nninit knows is one row of one table (torch_module.c): its
+ * fields (constructor arguments, their defaults and limits), its tensors
+ * (state_dict names, shapes, what each is for) and the steps its
+ * constructor takes (the default draws, in PyTorch's order). Whole models
+ * (nninit/model.h), their plans and the spec language all read it.
+ *
+ * XX(enum name, spec name, PyTorch class) */
 #define NNINIT_TORCH_MODULE_MAP(XX)                                            \
-    XX(LINEAR, "linear")                                                       \
-    XX(BILINEAR, "bilinear")                                                   \
-    XX(CONV1D, "conv1d")                                                       \
-    XX(CONV2D, "conv2d")                                                       \
-    XX(CONV3D, "conv3d")                                                       \
-    XX(CONV_TRANSPOSE1D, "conv_transpose1d")                                   \
-    XX(CONV_TRANSPOSE2D, "conv_transpose2d")                                   \
-    XX(CONV_TRANSPOSE3D, "conv_transpose3d")                                   \
-    XX(EMBEDDING, "embedding")                                                 \
-    XX(LAYER_NORM, "layernorm")                                                \
-    XX(GROUP_NORM, "groupnorm")                                                \
-    XX(BATCH_NORM, "batchnorm")                                                \
-    XX(RNN, "rnn")                                                             \
-    XX(LSTM, "lstm")                                                           \
-    XX(GRU, "gru")                                                             \
-    XX(RNN_CELL, "rnn_cell")                                                   \
-    XX(LSTM_CELL, "lstm_cell")                                                 \
-    XX(GRU_CELL, "gru_cell")
+    XX(LINEAR, "linear", "Linear")                                             \
+    XX(BILINEAR, "bilinear", "Bilinear")                                       \
+    XX(CONV1D, "conv1d", "Conv1d")                                             \
+    XX(CONV2D, "conv2d", "Conv2d")                                             \
+    XX(CONV3D, "conv3d", "Conv3d")                                             \
+    XX(CONV_TRANSPOSE1D, "conv_transpose1d", "ConvTranspose1d")                \
+    XX(CONV_TRANSPOSE2D, "conv_transpose2d", "ConvTranspose2d")                \
+    XX(CONV_TRANSPOSE3D, "conv_transpose3d", "ConvTranspose3d")                \
+    XX(EMBEDDING, "embedding", "Embedding")                                    \
+    XX(LAYER_NORM, "layernorm", "LayerNorm")                                   \
+    XX(RMS_NORM, "rmsnorm", "RMSNorm")                                         \
+    XX(GROUP_NORM, "groupnorm", "GroupNorm")                                   \
+    XX(BATCH_NORM, "batchnorm", "BatchNorm")                                   \
+    XX(RNN, "rnn", "RNN")                                                      \
+    XX(LSTM, "lstm", "LSTM")                                                   \
+    XX(GRU, "gru", "GRU")                                                      \
+    XX(RNN_CELL, "rnn_cell", "RNNCell")                                        \
+    XX(LSTM_CELL, "lstm_cell", "LSTMCell")                                     \
+    XX(GRU_CELL, "gru_cell", "GRUCell")                                        \
+    XX(MULTIHEAD_ATTENTION, "multihead_attention", "MultiheadAttention")       \
+    XX(TRANSFORMER_ENCODER_LAYER, "transformer_encoder_layer",                 \
+       "TransformerEncoderLayer")                                              \
+    XX(TRANSFORMER_DECODER_LAYER, "transformer_decoder_layer",                 \
+       "TransformerDecoderLayer")                                              \
+    XX(TRANSFORMER_ENCODER, "transformer_encoder", "TransformerEncoder")       \
+    XX(TRANSFORMER_DECODER, "transformer_decoder", "TransformerDecoder")       \
+    XX(TRANSFORMER, "transformer", "Transformer")
 
 typedef enum nninit_torch_module {
-#define NNINIT__TORCH_MODULE_ENUM(name, str) NNINIT_TORCH_##name,
+#define NNINIT__TORCH_MODULE_ENUM(name, str, cls) NNINIT_TORCH_##name,
     NNINIT_TORCH_MODULE_MAP(NNINIT__TORCH_MODULE_ENUM)
 #undef NNINIT__TORCH_MODULE_ENUM
     NNINIT_TORCH_MODULE_COUNT
 } nninit_torch_module;
 
-/* Accepts the names above, case-insensitively, with or without '_' (so
- * "LayerNorm", "layer_norm", "ConvTranspose2d", "LSTMCell"), and
- * batchnorm1d/2d/3d for batchnorm (all three build the same tensors). */
+/* Accepts the names above and PyTorch's class names, case-insensitively,
+ * with or without '_' ("LayerNorm", "layer_norm", "ConvTranspose2d",
+ * "LSTMCell"), and batchnorm1d/2d/3d for batchnorm (the same tensors).
+ * NNINIT_EINVAL: "unknown layer type 'x' (expected linear, ...)". */
 NNINIT_API int nninit_torch_module_parse(const char *name,
                                          nninit_torch_module *out,
                                          nninit_error *err);
+/* "layernorm" */
 NNINIT_API const char *nninit_torch_module_name(nninit_torch_module kind);
+/* "LayerNorm" */
+NNINIT_API const char *nninit_torch_module_class(nninit_torch_module kind);
 
-/* One module's constructor arguments. Build it with nninit_torch_layer_make
- * (which sets the defaults marked *), then set what the module needs:
- *   linear            in, out, bias*
- *   bilinear          in (in1_features), in2, out, bias*
- *   conv{1,2,3}d      in, out (channels), kernel[0..d-1], groups*, bias*
- *   conv_transpose*   the same; weight (in, out/groups, *k)
- *   embedding         num_embeddings, embedding_dim, padding_idx (if
+/* How a recurrent weight_hh (gates*hidden, hidden) is made orthogonal when
+ * a plan asks for orthogonal (nninit/model.h). */
+typedef enum nninit_orth_mode {
+    NNINIT_ORTH_DEFAULT = 0,  /* the preset's choice */
+    NNINIT_ORTH_WHOLE = 1,    /* one orthogonal matrix over all gates (Keras) */
+    NNINIT_ORTH_PER_GATE = 2  /* one per gate block (Flax; the seed preset) */
+} nninit_orth_mode;
+
+/* "whole" | "per_gate" (and "default") */
+NNINIT_API int nninit_orth_mode_parse(const char *name, nninit_orth_mode *out,
+                                      nninit_error *err);
+NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
+
+/* A module: its kind and its fields. Build it with nninit_torch_layer_make,
+ * which sets every default, then set what the module needs. The fields of
+ * each kind, by the names the spec language uses (PyTorch's constructor
+ * names are accepted too; nninit_torch_field_find):
+ *   linear            in, out, bias
+ *   bilinear          in (in1_features), in2, out, bias
+ *   conv*d, conv_transpose*d   in, out (channels), kernel[0..d-1], groups,
+ *                     bias; conv_transpose weight is (in, out/groups, *k)
+ *   embedding         num_embeddings, embedding_dim, padding_idx (set
  *                     has_padding_idx; negative counts from the end)
- *   layernorm         normalized_shape[0..normalized_ndim-1], affine*
- *                     (elementwise_affine)
+ *   layernorm         normalized_shape[0..normalized_ndim-1], affine
+ *                     (elementwise_affine), bias (PyTorch 2.1+)
+ *   rmsnorm           normalized_shape, affine (PyTorch 2.4+)
  *   groupnorm         groups (num_groups), num_features (num_channels),
- *                     affine*
- *   batchnorm         num_features, affine*, track_running_stats*
- *   rnn, lstm, gru    in (input_size), hidden, num_layers*, bias*,
- *                     bidirectional*, proj_size* (lstm only)
- *   *_cell            in, hidden, bias*
- * Defaults: bias 1, groups 1, num_layers 1, affine 1, track_running_stats 1,
- * everything else 0. */
+ *                     affine
+ *   batchnorm         num_features, affine, track_running_stats
+ *   rnn, lstm, gru    in (input_size), hidden, num_layers, bias,
+ *                     bidirectional, proj_size (lstm), activation (rnn's
+ *                     nonlinearity: tanh or relu)
+ *   *_cell            in, hidden, bias (rnn_cell: activation)
+ *   multihead_attention  embed_dim, num_heads, bias, add_bias_kv, kdim and
+ *                     vdim (0: embed_dim; q/k/v_proj_weight instead of the
+ *                     packed in_proj_weight when either differs)
+ *   transformer_encoder_layer, transformer_decoder_layer  embed_dim
+ *                     (d_model), num_heads (nhead), dim_feedforward, bias
+ *                     (PyTorch 2.1+), activation (relu, gelu)
+ *   transformer_encoder, transformer_decoder  the same, num_layers, and
+ *                     norm (a final LayerNorm): num_layers clones of one
+ *                     layer, all starting equal, as nn.TransformerEncoder
+ *                     deep-copies the layer it is given
+ *   transformer       the same, num_encoder_layers, num_decoder_layers:
+ *                     nn.Transformer, clones then its _reset_parameters
+ * and nninit's own, read by plans only (the generator ignores them):
+ *   activation, slope what follows a linear, bilinear or conv module (the
+ *                     per-activation rule picks its weights from it)
+ *   forget_bias       lstm: the forget-gate rows' bias (NAN: none)
+ *   orthogonal        rnn, lstm, gru: whole or per_gate
+ * A field a kind does not take must keep its default (NNINIT_EINVAL
+ * otherwise, so a misplaced field is never silently ignored). Sizes are
+ * >= 1: PyTorch accepts some zero sizes (Linear(0, 3)); nninit refuses
+ * them, as a zero is almost always a missing field. */
 typedef struct nninit_torch_layer {
     nninit_torch_module kind;
     int64_t in, in2, out;
     int64_t kernel[3];
-    int64_t groups;
-    int bias;
-    int64_t num_embeddings, embedding_dim, padding_idx;
-    int has_padding_idx;
+    int64_t groups;                       /* 1 */
+    int64_t num_embeddings, embedding_dim;
+    int64_t padding_idx;
     int64_t normalized_shape[NNINIT_MAX_DIMS];
-    int normalized_ndim;
     int64_t num_features;
-    int affine;
-    int track_running_stats;
-    int64_t hidden, num_layers, proj_size;
+    int64_t hidden, num_layers, proj_size; /* num_layers 1 */
+    int64_t embed_dim, num_heads, kdim, vdim;
+    int64_t dim_feedforward;               /* 2048 */
+    int64_t num_encoder_layers, num_decoder_layers; /* 6, 6 */
+    int normalized_ndim;
+    int has_padding_idx;
+    int bias;                              /* 1 */
+    int affine, track_running_stats;       /* 1, 1 */
     int bidirectional;
+    int add_bias_kv;
+    int norm;                              /* transformer_encoder/decoder */
+    nninit_activation activation;          /* rnn: tanh; transformer*: relu;
+                                              otherwise none */
+    double slope;                          /* NAN: 0.01 for leaky_relu */
+    double forget_bias;                    /* NAN */
+    nninit_orth_mode orthogonal;
 } nninit_torch_layer;
 
 NNINIT_API nninit_torch_layer nninit_torch_layer_make(nninit_torch_module kind);
 
+/* ---- fields by name (the spec language) ---- */
+
+typedef enum nninit_torch_field_type {
+    NNINIT_TORCH_FIELD_SIZE,   /* an integer >= its minimum */
+    NNINIT_TORCH_FIELD_SIZES,  /* one integer or a list (kernel, shapes) */
+    NNINIT_TORCH_FIELD_INDEX,  /* an integer, negative from the end */
+    NNINIT_TORCH_FIELD_BOOL,   /* true/false, yes/no, on/off */
+    NNINIT_TORCH_FIELD_NUMBER, /* a finite number */
+    NNINIT_TORCH_FIELD_WORD,   /* a name (activation, orthogonal mode) */
+    NNINIT_TORCH_FIELD_ANY     /* anything: no effect on the weights */
+} nninit_torch_field_type;
+
+typedef struct nninit_torch_field {
+    const char *name;             /* nninit's key: "in", "kernel", ... */
+    nninit_torch_field_type type;
+    int stored;                   /* 0: checked, without effect on the
+                                     weights (eps, dropout, stride, ...) */
+} nninit_torch_field;
+
+/* The field `key` names for `kind`, or -1 if the kind has none: nninit's
+ * key or PyTorch's constructor argument ("in_features", "kernel_size",
+ * "elementwise_affine", "dropout", ...). */
+NNINIT_API int nninit_torch_field_find(nninit_torch_module kind,
+                                       const char *key);
+NNINIT_API const nninit_torch_field *nninit_torch_field_info(int field);
+/* Set field `field` of l from text ("3", "true", "gelu", "-1"); a SIZES
+ * field from one integer (a kernel: that size in every dimension).
+ * NNINIT_EINVAL naming the field and the value ("in must be a positive
+ * integer (got 0)"), NNINIT_EOVERFLOW past 2^62. */
+NNINIT_API int nninit_torch_field_set(nninit_torch_layer *l, int field,
+                                      const char *text, nninit_error *err);
+/* Set a SIZES field from a list of n integers (a kernel: one per spatial
+ * dimension). */
+NNINIT_API int nninit_torch_field_set_sizes(nninit_torch_layer *l, int field,
+                                            const int64_t *v, int n,
+                                            nninit_error *err);
+/* "in, out, bias, activation, slope": the keys `kind` takes, for
+ * messages. Returns buf. */
+NNINIT_API char *nninit_torch_module_keys(nninit_torch_module kind, char *buf,
+                                          size_t size);
+
+/* ---- tensors ---- */
+
+/* What a tensor of a module is for (presets choose by it). */
+typedef enum nninit_part {
+    NNINIT_PART_WEIGHT,      /* a dense or conv kernel */
+    NNINIT_PART_QKV,         /* attention's query/key/value projection:
+                                in_proj_weight (3 blocks) or q/k/v_proj */
+    NNINIT_PART_INPUT,       /* recurrent input-to-hidden weight_ih */
+    NNINIT_PART_RECURRENT,   /* recurrent hidden-to-hidden weight_hh */
+    NNINIT_PART_PROJECTION,  /* LSTM projection weight_hr */
+    NNINIT_PART_BIAS,
+    NNINIT_PART_GATE_BIAS,   /* recurrent bias_ih / bias_hh */
+    NNINIT_PART_KV_BIAS,     /* attention's bias_k / bias_v (1, 1, E) */
+    NNINIT_PART_EMBEDDING,
+    NNINIT_PART_NORM_SCALE,
+    NNINIT_PART_NORM_SHIFT,
+    NNINIT_PART_RUNNING_MEAN,
+    NNINIT_PART_RUNNING_VAR,
+    NNINIT_PART_STEP_COUNT   /* num_batches_tracked: a 0-d int64 */
+} nninit_part;
+
 /* One tensor of a module's state_dict. */
 typedef struct nninit_torch_tensor {
-    char name[48];      /* key inside the module: "weight", "bias_hh_l1_reverse" */
-    nninit_shape shape; /* PyTorch's shape */
-    int buffer;         /* 1 for buffers (batchnorm running stats) */
-    int int64;          /* 1 for num_batches_tracked: a 0-d int64 tensor */
-    const char *init;   /* what fills it, e.g. "kaiming_uniform_(a=sqrt(5))",
-                           "uniform_", "normal_", "ones_", "zeros_" */
-    double bound;       /* uniform half-width (0 if not uniform) */
-    double std;         /* std of the values (bound/sqrt(3) for uniform) */
+    char name[64];       /* its key inside the module: "weight",
+                            "bias_hh_l1_reverse" */
+    char family[32];     /* the key selecting it in every layer and
+                            direction ("weight_hh"); else its name */
+    nninit_shape shape;  /* PyTorch's */
+    nninit_part part;
+    nninit_activation follows; /* weights: what the module applies to
+                                  their output (NONE: nothing) */
+    int blocks;          /* row blocks that are separate matrices (an
+                            LSTM's 4 gates, attention's packed q, k, v);
+                            1 otherwise */
+    int buffer;          /* 1 for buffers (running statistics) */
+    int int64;           /* 1 for num_batches_tracked */
 } nninit_torch_tensor;
 
 /* The module's state_dict entries in order (parameters in registration
- * order, which for every kind here is also the order construction draws
- * them in; then buffers). Validates the layer (NNINIT_EINVAL naming the bad
- * field, as PyTorch's constructor would refuse it). Sets *count to the
- * number of tensors and writes the first min(cap, *count) of them to out
- * (out may be NULL when cap is 0). */
+ * order, then buffers). Validates the layer (NNINIT_EINVAL naming the bad
+ * field; NNINIT_EOVERFLOW for a tensor of more than 2^62 elements). Sets
+ * *count and writes the first min(cap, *count) to out (NULL when cap is 0). */
 NNINIT_API int nninit_torch_layer_tensors(const nninit_torch_layer *layer,
                                           nninit_torch_tensor *out, int cap,
                                           int *count, nninit_error *err);
 
-/* Draw tensor `index` (of nninit_torch_layer_tensors) into buf, which holds
- * its numel elements of dtype (8 bytes for the int64 tensor, whatever dtype
- * says). Call it for index 0, 1, 2, ... in order, once each, to reproduce
- * the constructor: each call consumes exactly that tensor's draws. Other
- * tensors and modules may be created in between only if the script does.
- * A conv bias whose fan_in is 0 is left uninitialized by PyTorch; here it is
- * zeroed (no draws either way). */
-NNINIT_API int nninit_torch_layer_fill(nninit_torch_gen *g,
-                                       const nninit_torch_layer *layer,
-                                       int index, nninit_dtype dtype,
-                                       void *buf,
-                                       const nninit_allocator *alloc,
-                                       nninit_error *err);
+/* 1 if explicit-initializer key `key` selects tensor t: "weights" (the
+ * module's kernels, attention projections, weight_ih/weight_hr, embedding
+ * table, or the norm's own scale: not weight_hh, bias_k/bias_v, nor the
+ * norms inside a transformer layer), "biases" (every bias, the norm's own
+ * shift included), t's family ("weight_hh" selects weight_hh_l1_reverse)
+ * or t's name ("self_attn.in_proj_weight"). */
+NNINIT_API int nninit_torch_tensor_selected(const nninit_torch_tensor *t,
+                                            const char *key);
 
-/* nninit_torch_layer_fill's draws for tensor `index`, nothing written (see
- * nninit_torch_skip). */
-NNINIT_API int nninit_torch_layer_skip(nninit_torch_gen *g,
-                                       const nninit_torch_layer *layer,
-                                       int index, nninit_dtype dtype,
-                                       const nninit_allocator *alloc,
-                                       nninit_error *err);
+/* ---- construction: the default draws, in order ---- */
 
-/* All of a module's tensors at once: bufs[i] receives tensor i. */
+/* One step of a module's constructor: an nn.init call on a tensor, or on
+ * some of its rows, or a copy of another tensor (a module that clones a
+ * sub-module, as nn.TransformerEncoder does, copies its values: no
+ * draws). Steps come in the order the constructor makes them, which need
+ * not be the order of the tensors. */
+typedef struct nninit_torch_step {
+    int tensor;         /* index into nninit_torch_layer_tensors */
+    int source;         /* >= 0: copy this tensor's current values (the
+                           spec is unused); -1 otherwise */
+    int64_t row0, row1; /* row1 > row0: rows [row0, row1) only */
+    nninit_spec spec;   /* the call, e.g. kaiming_uniform(a=sqrt(5)) */
+    const char *module; /* the PyTorch class that makes it: "Linear" */
+    const char *what;   /* "default kaiming_uniform_(a=sqrt(5)), i.e. ..." */
+} nninit_torch_step;
+
+/* The constructor's steps, as nninit_torch_layer_tensors lists tensors. */
+NNINIT_API int nninit_torch_layer_steps(const nninit_torch_layer *layer,
+                                        nninit_torch_step *out, int cap,
+                                        int *count, nninit_error *err);
+
+/* Construct the module: every step, in order, on g; bufs[i] receives
+ * tensor i (numel elements of dtype; 8 bytes for the int64 counter; NULL
+ * allowed for a tensor of no elements). Each step draws exactly what
+ * PyTorch's does, so modules and nn.init calls can be interleaved as a
+ * script interleaves them. */
 NNINIT_API int nninit_torch_layer_init(nninit_torch_gen *g,
                                        const nninit_torch_layer *layer,
                                        nninit_dtype dtype, void *const *bufs,
@@ -337,13 +480,13 @@ NNINIT_API int nninit_torch_layer_init(nninit_torch_gen *g,
 /* ------------------------------------------------------------------------ */
 
 /* A tensor made piece by piece, in order, with the same bytes and the same
- * draws as nninit_torch_init (or nninit_torch_layer_fill) making it whole:
+ * draws as nninit_torch_init making it whole:
  * so a large tensor can go to a file without being held. Only calls that
  * are one elementwise step stream: zeros_, ones_, constant_, uniform_,
  * trunc_normal_, xavier/kaiming/lecun_uniform_, and normal_,
  * xavier/kaiming/lecun_normal_ of 16 values or more (below 16, normal_'s
- * draws depend on the generator's cached value); and module tensors drawn
- * by those.
+ * draws depend on the generator's cached value); a module's steps
+ * (nninit_torch_layer_steps) are such calls.
  * Caller-owned, no allocation. Typical use:
  *
  *     nninit_torch_stream st;
@@ -374,10 +517,6 @@ NNINIT_API int nninit_torch_stream_begin(nninit_torch_stream *st,
                                          const nninit_spec *spec,
                                          const nninit_shape *shape,
                                          nninit_dtype dtype);
-/* The same for tensor `index` of a module (nninit_torch_layer_fill). */
-NNINIT_API int nninit_torch_stream_layer_begin(nninit_torch_stream *st,
-                                               const nninit_torch_layer *layer,
-                                               int index, nninit_dtype dtype);
 /* The next `count` elements (count <= n - done) into out; with out NULL,
  * only their draws (nothing written), e.g. to drop the rest of a stream. */
 NNINIT_API int nninit_torch_stream_next(nninit_torch_gen *g,

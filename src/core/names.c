@@ -143,16 +143,29 @@ static int distance(const char *a, int la, const char *b, int lb)
 
 typedef struct {
     const char *name[MAX_SUGGEST];
+    int value[MAX_SUGGEST];
     int n;
 } picks;
 
-static void pick(picks *p, const char *name)
+/* One suggestion per value: an alias that means a name already suggested
+ * ("Transformer" after "transformer") adds nothing. */
+static void pick(picks *p, const char *name, int value)
 {
     for (int i = 0; i < p->n; i++)
-        if (strcmp(p->name[i], name) == 0)
+        if (p->value[i] == value)
             return;
-    if (p->n < MAX_SUGGEST)
-        p->name[p->n++] = name;
+    if (p->n < MAX_SUGGEST) {
+        p->name[p->n] = name;
+        p->value[p->n++] = value;
+    }
+}
+
+/* The value candidate c stands for. */
+static int candidate_value(const nninit_names *t, int c)
+{
+    if (c < t->count)
+        return c;
+    return t->aliases[c - t->count].value;
 }
 
 /* Candidate c of the table (names first, then aliases), or NULL past the
@@ -178,14 +191,14 @@ char *nninit_names_suggest(const nninit_names *t, const char *name, char *buf,
     int lw = name ? fold(name, t->flags, want) : -1;
     if (lw < 1)
         return buf;
-    picks p = {{NULL}, 0};
+    picks p = {{NULL}, {0}, 0};
     /* What the name begins: "xavier" -> xavier_uniform, xavier_normal. */
     if (lw >= 2)
         for (int c = 0; candidate(t, c); c++) {
             const char *cn = candidate(t, c);
             if (*cn && fold(cn, t->flags, have) > lw &&
                 strncmp(have, want, (size_t)lw) == 0)
-                pick(&p, cn);
+                pick(&p, cn, candidate_value(t, c));
         }
     /* Else the nearest names, if near enough to be a slip: one edit for
      * short names, two up to 8 letters, three beyond. */
@@ -203,7 +216,7 @@ char *nninit_names_suggest(const nninit_names *t, const char *name, char *buf,
             const char *cn = candidate(t, c);
             int lh = *cn ? fold(cn, t->flags, have) : -1;
             if (lh >= 0 && distance(want, lw, have, lh) == best)
-                pick(&p, cn);
+                pick(&p, cn, candidate_value(t, c));
         }
     }
     size_t at = 0;

@@ -141,36 +141,6 @@ static int get_dim(ctx *c, const yaml_node_t *n, const char *key, int64_t min,
     return NNINIT_OK;
 }
 
-static const char *const yes_words[] = {"true", "True", "TRUE", "yes",
-                                        "Yes", "on", NULL};
-static const char *const no_words[] = {"false", "False", "FALSE", "no", "No",
-                                       "off", NULL};
-
-static int is_true_word(const char *s)
-{
-    return nninit__lookup(yes_words, s) >= 0;
-}
-
-static int is_bool_word(const char *s)
-{
-    return s && (is_true_word(s) || nninit__lookup(no_words, s) >= 0);
-}
-
-static int get_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
-{
-    int rc = need_scalar(c, n, key);
-    if (rc)
-        return rc;
-    if (is_true_word(scalar(n)))
-        *out = 1;
-    else if (nninit__lookup(no_words, scalar(n)) >= 0)
-        *out = 0;
-    else
-        return fail_at(c, n, "%s must be true or false (got '%s')", key,
-                       scalar(n));
-    return NNINIT_OK;
-}
-
 static int get_double(ctx *c, const yaml_node_t *n, const char *key,
                       double *out)
 {
@@ -184,39 +154,6 @@ static int get_double(ctx *c, const yaml_node_t *n, const char *key,
     if (end == s || *end || !isfinite(v) || (errno == ERANGE && fabs(v) > 1))
         return fail_at(c, n, "%s must be a finite number (got '%s')", key, s);
     *out = v;
-    return NNINIT_OK;
-}
-
-/* An integer or a list of 1..max integers (kernel sizes, norm shapes). */
-static int get_dims(ctx *c, const yaml_node_t *n, const char *key, int max,
-                    int exact, int64_t *dims, int *nd)
-{
-    if (n->type == YAML_SCALAR_NODE) {
-        int64_t v;
-        int rc = get_dim(c, n, key, 1, &v);
-        if (rc)
-            return rc;
-        for (int i = 0; i < (exact ? exact : 1); i++)
-            dims[i] = v;
-        *nd = exact ? exact : 1;
-        return NNINIT_OK;
-    }
-    if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(c, n, "%s must be an integer or a list of integers",
-                       key);
-    int k = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (k < 1 || k > max || (exact && k != exact)) {
-        if (exact)
-            return fail_at(c, n, "%s needs %d sizes (got %d)", key, exact, k);
-        return fail_at(c, n, "%s needs 1 to %d sizes (got %d)", key, max, k);
-    }
-    for (int i = 0; i < k; i++) {
-        int rc = get_dim(c, node(c, n->data.sequence.items.start[i]), key, 1,
-                         &dims[i]);
-        if (rc)
-            return rc;
-    }
-    *nd = k;
     return NNINIT_OK;
 }
 
@@ -318,123 +255,19 @@ static int parse_init_value(ctx *c, const yaml_node_t *n, const char *key,
 /* Layers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Keys each kind accepts. Aliases are PyTorch's constructor names. */
-enum {
-    K_IN = 1u << 0,
-    K_IN2 = 1u << 1,
-    K_OUT = 1u << 2,
-    K_KERNEL = 1u << 3,
-    K_GROUPS = 1u << 4,
-    K_BIAS = 1u << 5,
-    K_NUM = 1u << 6,
-    K_DIM = 1u << 7,
-    K_AFFINE = 1u << 8,
-    K_TRACK = 1u << 9,
-    K_HIDDEN = 1u << 10,
-    K_LAYERS = 1u << 11,
-    K_BIDIR = 1u << 12,
-    K_NONLIN = 1u << 13,
-    K_PROJ = 1u << 14,
-    K_FORGET = 1u << 15,
-    K_ORTH = 1u << 16,
-    K_CONVX = 1u << 17, /* stride, padding, ...: no effect on weights */
-    K_NORMX = 1u << 18, /* eps, momentum */
-    K_RNNX = 1u << 19   /* batch_first, dropout */
-};
+/* The layer's explicit initializers, in the order the description gives
+ * them (at most one per key of the layer's mapping). */
+typedef struct inits {
+    nninit_tensor_init *v;
+    int n, cap;
+} inits;
 
-static unsigned kind_keys(nninit_layer_kind k)
+static int add_init(ctx *c, inits *in, const yaml_node_t *at, const char *key,
+                    const nninit_spec *spec)
 {
-    switch (k) {
-    case NNINIT_LAYER_LINEAR: return K_IN | K_OUT | K_BIAS;
-    case NNINIT_LAYER_BILINEAR: return K_IN | K_IN2 | K_OUT | K_BIAS;
-    case NNINIT_LAYER_EMBEDDING: return K_NUM | K_DIM;
-    case NNINIT_LAYER_LAYERNORM: return K_DIM | K_AFFINE | K_NORMX;
-    case NNINIT_LAYER_BATCHNORM: return K_DIM | K_AFFINE | K_TRACK | K_NORMX;
-    case NNINIT_LAYER_RNN:
-        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_NONLIN |
-               K_ORTH | K_RNNX;
-    case NNINIT_LAYER_LSTM:
-        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_PROJ |
-               K_FORGET | K_ORTH | K_RNNX;
-    case NNINIT_LAYER_GRU:
-        return K_IN | K_HIDDEN | K_LAYERS | K_BIDIR | K_BIAS | K_ORTH | K_RNNX;
-    default: /* convolutions */
-        return K_IN | K_OUT | K_KERNEL | K_GROUPS | K_BIAS | K_CONVX;
-    }
-}
-
-static const struct {
-    const char *name;
-    unsigned key;
-} layer_keys[] = {
-    {"in", K_IN},
-    {"in1", K_IN},
-    {"in_features", K_IN},
-    {"in1_features", K_IN},
-    {"in_channels", K_IN},
-    {"input_size", K_IN},
-    {"in2", K_IN2},
-    {"in2_features", K_IN2},
-    {"out", K_OUT},
-    {"out_features", K_OUT},
-    {"out_channels", K_OUT},
-    {"kernel", K_KERNEL},
-    {"kernel_size", K_KERNEL},
-    {"groups", K_GROUPS},
-    {"bias", K_BIAS},
-    {"num", K_NUM},
-    {"num_embeddings", K_NUM},
-    {"dim", K_DIM},
-    {"embedding_dim", K_DIM},
-    {"normalized_shape", K_DIM},
-    {"num_features", K_DIM},
-    {"affine", K_AFFINE},
-    {"elementwise_affine", K_AFFINE},
-    {"track_running_stats", K_TRACK},
-    {"hidden", K_HIDDEN},
-    {"hidden_size", K_HIDDEN},
-    {"layers", K_LAYERS},
-    {"num_layers", K_LAYERS},
-    {"bidirectional", K_BIDIR},
-    {"nonlinearity", K_NONLIN},
-    {"proj_size", K_PROJ},
-    {"forget_bias", K_FORGET},
-    {"orthogonal", K_ORTH},
-    {"stride", K_CONVX},
-    {"padding", K_CONVX},
-    {"dilation", K_CONVX},
-    {"output_padding", K_CONVX},
-    {"padding_mode", K_CONVX},
-    {"eps", K_NORMX},
-    {"momentum", K_NORMX},
-    {"batch_first", K_RNNX},
-    {"dropout", K_RNNX},
-};
-
-static unsigned layer_key(const char *name)
-{
-    for (size_t i = 0; i < sizeof layer_keys / sizeof *layer_keys; i++)
-        if (!strcmp(layer_keys[i].name, name))
-            return layer_keys[i].key;
-    return 0;
-}
-
-/* Per-tensor initializer keys. */
-static int is_tensor_key(const char *k)
-{
-    static const char *const keys[] = {
-        "weight",  "bias",         "weight_ih",   "weight_hh", "bias_ih",
-        "bias_hh", "weight_hr",    "running_mean", "running_var", NULL};
-    return nninit__lookup(keys, k) >= 0;
-}
-
-static int add_init(ctx *c, nninit_layer *l, const yaml_node_t *at,
-                    const char *key, const nninit_spec *spec)
-{
-    if (l->n_inits == NNINIT_LAYER_INITS)
-        return fail_at(c, at, "layer '%s' has more than %d initializers",
-                       l->name, NNINIT_LAYER_INITS);
-    nninit_tensor_init *ti = &l->inits[l->n_inits++];
+    if (in->n == in->cap || strlen(key) >= sizeof in->v->key)
+        return fail_at(c, at, "initializer key '%.64s' is too long", key);
+    nninit_tensor_init *ti = &in->v[in->n++];
     memset(ti, 0, sizeof *ti);
     snprintf(ti->key, sizeof ti->key, "%s", key);
     ti->spec = *spec;
@@ -500,6 +333,42 @@ static int parse_block(ctx *c, const yaml_node_t *n, const char *name,
     return NNINIT_OK;
 }
 
+/* A field of the module's table (nninit_torch_field_find): a scalar set
+ * from its text, a list of sizes, or anything for the fields without
+ * effect on the weights (stride, padding, ...). */
+static int set_field(ctx *c, nninit_layer *l, int f, const char *key,
+                     const yaml_node_t *v)
+{
+    const nninit_torch_field *fi = nninit_torch_field_info(f);
+    nninit_error e;
+    if (fi->type == NNINIT_TORCH_FIELD_ANY)
+        return NNINIT_OK;
+    if (fi->type == NNINIT_TORCH_FIELD_SIZES &&
+        v->type == YAML_SEQUENCE_NODE) {
+        int64_t dims[NNINIT_MAX_DIMS];
+        int k = (int)(v->data.sequence.items.top -
+                      v->data.sequence.items.start);
+        if (k < 1 || k > NNINIT_MAX_DIMS)
+            return fail_at(c, v, "%s needs 1 to %d sizes (got %d)", key,
+                           NNINIT_MAX_DIMS, k);
+        for (int i = 0; i < k; i++) {
+            int rc = get_dim(c, node(c, v->data.sequence.items.start[i]), key,
+                             1, &dims[i]);
+            if (rc)
+                return rc;
+        }
+        if (nninit_torch_field_set_sizes(&l->args, f, dims, k, &e))
+            return fail_at(c, v, "%s", e.msg);
+        return NNINIT_OK;
+    }
+    int rc = need_scalar(c, v, key);
+    if (rc)
+        return rc;
+    if ((rc = nninit_torch_field_set(&l->args, f, scalar(v), &e)))
+        return fail_at(c, v, "%s", e.msg);
+    return NNINIT_OK;
+}
+
 static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
                        int depth)
 {
@@ -530,9 +399,9 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
     const char *type;
     if ((rc = get_string(c, tn, "type", &type)))
         return rc;
-    nninit_layer_kind kind;
+    nninit_torch_module kind;
     nninit_error e;
-    if (nninit_layer_kind_parse(type, &kind, &e))
+    if (nninit_torch_module_parse(type, &kind, &e))
         return fail_at(c, tn, "%s", e.msg);
     if (++c->nlayers > MAX_LAYERS)
         return fail_at(c, n, "the model has more than %d layers", MAX_LAYERS);
@@ -542,28 +411,20 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         return fail_at(c, nn, "layer name '%s%s' is too long", prefix, name);
     l.line = (int)n->start_mark.line + 1;
     l.column = (int)n->start_mark.column + 1;
-    const char *kn = nninit_layer_kind_name(kind);
-    unsigned allowed = kind_keys(kind), seen = 0;
-    int cd = kind == NNINIT_LAYER_CONV1D || kind == NNINIT_LAYER_CONV_TRANSPOSE1D
-                 ? 1
-             : kind == NNINIT_LAYER_CONV2D ||
-                     kind == NNINIT_LAYER_CONV_TRANSPOSE2D
-                 ? 2
-                 : 3;
-    const yaml_node_t *init_node = NULL;
+    const char *kn = nninit_torch_module_name(kind);
     /* the weights' init: first, so its parameters can come in any order */
     nninit_spec init_spec = nninit_spec_make(NNINIT_ZEROS);
-    if ((init_node = lookup(c, n, "init")) &&
-        (rc = parse_init_value(c, init_node, "init", &init_spec)))
+    const yaml_node_t *init_node = lookup(c, n, "init");
+    if (init_node && (rc = parse_init_value(c, init_node, "init", &init_spec)))
         return rc;
     /* initializer parameters at the layer's level belong to init:, except
-     * where the layer has a key of that name (a conv's groups, an rnn's
+     * where the layer has a field of that name (a conv's groups, an rnn's
      * nonlinearity): write init: {init: dirac, groups: 2} for those */
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node(c, p->key);
         if (!nninit_spec_is_param(scalar(k)) ||
-            (layer_key(scalar(k)) & allowed))
+            nninit_torch_field_find(kind, scalar(k)) >= 0)
             continue;
         if (!init_node)
             return fail_at(c, k, "%s is a parameter of init:, which this "
@@ -571,125 +432,87 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         if ((rc = set_param(c, &init_spec, k, node(c, p->value))))
             return rc;
     }
+    /* the module's fields, from its row of the table */
+    uint64_t seen = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
         const char *ks = scalar(k);
-        if (!strcmp(ks, "name") || !strcmp(ks, "type"))
+        int f = nninit_torch_field_find(kind, ks);
+        if (f < 0)
             continue;
-        if (!strcmp(ks, "init")) {
-            if ((rc = add_init(c, &l, v, "weights", &init_spec)))
-                return rc;
+        /* `bias: true|false` is the constructor flag; `bias: zeros` or
+         * `bias: {init: ...}` an initializer for the bias tensor */
+        if (!strcmp(ks, "bias") &&
+            (!scalar(v) || nninit_torch_field_set(&l.args, f, scalar(v),
+                                                  NULL)))
             continue;
-        }
-        if (nninit_spec_is_param(ks) && !(layer_key(ks) & allowed))
-            continue; /* applied to init: above */
-        if (!strcmp(ks, "bias") && is_bool_word(scalar(v))) {
-            /* `bias: true|false` is the constructor flag; `bias: zeros` or
-             * `bias: {init: ...}` an initializer for the bias tensor */
-            if (!(allowed & K_BIAS))
-                return fail_at(c, k, "%s layer '%s' has no bias option", kn,
-                               l.name);
-            l.bias = is_true_word(scalar(v));
-            seen |= K_BIAS;
-            continue;
-        }
-        if (!strcmp(ks, "bias_init") || is_tensor_key(ks)) {
-            nninit_spec s;
-            if ((rc = parse_init_value(c, v, ks, &s)) ||
-                (rc = add_init(c, &l, v,
-                               !strcmp(ks, "bias_init") ? "biases" : ks, &s)))
-                return rc;
-            continue;
-        }
-        if (!strcmp(ks, "activation")) {
-            const char *s;
-            if ((rc = get_string(c, v, "activation", &s)))
-                return rc;
-            if (nninit_activation_parse(s, &l.activation, &e))
-                return fail_at(c, v, "%s", e.msg);
-            continue;
-        }
-        if (!strcmp(ks, "slope")) {
-            if ((rc = get_double(c, v, "slope", &l.slope)))
-                return rc;
-            continue;
-        }
-        unsigned key = layer_key(ks);
-        if (!(key & allowed))
-            return fail_at(c, k, "unknown key '%s' for %s layer '%s'", ks, kn,
-                           l.name);
-        if (seen & key)
+        if (seen & (UINT64_C(1) << f))
             return fail_at(c, k, "'%s' repeats a setting of layer '%s' given "
                                  "under another name", ks, l.name);
-        seen |= key;
-        int nd;
-        switch (key) {
-        case K_IN: rc = get_dim(c, v, ks, 1, &l.in); break;
-        case K_IN2: rc = get_dim(c, v, ks, 1, &l.in2); break;
-        case K_OUT: rc = get_dim(c, v, ks, 1, &l.out); break;
-        case K_KERNEL: rc = get_dims(c, v, ks, cd, cd, l.kernel, &nd); break;
-        case K_GROUPS: rc = get_dim(c, v, ks, 1, &l.groups); break;
-        case K_BIAS: rc = get_bool(c, v, ks, &l.bias); break;
-        case K_NUM: rc = get_dim(c, v, ks, 1, &l.num); break;
-        case K_DIM:
-            if (kind == NNINIT_LAYER_EMBEDDING)
-                rc = get_dim(c, v, ks, 1, &l.dim);
-            else
-                rc = get_dims(c, v, ks,
-                              kind == NNINIT_LAYER_BATCHNORM ? 1
-                                                             : NNINIT_MAX_DIMS,
-                              0, l.norm_shape, &l.norm_ndim);
-            break;
-        case K_AFFINE: rc = get_bool(c, v, ks, &l.affine); break;
-        case K_TRACK: rc = get_bool(c, v, ks, &l.track_running_stats); break;
-        case K_HIDDEN: rc = get_dim(c, v, ks, 1, &l.hidden); break;
-        case K_LAYERS: rc = get_dim(c, v, ks, 1, &l.num_layers); break;
-        case K_BIDIR: rc = get_bool(c, v, ks, &l.bidirectional); break;
-        case K_PROJ: rc = get_dim(c, v, ks, 0, &l.proj_size); break;
-        case K_FORGET: rc = get_double(c, v, ks, &l.forget_bias); break;
-        case K_NONLIN: {
-            const char *s;
-            if ((rc = get_string(c, v, ks, &s)))
-                break;
-            if (!strcmp(s, "tanh"))
-                l.relu = 0;
-            else if (!strcmp(s, "relu"))
-                l.relu = 1;
-            else
-                rc = fail_at(c, v, "nonlinearity must be tanh or relu (got "
-                                   "'%s')", s);
-            break;
-        }
-        case K_ORTH: {
-            const char *s;
-            if ((rc = get_string(c, v, ks, &s)))
-                break;
-            if (nninit_orth_mode_parse(s, &l.orthogonal, &e) ||
-                l.orthogonal == NNINIT_ORTH_DEFAULT)
-                rc = fail_at(c, v, "orthogonal must be whole or per_gate (got "
-                                   "'%s')", s);
-            break;
-        }
-        default: /* accepted, no effect on the weights */
-            break;
-        }
-        if (rc)
+        seen |= UINT64_C(1) << f;
+        if ((rc = set_field(c, &l, f, ks, v)))
             return rc;
     }
-    /* required dimensions, named where the layer starts */
-    static const struct {
-        unsigned key;
-        const char *name;
-    } req[] = {{K_IN, "in"},       {K_IN2, "in2"},   {K_OUT, "out"},
-               {K_KERNEL, "kernel"}, {K_NUM, "num"}, {K_DIM, "dim"},
-               {K_HIDDEN, "hidden"}};
-    for (size_t i = 0; i < sizeof req / sizeof *req; i++)
-        if ((allowed & req[i].key) && !(seen & req[i].key))
-            return fail_at(c, n, "%s layer '%s' is missing '%s'", kn, l.name,
-                           req[i].name);
-    rc = nninit_model_add_layer(c->m, &l, c->err);
-    return rc ? relay_at(c, n, rc) : NNINIT_OK;
+    /* the rest: initializers of the layer's tensors, in order */
+    int count = 0;
+    if (nninit_torch_layer_tensors(&l.args, NULL, 0, &count, NULL)) {
+        rc = nninit_model_add_layer(c->m, &l, c->err); /* names the field */
+        return relay_at(c, n, rc ? rc : NNINIT_EINVAL);
+    }
+    inits in = {NULL, 0, 0};
+    in.cap = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    nninit_torch_tensor *tt =
+        (nninit_torch_tensor *)malloc((size_t)(count ? count : 1) * sizeof *tt);
+    in.v = (nninit_tensor_init *)malloc((size_t)(in.cap ? in.cap : 1) *
+                                        sizeof *in.v);
+    if (!tt || !in.v) {
+        free(tt);
+        free(in.v);
+        return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
+    }
+    nninit_torch_layer_tensors(&l.args, tt, count, NULL, NULL);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top && rc == NNINIT_OK; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        const char *ks = scalar(k);
+        int f = nninit_torch_field_find(kind, ks);
+        if (!strcmp(ks, "name") || !strcmp(ks, "type") ||
+            (nninit_spec_is_param(ks) && f < 0) ||
+            (f >= 0 && (strcmp(ks, "bias") || (seen & (UINT64_C(1) << f)))))
+            continue;
+        if (!strcmp(ks, "init")) {
+            rc = add_init(c, &in, v, "weights", &init_spec);
+            continue;
+        }
+        int tensor_key = !strcmp(ks, "bias_init") || strpbrk(ks, "*?[");
+        for (int i = 0; i < count && !tensor_key; i++)
+            tensor_key = nninit_torch_tensor_selected(&tt[i], ks);
+        nninit_torch_layer flag = nninit_torch_layer_make(NNINIT_TORCH_LINEAR);
+        int bias_flag = !strcmp(ks, "bias") && scalar(v) &&
+                        !nninit_torch_field_set(
+                            &flag, nninit_torch_field_find(flag.kind, "bias"),
+                            scalar(v), NULL);
+        if ((!tensor_key && strcmp(ks, "bias")) || bias_flag) {
+            char takes[256];
+            rc = fail_at(c, k, "unknown key '%s' for %s layer '%s' (it takes "
+                               "%s, init:, bias_init: and its tensors' "
+                               "names)", ks, kn, l.name,
+                         nninit_torch_module_keys(kind, takes, sizeof takes));
+            continue;
+        }
+        nninit_spec s;
+        if ((rc = parse_init_value(c, v, ks, &s)) == NNINIT_OK)
+            rc = add_init(c, &in, v, !strcmp(ks, "bias_init") ? "biases" : ks,
+                          &s);
+    }
+    l.inits = in.v;
+    l.n_inits = in.n;
+    if (rc == NNINIT_OK && (rc = nninit_model_add_layer(c->m, &l, c->err)))
+        rc = relay_at(c, n, rc);
+    free(tt);
+    free(in.v);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1,11 +1,13 @@
 /*
- * model.c: element types, layer kinds, and the model container: layers are
- * validated and expanded into PyTorch's state_dict tensors (names, shapes,
- * order) when they are added.
+ * model.c: element types and the model container: layers are validated and
+ * expanded into PyTorch's state_dict tensors (names, shapes, order) by the
+ * module table (nninit/torch.h) when they are added.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "model_internal.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,39 +64,14 @@ int nninit_etype_is_float(nninit_etype t)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Layer kinds and names                                                    */
+/* Layers and rules                                                         */
 /* ------------------------------------------------------------------------ */
 
-static const char *const layer_names[] = {NNINIT_LAYER_MAP(NNINIT__XNAME)};
-_Static_assert(sizeof layer_names / sizeof *layer_names == NNINIT_LAYER_COUNT,
-               "layer table out of sync");
-static const nninit_name_alias layer_aliases[] = {
-    {"batchnorm1d", NNINIT_LAYER_BATCHNORM},
-    {"batchnorm2d", NNINIT_LAYER_BATCHNORM},
-    {"batchnorm3d", NNINIT_LAYER_BATCHNORM}, {NULL, 0}};
-static const nninit_names layer_table = {"layer type", layer_names,
-                                         NNINIT_LAYER_COUNT, layer_aliases, 0};
-NNINIT__NAMED_ENUM(nninit_layer_kind, nninit_layer_kind, layer_table)
-
-static const char *const orth_names[] = {"default", "whole", "per_gate"};
-static const nninit_names orth_table = {"orthogonal mode", orth_names, 3, NULL,
-                                        0};
-NNINIT__NAMED_ENUM(nninit_orth_mode, nninit_orth_mode, orth_table)
-
-nninit_layer nninit_layer_make(nninit_layer_kind kind)
+nninit_layer nninit_layer_make(nninit_torch_module kind)
 {
     nninit_layer l;
     memset(&l, 0, sizeof l);
-    l.kind = kind;
-    l.groups = 1;
-    l.bias = 1;
-    l.num_layers = 1;
-    l.affine = 1;
-    l.track_running_stats = 1;
-    l.forget_bias = NAN;
-    l.orthogonal = NNINIT_ORTH_DEFAULT;
-    l.activation = NNINIT_ACT_NONE;
-    l.slope = NAN;
+    l.args = nninit_torch_layer_make(kind);
     return l;
 }
 
@@ -110,34 +87,11 @@ nninit_rule nninit_rule_make(const char *match)
     return r;
 }
 
-static const char *const tkey_names[] = {
-    "weight",  "bias",         "weight_ih",   "weight_hh",
-    "bias_ih", "bias_hh",      "weight_hr",   "running_mean",
-    "running_var", "num_batches_tracked", ""};
-
-const char *nninit__tkey_name(nninit__tkey k) { return tkey_names[k]; }
-
-int nninit__init_key_matches(const char *key, const nninit__mtensor *t)
+int nninit__init_key_matches(const char *key, const nninit_torch_tensor *t)
 {
-    switch (t->key) {
-    case TK_BARE:
-        return 0;
-    case TK_WEIGHT:
-    case TK_WEIGHT_IH:
-    case TK_WEIGHT_HR:
-        if (!strcmp(key, "weights"))
-            return 1;
-        break;
-    case TK_BIAS:
-    case TK_BIAS_IH:
-    case TK_BIAS_HH:
-        if (!strcmp(key, "biases"))
-            return 1;
-        break;
-    default:
-        break;
-    }
-    return !strcmp(key, tkey_names[t->key]);
+    if (nninit_torch_tensor_selected(t, key))
+        return 1;
+    return strpbrk(key, "*?[") && fnmatch(key, t->name, 0) == 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -167,13 +121,66 @@ int nninit_model_new(nninit_model **out, const nninit_allocator *alloc,
     return NNINIT_OK;
 }
 
+struct nninit__arena_block {
+    struct nninit__arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
+                         size_t n)
+{
+    struct nninit__arena_block *k = a->blocks;
+    if (!k || k->cap - k->used < n) {
+        size_t cap = n > 65536 - sizeof *k ? n : 65536 - sizeof *k;
+        k = (struct nninit__arena_block *)nninit__alloc(alloc, sizeof *k + cap);
+        if (!k)
+            return NULL;
+        k->next = a->blocks;
+        k->used = 0;
+        k->cap = cap;
+        a->blocks = k;
+    }
+    char *s = k->data + k->used;
+    k->used += n;
+    return s;
+}
+
+void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc)
+{
+    while (a->blocks) {
+        struct nninit__arena_block *next = a->blocks->next;
+        nninit__free(alloc, a->blocks);
+        a->blocks = next;
+    }
+}
+
+/* "a" or "a.b", kept as long as the model. */
+static const char *name_copy(nninit_model *m, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = b ? strlen(b) : 0;
+    char *s = nninit__arena_take(&m->names, m->alloc, na + (b ? nb + 1 : 0) + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, a, na);
+    if (b) {
+        s[na] = '.';
+        memcpy(s + na + 1, b, nb);
+        na += nb + 1;
+    }
+    s[na] = '\0';
+    return s;
+}
+
 void nninit_model_free(nninit_model *m)
 {
     if (!m)
         return;
     const nninit_allocator *a = m->alloc;
+    nninit__arena_free(&m->names, a);
     nninit__free(a, m->layers);
     nninit__free(a, m->tensors);
+    nninit__free(a, m->inits);
     nninit__free(a, m->rules);
     nninit__free(a, m->lset);
     nninit__free(a, m->tset);
@@ -342,334 +349,126 @@ static int check_name(const char *what, const char *name, nninit_error *err)
 /* Layers -> tensors                                                        */
 /* ------------------------------------------------------------------------ */
 
-#define MAX_RNN_LAYERS 64
-
-/* A layer's tensors: at most 5 per layer and direction of a recurrent
- * layer (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr). */
-typedef struct tlist {
-    nninit__mtensor t[5 * 2 * MAX_RNN_LAYERS];
-    int n;
-} tlist;
-
-static int push(tlist *L, const nninit_layer *l, const char *local,
-                nninit__tkey key, int ndim, const int64_t *dims, int gates,
-                nninit_error *err)
+nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
+                                           const nninit__mlayer *l)
 {
-    nninit__mtensor *t = &L->t[L->n];
-    memset(t, 0, sizeof *t);
-    nninit__strf(t->name, sizeof t->name, "%s.%s", l->name, local);
-    int rc = nninit_shape_make(&t->shape, ndim, dims, err);
-    if (rc == NNINIT_EOVERFLOW)
-        return nninit__fail(err, rc,
-                            "layer '%s': %s has more than 2^62 elements",
-                            l->name, t->name);
-    if (rc)
-        return rc;
-    t->type = key == TK_NUM_BATCHES ? NNINIT_ET_I64 : NNINIT_ET_F32;
-    t->key = key;
-    t->gates = gates;
-    t->hidden = l->hidden;
-    L->n++;
-    return NNINIT_OK;
+    size_t n = (size_t)l->ntensors;
+    nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
+        m->alloc, (n ? n : 1) * sizeof *tt);
+    if (tt)
+        nninit_torch_layer_tensors(&l->args, tt, l->ntensors, NULL, NULL);
+    return tt;
 }
 
-static int need_pos(const nninit_layer *l, const char *field, int64_t v,
-                    nninit_error *err)
+/* The module table's message "linear: in must ..." as "layer 'fc'
+ * (linear): in must ...". */
+static int layer_fail(const nninit_layer *l, int rc, const nninit_error *e,
+                      nninit_error *err)
 {
-    if (v >= 1)
-        return NNINIT_OK;
-    if (v == 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s' (%s): %s must be >= 1 (missing or 0)",
-                            l->name, nninit_layer_kind_name(l->kind), field);
-    return nninit__fail(err, NNINIT_EINVAL,
-                        "layer '%s' (%s): %s must be >= 1 (got %lld)", l->name,
-                        nninit_layer_kind_name(l->kind), field, (long long)v);
+    const char *kn = nninit_torch_module_name(l->args.kind);
+    const char *msg = e->msg;
+    size_t n = strlen(kn);
+    if (!strncmp(msg, kn, n) && !strncmp(msg + n, ": ", 2))
+        msg += n + 2;
+    return nninit__fail(err, rc, "layer '%s' (%s): %s", l->name, kn, msg);
 }
 
-static int conv_dims(nninit_layer_kind k)
+/* The explicit initializers: known kinds, keys that select a tensor. */
+static int check_inits(const nninit_layer *l, const nninit_torch_tensor *tt,
+                       int count, nninit_error *err)
 {
-    switch (k) {
-    case NNINIT_LAYER_CONV1D:
-    case NNINIT_LAYER_CONV_TRANSPOSE1D:
-        return 1;
-    case NNINIT_LAYER_CONV2D:
-    case NNINIT_LAYER_CONV_TRANSPOSE2D:
-        return 2;
-    case NNINIT_LAYER_CONV3D:
-    case NNINIT_LAYER_CONV_TRANSPOSE3D:
-        return 3;
-    default:
-        return 0;
-    }
-}
-
-static int is_recurrent(nninit_layer_kind k)
-{
-    return k == NNINIT_LAYER_RNN || k == NNINIT_LAYER_LSTM ||
-           k == NNINIT_LAYER_GRU;
-}
-
-static int expand(const nninit_layer *l, tlist *L, nninit_error *err)
-{
-    int rc;
-    const char *kn = nninit_layer_kind_name(l->kind);
-    L->n = 0;
-    switch (l->kind) {
-    case NNINIT_LAYER_LINEAR: {
-        if ((rc = need_pos(l, "in", l->in, err)) ||
-            (rc = need_pos(l, "out", l->out, err)))
-            return rc;
-        int64_t w[2] = {l->out, l->in}, b[1] = {l->out};
-        if ((rc = push(L, l, "weight", TK_WEIGHT, 2, w, 1, err)))
-            return rc;
-        if (l->bias && (rc = push(L, l, "bias", TK_BIAS, 1, b, 1, err)))
-            return rc;
-        return NNINIT_OK;
-    }
-    case NNINIT_LAYER_BILINEAR: {
-        if ((rc = need_pos(l, "in1", l->in, err)) ||
-            (rc = need_pos(l, "in2", l->in2, err)) ||
-            (rc = need_pos(l, "out", l->out, err)))
-            return rc;
-        int64_t w[3] = {l->out, l->in, l->in2}, b[1] = {l->out};
-        if ((rc = push(L, l, "weight", TK_WEIGHT, 3, w, 1, err)))
-            return rc;
-        if (l->bias && (rc = push(L, l, "bias", TK_BIAS, 1, b, 1, err)))
-            return rc;
-        return NNINIT_OK;
-    }
-    case NNINIT_LAYER_CONV1D:
-    case NNINIT_LAYER_CONV2D:
-    case NNINIT_LAYER_CONV3D:
-    case NNINIT_LAYER_CONV_TRANSPOSE1D:
-    case NNINIT_LAYER_CONV_TRANSPOSE2D:
-    case NNINIT_LAYER_CONV_TRANSPOSE3D: {
-        int d = conv_dims(l->kind);
-        int transposed = l->kind >= NNINIT_LAYER_CONV_TRANSPOSE1D;
-        if ((rc = need_pos(l, "in", l->in, err)) ||
-            (rc = need_pos(l, "out", l->out, err)) ||
-            (rc = need_pos(l, "groups", l->groups, err)))
-            return rc;
-        for (int i = 0; i < d; i++)
-            if ((rc = need_pos(l, "kernel", l->kernel[i], err)))
-                return rc;
-        if (l->in % l->groups || l->out % l->groups)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s): in (%lld) and out (%lld) "
-                                "must both be divisible by groups (%lld)",
-                                l->name, kn, (long long)l->in,
-                                (long long)l->out, (long long)l->groups);
-        int64_t w[5], b[1] = {l->out};
-        w[0] = transposed ? l->in : l->out;
-        w[1] = transposed ? l->out / l->groups : l->in / l->groups;
-        for (int i = 0; i < d; i++)
-            w[2 + i] = l->kernel[i];
-        if ((rc = push(L, l, "weight", TK_WEIGHT, 2 + d, w, 1, err)))
-            return rc;
-        if (l->bias && (rc = push(L, l, "bias", TK_BIAS, 1, b, 1, err)))
-            return rc;
-        return NNINIT_OK;
-    }
-    case NNINIT_LAYER_EMBEDDING: {
-        if ((rc = need_pos(l, "num", l->num, err)) ||
-            (rc = need_pos(l, "dim", l->dim, err)))
-            return rc;
-        int64_t w[2] = {l->num, l->dim};
-        return push(L, l, "weight", TK_WEIGHT, 2, w, 1, err);
-    }
-    case NNINIT_LAYER_LAYERNORM:
-    case NNINIT_LAYER_BATCHNORM: {
-        int bn = l->kind == NNINIT_LAYER_BATCHNORM;
-        if (l->norm_ndim < 1 || l->norm_ndim > (bn ? 1 : NNINIT_MAX_DIMS))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s): dim must be %s", l->name, kn,
-                                bn ? "one integer (num_features)"
-                                   : "an integer or a list of 1 to 8 integers");
-        for (int i = 0; i < l->norm_ndim; i++)
-            if ((rc = need_pos(l, "dim", l->norm_shape[i], err)))
-                return rc;
-        if (l->affine) {
-            if ((rc = push(L, l, "weight", TK_WEIGHT, l->norm_ndim,
-                           l->norm_shape, 1, err)) ||
-                (rc = push(L, l, "bias", TK_BIAS, l->norm_ndim, l->norm_shape,
-                           1, err)))
-                return rc;
-        }
-        if (bn && l->track_running_stats) {
-            if ((rc = push(L, l, "running_mean", TK_RUNNING_MEAN, 1,
-                           l->norm_shape, 1, err)) ||
-                (rc = push(L, l, "running_var", TK_RUNNING_VAR, 1,
-                           l->norm_shape, 1, err)) ||
-                (rc = push(L, l, "num_batches_tracked", TK_NUM_BATCHES, 0,
-                           NULL, 1, err)))
-                return rc;
-        }
-        if (L->n == 0)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s) has no tensors (affine: "
-                                "false%s)", l->name, kn,
-                                bn ? " and track_running_stats: false" : "");
-        return NNINIT_OK;
-    }
-    case NNINIT_LAYER_RNN:
-    case NNINIT_LAYER_LSTM:
-    case NNINIT_LAYER_GRU: {
-        int G = l->kind == NNINIT_LAYER_LSTM ? 4
-                : l->kind == NNINIT_LAYER_GRU ? 3
-                                               : 1;
-        if ((rc = need_pos(l, "in", l->in, err)) ||
-            (rc = need_pos(l, "hidden", l->hidden, err)) ||
-            (rc = need_pos(l, "layers", l->num_layers, err)))
-            return rc;
-        if (l->num_layers > MAX_RNN_LAYERS)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s): layers must be <= %d (got "
-                                "%lld)", l->name, kn, MAX_RNN_LAYERS,
-                                (long long)l->num_layers);
-        if (l->proj_size < 0)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s): proj_size must be >= 0 (got "
-                                "%lld)", l->name, kn,
-                                (long long)l->proj_size);
-        if (l->proj_size && l->proj_size >= l->hidden)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (lstm): proj_size (%lld) must be "
-                                "smaller than hidden (%lld)", l->name,
-                                (long long)l->proj_size,
-                                (long long)l->hidden);
-        if ((uint64_t)l->hidden > (UINT64_C(1) << 40))
-            return nninit__fail(err, NNINIT_EOVERFLOW,
-                                "layer '%s' (%s): hidden %lld is too large",
-                                l->name, kn, (long long)l->hidden);
-        int64_t H = l->hidden, R = l->proj_size ? l->proj_size : H;
-        int D = l->bidirectional ? 2 : 1;
-        for (int64_t k = 0; k < l->num_layers; k++)
-            for (int d = 0; d < D; d++) {
-                char nm[64];
-                const char *sfx = d ? "_reverse" : "";
-                int64_t in_k = k == 0 ? l->in : R * D;
-                int64_t wih[2] = {G * H, in_k}, whh[2] = {G * H, R};
-                int64_t b[1] = {G * H}, whr[2] = {l->proj_size, H};
-                nninit__strf(nm, sizeof nm, "weight_ih_l%lld%s", (long long)k, sfx);
-                if ((rc = push(L, l, nm, TK_WEIGHT_IH, 2, wih, G, err)))
-                    return rc;
-                nninit__strf(nm, sizeof nm, "weight_hh_l%lld%s", (long long)k, sfx);
-                if ((rc = push(L, l, nm, TK_WEIGHT_HH, 2, whh, G, err)))
-                    return rc;
-                if (l->bias) {
-                    nninit__strf(nm, sizeof nm, "bias_ih_l%lld%s", (long long)k,
-                             sfx);
-                    if ((rc = push(L, l, nm, TK_BIAS_IH, 1, b, G, err)))
-                        return rc;
-                    nninit__strf(nm, sizeof nm, "bias_hh_l%lld%s", (long long)k,
-                             sfx);
-                    if ((rc = push(L, l, nm, TK_BIAS_HH, 1, b, G, err)))
-                        return rc;
-                }
-                if (l->proj_size) {
-                    nninit__strf(nm, sizeof nm, "weight_hr_l%lld%s", (long long)k,
-                             sfx);
-                    if ((rc = push(L, l, nm, TK_WEIGHT_HR, 2, whr, 1, err)))
-                        return rc;
-                }
-            }
-        return NNINIT_OK;
-    }
-    default:
-        return nninit__fail(err, NNINIT_EINVAL, "layer '%s': unknown type %d",
-                            l->name, (int)l->kind);
-    }
-}
-
-/* Fields that only some kinds have: refuse them elsewhere, so a typo in a
- * program (or a spec) does not pass silently. */
-static int check_kind_fields(const nninit_layer *l, nninit_error *err)
-{
-    const char *kn = nninit_layer_kind_name(l->kind);
-    if (!isnan(l->forget_bias)) {
-        if (l->kind != NNINIT_LAYER_LSTM)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (%s): forget_bias is for lstm "
-                                "layers only", l->name, kn);
-        if (!l->bias)
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (lstm): forget_bias needs bias: "
-                                "true", l->name);
-        if (!isfinite(l->forget_bias))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s' (lstm): forget_bias must be "
-                                "finite", l->name);
-    }
-    if (l->proj_size && l->kind != NNINIT_LAYER_LSTM)
+    if (l->n_inits < 0 || (l->n_inits > 0 && !l->inits))
         return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s' (%s): proj_size is for lstm layers "
-                            "only", l->name, kn);
-    if (l->relu && l->kind != NNINIT_LAYER_RNN)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s' (%s): nonlinearity is for rnn layers "
-                            "only", l->name, kn);
-    if (l->orthogonal != NNINIT_ORTH_DEFAULT && !is_recurrent(l->kind))
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s' (%s): orthogonal (whole|per_gate) is "
-                            "for rnn, lstm and gru layers only", l->name, kn);
-    if ((unsigned)l->orthogonal > NNINIT_ORTH_PER_GATE)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s': unknown orthogonal mode %d", l->name,
-                            (int)l->orthogonal);
-    if ((unsigned)l->activation >= NNINIT_ACT_COUNT)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s': unknown activation %d", l->name,
-                            (int)l->activation);
-    if (!isnan(l->slope) && !isfinite(l->slope))
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s': slope must be finite", l->name);
-    if (l->n_inits < 0 || l->n_inits > NNINIT_LAYER_INITS)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s': %d initializers (at most %d)",
-                            l->name, l->n_inits, NNINIT_LAYER_INITS);
-    return NNINIT_OK;
-}
-
-/* Append an expanded layer: all checks and allocations first, so a failure
- * leaves the model as it was. */
-static int add_expanded(nninit_model *m, const nninit_layer *l,
-                        const tlist *L, nninit_error *err)
-{
+                            "layer '%s': bad initializer list", l->name);
     for (int i = 0; i < l->n_inits; i++) {
         const nninit_tensor_init *ti = &l->inits[i];
         if ((unsigned)ti->spec.kind >= NNINIT_KIND_COUNT)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "layer '%s': unknown initializer %d", l->name,
                                 (int)ti->spec.kind);
+        if (!memchr(ti->key, '\0', sizeof ti->key) || !ti->key[0])
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "layer '%s': initializer %d has no key",
+                                l->name, i + 1);
         int hit = 0;
-        for (int k = 0; k < L->n && !hit; k++)
-            hit = nninit__init_key_matches(ti->key, &L->t[k]);
+        for (int k = 0; k < count && !hit; k++)
+            hit = nninit__init_key_matches(ti->key, &tt[k]);
         if (!hit)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "layer '%s' (%s) has no tensor '%s'%s", l->name,
-                                nninit_layer_kind_name(l->kind), ti->key,
+                                nninit_torch_module_name(l->args.kind),
+                                ti->key,
                                 !strncmp(ti->key, "bias", 4) ? " (bias: false?)"
                                                              : "");
     }
-    for (int k = 0; k < L->n; k++)
-        if (nninit__model_find_tensor(m, L->t[k].name) >= 0)
+    return NNINIT_OK;
+}
+
+/* Append an expanded layer: all checks and allocations first, so a failure
+ * leaves the model as it was. */
+static int add_expanded(nninit_model *m, const nninit_layer *l,
+                        const nninit_torch_tensor *tt, int count,
+                        nninit_error *err)
+{
+    size_t base = m->ntensors, nl = strlen(l->name);
+    for (int k = 0; k < count; k++) {
+        char full[NNINIT_NAME_MAX];
+        if (nl + 1 + strlen(tt[k].name) >= sizeof full)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "layer '%s': tensor name '%s.%s' is longer "
+                                "than %d bytes", l->name, l->name, tt[k].name,
+                                NNINIT_NAME_MAX - 1);
+        nninit__strf(full, sizeof full, "%s.%s", l->name, tt[k].name);
+        if (nninit__model_find_tensor(m, full) >= 0)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "layer '%s': tensor '%s' already exists",
-                                l->name, L->t[k].name);
+                                l->name, full);
+    }
     if (grow(m->alloc, (void **)&m->layers, &m->caplayers, m->nlayers + 1,
              sizeof *m->layers) ||
         grow(m->alloc, (void **)&m->tensors, &m->captensors,
-             m->ntensors + (size_t)L->n, sizeof *m->tensors) ||
+             m->ntensors + (size_t)count, sizeof *m->tensors) ||
+        grow(m->alloc, (void **)&m->inits, &m->capinits,
+             m->ninits + (size_t)l->n_inits, sizeof *m->inits) ||
         set_reserve(m, &m->lset, &m->lsetcap, layer_name_of, m->nlayers + 1) ||
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
-                    m->ntensors + (size_t)L->n))
+                    m->ntensors + (size_t)count))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    m->layers[m->nlayers] = *l;
+    /* names first: the only step left that can fail (a wasted string in
+     * the arena is harmless) */
+    const char *lname = name_copy(m, l->name, NULL);
+    if (!lname)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (int k = 0; k < count; k++) {
+        nninit__mtensor *t = &m->tensors[base + (size_t)k];
+        memset(t, 0, sizeof *t);
+        if (!(t->name = name_copy(m, l->name, tt[k].name)))
+            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    }
+    nninit__mlayer *ml = &m->layers[m->nlayers];
+    memset(ml, 0, sizeof *ml);
+    ml->name = lname;
+    ml->args = l->args;
+    ml->first_tensor = base;
+    ml->ntensors = count;
+    ml->first_init = m->ninits;
+    ml->n_inits = l->n_inits;
+    ml->line = l->line;
+    ml->column = l->column;
+    if (l->n_inits)
+        memcpy(m->inits + m->ninits, l->inits,
+               (size_t)l->n_inits * sizeof *m->inits);
+    m->ninits += (size_t)l->n_inits;
     set_put(m, m->lset, m->lsetcap, layer_name_of, m->nlayers);
-    for (int k = 0; k < L->n; k++) {
-        m->tensors[m->ntensors] = L->t[k];
-        m->tensors[m->ntensors].layer = (long)m->nlayers;
+    for (int k = 0; k < count; k++) {
+        nninit__mtensor *t = &m->tensors[m->ntensors];
+        t->shape = tt[k].shape;
+        t->type = tt[k].int64 ? NNINIT_ET_I64 : NNINIT_ET_F32;
+        t->layer = (long)m->nlayers;
+        t->local = k;
+        t->part = (unsigned char)tt[k].part;
+        t->follows = (unsigned char)tt[k].follows;
+        t->blocks = (unsigned char)tt[k].blocks;
         set_put(m, m->tset, m->tsetcap, tensor_name_of, m->ntensors);
         m->ntensors++;
     }
@@ -681,9 +480,6 @@ int nninit_model_add_layer(nninit_model *m, const nninit_layer *l,
                            nninit_error *err)
 {
     int rc;
-    if ((unsigned)l->kind >= NNINIT_LAYER_COUNT)
-        return nninit__fail(err, NNINIT_EINVAL, "unknown layer type %d",
-                            (int)l->kind);
     if (memchr(l->name, '\0', sizeof l->name) == NULL)
         return nninit__fail(err, NNINIT_EINVAL, "layer name is too long");
     if ((rc = check_name("layer", l->name, err)))
@@ -691,16 +487,25 @@ int nninit_model_add_layer(nninit_model *m, const nninit_layer *l,
     if (set_find(m, m->lset, m->lsetcap, layer_name_of, l->name) >= 0)
         return nninit__fail(err, NNINIT_EINVAL, "duplicate layer name '%s'",
                             l->name);
-    if ((rc = check_kind_fields(l, err)))
-        return rc;
-    /* ~230 KB: on the heap, not on small stacks */
-    tlist *L = (tlist *)nninit__alloc(m->alloc, sizeof *L);
-    if (!L)
+    int count = 0;
+    nninit_error e;
+    if ((rc = nninit_torch_layer_tensors(&l->args, NULL, 0, &count, &e)))
+        return layer_fail(l, rc, &e, err);
+    nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
+        m->alloc, (size_t)(count ? count : 1) * sizeof *tt);
+    if (!tt)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    rc = expand(l, L, err);
+    nninit_torch_layer_tensors(&l->args, tt, count, NULL, NULL);
+    rc = count ? NNINIT_OK
+               : nninit__fail(err, NNINIT_EINVAL,
+                              "layer '%s' (%s) has no tensors%s", l->name,
+                              nninit_torch_module_name(l->args.kind),
+                              l->args.affine ? "" : " (affine: false?)");
     if (rc == NNINIT_OK)
-        rc = add_expanded(m, l, L, err);
-    nninit__free(m->alloc, L);
+        rc = check_inits(l, tt, count, err);
+    if (rc == NNINIT_OK)
+        rc = add_expanded(m, l, tt, count, err);
+    nninit__free(m->alloc, tt);
     return rc;
 }
 
@@ -732,14 +537,17 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
                     m->ntensors + 1))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    const char *copy = name_copy(m, name, NULL);
+    if (!copy)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__mtensor *t = &m->tensors[m->ntensors];
     memset(t, 0, sizeof *t);
-    nninit__strf(t->name, sizeof t->name, "%s", name);
+    t->name = copy;
     t->shape = s;
     t->type = type;
     t->layer = -1;
-    t->key = TK_BARE;
-    t->gates = 1;
+    t->local = -1;
+    t->blocks = 1;
     t->source_index = source_index;
     set_put(m, m->tset, m->tsetcap, tensor_name_of, m->ntensors);
     m->ntensors++;

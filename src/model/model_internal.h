@@ -7,45 +7,55 @@
 #include "../nninit_internal.h"
 #include "nninit/model.h"
 
-/* The families of a tensor's local name (the part after the layer name,
- * without the _l<k>[_reverse] suffix of recurrent layers). */
-typedef enum nninit__tkey {
-    TK_WEIGHT,
-    TK_BIAS,
-    TK_WEIGHT_IH,
-    TK_WEIGHT_HH,
-    TK_BIAS_IH,
-    TK_BIAS_HH,
-    TK_WEIGHT_HR,
-    TK_RUNNING_MEAN,
-    TK_RUNNING_VAR,
-    TK_NUM_BATCHES,
-    TK_BARE /* a checkpoint tensor: no layer */
-} nninit__tkey;
+/* One layer of a model: what nninit_layer says, stored compactly (the name
+ * in the model's string arena, explicit initializers in one model-wide
+ * array), so a model of a million layers fits in a few hundred MB. */
+typedef struct nninit__mlayer {
+    const char *name;
+    nninit_torch_layer args;
+    size_t first_tensor;  /* its tensors: [first_tensor, + ntensors) */
+    size_t first_init;    /* its initializers in m->inits */
+    int ntensors, n_inits;
+    int line, column;
+} nninit__mlayer;
 
 /* One tensor of a model. */
 typedef struct nninit__mtensor {
-    char name[NNINIT_NAME_MAX];
+    const char *name;  /* full name, in the string arena */
     nninit_shape shape;
+    long layer;        /* index into layers, -1 for bare tensors */
+    int local;         /* index among its layer's tensors */
     nninit_etype type; /* bare tensors: the checkpoint's; layers: F32 except
                           num_batches_tracked (I64) */
-    long layer;        /* index into layers, -1 for bare tensors */
-    nninit__tkey key;
-    int gates;         /* row blocks of recurrent tensors (1 otherwise) */
-    int64_t hidden;    /* recurrent tensors: hidden_size */
+    unsigned char part;    /* nninit_part (layers only) */
+    unsigned char follows; /* nninit_activation after a weight */
+    unsigned char blocks;  /* row blocks (gates); 1 otherwise */
     size_t source_index;
 } nninit__mtensor;
+
+/* Memory for many small strings, freed all at once: blocks of 64 KB. */
+typedef struct nninit__arena {
+    struct nninit__arena_block *blocks;
+} nninit__arena;
+
+/* n bytes from the arena (the model's allocator); NULL if out of memory. */
+char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
+                         size_t n);
+void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc);
 
 struct nninit_model {
     const nninit_allocator *alloc;
     char name[NNINIT_NAME_MAX];
     char arch[64];
-    nninit_layer *layers;
+    nninit__mlayer *layers;
     size_t nlayers, caplayers;
     nninit__mtensor *tensors;
     size_t ntensors, captensors;
+    nninit_tensor_init *inits;
+    size_t ninits, capinits;
     nninit_rule *rules;
     size_t nrules, caprules;
+    nninit__arena names; /* layer and tensor names */
     /* open-addressing sets of layer and tensor names (indices + 1) */
     size_t *lset, lsetcap;
     size_t *tset, tsetcap;
@@ -59,12 +69,14 @@ size_t nninit__strf(char *buf, size_t size, const char *fmt, ...)
 #endif
     ;
 
-/* The local-name family of key string ("weight_hh" -> TK_WEIGHT_HH). */
-const char *nninit__tkey_name(nninit__tkey k);
+/* 1 if explicit-initializer key `key` selects tensor t of its layer:
+ * nninit_torch_tensor_selected, or a glob over the tensors' names. */
+int nninit__init_key_matches(const char *key, const nninit_torch_tensor *t);
 
-/* 1 if tensor t of its layer is selected by an explicit-init key
- * ("weights", "biases", or a family name). */
-int nninit__init_key_matches(const char *key, const nninit__mtensor *t);
+/* Layer l's tensors as its module lists them (count: l->ntensors), in
+ * memory from m's allocator; NULL if out of memory. */
+nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
+                                           const nninit__mlayer *l);
 
 /* Find a tensor by exact name; -1 if absent. */
 long nninit__model_find_tensor(const nninit_model *m, const char *name);

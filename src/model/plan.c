@@ -41,22 +41,22 @@ nninit_plan_opts nninit_plan_opts_default(void)
 /* Small helpers                                                            */
 /* ------------------------------------------------------------------------ */
 
-static const nninit_layer *layer_of(const nninit_plan *p, size_t t)
+static const nninit__mlayer *layer_of(const nninit_plan *p, size_t t)
 {
     long l = p->m->tensors[t].layer;
     return l >= 0 ? &p->m->layers[l] : NULL;
 }
 
-static int is_norm_kind(nninit_layer_kind k)
+static int is_conv_transpose(nninit_torch_module k)
 {
-    return k == NNINIT_LAYER_LAYERNORM || k == NNINIT_LAYER_BATCHNORM;
+    return k == NNINIT_TORCH_CONV_TRANSPOSE1D ||
+           k == NNINIT_TORCH_CONV_TRANSPOSE2D ||
+           k == NNINIT_TORCH_CONV_TRANSPOSE3D;
 }
 
-static int is_conv_transpose(nninit_layer_kind k)
+static int is_lstm(nninit_torch_module k)
 {
-    return k == NNINIT_LAYER_CONV_TRANSPOSE1D ||
-           k == NNINIT_LAYER_CONV_TRANSPOSE2D ||
-           k == NNINIT_LAYER_CONV_TRANSPOSE3D;
+    return k == NNINIT_TORCH_LSTM || k == NNINIT_TORCH_LSTM_CELL;
 }
 
 static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
@@ -66,6 +66,55 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     __attribute__((format(printf, 10, 11)))
 #endif
     ;
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+const char *nninit__plan_intern(nninit_plan *p, const char *text)
+{
+    nninit__strings *t = &p->strings;
+    const nninit_allocator *a = p->m->alloc;
+    if (2 * (t->n + 1) > t->cap) { /* grow the table */
+        size_t nc = t->cap ? 2 * t->cap : 256;
+        const char **ns = (const char **)nninit__alloc(a, nc * sizeof *ns);
+        if (!ns)
+            return NULL;
+        memset(ns, 0, nc * sizeof *ns);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slot[i]) {
+                size_t h = (size_t)text_hash(t->slot[i]) & (nc - 1);
+                while (ns[h])
+                    h = (h + 1) & (nc - 1);
+                ns[h] = t->slot[i];
+            }
+        nninit__free(a, t->slot);
+        t->slot = ns;
+        t->cap = nc;
+    }
+    size_t h = (size_t)text_hash(text) & (t->cap - 1);
+    for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
+        if (!strcmp(t->slot[h], text))
+            return t->slot[h];
+    size_t n = strlen(text) + 1;
+    char *copy = nninit__arena_take(&t->text, a, n);
+    if (!copy)
+        return NULL;
+    memcpy(copy, text, n);
+    t->slot[h] = copy;
+    t->n++;
+    return copy;
+}
+
+static void strings_free(nninit_plan *p)
+{
+    nninit__arena_free(&p->strings.text, p->m->alloc);
+    nninit__free(p->m->alloc, p->strings.slot);
+}
 
 static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
                   int64_t r0, int64_t r1, const nninit_spec *spec,
@@ -85,6 +134,9 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     }
     nninit__op *o = &p->ops[p->nops++];
     memset(o, 0, sizeof *o);
+    if (kind != OP_ROWS)
+        p->cur_whole[t] = (long)(p->nops - 1);
+    o->src = o->src_op = -1;
     o->t = t;
     o->kind = kind;
     o->blocks = blocks;
@@ -92,10 +144,13 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     o->r1 = r1;
     o->spec = *spec;
     o->explicit_ = explicit_;
+    char why[224];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->why, sizeof o->why, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    if (!(o->why = nninit__plan_intern(p, why)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     return NNINIT_OK;
 }
 
@@ -151,10 +206,11 @@ static nninit_spec constant(double v)
     return s;
 }
 
-static nninit_orth_mode orth_mode(const nninit_plan *p, const nninit_layer *l)
+static nninit_orth_mode orth_mode(const nninit_plan *p,
+                                  const nninit__mlayer *l)
 {
-    if (l && l->orthogonal != NNINIT_ORTH_DEFAULT)
-        return l->orthogonal;
+    if (l && l->args.orthogonal != NNINIT_ORTH_DEFAULT)
+        return l->args.orthogonal;
     switch (p->o.preset) {
     case NNINIT_PRESET_SEED:
     case NNINIT_PRESET_FLAX:
@@ -170,12 +226,13 @@ static int add_whole(nninit_plan *p, size_t t, const nninit_spec *spec,
                      int explicit_, nninit_error *err, const char *why)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
-    if (spec->kind == NNINIT_ORTHOGONAL && mt->key == TK_WEIGHT_HH &&
-        mt->gates > 1 && orth_mode(p, l) == NNINIT_ORTH_PER_GATE)
-        return add_op(p, t, OP_BLOCKS, mt->gates, 0, 0, spec, explicit_, err,
+    const nninit__mlayer *l = layer_of(p, t);
+    if (spec->kind == NNINIT_ORTHOGONAL && l &&
+        mt->part == NNINIT_PART_RECURRENT && mt->blocks > 1 &&
+        orth_mode(p, l) == NNINIT_ORTH_PER_GATE)
+        return add_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, explicit_, err,
                       "%s; per gate: %d square blocks, each orthogonal "
-                      "(Flax's convention)", why, mt->gates);
+                      "(Flax's convention)", why, mt->blocks);
     return add_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s", why);
 }
 
@@ -288,12 +345,6 @@ static bare_kind classify_bare(const nninit__mtensor *t, char *why, size_t wn)
 /* Preset defaults                                                          */
 /* ------------------------------------------------------------------------ */
 
-static const char *layer_desc(const nninit_layer *l, char *buf, size_t n)
-{
-    nninit__strf(buf, n, "%s '%s'", nninit_layer_kind_name(l->kind), l->name);
-    return buf;
-}
-
 /* The per-activation rule for a weight followed by `act`. */
 static int rule_weight(nninit_plan *p, size_t t, nninit_activation act,
                        double slope, int explicit_, const char *prefix,
@@ -320,140 +371,156 @@ static int rule_role(nninit_plan *p, size_t t, nninit_role role,
     return add_whole(p, t, &adv.spec, 0, err, why);
 }
 
-/* The seed preset: the per-activation rule of initializers.md. */
+/* Attention's packed in_proj_weight (3E, E) is three (E, E) projections,
+ * q, k and v: the presets draw each with its own fans, as Keras and Flax
+ * (separate q, k, v kernels) do. */
+static int add_qkv(nninit_plan *p, size_t t, const nninit_spec *spec,
+                   nninit_error *err, const char *why)
+{
+    const nninit__mtensor *mt = &p->m->tensors[t];
+    if (mt->blocks > 1)
+        return add_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, 0, err,
+                      "per projection (the packed matrix's %d (E, E) blocks "
+                      "q, k, v, each with its own fans): %s", mt->blocks, why);
+    return add_whole(p, t, spec, 0, err, why);
+}
+
+/* bias_k, bias_v: nn.MultiheadAttention's own xavier_normal_ under every
+ * preset (Keras and Flax have no such vectors). */
+static int kv_bias_default(nninit_plan *p, size_t t, nninit_error *err)
+{
+    nninit_spec s = nninit_spec_make(NNINIT_XAVIER_NORMAL);
+    char why[224];
+    nninit__strf(why, sizeof why,
+                 "%s preset: a learned key/value row appended to the "
+                 "sequence; nn.MultiheadAttention's own xavier_normal_ "
+                 "(Keras and Flax have none)",
+                 nninit_preset_name(p->o.preset));
+    return add_whole(p, t, &s, 0, err, why);
+}
+
+/* The seed preset: the per-activation rule of initializers.md, by what
+ * each tensor of the module is for. */
 static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
-    char d[NNINIT_NAME_MAX + 32], pre[NNINIT_NAME_MAX + 64];
-    layer_desc(l, d, sizeof d);
-    switch (mt->key) {
-    case TK_WEIGHT:
-        if (l->kind == NNINIT_LAYER_EMBEDDING) {
-            nninit__strf(pre, sizeof pre, "%s: ", d);
-            return rule_role(p, t, NNINIT_ROLE_EMBEDDING, pre, err);
-        }
-        if (is_norm_kind(l->kind)) {
-            nninit__strf(pre, sizeof pre, "%s scale: ", d);
-            return rule_role(p, t, NNINIT_ROLE_NORM_WEIGHT, pre, err);
-        }
-        nninit__strf(pre, sizeof pre, "%s: ", d);
-        return rule_weight(p, t, l->activation, l->slope, 0, pre, err);
-    case TK_WEIGHT_IH: {
-        nninit_activation act = NNINIT_ACT_SIGMOID;
-        if (l->kind == NNINIT_LAYER_RNN)
-            act = l->relu ? NNINIT_ACT_RELU : NNINIT_ACT_TANH;
-        nninit__strf(pre, sizeof pre, "%s input-to-hidden, %s: ", d,
-                 l->kind == NNINIT_LAYER_RNN ? "its nonlinearity"
-                                             : "sigmoid gates");
-        return rule_weight(p, t, act, NAN, 0, pre, err);
+    const nninit__mlayer *l = layer_of(p, t);
+    const char *local = mt->name + strlen(l->name) + 1;
+    char pre[NNINIT_NAME_MAX + 64];
+    /* the kind, not the layer's name (the tensor's name says it), so that
+     * alike layers share their texts; a sub-module's tensor is named:
+     * "transformer_encoder_layer linear1.weight" */
+    int whole = !strchr(local, '.');
+    nninit__strf(pre, sizeof pre, "%s%s%s",
+                 nninit_torch_module_name(l->args.kind), whole ? "" : " ",
+                 whole ? "" : local);
+    size_t at = strlen(pre);
+    const nninit_activation act = (nninit_activation)mt->follows;
+    switch ((nninit_part)mt->part) {
+    case NNINIT_PART_WEIGHT:
+        nninit__strf(pre + at, sizeof pre - at, ": ");
+        return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+    case NNINIT_PART_QKV: {
+        nninit_spec xu = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
+        nninit__strf(pre + at, sizeof pre - at,
+                     ": no activation follows a query/key/value projection "
+                     "(the softmax acts on the q.k scores), so Xavier keeps "
+                     "signal and gradient variance (Glorot & Bengio 2010)");
+        return add_qkv(p, t, &xu, err, pre);
     }
-    case TK_WEIGHT_HR:
-        nninit__strf(pre, sizeof pre, "%s projection: ", d);
+    case NNINIT_PART_KV_BIAS:
+        return kv_bias_default(p, t, err);
+    case NNINIT_PART_INPUT:
+        nninit__strf(pre + at, sizeof pre - at, " input-to-hidden, %s: ",
+                     mt->blocks > 1 ? "sigmoid gates" : "its nonlinearity");
+        return rule_weight(p, t, act, NAN, 0, pre, err);
+    case NNINIT_PART_PROJECTION:
+        nninit__strf(pre + at, sizeof pre - at, " projection: ");
         return rule_weight(p, t, NNINIT_ACT_NONE, NAN, 0, pre, err);
-    case TK_WEIGHT_HH:
-        nninit__strf(pre, sizeof pre, "%s hidden-to-hidden: ", d);
+    case NNINIT_PART_RECURRENT:
+        nninit__strf(pre + at, sizeof pre - at, " hidden-to-hidden: ");
         return rule_role(p, t, NNINIT_ROLE_RECURRENT, pre, err);
-    case TK_BIAS:
-        if (is_norm_kind(l->kind)) {
-            nninit__strf(pre, sizeof pre, "%s shift: ", d);
-            return rule_role(p, t, NNINIT_ROLE_NORM_BIAS, pre, err);
-        }
-        /* fall through */
-    case TK_BIAS_IH:
-    case TK_BIAS_HH:
-        nninit__strf(pre, sizeof pre, "%s bias: ", d);
+    case NNINIT_PART_EMBEDDING:
+        nninit__strf(pre + at, sizeof pre - at, ": ");
+        return rule_role(p, t, NNINIT_ROLE_EMBEDDING, pre, err);
+    case NNINIT_PART_NORM_SCALE:
+        nninit__strf(pre + at, sizeof pre - at, " scale: ");
+        return rule_role(p, t, NNINIT_ROLE_NORM_WEIGHT, pre, err);
+    case NNINIT_PART_NORM_SHIFT:
+        nninit__strf(pre + at, sizeof pre - at, " shift: ");
+        return rule_role(p, t, NNINIT_ROLE_NORM_BIAS, pre, err);
+    case NNINIT_PART_BIAS:
+    case NNINIT_PART_GATE_BIAS:
+        nninit__strf(pre + at, sizeof pre - at, " bias: ");
         return rule_role(p, t, NNINIT_ROLE_BIAS, pre, err);
     default:
         return NNINIT_OK; /* running stats: common to every preset */
     }
 }
 
-/* PyTorch's module defaults (torch 1.13 reset_parameters). */
-static int torch_default(nninit_plan *p, size_t t, nninit_error *err)
+/* Tensor t becomes a clone of src as it is now (a module deep-copying a
+ * sub-module). --rng torch copies src's bytes when it gets there; the
+ * counter-based generator gives t src's last whole step and src's stream,
+ * so the bytes are equal there too. */
+static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
+                    const char *why)
 {
-    const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
-    char d[NNINIT_NAME_MAX + 32];
-    layer_desc(l, d, sizeof d);
-    switch (l->kind) {
-    case NNINIT_LAYER_LINEAR:
-    case NNINIT_LAYER_CONV1D:
-    case NNINIT_LAYER_CONV2D:
-    case NNINIT_LAYER_CONV3D:
-    case NNINIT_LAYER_CONV_TRANSPOSE1D:
-    case NNINIT_LAYER_CONV_TRANSPOSE2D:
-    case NNINIT_LAYER_CONV_TRANSPOSE3D: {
-        static const char *const mods[] = {
-            [NNINIT_LAYER_LINEAR] = "Linear",
-            [NNINIT_LAYER_CONV1D] = "Conv1d",
-            [NNINIT_LAYER_CONV2D] = "Conv2d",
-            [NNINIT_LAYER_CONV3D] = "Conv3d",
-            [NNINIT_LAYER_CONV_TRANSPOSE1D] = "ConvTranspose1d",
-            [NNINIT_LAYER_CONV_TRANSPOSE2D] = "ConvTranspose2d",
-            [NNINIT_LAYER_CONV_TRANSPOSE3D] = "ConvTranspose3d"};
-        const char *mod = mods[l->kind];
-        char why[224];
-        if (mt->key == TK_WEIGHT) {
-            nninit_spec s = nninit_spec_make(NNINIT_KAIMING_UNIFORM);
-            s.a = sqrt(5.0);
-            nninit__strf(why, sizeof why,
-                         "torch preset: nn.%s's default "
-                         "kaiming_uniform_(a=sqrt(5)), i.e. "
-                         "U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
-                         mod);
-            return add_whole(p, t, &s, 0, err, why);
-        }
-        /* bias: U(-1/sqrt(fan_in), +) with fan_in of the weight (the weight
-         * is the tensor just before it) */
-        int64_t fi = torch_fan_in(&p->m->tensors[t - 1].shape);
-        nninit_spec s = uniform_sym(fi > 0 ? 1 / sqrt((double)fi) : 0);
-        nninit__strf(why, sizeof why,
-                 "torch preset: nn.%s's default bias U(-1/sqrt(fan_in), "
-                 "1/sqrt(fan_in)), fan_in %lld of the weight", mod,
-                 (long long)fi);
-        return add_whole(p, t, &s, 0, err, why);
-    }
-    case NNINIT_LAYER_BILINEAR: {
-        nninit_spec s = uniform_sym(1 / sqrt((double)l->in));
-        return add_whole(p, t, &s, 0, err,
-                         "torch preset: nn.Bilinear's default "
-                         "U(-1/sqrt(in1), 1/sqrt(in1))");
-    }
-    case NNINIT_LAYER_EMBEDDING: {
-        nninit_spec s = nninit_spec_make(NNINIT_NORMAL);
-        return add_whole(p, t, &s, 0, err,
-                         "torch preset: nn.Embedding's default N(0, 1)");
-    }
-    case NNINIT_LAYER_LAYERNORM:
-    case NNINIT_LAYER_BATCHNORM:
-        if (mt->key == TK_WEIGHT || mt->key == TK_BIAS) {
-            nninit_spec s =
-                nninit_spec_make(mt->key == TK_WEIGHT ? NNINIT_ONES
-                                                      : NNINIT_ZEROS);
-            return add_whole(p, t, &s, 0, err,
-                             mt->key == TK_WEIGHT
-                                 ? "torch preset: norm weight ones_"
-                                 : "torch preset: norm bias zeros_");
-        }
+    long w = p->cur_whole[src];
+    if (w < 0)
+        return nninit__fail(err, NNINIT_EINVAL, "%s: a clone of %s, which "
+                            "nothing made yet", p->m->tensors[t].name,
+                            p->m->tensors[src].name);
+    const nninit__op base = p->ops[w]; /* add_op may move the ops */
+    int torch = p->o.rng == NNINIT_RNG_TORCH;
+    int rc = add_op(p, t, torch ? OP_COPY : base.kind, base.blocks, base.r0,
+                    base.r1, &base.spec, 0, err, "%s", why);
+    if (rc)
+        return rc;
+    nninit__op *o = &p->ops[p->nops - 1];
+    o->src = torch || base.src < 0 ? (long)src : base.src;
+    o->src_op = w;
+    if (torch)
         return NNINIT_OK;
-    case NNINIT_LAYER_RNN:
-    case NNINIT_LAYER_LSTM:
-    case NNINIT_LAYER_GRU: {
-        nninit_spec s = uniform_sym(1 / sqrt((double)l->hidden));
+    /* row steps on src after its last whole one (a padding row) */
+    for (size_t j = (size_t)w + 1; j < p->nops - 1 && rc == NNINIT_OK; j++) {
+        const nninit__op r = p->ops[j];
+        if (r.t != src)
+            continue;
+        if ((rc = add_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err, "%s",
+                         why)) == NNINIT_OK)
+            p->ops[p->nops - 1].src = r.src < 0 ? (long)src : r.src;
+    }
+    return rc;
+}
+
+/* PyTorch's construction, step by step, from the module table. */
+static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
+                          nninit_error *err)
+{
+    int ns = 0, rc;
+    nninit_error e;
+    if ((rc = nninit_torch_layer_steps(&l->args, NULL, 0, &ns, &e)))
+        return nninit__fail(err, rc, "layer '%s': %s", l->name, e.msg);
+    nninit_torch_step *st = (nninit_torch_step *)nninit__alloc(
+        p->m->alloc, (size_t)(ns ? ns : 1) * sizeof *st);
+    if (!st)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    nninit_torch_layer_steps(&l->args, st, ns, NULL, NULL);
+    for (int i = 0; i < ns && rc == NNINIT_OK; i++) {
+        const nninit_torch_step *s = &st[i];
+        size_t t = l->first_tensor + (size_t)s->tensor;
+        int rows = s->row1 > s->row0;
         char why[224];
-        nninit__strf(why, sizeof why,
-                 "torch preset: nn.%s's default: every parameter "
-                 "U(-1/sqrt(hidden), 1/sqrt(hidden)), hidden %lld",
-                 l->kind == NNINIT_LAYER_RNN    ? "RNN"
-                 : l->kind == NNINIT_LAYER_LSTM ? "LSTM"
-                                                : "GRU",
-                 (long long)l->hidden);
-        return add_whole(p, t, &s, 0, err, why);
+        nninit__strf(why, sizeof why, "torch preset: nn.%s's %s", s->module,
+                     s->what);
+        if (s->source >= 0)
+            rc = add_copy(p, t, l->first_tensor + (size_t)s->source, err, why);
+        else
+            rc = add_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0, s->row1,
+                        &s->spec, 0, err, "%s", why);
     }
-    default:
-        return nninit__fail(err, NNINIT_EINVAL, "unknown layer kind");
-    }
+    nninit__free(p->m->alloc, st);
+    return rc;
 }
 
 /* Keras 3's and Flax's layer defaults (frameworks-papers-formats.md A.5,
@@ -464,7 +531,7 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
                              nninit_error *err)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
+    const nninit__mlayer *l = layer_of(p, t);
     const char *fw = keras ? "keras preset" : "flax preset";
     nninit_spec glorot = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
     nninit_spec lecun = nninit_spec_make(NNINIT_VARIANCE_SCALING);
@@ -474,50 +541,56 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
     const nninit_spec *kernel = keras ? &glorot : &lecun;
     const char *kname = keras ? "glorot_uniform" : "lecun_normal (truncated)";
     char why[224];
-    switch (mt->key) {
-    case TK_WEIGHT:
-        if (l->kind == NNINIT_LAYER_EMBEDDING) {
-            if (keras) {
-                nninit_spec s = uniform_sym(0.05);
-                return add_whole(p, t, &s, 0, err,
-                                 "keras preset: Embedding's default "
-                                 "uniform(-0.05, 0.05)");
-            }
-            nninit_spec s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
-            s.distribution = NNINIT_DISTRIBUTION_NORMAL;
+    nninit_spec s;
+    switch ((nninit_part)mt->part) {
+    case NNINIT_PART_EMBEDDING:
+        if (keras) {
+            s = uniform_sym(0.05);
             return add_whole(p, t, &s, 0, err,
-                             "flax preset: Embed's default "
-                             "variance_scaling(1, fan_in, normal) on (num, "
-                             "dim): N(0, 1/dim)");
+                             "keras preset: Embedding's default "
+                             "uniform(-0.05, 0.05)");
         }
-        if (is_norm_kind(l->kind)) {
-            nninit_spec s = nninit_spec_make(NNINIT_ONES);
-            nninit__strf(why, sizeof why, "%s: norm scale ones", fw);
-            return add_whole(p, t, &s, 0, err, why);
-        }
+        s = nninit_spec_make(NNINIT_VARIANCE_SCALING);
+        s.distribution = NNINIT_DISTRIBUTION_NORMAL;
+        return add_whole(p, t, &s, 0, err,
+                         "flax preset: Embed's default "
+                         "variance_scaling(1, fan_in, normal) on (num, dim): "
+                         "N(0, 1/dim)");
+    case NNINIT_PART_NORM_SCALE:
+        s = nninit_spec_make(NNINIT_ONES);
+        nninit__strf(why, sizeof why, "%s: norm scale ones", fw);
+        return add_whole(p, t, &s, 0, err, why);
+    case NNINIT_PART_WEIGHT:
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
-                 nninit_layer_kind_name(l->kind), kname);
+                     nninit_torch_module_name(l->args.kind), kname);
         return add_whole(p, t, kernel, 0, err, why);
-    case TK_WEIGHT_IH:
-    case TK_WEIGHT_HR:
+    case NNINIT_PART_QKV:
+        nninit__strf(why, sizeof why,
+                     "%s: attention query/key/value kernels default %s", fw,
+                     kname);
+        return add_qkv(p, t, kernel, err, why);
+    case NNINIT_PART_KV_BIAS:
+        return kv_bias_default(p, t, err);
+    case NNINIT_PART_INPUT:
+    case NNINIT_PART_PROJECTION:
         nninit__strf(why, sizeof why, "%s: recurrent %s default %s", fw,
-                 mt->key == TK_WEIGHT_IH ? "input kernel" : "projection",
-                 kname);
+                     mt->part == NNINIT_PART_INPUT ? "input kernel"
+                                                   : "projection",
+                     kname);
         return add_whole(p, t, kernel, 0, err, why);
-    case TK_WEIGHT_HH: {
-        nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
-        nninit__strf(why, sizeof why, "%s: recurrent_kernel default orthogonal",
-                 fw);
+    case NNINIT_PART_RECURRENT:
+        s = nninit_spec_make(NNINIT_ORTHOGONAL);
+        nninit__strf(why, sizeof why,
+                     "%s: recurrent_kernel default orthogonal", fw);
         return add_whole(p, t, &s, 0, err, why);
-    }
-    case TK_BIAS:
-    case TK_BIAS_IH:
-    case TK_BIAS_HH: {
-        nninit_spec s = nninit_spec_make(NNINIT_ZEROS);
+    case NNINIT_PART_BIAS:
+    case NNINIT_PART_GATE_BIAS:
+    case NNINIT_PART_NORM_SHIFT:
+        s = nninit_spec_make(NNINIT_ZEROS);
         nninit__strf(why, sizeof why, "%s: %s default zeros", fw,
-                 is_norm_kind(l->kind) ? "norm shift" : "bias");
+                     mt->part == NNINIT_PART_NORM_SHIFT ? "norm shift"
+                                                        : "bias");
         return add_whole(p, t, &s, 0, err, why);
-    }
     default:
         return NNINIT_OK;
     }
@@ -529,14 +602,14 @@ static int stats_default(nninit_plan *p, size_t t, nninit_error *err)
     const nninit__mtensor *mt = &p->m->tensors[t];
     nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
     nninit_spec o = nninit_spec_make(NNINIT_ONES);
-    switch (mt->key) {
-    case TK_RUNNING_MEAN:
+    switch ((nninit_part)mt->part) {
+    case NNINIT_PART_RUNNING_MEAN:
         return add_whole(p, t, &z, 0, err, "batch-norm running mean starts "
                                            "at 0");
-    case TK_RUNNING_VAR:
+    case NNINIT_PART_RUNNING_VAR:
         return add_whole(p, t, &o, 0, err, "batch-norm running variance "
                                            "starts at 1");
-    case TK_NUM_BATCHES:
+    case NNINIT_PART_STEP_COUNT:
         return add_whole(p, t, &z, 0, err, "batch-norm step counter starts "
                                            "at 0");
     default:
@@ -679,27 +752,43 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
     }
 }
 
-static int default_ops(nninit_plan *p, size_t t, nninit_error *err)
+/* A layer's construction defaults under the preset. */
+static int layer_defaults(nninit_plan *p, const nninit__mlayer *l,
+                          nninit_error *err)
 {
-    const nninit__mtensor *mt = &p->m->tensors[t];
-    if (mt->key == TK_BARE)
-        return bare_default(p, t, err);
-    if (mt->key == TK_RUNNING_MEAN || mt->key == TK_RUNNING_VAR ||
-        mt->key == TK_NUM_BATCHES)
-        return stats_default(p, t, err);
-    switch (p->o.preset) {
-    case NNINIT_PRESET_SEED:
-        return seed_default(p, t, err);
-    case NNINIT_PRESET_TORCH:
-        return torch_default(p, t, err);
-    case NNINIT_PRESET_KERAS:
-        return framework_default(p, t, 1, err);
-    case NNINIT_PRESET_FLAX:
-        return framework_default(p, t, 0, err);
-    default:
-        return nninit__fail(err, NNINIT_EINVAL, "unknown preset %d",
-                            (int)p->o.preset);
+    if (p->o.preset == NNINIT_PRESET_TORCH)
+        return torch_defaults(p, l, err);
+    int rc = NNINIT_OK;
+    for (int k = 0; k < l->ntensors && rc == NNINIT_OK; k++) {
+        size_t t = l->first_tensor + (size_t)k;
+        switch ((nninit_part)p->m->tensors[t].part) {
+        case NNINIT_PART_RUNNING_MEAN:
+        case NNINIT_PART_RUNNING_VAR:
+        case NNINIT_PART_STEP_COUNT:
+            rc = stats_default(p, t, err);
+            break;
+        default:
+            rc = p->o.preset == NNINIT_PRESET_SEED
+                     ? seed_default(p, t, err)
+                     : framework_default(p, t,
+                                         p->o.preset == NNINIT_PRESET_KERAS,
+                                         err);
+        }
     }
+    /* Embedding(padding_idx): PyTorch never updates that row, so it stays
+     * what it starts as; every preset starts it at 0, as PyTorch does */
+    const nninit_torch_layer *a = &l->args;
+    if (rc == NNINIT_OK && a->kind == NNINIT_TORCH_EMBEDDING &&
+        a->has_padding_idx) {
+        int64_t row = a->padding_idx < 0 ? a->num_embeddings + a->padding_idx
+                                         : a->padding_idx;
+        nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
+        rc = add_op(p, l->first_tensor, OP_ROWS, 1, row, row + 1, &z, 0, err,
+                    "padding_idx %lld: the row of the padding token is 0 "
+                    "(nn.Embedding zeroes it and never updates it)",
+                    (long long)row);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -715,82 +804,68 @@ static const char *at_line(int line, char *buf, size_t n)
     return buf;
 }
 
-static int layer_explicit(nninit_plan *p, size_t first, size_t count,
+static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
                           nninit_error *err)
 {
-    const nninit_layer *l = layer_of(p, first);
     char ln[32], why[224], sf[128];
-    int rc;
-    for (int i = 0; i < l->n_inits; i++) {
-        const nninit_tensor_init *ti = &l->inits[i];
+    int rc = NNINIT_OK;
+    nninit_torch_tensor *tt = NULL;
+    if (l->n_inits &&
+        !(tt = nninit__layer_tensors(p->m, l)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (int i = 0; i < l->n_inits && rc == NNINIT_OK; i++) {
+        const nninit_tensor_init *ti = &p->m->inits[l->first_init + (size_t)i];
         const char *what = !strcmp(ti->key, "weights") ? "init"
                            : !strcmp(ti->key, "biases") ? "bias_init"
                                                         : ti->key;
         nninit__strf(why, sizeof why, "%s: %s of layer '%s'%s", what,
-                 nninit_spec_format(&ti->spec, sf, sizeof sf), l->name,
-                 at_line(ti->line, ln, sizeof ln));
-        for (size_t t = first; t < first + count; t++)
-            if (nninit__init_key_matches(ti->key, &p->m->tensors[t]) &&
-                (rc = add_whole(p, t, &ti->spec, 1, err, why)))
-                return rc;
+                     nninit_spec_format(&ti->spec, sf, sizeof sf), l->name,
+                     at_line(ti->line, ln, sizeof ln));
+        for (int k = 0; k < l->ntensors && rc == NNINIT_OK; k++)
+            if (nninit__init_key_matches(ti->key, &tt[k]))
+                rc = add_whole(p, l->first_tensor + (size_t)k, &ti->spec, 1,
+                               err, why);
     }
+    nninit__free(p->m->alloc, tt);
+    if (rc)
+        return rc;
     /* The forget-gate bias: PyTorch's gate order is (i, f, g, o), so rows
      * [hidden, 2*hidden). bias_ih's rows get the value and bias_hh's rows
      * zero, so the gate's total bias is exactly forget_bias, as Keras's one
      * bias vector has it. */
-    double fb = l->forget_bias;
+    const nninit_torch_layer *a = &l->args;
+    double fb = a->forget_bias;
     const char *src = "forget_bias of the layer";
-    if (isnan(fb) && l->kind == NNINIT_LAYER_LSTM && l->bias &&
+    if (isnan(fb) && is_lstm(a->kind) && a->bias &&
         p->o.preset == NNINIT_PRESET_KERAS) {
         fb = 1.0;
         src = "keras preset: unit_forget_bias";
     }
-    if (!isnan(fb))
-        for (size_t t = first; t < first + count; t++) {
-            const nninit__mtensor *mt = &p->m->tensors[t];
-            if (mt->key != TK_BIAS_IH && mt->key != TK_BIAS_HH)
-                continue;
-            int ih = mt->key == TK_BIAS_IH;
-            nninit_spec s = ih ? constant(fb) : nninit_spec_make(NNINIT_ZEROS);
-            if ((rc = add_op(p, t, OP_ROWS, 1, l->hidden, 2 * l->hidden, &s,
-                             !isnan(l->forget_bias), err,
-                             "%s %g: forget-gate rows %lld:%lld %s", src, fb,
-                             (long long)l->hidden, (long long)(2 * l->hidden),
-                             ih ? "hold it" : "are zero so b_ih + b_hh is "
-                                              "exactly it")))
-                return rc;
-        }
+    if (isnan(fb))
+        return NNINIT_OK;
+    for (int k = 0; k < l->ntensors; k++) {
+        size_t t = l->first_tensor + (size_t)k;
+        const nninit__mtensor *mt = &p->m->tensors[t];
+        if (mt->part != NNINIT_PART_GATE_BIAS)
+            continue;
+        /* bias_ih, then bias_hh, in every layer and direction */
+        int ih = strstr(mt->name + strlen(l->name), "bias_ih") != NULL;
+        nninit_spec s = ih ? constant(fb) : nninit_spec_make(NNINIT_ZEROS);
+        if ((rc = add_op(p, t, OP_ROWS, 1, a->hidden, 2 * a->hidden, &s,
+                         !isnan(a->forget_bias), err,
+                         "%s %g: forget-gate rows %lld:%lld %s", src, fb,
+                         (long long)a->hidden, (long long)(2 * a->hidden),
+                         ih ? "hold it" : "are zero so b_ih + b_hh is "
+                                          "exactly it")))
+            return rc;
+    }
     return NNINIT_OK;
 }
 
 static nninit_role tensor_role(const nninit_plan *p, size_t t)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
-    switch (mt->key) {
-    case TK_WEIGHT:
-        if (l->kind == NNINIT_LAYER_EMBEDDING)
-            return NNINIT_ROLE_EMBEDDING;
-        return is_norm_kind(l->kind) ? NNINIT_ROLE_NORM_WEIGHT
-                                     : NNINIT_ROLE_WEIGHT;
-    case TK_WEIGHT_IH:
-    case TK_WEIGHT_HR:
-        return NNINIT_ROLE_WEIGHT;
-    case TK_WEIGHT_HH:
-        return NNINIT_ROLE_RECURRENT;
-    case TK_BIAS:
-        return is_norm_kind(l->kind) ? NNINIT_ROLE_NORM_BIAS
-                                     : NNINIT_ROLE_BIAS;
-    case TK_BIAS_IH:
-    case TK_BIAS_HH:
-        return NNINIT_ROLE_BIAS;
-    case TK_RUNNING_MEAN:
-    case TK_NUM_BATCHES:
-        return NNINIT_ROLE_NORM_BIAS;
-    case TK_RUNNING_VAR:
-        return NNINIT_ROLE_NORM_WEIGHT;
-    case TK_BARE:
-    default: {
+    if (mt->layer < 0) {
         char why[200];
         switch (classify_bare(mt, why, sizeof why)) {
         case BK_RECURRENT: return NNINIT_ROLE_RECURRENT;
@@ -802,6 +877,25 @@ static nninit_role tensor_role(const nninit_plan *p, size_t t)
         default: return NNINIT_ROLE_NORM_BIAS;
         }
     }
+    switch ((nninit_part)mt->part) {
+    case NNINIT_PART_WEIGHT:
+    case NNINIT_PART_QKV:
+    case NNINIT_PART_INPUT:
+    case NNINIT_PART_PROJECTION:
+        return NNINIT_ROLE_WEIGHT;
+    case NNINIT_PART_RECURRENT:
+        return NNINIT_ROLE_RECURRENT;
+    case NNINIT_PART_BIAS:
+    case NNINIT_PART_GATE_BIAS:
+    case NNINIT_PART_KV_BIAS:
+        return NNINIT_ROLE_BIAS;
+    case NNINIT_PART_EMBEDDING:
+        return NNINIT_ROLE_EMBEDDING;
+    case NNINIT_PART_NORM_SCALE:
+    case NNINIT_PART_RUNNING_VAR:
+        return NNINIT_ROLE_NORM_WEIGHT;
+    default:
+        return NNINIT_ROLE_NORM_BIAS;
     }
 }
 
@@ -874,77 +968,86 @@ static void op_shape(const nninit_plan *p, const nninit__op *o,
  * tensor's own shape in PyTorch's layout, except Flax's ConvTranspose),
  * structured ones (orthogonal, eye, ...) against the actual shape. */
 static int op_resolve(const nninit_plan *p, const nninit__op *o,
-                      const nninit__final *f, nninit_resolved *r,
+                      nninit_resolved *r,
                       nninit_error *err)
 {
     nninit_shape s;
     op_shape(p, o, &s);
-    const nninit_shape *fs = o->kind == OP_WHOLE ? &f->fan_shape : &s;
-    nninit_layout fl = o->kind == OP_WHOLE ? f->fan_layout
-                                           : NNINIT_LAYOUT_TORCH;
+    int whole = o->kind == OP_WHOLE || o->kind == OP_COPY;
+    nninit_shape view;
+    nninit_layout fl = NNINIT_LAYOUT_TORCH;
+    const nninit_shape *fs = &s;
+    if (whole) {
+        nninit__fan_view(p, o->t, &view, &fl);
+        fs = &view;
+    }
     int rc = nninit_resolve(&o->spec, fs, fl, r, err);
     if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
         rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
     return rc;
 }
 
-static void fan_view(const nninit_plan *p, size_t t, nninit__final *f)
+static int keras_fans(const nninit_plan *p, size_t t)
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit_layer *l = layer_of(p, t);
-    f->fan_shape = mt->shape;
-    f->fan_layout = NNINIT_LAYOUT_TORCH;
-    if (p->o.preset == NNINIT_PRESET_FLAX && l && mt->key == TK_WEIGHT &&
-        is_conv_transpose(l->kind)) {
-        /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
-        int nd = mt->shape.ndim;
-        nninit_shape v;
-        v.ndim = nd;
-        for (int i = 2; i < nd; i++)
-            v.dim[i - 2] = mt->shape.dim[i];
-        v.dim[nd - 2] = mt->shape.dim[0];
-        v.dim[nd - 1] = mt->shape.dim[1];
-        for (int i = nd; i < NNINIT_MAX_DIMS; i++)
-            v.dim[i] = 0;
-        f->fan_shape = v;
-        f->fan_layout = NNINIT_LAYOUT_KERAS;
-    }
+    const nninit__mlayer *l = layer_of(p, t);
+    return p->o.preset == NNINIT_PRESET_FLAX && l &&
+           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args.kind);
 }
 
-static void summarize(nninit_plan *p, size_t t)
+void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
+                      nninit_layout *layout)
+{
+    const nninit_shape *s = &p->m->tensors[t].shape;
+    *shape = *s;
+    *layout = NNINIT_LAYOUT_TORCH;
+    if (!p->f[t].keras_fans)
+        return;
+    /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
+    int nd = s->ndim;
+    for (int i = 2; i < nd; i++)
+        shape->dim[i - 2] = s->dim[i];
+    shape->dim[nd - 2] = s->dim[0];
+    shape->dim[nd - 1] = s->dim[1];
+    *layout = NNINIT_LAYOUT_KERAS;
+}
+
+static int summarize(nninit_plan *p, size_t t)
 {
     nninit_plan_entry *e = &p->e[t];
     nninit__final *f = &p->f[t];
-    char sf[128];
-    if (f->base < 0) {
-        nninit__strf(e->init, sizeof e->init, "copy");
-        return;
-    }
+    char sf[128], init[192], why[320];
+    if (f->base < 0)
+        return (e->init = nninit__plan_intern(p, "copy")) ? NNINIT_OK
+                                                          : NNINIT_ENOMEM;
     const nninit__op *b = &p->ops[f->base];
     e->spec = b->spec;
     e->composite = b->kind == OP_BLOCKS || f->nover > 0;
-    size_t at = nninit__strf(e->init, sizeof e->init, "%s",
-                                 nninit_spec_format(&b->spec, sf, sizeof sf));
+    size_t at = nninit__strf(init, sizeof init, "%s",
+                             nninit_spec_format(&b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
         char sb[64];
         op_shape(p, b, &s);
-        at += nninit__strf(e->init + at, sizeof e->init - at,
-                               " per gate: %d blocks %s", b->blocks,
-                               nninit_shape_format(&s, sb, sizeof sb));
+        at += nninit__strf(init + at, sizeof init - at, " per %s: %d blocks %s",
+                           p->m->tensors[t].part == NNINIT_PART_QKV
+                               ? "projection"
+                               : "gate",
+                           b->blocks, nninit_shape_format(&s, sb, sizeof sb));
     }
-    size_t wt = nninit__strf(e->why, sizeof e->why, "%s", b->why);
+    size_t wt = nninit__strf(why, sizeof why, "%s", b->why);
     for (int k = 0; k < f->nover; k++) {
         const nninit__op *o = &p->ops[f->over[k]];
-        if (at < sizeof e->init)
-            at += nninit__strf(e->init + at, sizeof e->init - at,
-                                   "; rows %lld:%lld %s", (long long)o->r0,
-                                   (long long)o->r1,
-                                   nninit_spec_format(&o->spec, sf, sizeof sf));
-        if (wt < sizeof e->why)
-            wt += nninit__strf(e->why + wt, sizeof e->why - wt, "; %s",
-                                   o->why);
+        if (at < sizeof init)
+            at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
+                               (long long)o->r0, (long long)o->r1,
+                               nninit_spec_format(&o->spec, sf, sizeof sf));
+        if (wt < sizeof why)
+            wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
     }
+    e->init = nninit__plan_intern(p, init);
+    e->why = nninit__plan_intern(p, why);
+    return e->init && e->why ? NNINIT_OK : NNINIT_ENOMEM;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -963,68 +1066,16 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->warn);
     nninit__free(a, p->final_op);
     nninit__free(a, p->last_whole);
-    nninit__free(a, p->local);
-    nninit__free(a, p->tl);
+    nninit__free(a, p->keep_from);
+    nninit__free(a, p->serve_after);
+    nninit__free(a, p->cur_whole);
+    strings_free(p);
     nninit__free(a, p);
 }
 
 /* ------------------------------------------------------------------------ */
 /* --rng torch: the script PyTorch would run                                */
 /* ------------------------------------------------------------------------ */
-
-static int torch_module_of(nninit_layer_kind k, nninit_torch_module *out)
-{
-    static const struct {
-        nninit_layer_kind l;
-        nninit_torch_module t;
-    } map[] = {
-        {NNINIT_LAYER_LINEAR, NNINIT_TORCH_LINEAR},
-        {NNINIT_LAYER_BILINEAR, NNINIT_TORCH_BILINEAR},
-        {NNINIT_LAYER_CONV1D, NNINIT_TORCH_CONV1D},
-        {NNINIT_LAYER_CONV2D, NNINIT_TORCH_CONV2D},
-        {NNINIT_LAYER_CONV3D, NNINIT_TORCH_CONV3D},
-        {NNINIT_LAYER_CONV_TRANSPOSE1D, NNINIT_TORCH_CONV_TRANSPOSE1D},
-        {NNINIT_LAYER_CONV_TRANSPOSE2D, NNINIT_TORCH_CONV_TRANSPOSE2D},
-        {NNINIT_LAYER_CONV_TRANSPOSE3D, NNINIT_TORCH_CONV_TRANSPOSE3D},
-        {NNINIT_LAYER_EMBEDDING, NNINIT_TORCH_EMBEDDING},
-        {NNINIT_LAYER_LAYERNORM, NNINIT_TORCH_LAYER_NORM},
-        {NNINIT_LAYER_BATCHNORM, NNINIT_TORCH_BATCH_NORM},
-        {NNINIT_LAYER_RNN, NNINIT_TORCH_RNN},
-        {NNINIT_LAYER_LSTM, NNINIT_TORCH_LSTM},
-        {NNINIT_LAYER_GRU, NNINIT_TORCH_GRU},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (map[i].l == k) {
-            *out = map[i].t;
-            return 1;
-        }
-    return 0;
-}
-
-static nninit_torch_layer torch_layer_of(const nninit_layer *l)
-{
-    nninit_torch_module k = NNINIT_TORCH_LINEAR;
-    torch_module_of(l->kind, &k);
-    nninit_torch_layer t = nninit_torch_layer_make(k);
-    t.in = l->in;
-    t.in2 = l->in2;
-    t.out = l->out;
-    memcpy(t.kernel, l->kernel, sizeof t.kernel);
-    t.groups = l->groups;
-    t.bias = l->bias;
-    t.num_embeddings = l->num;
-    t.embedding_dim = l->dim;
-    memcpy(t.normalized_shape, l->norm_shape, sizeof t.normalized_shape);
-    t.normalized_ndim = l->norm_ndim;
-    t.num_features = l->norm_shape[0];
-    t.affine = l->affine;
-    t.track_running_stats = l->track_running_stats;
-    t.hidden = l->hidden;
-    t.num_layers = l->num_layers;
-    t.proj_size = l->proj_size;
-    t.bidirectional = l->bidirectional;
-    return t;
-}
 
 /* What PyTorch's generator cannot do (torch.h, nninit_torch_check). */
 static int torch_can(const nninit_spec *s, nninit_dtype dt,
@@ -1051,101 +1102,56 @@ static int by_key(const void *x, const void *y)
     return a->t < b->t ? -1 : a->t > b->t;
 }
 
-/* The model's tensors t .. t+c-1 of layer l must be PyTorch's, in order. */
-static int torch_match(nninit_plan *p, size_t t, size_t c, size_t l,
-                       const nninit_torch_tensor *tt, int count,
-                       nninit_error *err)
-{
-    const nninit_model *m = p->m;
-    if ((size_t)count != c)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "layer '%s': PyTorch's module has %d tensors, the "
-                            "model %zu", m->layers[l].name, count, c);
-    for (size_t k = 0; k < c; k++) {
-        const nninit__mtensor *mt = &m->tensors[t + k];
-        const char *local = mt->name + strlen(m->layers[l].name) + 1;
-        if (strcmp(local, tt[k].name) || mt->shape.ndim != tt[k].shape.ndim ||
-            memcmp(mt->shape.dim, tt[k].shape.dim,
-                   (size_t)mt->shape.ndim * sizeof *mt->shape.dim))
-            return nninit__fail(err, NNINIT_EINVAL,
-                                "layer '%s': tensor %zu is %s here but %s in "
-                                "PyTorch's module", m->layers[l].name, k,
-                                local, tt[k].name);
-        p->local[t + k] = (int)k;
-    }
-    return NNINIT_OK;
-}
-
 static int torch_setup(nninit_plan *p, nninit_error *err)
 {
-    const nninit_model *m = p->m;
-    const nninit_allocator *a = m->alloc;
+    const nninit_allocator *a = p->m->alloc;
     p->final_op = (long *)nninit__alloc(a, p->n * sizeof *p->final_op);
     p->last_whole = (long *)nninit__alloc(a, p->n * sizeof *p->last_whole);
-    p->local = (int *)nninit__alloc(a, p->n * sizeof *p->local);
-    p->tl = (nninit_torch_layer *)nninit__alloc(
-        a, (m->nlayers ? m->nlayers : 1) * sizeof *p->tl);
-    if (!p->final_op || !p->last_whole || !p->local || !p->tl)
+    p->keep_from = (long *)nninit__alloc(a, p->n * sizeof *p->keep_from);
+    p->serve_after = (long *)nninit__alloc(a, p->n * sizeof *p->serve_after);
+    if (!p->final_op || !p->last_whole || !p->keep_from || !p->serve_after)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    /* every layer as PyTorch builds it: the same tensors, in the same order
-     * (a check that the two descriptions of PyTorch agree) */
-    for (size_t l = 0; l < m->nlayers; l++)
-        p->tl[l] = torch_layer_of(&m->layers[l]);
-    for (size_t t = 0; t < p->n;) {
-        long l = m->tensors[t].layer;
-        size_t c = 1;
-        while (t + c < p->n && l >= 0 && m->tensors[t + c].layer == l)
-            c++;
-        if (l >= 0) {
-            int count = 0;
-            nninit_error e;
-            nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
-                a, (c + 1) * sizeof *tt);
-            if (!tt)
-                return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-            int rc = nninit_torch_layer_tensors(&p->tl[l], tt, (int)c + 1,
-                                                &count, &e);
-            if (rc == NNINIT_OK)
-                rc = torch_match(p, t, c, (size_t)l, tt, count, err);
-            else
-                rc = nninit__fail(err, NNINIT_EINVAL, "layer '%s': %s",
-                                  m->layers[l].name, e.msg);
-            nninit__free(a, tt);
-            if (rc)
-                return rc;
-        } else {
-            p->local[t] = -1;
-        }
-        t += c;
-    }
     for (size_t t = 0; t < p->n; t++)
         p->final_op[t] = p->last_whole[t] = -1;
     for (size_t k = 0; k < p->nops; k++) {
         const nninit__op *op = &p->ops[k];
-        nninit_dtype dt = (nninit_dtype)p->e[op->t].type;
         p->final_op[op->t] = (long)k;
         if (op->kind != OP_ROWS)
             p->last_whole[op->t] = (long)k;
-        /* construction defaults of layers are the module's own draws */
-        int module_default = !op->explicit_ && m->tensors[op->t].layer >= 0;
         int rc;
-        if (!module_default && nninit_etype_is_float(p->e[op->t].type) &&
-            (rc = torch_can(&op->spec, dt, p->o.torch_version,
-                            p->e[op->t].name, op->why, err)))
-            return rc;
-        if (module_default && m->layers[m->tensors[op->t].layer].kind ==
-                                  NNINIT_LAYER_EMBEDDING &&
-            (rc = torch_can(&op->spec, dt, p->o.torch_version,
+        if (op->kind != OP_COPY && nninit_etype_is_float(p->e[op->t].type) &&
+            (rc = torch_can(&op->spec, (nninit_dtype)p->e[op->t].type,
+                            p->o.torch_version,
                             p->e[op->t].name, op->why, err)))
             return rc;
     }
-    /* tensors in the order their last step completes (copied ones, with
-     * no step, first); the keys are distinct, so the order is unique */
+    /* A copy whose result stays (none of its tensor's later whole steps
+     * replaces it) needs its source's bytes at that point: from the
+     * source's last whole step before it, the source's steps write them,
+     * and the source is served only after the copy. Latest first, so a
+     * source that is itself such a copy is seen before its own source. */
+    for (size_t t = 0; t < p->n; t++) {
+        p->keep_from[t] = p->last_whole[t];
+        p->serve_after[t] = p->final_op[t];
+    }
+    for (size_t k = p->nops; k-- > 0;) {
+        const nninit__op *op = &p->ops[k];
+        if (op->kind != OP_COPY || (long)k < p->keep_from[op->t])
+            continue;
+        size_t s = (size_t)op->src;
+        if (op->src_op < p->keep_from[s])
+            p->keep_from[s] = op->src_op;
+        if ((long)k > p->serve_after[s])
+            p->serve_after[s] = (long)k;
+    }
+    /* tensors in the order they can be served (copied ones, with no step,
+     * first); the keys are distinct but for sources served after a copy's
+     * tensor, which the tensor index breaks */
     ordkey *ok = (ordkey *)nninit__alloc(a, p->n * sizeof *ok);
     if (!ok)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (size_t t = 0; t < p->n; t++) {
-        ok[t].key = p->final_op[t];
+        ok[t].key = p->serve_after[t];
         ok[t].t = t;
     }
     qsort(ok, p->n, sizeof *ok, by_key);
@@ -1157,10 +1163,9 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
 
 static nninit_etype entry_type(const nninit_plan *p, const nninit__mtensor *mt)
 {
-    if (mt->type == NNINIT_ET_I64 && mt->key == TK_NUM_BATCHES)
-        return NNINIT_ET_I64;
-    if (mt->key != TK_BARE)
-        return (nninit_etype)p->o.dtype;
+    if (mt->layer >= 0)
+        return mt->part == NNINIT_PART_STEP_COUNT ? NNINIT_ET_I64
+                                                  : (nninit_etype)p->o.dtype;
     if (!nninit_etype_is_float(mt->type) && mt->type != NNINIT_ET_OTHER)
         return mt->type;
     if (p->o.dtype_set || mt->type == NNINIT_ET_OTHER)
@@ -1200,16 +1205,20 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     p->e = (nninit_plan_entry *)nninit__alloc(a, p->n * sizeof *p->e);
     p->f = (nninit__final *)nninit__alloc(a, p->n * sizeof *p->f);
     p->order = (size_t *)nninit__alloc(a, p->n * sizeof *p->order);
-    if (!p->e || !p->f || !p->order) {
+    p->cur_whole = (long *)nninit__alloc(a, p->n * sizeof *p->cur_whole);
+    if (!p->e || !p->f || !p->order || !p->cur_whole) {
         nninit_plan_free(p);
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     memset(p->e, 0, p->n * sizeof *p->e);
+    for (size_t t = 0; t < p->n; t++)
+        p->cur_whole[t] = -1;
     int rc = NNINIT_OK;
     for (size_t t = 0; t < p->n; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
         nninit_plan_entry *e = &p->e[t];
-        nninit__strf(e->name, sizeof e->name, "%s", mt->name);
+        e->name = mt->name;
+        e->init = e->why = "";
         e->shape = mt->shape;
         e->type = entry_type(p, mt);
         e->role = tensor_role(p, t);
@@ -1217,12 +1226,14 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         e->stream = nninit_stream_from_name(mt->name);
         e->generated = 1;
         e->res.fan_in = e->res.fan_out = -1;
-        if (mt->key == TK_BARE && !nninit_etype_is_float(mt->type) &&
+        if (mt->layer < 0 && !nninit_etype_is_float(mt->type) &&
             mt->type != NNINIT_ET_OTHER) {
             char why[200];
             e->generated = classify_bare(mt, why, sizeof why) != BK_COPY;
-            if (!e->generated)
-                nninit__strf(e->why, sizeof e->why, "%s", why);
+            if (!e->generated && !(e->why = nninit__plan_intern(p, why))) {
+                nninit_plan_free(p);
+                return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            }
         }
         uint64_t es = nninit_etype_size(e->type);
         e->nbytes = nninit_shape_numel(&e->shape) * es;
@@ -1233,21 +1244,19 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         }
         p->bytes += e->nbytes;
         p->order[t] = t;
-        fan_view(p, t, &p->f[t]);
+        p->f[t].keras_fans = keras_fans(p, t);
     }
     /* 1. construction defaults, in module order */
-    for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++)
-        rc = default_ops(p, t, err);
-    /* 2. each layer's explicit initializers, in layer order */
-    for (size_t t = 0; t < p->n && rc == NNINIT_OK;) {
-        long l = m->tensors[t].layer;
-        size_t c = 1;
-        while (t + c < p->n && l >= 0 && m->tensors[t + c].layer == l)
-            c++;
-        if (l >= 0)
-            rc = layer_explicit(p, t, c, err);
-        t += c;
+    for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
+        const nninit__mtensor *mt = &m->tensors[t];
+        if (mt->layer < 0)
+            rc = bare_default(p, t, err);
+        else if (mt->local == 0)
+            rc = layer_defaults(p, &m->layers[mt->layer], err);
     }
+    /* 2. each layer's explicit initializers, in layer order */
+    for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++)
+        rc = layer_explicit(p, &m->layers[l], err);
     /* 3. rules, in order */
     if (rc == NNINIT_OK)
         rc = apply_rules(p, err);
@@ -1256,7 +1265,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         nninit_resolved r;
         const nninit__op *op = &p->ops[k];
         nninit_error e2;
-        if ((rc = op_resolve(p, op, &p->f[op->t], &r, &e2)))
+        if ((rc = op_resolve(p, op, &r, &e2)))
             rc = nninit__fail(err, rc, "%s: %s (%s)", m->tensors[op->t].name,
                               e2.msg, op->why);
     }
@@ -1299,16 +1308,23 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             rc = nninit__fail(err, NNINIT_EINVAL, "%s: nothing initializes it",
                               e->name);
         if (rc == NNINIT_OK && e->generated) {
-            summarize(p, t);
-            rc = op_resolve(p, &p->ops[p->f[t].base], &p->f[t], &e->res, err);
+            if (summarize(p, t))
+                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            else
+                rc = op_resolve(p, &p->ops[p->f[t].base], &e->res,
+                                err);
             /* report the tensor's own fans (PyTorch's, or the framework's
              * layout), also when gate blocks were drawn separately */
             e->res.fan_in = e->res.fan_out = -1;
-            if (p->f[t].fan_shape.ndim >= 2)
-                nninit_fans(&p->f[t].fan_shape, p->f[t].fan_layout,
-                            &e->res.fan_in, &e->res.fan_out, NULL);
-        } else if (rc == NNINIT_OK) {
-            nninit__strf(e->init, sizeof e->init, "copy");
+            nninit_shape view;
+            nninit_layout layout;
+            nninit__fan_view(p, t, &view, &layout);
+            if (view.ndim >= 2)
+                nninit_fans(&view, layout, &e->res.fan_in, &e->res.fan_out,
+                            NULL);
+        } else if (rc == NNINIT_OK && !(e->init = nninit__plan_intern(p,
+                                                                      "copy"))) {
+            rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
     }
     if (rc) {

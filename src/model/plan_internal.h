@@ -15,7 +15,9 @@
 typedef enum nninit__op_kind {
     OP_WHOLE = 0,  /* spec over the whole tensor */
     OP_BLOCKS = 1, /* spec over each of `blocks` row blocks separately */
-    OP_ROWS = 2    /* spec over rows [r0, r1) only */
+    OP_ROWS = 2,   /* spec over rows [r0, r1) only */
+    OP_COPY = 3    /* --rng torch: tensor src's values as they are now (a
+                      module's clone); the spec is src's, for reports */
 } nninit__op_kind;
 
 typedef struct nninit__op {
@@ -25,7 +27,10 @@ typedef struct nninit__op {
     int64_t r0, r1;
     nninit_spec spec;
     int explicit_; /* 0: the preset's default (module construction) */
-    char why[224];
+    long src;      /* >= 0: a clone of that tensor: its stream (philox), its
+                      values (OP_COPY); -1 otherwise */
+    long src_op;   /* OP_COPY: src's last whole op when it runs */
+    const char *why; /* interned (nninit__plan_intern) */
 } nninit__op;
 
 #define NNINIT__MAX_OVERLAYS 4
@@ -36,12 +41,21 @@ typedef struct nninit__final {
     long base;                          /* op index, -1 for copied tensors */
     long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
     int nover;
-    nninit_shape fan_shape;             /* where fans come from (usually the */
-    nninit_layout fan_layout;           /* tensor's own shape, torch layout) */
+    int keras_fans;                     /* fans from a Keras-layout view of
+                                           the shape (nninit__fan_view) */
 } nninit__final;
+
+/* The plan's texts, each stored once: a model of a million alike layers
+ * keeps one copy of their texts, not a million. */
+typedef struct nninit__strings {
+    const char **slot; /* open addressing, load <= 1/2 */
+    size_t cap, n;
+    nninit__arena text;
+} nninit__strings;
 
 struct nninit_plan {
     const nninit_model *m;
+    nninit__strings strings;
     nninit_plan_opts o;
     nninit_plan_entry *e;
     nninit__final *f;
@@ -52,13 +66,24 @@ struct nninit_plan {
     char (*warn)[320];
     size_t nwarn, capwarn;
     uint64_t bytes;
-    /* --rng torch: each tensor's last op, its last whole-tensor op (-1 if
-     * none), its index among its layer's tensors, and each layer as
-     * PyTorch's module */
-    long *final_op, *last_whole;
-    int *local;
-    nninit_torch_layer *tl;
+    /* while ops are added: each tensor's last whole op so far */
+    long *cur_whole;
+    /* --rng torch: each tensor's last op and its last whole-tensor op (-1
+     * if none); the first op from which its steps must write its bytes
+     * (its last whole op, or earlier when a clone copies it); and the op
+     * after which it can be served (its last op, or the last op that
+     * copies it) */
+    long *final_op, *last_whole, *keep_from, *serve_after;
 };
+
+/* Where tensor t's fans come from: its own shape in torch layout, or for
+ * Flax's ConvTranspose kernels the (k.., in, out/g) view in Keras layout. */
+void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
+                      nninit_layout *layout);
+
+/* The plan's copy of text (the one stored already, if any); NULL if out of
+ * memory. */
+const char *nninit__plan_intern(nninit_plan *p, const char *text);
 
 /* Stream of the row overlay starting at row r0 of a tensor with stream s. */
 #define NNINIT__ROWS_TAG UINT64_C(0x524f575300000000) /* "ROWS" */

@@ -137,19 +137,19 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     const nninit_plan *p = pr->p;
     const nninit__op *op = &p->ops[k];
     const nninit_plan_entry *e = &p->e[op->t];
-    const nninit__mtensor *mt = &p->m->tensors[op->t];
     nninit_dtype dt = nninit_etype_is_float(e->type) ? (nninit_dtype)e->type
                                                      : NNINIT_F32;
     size_t es = nninit_etype_size(e->type);
     int rc;
-    if (!op->explicit_ && mt->layer >= 0) /* the module's construction */
-        rc = buf ? nninit_torch_layer_fill(&pr->g, &p->tl[mt->layer],
-                                           p->local[op->t], dt, buf,
-                                           pr->fo.alloc, err)
-                 : nninit_torch_layer_skip(&pr->g, &p->tl[mt->layer],
-                                           p->local[op->t], dt, pr->fo.alloc,
-                                           err);
-    else if (!nninit_etype_is_float(e->type)) { /* a step counter: zeros_ */
+    if (op->kind == OP_COPY) { /* a clone: no draws */
+        const void *src = pr->held[op->src];
+        if (buf && !src) /* torch_setup keeps every source a copy reads */
+            return nninit__fail(err, NNINIT_EINVAL, "%s: %s is not held",
+                                e->name, p->e[op->src].name);
+        if (buf)
+            memcpy(buf, src, (size_t)e->nbytes);
+        rc = NNINIT_OK;
+    } else if (!nninit_etype_is_float(e->type)) { /* a step counter: 0 */
         if (buf)
             memset(buf, 0, (size_t)e->nbytes);
         rc = NNINIT_OK;
@@ -182,20 +182,62 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
     return named(rc, e, err);
 }
 
-/* Set up pr->st for op k if it is one elementwise step over its tensor. */
-static int torch_stream_begin(nninit_producer *pr, size_t k)
+/* 1 if op k draws nothing: a constant fill (zeros_, ones_, fill_). */
+static int constant_op(const nninit_plan *p, size_t k)
+{
+    nninit_kind kind = p->ops[k].spec.kind;
+    return kind == NNINIT_ZEROS || kind == NNINIT_ONES ||
+           kind == NNINIT_CONSTANT;
+}
+
+/* Set up pr->st for tensor i if its last whole step, op k, is one
+ * elementwise step and every later step on it is a constant fill of some
+ * rows (a padding row, forget-gate rows) right after it: those are then
+ * applied to each piece (torch_overlays). */
+static int torch_stream_begin(nninit_producer *pr, size_t i, size_t k)
 {
     const nninit_plan *p = pr->p;
     const nninit__op *op = &p->ops[k];
-    const nninit_plan_entry *e = &p->e[op->t];
-    const nninit__mtensor *mt = &p->m->tensors[op->t];
+    const nninit_plan_entry *e = &p->e[i];
     if (!nninit_etype_is_float(e->type) || op->kind != OP_WHOLE)
         return 0;
-    nninit_dtype dt = (nninit_dtype)e->type;
-    if (!op->explicit_ && mt->layer >= 0)
-        return nninit_torch_stream_layer_begin(&pr->st, &p->tl[mt->layer],
-                                               p->local[op->t], dt);
-    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape, dt);
+    for (size_t j = k + 1; j <= (size_t)p->final_op[i]; j++)
+        if (p->ops[j].t != i || p->ops[j].kind != OP_ROWS ||
+            !constant_op(p, j))
+            return 0;
+    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape,
+                                     (nninit_dtype)e->type);
+}
+
+/* The constant row steps after a streamed tensor's last whole step, on the
+ * piece [begin, end) in out. */
+static int torch_overlays(nninit_producer *pr, size_t i, void *out,
+                          uint64_t begin, uint64_t end, nninit_error *err)
+{
+    const nninit_plan *p = pr->p;
+    const nninit_plan_entry *e = &p->e[i];
+    uint64_t row = nninit_shape_numel(&e->shape) /
+                   (uint64_t)(e->shape.dim[0] ? e->shape.dim[0] : 1);
+    size_t es = nninit_etype_size(e->type);
+    for (size_t j = (size_t)p->last_whole[i] + 1;
+         j <= (size_t)p->final_op[i]; j++) {
+        const nninit__op *o = &p->ops[j];
+        uint64_t lo = (uint64_t)o->r0 * row, hi = (uint64_t)o->r1 * row;
+        lo = lo > begin ? lo : begin;
+        hi = hi < end ? hi : end;
+        if (lo >= hi)
+            continue;
+        nninit_shape piece;
+        int64_t n = (int64_t)(hi - lo);
+        nninit_shape_make(&piece, 1, &n, NULL);
+        int rc = nninit_torch_init(&pr->g, &o->spec, &piece,
+                                   (nninit_dtype)e->type,
+                                   (char *)out + (lo - begin) * es,
+                                   pr->fo.alloc, err);
+        if (rc)
+            return named(rc, e, err);
+    }
+    return NNINIT_OK;
 }
 
 /* A buffer of at least nb bytes (its capacity in *cap): the spare one if
@@ -237,8 +279,10 @@ static int torch_run(nninit_producer *pr, size_t end, nninit_error *err)
         size_t k = pr->next_op;
         size_t t = p->ops[k].t;
         uint64_t nb = p->e[t].nbytes;
-        void *buf = NULL; /* a later step replaces all of it: draws only */
-        if ((long)k >= p->last_whole[t]) {
+        /* a later step replaces all of it, and no clone copies it before
+         * that: draws only */
+        void *buf = NULL;
+        if ((long)k >= p->keep_from[t]) {
             if (!pr->held[t] &&
                 !(pr->held[t] = take_buf(pr, nb, &pr->held_cap[t])))
                 return nninit__fail(err, NNINIT_ENOMEM, "out of memory for %s",
@@ -278,18 +322,23 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
     }
     pr->serving = (long)i;
     if (!pr->streaming &&
-        (!pr->held[i] || pr->next_op <= (size_t)p->final_op[i])) {
+        (!pr->held[i] || pr->next_op <= (size_t)p->serve_after[i])) {
         if (p->final_op[i] < 0)
             return nninit__fail(err, NNINIT_EINVAL, "%s: nothing makes it",
                                 p->e[i].name);
-        size_t last = (size_t)p->final_op[i];
-        if ((rc = torch_run(pr, last, err)))
+        /* its last step, or the last one that copies it (a clone) */
+        size_t last = (size_t)p->serve_after[i];
+        if (p->last_whole[i] >= 0 &&
+            (rc = torch_run(pr, (size_t)p->last_whole[i], err)))
             return rc;
-        /* a last step that replaces the whole tensor, one elementwise step:
-         * made in the caller's buffers as they come, never held */
-        if (begin == 0 && p->last_whole[i] == (long)last &&
-            pr->next_op == last && torch_stream_begin(pr, last)) {
-            pr->next_op++;
+        /* a last whole step that is one elementwise step (perhaps with
+         * constant rows after it): made in the caller's buffers as they
+         * come, never held */
+        long w = p->last_whole[i];
+        if (begin == 0 && w >= 0 && pr->next_op == (size_t)w &&
+            p->serve_after[i] == p->final_op[i] &&
+            torch_stream_begin(pr, i, (size_t)w)) {
+            pr->next_op = last + 1;
             pr->streaming = 1;
         } else if ((rc = torch_run(pr, last + 1, err))) {
             return rc;
@@ -303,7 +352,9 @@ static int torch_fill(nninit_producer *pr, size_t i, void *out,
                                 p->e[i].name, (unsigned long long)begin,
                                 (unsigned long long)pr->st.done);
         rc = nninit_torch_stream_next(&pr->g, &pr->st, out, end - begin, err);
-        return named(rc, &p->e[i], err);
+        if (rc)
+            return named(rc, &p->e[i], err);
+        return torch_overlays(pr, i, out, begin, end, err);
     }
     size_t es = nninit_etype_size(p->e[i].type);
     memcpy(out, (const char *)pr->held[i] + begin * es,
@@ -389,6 +440,8 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
     }
     nninit_dtype dt = (nninit_dtype)e->type;
     const nninit__op *b = &p->ops[f->base];
+    /* a clone draws from its source's stream: the same bytes */
+    uint64_t stream = b->src >= 0 ? p->e[b->src].stream : e->stream;
     int rc = NNINIT_OK;
     if (b->kind == OP_BLOCKS) {
         nninit_shape bs = e->shape;
@@ -401,15 +454,18 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
                 continue;
             rc = fill_part(pr, (long)i, g, &b->spec, &bs, &bs,
                            NNINIT_LAYOUT_TORCH, dt,
-                           nninit_stream_derive(e->stream,
+                           nninit_stream_derive(stream,
                                                 NNINIT_BLOCK_TAG +
                                                     (uint64_t)g),
                            (char *)out + (lo - begin) * es, lo - g0, hi - g0,
                            err);
         }
     } else {
-        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &f->fan_shape,
-                       f->fan_layout, dt, e->stream, out, begin, end, err);
+        nninit_shape view;
+        nninit_layout layout;
+        nninit__fan_view(p, i, &view, &layout);
+        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &view, layout, dt,
+                       stream, out, begin, end, err);
     }
     /* row overlays (the forget-gate bias), each drawn as its own tensor */
     uint64_t row = e->shape.ndim ? numel / (uint64_t)e->shape.dim[0] : 1;
@@ -423,8 +479,10 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
         rs.dim[0] = o->r1 - o->r0;
         rc = fill_part(pr, (long)i, 1000 + k, &o->spec, &rs, &rs,
                        NNINIT_LAYOUT_TORCH, dt,
-                       nninit_stream_derive(e->stream, NNINIT__ROWS_TAG +
-                                                           (uint64_t)o->r0),
+                       nninit_stream_derive(o->src >= 0
+                                                ? p->e[o->src].stream
+                                                : e->stream,
+                                            NNINIT__ROWS_TAG + (uint64_t)o->r0),
                        (char *)out + (lo - begin) * es, lo - o0, hi - o0, err);
     }
     return rc;

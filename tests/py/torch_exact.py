@@ -118,6 +118,20 @@ def uniform_family(d, s, version):
         dict(op="module", dtype=d, kind="gru_cell",
              args=dict(in_=2, hidden=3, bias=0)),
         dict(op="module", dtype=d, kind="rnn_cell", args=dict(in_=5, hidden=2)),
+        dict(op="module", dtype=d, kind="multihead_attention",
+             args=dict(embed_dim=6, num_heads=2)),
+        dict(op="module", dtype=d, kind="multihead_attention",
+             args=dict(embed_dim=4, num_heads=4, kdim=3, vdim=5, bias=0)),
+        dict(op="module", dtype=d, kind="transformer_decoder_layer",
+             args=dict(d_model=4, nhead=2, dim_feedforward=6)),
+        dict(op="module", dtype=d, kind="transformer_encoder",
+             args=dict(d_model=4, nhead=1, dim_feedforward=3, num_layers=2,
+                       norm=1)),
+        dict(op="module", dtype=d, kind="transformer",
+             args=dict(d_model=4, nhead=2, num_encoder_layers=2,
+                       num_decoder_layers=1, dim_feedforward=5)),
+        dict(op="module", dtype=d, kind="layernorm",
+             args=dict(normalized_shape="3")),  # its defaults, after the above
         dict(op="uniform", dtype=d, n=7, a=-1.0, b=1.0),
     ]
     if d == "bf16" and version == "1.13":  # "eye" not implemented for
@@ -177,6 +191,12 @@ def normal_family(d, s):
              args=dict(num_embeddings=10, embedding_dim=4, padding_idx=-2)),
         dict(op="module", dtype=d, kind="embedding",
              args=dict(num_embeddings=3, embedding_dim=2)),
+        # bias_k, bias_v: xavier_normal_ of 5 values (the small path, and
+        # the cache between them), then of 16 (the block fill)
+        dict(op="module", dtype=d, kind="multihead_attention",
+             args=dict(embed_dim=5, num_heads=1, add_bias_kv=1)),
+        dict(op="module", dtype=d, kind="multihead_attention",
+             args=dict(embed_dim=16, num_heads=4, add_bias_kv=1, vdim=2)),
         dict(op="seed", seed=SEEDS[(s + 1) % len(SEEDS)]),  # clears the cache
         dict(op="normal", dtype=d, n=1, mean=0.0, std=1.0),
         dict(op="normal", dtype=d, n=1, mean=0.0, std=1.0),
@@ -341,6 +361,27 @@ def torch_side():
             if a.get("proj_size"):
                 kw["proj_size"] = a["proj_size"]
             return cls(a["in_"], a["hidden"], **kw)
+        if kind == "multihead_attention":
+            return nn.MultiheadAttention(
+                a["embed_dim"], a["num_heads"], bias=bias,
+                add_bias_kv=bool(a.get("add_bias_kv", 0)),
+                kdim=a.get("kdim"), vdim=a.get("vdim"), dtype=dt)
+        if kind.startswith("transformer"):
+            ff, layer_kw = a["dim_feedforward"], dict(dtype=dt)
+            if kind == "transformer":
+                return nn.Transformer(a["d_model"], a["nhead"],
+                                      a["num_encoder_layers"],
+                                      a["num_decoder_layers"], ff, dtype=dt)
+            dec = "decoder" in kind
+            cls = nn.TransformerDecoderLayer if dec else \
+                nn.TransformerEncoderLayer
+            layer = cls(a["d_model"], a["nhead"], ff, **layer_kw)
+            if kind.endswith("_layer"):
+                return layer
+            norm = nn.LayerNorm(a["d_model"], dtype=dt) if a.get("norm") \
+                else None
+            return (nn.TransformerDecoder if dec else nn.TransformerEncoder)(
+                layer, a["num_layers"], norm)
         cls = {"rnn_cell": nn.RNNCell, "lstm_cell": nn.LSTMCell,
                "gru_cell": nn.GRUCell}[kind]
         return cls(a["in_"], a["hidden"], bias=bias, dtype=dt)
