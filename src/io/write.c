@@ -242,7 +242,8 @@ static int meta_add(nninit__meta *m, size_t *n, const char *key,
 int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
                       size_t *n, nninit_error *err)
 {
-    size_t cnt = 8 + (per_tensor ? nninit_plan_size(p) : 0);
+    size_t cnt = 8 + nninit_plan_note_count(p) +
+                 (per_tensor ? nninit_plan_size(p) : 0);
     nninit__meta *m = (nninit__meta *)calloc(cnt, sizeof *m);
     *out = NULL;
     *n = 0;
@@ -262,6 +263,14 @@ int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
         rc = meta_add(m, n, "nninit.seed", seed, err);
     if (!rc && name[0])
         rc = meta_add(m, n, "nninit.model", name, err);
+    /* what the schemes need beyond the weights (DeepNet's alpha, muP's
+     * multipliers, ties) */
+    for (size_t i = 0; !rc && i < nninit_plan_note_count(p); i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        char key[NNINIT_NAME_MAX + 32];
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        rc = meta_add(m, n, key, note->value, err);
+    }
     for (size_t i = 0; per_tensor && !rc && i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         char key[NNINIT_NAME_MAX + 32];
@@ -487,7 +496,8 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         }
     int own_arch = !src_has_key(src, "general.architecture");
     int own_name = m->name[0] && !src_has_key(src, "general.name");
-    nkv += (uint64_t)own_arch + (uint64_t)own_name + 4 + n;
+    size_t nnotes = nninit_plan_note_count(p);
+    nkv += (uint64_t)own_arch + (uint64_t)own_name + 4 + n + nnotes;
     g_put(head, "GGUF", 4);
     g_u32(head, 3);
     g_u64(head, n);
@@ -508,6 +518,12 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         char key[NNINIT_NAME_MAX + 32];
         snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
         g_kv_str(tail, key, e->init);
+    }
+    for (size_t i = 0; i < nnotes; i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        char key[NNINIT_NAME_MAX + 32];
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        g_kv_str(tail, key, note->value);
     }
     uint64_t off = 0;
     for (size_t k = 0; k < n; k++) {

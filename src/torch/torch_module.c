@@ -62,6 +62,39 @@ const char *nninit_torch_module_class(nninit_torch_module kind)
                                                       : "unknown";
 }
 
+static const char *const role_names[] = {
+#define NNINIT__LAYER_ROLE_STR(name, str, what) str,
+    NNINIT_LAYER_ROLE_MAP(NNINIT__LAYER_ROLE_STR)
+#undef NNINIT__LAYER_ROLE_STR
+};
+static const char *const role_whats[] = {
+#define NNINIT__LAYER_ROLE_WHAT(name, str, what) what,
+    NNINIT_LAYER_ROLE_MAP(NNINIT__LAYER_ROLE_WHAT)
+#undef NNINIT__LAYER_ROLE_WHAT
+};
+_Static_assert(sizeof role_names / sizeof *role_names ==
+                   NNINIT_LAYER_ROLE_COUNT,
+               "role table out of sync");
+static const nninit_names role_table = {"role", role_names,
+                                        NNINIT_LAYER_ROLE_COUNT, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_layer_role, nninit_layer_role, role_table)
+
+const char *nninit_layer_role_what(nninit_layer_role role)
+{
+    return (unsigned)role < NNINIT_LAYER_ROLE_COUNT ? role_whats[role]
+                                                    : "unknown";
+}
+
+int nninit_layer_role_is_residual_out(nninit_layer_role role)
+{
+    return role == NNINIT_LAYER_ATTN_OUT || role == NNINIT_LAYER_FFN_OUT ||
+           role == NNINIT_LAYER_BRANCH_OUT;
+}
+
+static const char *const stack_names[] = {"none", "encoder", "decoder"};
+static const nninit_names stack_table = {"stack", stack_names, 3, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_stack, nninit_stack, stack_table)
+
 static const char *const orth_names[] = {"default", "whole", "per_gate"};
 static const nninit_names orth_table = {"orthogonal mode", orth_names, 3, NULL,
                                         0};
