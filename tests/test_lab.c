@@ -53,7 +53,7 @@ static void weights_come_from_nninit_init(void)
 static void train_few_steps(uint64_t seed, real *out, size_t *n_out)
 {
     nninit_lab_data d;
-    nninit_lab_spirals(64, 3, 0.05, 1, &d, NULL);
+    nninit_lab_spirals(64, 3, 0.05, 1, NULL, &d, NULL);
     int sizes[] = {2, 16, 3};
     nninit_activation acts[] = {NNINIT_ACT_TANH, NNINIT_ACT_NONE};
     nninit_lab_mlp_desc md = nninit_lab_mlp_desc_make(2, sizes, acts);
@@ -208,7 +208,7 @@ static void synthetic_tasks_are_well_formed(void)
         }
     }
     nninit_lab_data s;
-    CHECK(nninit_lab_spirals(3000, 3, 0.05, 4, &s, NULL) == 0);
+    CHECK(nninit_lab_spirals(3000, 3, 0.05, 4, NULL, &s, NULL) == 0);
     int cnt[3] = {0, 0, 0};
     for (int i = 0; i < s.n; i++)
         cnt[s.y[i]]++;
@@ -221,7 +221,7 @@ static void fashion_mnist_reads_the_real_files(void)
 {
     nninit_lab_data d;
     nninit_error err;
-    int rc = nninit_lab_fashion_load(NNINIT_TEST_FASHION_DIR, 1, 300, &d, &err);
+    int rc = nninit_lab_fashion_load(NNINIT_TEST_FASHION_DIR, 1, 300, NULL, &d, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     if (rc)
         return;
@@ -243,10 +243,10 @@ static void fashion_mnist_reads_the_real_files(void)
     for (int c = 0; c < 10; c++) /* balanced classes: about 30 each */
         CHECK_MSG(cnt[c] >= 10 && cnt[c] <= 60, "class %d: %d", c, cnt[c]);
     nninit_lab_data_free(&d);
-    rc = nninit_lab_fashion_load(NNINIT_TEST_FASHION_DIR, 0, 0, &d, &err);
+    rc = nninit_lab_fashion_load(NNINIT_TEST_FASHION_DIR, 0, 0, NULL, &d, &err);
     CHECK(rc == 0 && d.n == 10000);
     nninit_lab_data_free(&d);
-    rc = nninit_lab_fashion_load("/nonexistent-dir", 1, 10, &d, &err);
+    rc = nninit_lab_fashion_load("/nonexistent-dir", 1, 10, NULL, &d, &err);
     CHECK_EQ_INT(rc, NNINIT_ENOENT);
     CHECK(strstr(err.msg, "dataset-fashion-mnist") != NULL);
 }
