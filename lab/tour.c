@@ -703,12 +703,12 @@ static void judge_isometry_tanh(const claim_row *row, const tour_ctx *x,
 /* deeplinear                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* orthogonal: reached at every depth (1/0), steps at the deepest over steps
- * at a quarter of it; Gaussian: reached at the shallowest, not reached at
- * the deepest, budget over orthogonal's steps at the deepest, its final
- * loss there over the threshold */
-enum { DL_ORTH_ALL, DL_ORTH_SAT, DL_G_SHALLOW, DL_G_DEEP_MISS, DL_BUDGET_X,
-       DL_G_LOSS_X, DL_ORTH_DEEP, DL_G_SHALLOW_STEPS };
+/* orthogonal: reached at every depth (1/0), and the exponent of its growth
+ * log(t(Dmax) / t(Dmin)) / log(Dmax / Dmin); Gaussian: reached at the
+ * shallowest (1/0), and at the deepest its loss, at the step where
+ * orthogonal reached the threshold, over the threshold */
+enum { DL_ORTH_ALL, DL_ORTH_EXP, DL_G_SHALLOW, DL_G_LOSS_X, DL_ORTH_DEEP,
+       DL_ORTH_SHALLOW, DL_G_SHALLOW_STEPS, DL_G_DEEP_REACHED };
 
 static void deeplinear_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
 {
@@ -746,78 +746,82 @@ static void deeplinear_measure(const nninit_lab_any_opts *a,
 {
     const nninit_lab_deeplinear_opts *o = &a->deeplinear;
     const nninit_lab_deeplinear_result *r = &res->deeplinear;
-    const int nd = o->n_depths, dmax = o->depths[nd - 1];
+    const int nd = o->n_depths;
     const nninit_lab_deeplinear_run *orth = &r->runs[0], *g = &r->runs[nd];
-    int all = 1, quarter = 0;
-    for (int k = 0; k < nd; k++) {
+    int all = 1;
+    for (int k = 0; k < nd; k++)
         all &= orth[k].steps_to_threshold > 0;
-        if (o->depths[k] <= dmax / 4)
-            quarter = k;
-    }
+    const double t0 = orth[0].steps_to_threshold,
+                 t1 = orth[nd - 1].steps_to_threshold;
     m[DL_ORTH_ALL] = all;
-    m[DL_ORTH_SAT] = all ? (double)orth[nd - 1].steps_to_threshold /
-                               orth[quarter].steps_to_threshold
-                         : NAN;
+    m[DL_ORTH_EXP] = all && nd > 1 ? log(t1 / t0) /
+                                         log((double)o->depths[nd - 1] /
+                                             o->depths[0])
+                                   : NAN;
     m[DL_G_SHALLOW] = g[0].steps_to_threshold > 0;
-    m[DL_G_DEEP_MISS] = g[nd - 1].steps_to_threshold == 0;
-    m[DL_BUDGET_X] = orth[nd - 1].steps_to_threshold > 0
-                         ? (double)o->max_steps /
-                               orth[nd - 1].steps_to_threshold
-                         : NAN;
-    m[DL_G_LOSS_X] = g[nd - 1].final_loss / o->threshold;
-    m[DL_ORTH_DEEP] = orth[nd - 1].steps_to_threshold;
+    /* the Gaussian's windowed loss at the step orthogonal got there */
+    const nninit_lab_deeplinear_run *gd = &g[nd - 1];
+    double at = NAN;
+    for (int i = 0; t1 > 0 && i < gd->n_log; i++)
+        if (gd->step[i] >= t1 || i == gd->n_log - 1) {
+            at = gd->loss[i];
+            break;
+        }
+    m[DL_G_LOSS_X] = at / o->threshold;
+    m[DL_ORTH_DEEP] = t1;
+    m[DL_ORTH_SHALLOW] = t0;
     m[DL_G_SHALLOW_STEPS] = g[0].steps_to_threshold;
+    m[DL_G_DEEP_REACHED] = gd->steps_to_threshold > 0;
 }
 
 static void judge_deeplinear_orth(const claim_row *row, const tour_ctx *x,
                                   nninit_lab_verdict *v)
 {
     const nninit_lab_deeplinear_opts *o = &x->o->deeplinear;
-    const int dmax = o->depths[o->n_depths - 1];
+    const int d0 = o->depths[0], d1 = o->depths[o->n_depths - 1];
     v->holds = all_in(x, DL_ORTH_ALL, 1, 1) &&
-               all_in(x, DL_ORTH_SAT, 0, row->t[0]);
+               all_in(x, DL_ORTH_EXP, -INFINITY, row->t[0]);
     put(v->predicted, sizeof v->predicted,
-        "orthogonal reaches the threshold at every depth, and needs at most "
-        "%gx the steps at depth %d that it needs at a quarter of that depth "
-        "(the learning time saturates), in every seed",
-        row->t[0], dmax);
-    put(v->measured, sizeof v->measured, "steps at depth %d: ", dmax);
+        "orthogonal reaches the threshold at every depth within the budget, "
+        "and its steps grow far slower than the depth: at most like "
+        "depth^%g from %d to %d (%.1fx the steps for %dx the depth), in "
+        "every seed",
+        row->t[0], d0, d1, pow((double)d1 / d0, row->t[0]), d1 / d0);
+    put(v->measured, sizeof v->measured, "steps at depth %d: ", d0);
+    add_spread(v->measured, sizeof v->measured, x, DL_ORTH_SHALLOW, "%.0f");
+    add(v->measured, sizeof v->measured, "; at depth %d: ", d1);
     add_spread(v->measured, sizeof v->measured, x, DL_ORTH_DEEP, "%.0f");
-    add(v->measured, sizeof v->measured, "; over a quarter of the depth: ");
-    add_spread(v->measured, sizeof v->measured, x, DL_ORTH_SAT, "%.2f");
-    per_seed(v, x, DL_ORTH_SAT, "steps at the deepest / at a quarter of it");
+    add(v->measured, sizeof v->measured, "; growth exponent ");
+    add_spread(v->measured, sizeof v->measured, x, DL_ORTH_EXP, "%.2f");
+    per_seed(v, x, DL_ORTH_EXP, "growth exponent of orthogonal's steps");
 }
 
 static void judge_deeplinear_gauss(const claim_row *row, const tour_ctx *x,
                                    nninit_lab_verdict *v)
 {
     const nninit_lab_deeplinear_opts *o = &x->o->deeplinear;
-    const int dmax = o->depths[o->n_depths - 1];
+    const int d0 = o->depths[0], d1 = o->depths[o->n_depths - 1];
     v->holds = all_in(x, DL_G_SHALLOW, 1, 1) &&
-               all_in(x, DL_G_DEEP_MISS, 1, 1) &&
-               all_in(x, DL_BUDGET_X, row->t[0], INFINITY) &&
-               all_in(x, DL_G_LOSS_X, row->t[1], INFINITY);
+               all_in(x, DL_G_LOSS_X, row->t[0], INFINITY);
     put(v->predicted, sizeof v->predicted,
-        "the Gaussian learns at depth %d, but at depth %d it has not reached "
-        "the threshold within the budget, which is at least %gx what "
-        "orthogonal needed there, and its loss is still at least %gx the "
+        "the Gaussian learns at depth %d, but at depth %d, after the steps "
+        "orthogonal needed there, its loss is still at least %gx the "
         "threshold, in every seed",
-        o->depths[0], dmax, row->t[0], row->t[1]);
+        d0, d1, row->t[0]);
     int reached = 0;
     for (int s = 0; s < x->n; s++)
-        reached += x->m[s][DL_G_DEEP_MISS] == 0;
-    put(v->measured, sizeof v->measured, "Gaussian: steps at depth %d ",
-        o->depths[0]);
+        reached += x->m[s][DL_G_DEEP_REACHED] != 0;
+    put(v->measured, sizeof v->measured, "Gaussian: steps at depth %d ", d0);
     add_spread(v->measured, sizeof v->measured, x, DL_G_SHALLOW_STEPS, "%.0f");
     add(v->measured, sizeof v->measured,
-        "; at depth %d the threshold reached in %d of %d seeds, loss after "
-        "%d steps over the threshold ",
-        dmax, reached, x->n, o->max_steps);
+        "; at depth %d its loss over the threshold when orthogonal got there ",
+        d1);
     add_spread(v->measured, sizeof v->measured, x, DL_G_LOSS_X, "%.1f");
     add(v->measured, sizeof v->measured,
-        "; the budget over orthogonal's steps there ");
-    add_spread(v->measured, sizeof v->measured, x, DL_BUDGET_X, "%.2f");
-    per_seed(v, x, DL_G_LOSS_X, "Gaussian's loss at the deepest / threshold");
+        "; it reached the threshold within %d steps in %d of %d seeds",
+        o->max_steps, reached, x->n);
+    per_seed(v, x, DL_G_LOSS_X,
+             "Gaussian's loss / threshold when orthogonal reached it");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1094,7 +1098,7 @@ static const section_row sections[] = {
      "Depth: a deep ReLU net stalls under Xavier and trains under He",
      {3, 1, 1}, depth_settings, depth_setup, depth_measure, 1,
      {{"depth.he", "a deep ReLU net stalls under Xavier and trains under He",
-       {0.05, 0.5}, judge_depth,
+       {0.05, 0.25}, judge_depth,
        "He's net did not get far enough below chance in this many steps"}}},
     {"selu", NNINIT_LAB_EXP_SELU, "SELU: LeCun normal self-normalizes",
      {3, 1, 1}, selu_settings, selu_setup, selu_measure, 1,
@@ -1121,11 +1125,11 @@ static const section_row sections[] = {
      {{"deeplinear.orthogonal",
        "from an orthogonal start, deep linear nets learn in a time that "
        "saturates with depth",
-       {2}, judge_deeplinear_orth, ""},
+       {0.6}, judge_deeplinear_orth, ""},
       {"deeplinear.gaussian",
        "from a Gaussian start of the same variance, the learning time grows "
        "with depth",
-       {2, 4}, judge_deeplinear_gauss, ""}}},
+       {4}, judge_deeplinear_gauss, ""}}},
     {"rnn-memory", NNINIT_LAB_EXP_RNN,
      "Recurrent nets: orthogonal recurrent init remembers, a Gaussian of the "
      "same variance forgets",
