@@ -56,10 +56,8 @@ nninit_lab_isometry_opts nninit_lab_isometry_defaults(void)
     memcpy(o.depths, depths, sizeof depths);
     o.input_std = 0.5;
     static const char *const names[] = {"orthogonal", "lecun_normal",
-                                        "lecun_uniform"};
-    o.n_inits = 3;
-    for (int i = 0; i < 3; i++)
-        nninit_lab_init_parse(names[i], &o.inits[i], NULL);
+                                        "lecun_uniform", NULL};
+    o.n_inits = nninit__lab_named_list(o.inits, names);
     return o;
 }
 

@@ -28,10 +28,8 @@ nninit_lab_deeplinear_opts nninit_lab_deeplinear_defaults(void)
     o.window = 20;
     o.lr = 0.5;
     o.threshold = 0.05;
-    static const char *const names[] = {"orthogonal", "lecun_normal"};
-    o.n_inits = 2;
-    for (int i = 0; i < 2; i++)
-        nninit_lab_init_parse(names[i], &o.inits[i], NULL);
+    static const char *const names[] = {"orthogonal", "lecun_normal", NULL};
+    o.n_inits = nninit__lab_named_list(o.inits, names);
     return o;
 }
 

@@ -19,13 +19,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static nninit_lab_init lab_init_named(const char *name)
-{
-    nninit_lab_init i;
-    nninit_lab_init_parse(name, &i, NULL);
-    return i;
-}
-
 /* ------------------------------------------------------------------------ */
 /* symmetry                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -192,10 +185,8 @@ nninit_lab_signal_opts nninit_lab_signal_defaults(void)
     o.acts[0] = NNINIT_ACT_TANH;
     o.acts[1] = NNINIT_ACT_RELU;
     static const char *const names[] = {"small", "large", "xavier_uniform",
-                                        "kaiming_normal", "rule"};
-    o.n_inits = 5;
-    for (int i = 0; i < 5; i++)
-        o.inits[i] = lab_init_named(names[i]);
+                                        "kaiming_normal", "rule", NULL};
+    o.n_inits = nninit__lab_named_list(o.inits, names);
     return o;
 }
 
@@ -454,10 +445,8 @@ nninit_lab_selu_opts nninit_lab_selu_defaults(void)
     o.batch = 256;
     o.act = NNINIT_ACT_SELU;
     static const char *const names[] = {"lecun_normal", "xavier_uniform",
-                                        "kaiming_normal", "small"};
-    o.n_inits = 4;
-    for (int i = 0; i < 4; i++)
-        o.inits[i] = lab_init_named(names[i]);
+                                        "kaiming_normal", "small", NULL};
+    o.n_inits = nninit__lab_named_list(o.inits, names);
     return o;
 }
 

@@ -44,10 +44,9 @@ nninit_lab_rnn_opts nninit_lab_rnn_defaults(void)
     o.cells[0] = NNINIT_LAB_RNN_TANH;
     o.cells[1] = NNINIT_LAB_RNN_RELU;
     o.cells[2] = NNINIT_LAB_LSTM;
-    static const char *const names[] = {"orthogonal", "lecun_normal", "eye"};
-    o.n_inits = 3;
-    for (int i = 0; i < 3; i++)
-        nninit_lab_init_parse(names[i], &o.inits[i], NULL);
+    static const char *const names[] = {"orthogonal", "lecun_normal", "eye",
+                                        NULL};
+    o.n_inits = nninit__lab_named_list(o.inits, names);
     return o;
 }
 

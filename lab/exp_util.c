@@ -32,6 +32,21 @@ double *nninit__lab_dalloc(const nninit_allocator *a, size_t n)
     return (double *)nninit__lab_calloc(a, n, sizeof(double));
 }
 
+nninit_lab_init nninit__lab_named(const char *name)
+{
+    nninit_lab_init i = nninit_lab_init_rule();
+    nninit_lab_init_parse(name, &i, NULL);
+    return i;
+}
+
+int nninit__lab_named_list(nninit_lab_init *out, const char *const *names)
+{
+    int n = 0;
+    for (; names[n]; n++)
+        out[n] = nninit__lab_named(names[n]);
+    return n;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Validation and progress                                                  */
 /* ------------------------------------------------------------------------ */

@@ -57,6 +57,11 @@ real *nninit__lab_zalloc(const nninit_allocator *alloc, size_t n);
 void *nninit__lab_calloc(const nninit_allocator *a, size_t n, size_t size);
 double *nninit__lab_dalloc(const nninit_allocator *a, size_t n);
 
+/* Initializers by name, for the built-in settings (names known to parse):
+ * one, or a NULL-terminated list into out (returns the count). */
+nninit_lab_init nninit__lab_named(const char *name);
+int nninit__lab_named_list(nninit_lab_init *out, const char *const *names);
+
 /* Validation: every value in [lo, hi], else one line naming it. */
 typedef struct lab_range {
     const char *what;

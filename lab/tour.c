@@ -285,11 +285,11 @@ static void signal_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
         "A %d-layer MLP of width %d at initialization, one batch of %d %s "
         "forward and backward (Glorot & Bengio 2010), tanh and ReLU, weights "
         "U(-0.01, 0.01) (small), N(0, 1) (large), Xavier, He and the rule. "
-        "The numbers below are per-layer factors: how much the std of the "
-        "activations changes from one layer to the next on average from layer "
-        "1 to layer %d, and the same for the back-propagated gradients from "
-        "layer %d down to layer 1 (1: alive; below 1: vanishing; above 1: "
-        "exploding).",
+        "The tables give the std per layer; the claims use per-layer factors: "
+        "how much the std of the activations changes from one layer to the "
+        "next, on average from layer 1 to layer %d, and the same for the "
+        "back-propagated gradients from layer %d down to layer 1 (1: alive; "
+        "below 1: vanishing; above 1: exploding).",
         o->depth, o->width, o->batch,
         o->c.fashion ? "Fashion-MNIST images" : "N(0, 1) inputs", o->depth,
         o->depth);
@@ -830,13 +830,6 @@ static void judge_deeplinear_gauss(const claim_row *row, const tour_ctx *x,
 
 enum { RM_RATIO, RM_ORTH, RM_GAUSS };
 
-static nninit_lab_init init_named(const char *name)
-{
-    nninit_lab_init i;
-    nninit_lab_init_parse(name, &i, NULL);
-    return i;
-}
-
 static void memory_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
 {
     nninit_lab_rnn_opts *o = &a->rnn;
@@ -848,12 +841,12 @@ static void memory_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
     o->log_every = 20;
     o->lr = 2e-3;
     o->clip = 1;
-    o->input_init = init_named("xavier_uniform");
+    o->input_init = nninit__lab_named("xavier_uniform");
     o->n_cells = 1;
     o->cells[0] = NNINIT_LAB_RNN_TANH;
     o->n_inits = 2;
-    o->inits[0] = init_named("orthogonal");
-    o->inits[1] = init_named("lecun_normal");
+    o->inits[0] = nninit__lab_named("orthogonal");
+    o->inits[1] = nninit__lab_named("lecun_normal");
     if (s == NNINIT_LAB_TINY) {
         o->length = 5;
         o->hidden = 8;
@@ -927,9 +920,9 @@ static void gradient_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
     o->n_cells = 1;
     o->cells[0] = NNINIT_LAB_RNN_RELU;
     o->n_inits = 3;
-    o->inits[0] = init_named("eye");
-    o->inits[1] = init_named("orthogonal");
-    o->inits[2] = init_named("lecun_normal");
+    o->inits[0] = nninit__lab_named("eye");
+    o->inits[1] = nninit__lab_named("orthogonal");
+    o->inits[2] = nninit__lab_named("lecun_normal");
     if (s == NNINIT_LAB_TINY) {
         o->length = 20;
         o->hidden = 8;
@@ -1240,7 +1233,7 @@ static int run_seed(const section_row *row, const nninit_lab_any_opts *o,
     }
     nninit_lab_any_opts os = *o;
     for (int k = 0; k < 16; k++)
-        nninit_lab_init_parse("small", &os.train.inits[k], NULL);
+        os.train.inits[k] = nninit__lab_named("small");
     if ((rc = nninit_lab_run(row->exp, &os, &r[1], err)))
         return rc;
     train_measure2(o, &r[0].train, &r[1].train, m);

@@ -46,6 +46,15 @@
  *
  * Threads: matrix products use OpenBLAS's threads, which are process-wide
  * (nninit_lab_set_threads); everything else runs on the calling thread.
+ *
+ * Experiments (symmetry, signal, depth, selu, isometry, deeplinear, rnn,
+ * train) are rows of one table: each has its options struct (defaults from
+ * nninit_lab_X_defaults), a function that fills a result (numbers and
+ * figures; nothing is printed) and a _free. The tour (nninit_lab_tour_run)
+ * is the table of claims `nninit demo` checks, each decided over several
+ * seeds. The library reads no environment variable; every allocation,
+ * zlib's included, goes through the allocator in the options (c.alloc;
+ * NULL: malloc), and every failure is a status.
  */
 #ifndef NNINIT_LAB_H
 #define NNINIT_LAB_H

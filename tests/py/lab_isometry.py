@@ -10,69 +10,49 @@ Usage: lab_isometry.py PATH/TO/nninit
 """
 import json
 import os
-import subprocess
-import sys
-import tempfile
 
 import mpmath
-import numpy as np
 
-NN = sys.argv[1] if len(sys.argv) > 1 else os.environ["NNINIT_BIN"]
+from nninit_py import TMP, check, finish, run, sample
+
 N, DEPTHS, SEED = 12, [1, 4, 16, 32], 3
-failures = checks = 0
-
-
-def check(cond, msg):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", msg, file=sys.stderr)
-
 
 mpmath.mp.dps = 120
-with tempfile.TemporaryDirectory() as tmp:
-    js = os.path.join(tmp, "iso.json")
-    p = subprocess.run([NN, "lab", "isometry", "--quiet", "--seed", str(SEED),
-                        "--width", str(N), "--depths", ",".join(map(str, DEPTHS)),
-                        "--nets", "linear,rnn", "--json", js],
-                       capture_output=True, text=True)
-    check(p.returncode == 0, f"isometry: {p.stderr}")
-    runs = json.load(open(js))["runs"] if p.returncode == 0 else []
-    weights = {}
+js = os.path.join(TMP, "iso.json")
+run("lab", "isometry", "--quiet", "--seed", SEED, "--width", N, "--depths",
+    ",".join(map(str, DEPTHS)), "--nets", "linear,rnn", "--json", js)
+runs = json.load(open(js))["runs"]
+weights = {}
 
-    def weight(init, name):
-        if (init, name) not in weights:
-            path = os.path.join(tmp, f"{init}-{name}.npy")
-            subprocess.run([NN, "sample", init, "--shape", f"{N},{N}", "--name",
-                            name, "--seed", str(SEED), "--dtype", "f64", "-o",
-                            path], check=True)
-            weights[init, name] = mpmath.matrix(np.load(path).tolist())
-        return weights[init, name]
+def weight(init, name):
+    if (init, name) not in weights:
+        w = sample(init, (N, N), "--name", name, "--seed", SEED, "--dtype",
+                   "f64", name=f"{init}-{name}")
+        weights[init, name] = mpmath.matrix(w.tolist())
+    return weights[init, name]
 
-    products = {}  # (net, init) -> (depth, J), extended layer by layer
-    worst = 0
-    for r in runs:
-        net, init = r["net"], r["init"]
-        depth = r.get("steps", r.get("depth"))
-        got = r["singular_values"]
-        if init == "orthogonal":
-            check(max(abs(s - 1) for s in got) < 1e-12, f"{net} orthogonal {got[:3]}")
-            continue
-        d0, J = products.get((net, init), (0, mpmath.eye(N)))
-        for k in range(d0 + 1, depth + 1):
-            J = weight(init, "rnn.weight_hh" if net == "rnn" else f"layer{k}.weight") * J
-        products[net, init] = (depth, J)
-        want = sorted((float(s) for s in mpmath.svd_r(J, compute_uv=False)),
-                      reverse=True)
-        rel = max(abs(a - b) / b for a, b in zip(got, want))
-        worst = max(worst, rel)
-        check(rel < 1e-10, f"{net} {init} depth {depth}: relative error {rel:.2g}")
-        check(abs(r["condition_number"] / (want[0] / want[-1]) - 1) < 1e-10,
-              f"{net} {init} depth {depth}: condition number")
-    check(len(products) == 4, f"{len(products)} Gaussian/uniform products checked")
-    print(f"worst relative error {worst:.2g}; largest condition number checked "
-          f"{max((r['condition_number'] for r in runs), default=0):.3g}")
+products = {}  # (net, init) -> (depth, J), extended layer by layer
+worst = 0
+for r in runs:
+    net, init = r["net"], r["init"]
+    depth = r.get("steps", r.get("depth"))
+    got = r["singular_values"]
+    if init == "orthogonal":
+        check(max(abs(s - 1) for s in got) < 1e-12, f"{net} orthogonal {got[:3]}")
+        continue
+    d0, J = products.get((net, init), (0, mpmath.eye(N)))
+    for k in range(d0 + 1, depth + 1):
+        J = weight(init, "rnn.weight_hh" if net == "rnn" else f"layer{k}.weight") * J
+    products[net, init] = (depth, J)
+    want = sorted((float(s) for s in mpmath.svd_r(J, compute_uv=False)),
+                  reverse=True)
+    rel = max(abs(a - b) / b for a, b in zip(got, want))
+    worst = max(worst, rel)
+    check(rel < 1e-10, f"{net} {init} depth {depth}: relative error {rel:.2g}")
+    check(abs(r["condition_number"] / (want[0] / want[-1]) - 1) < 1e-10,
+          f"{net} {init} depth {depth}: condition number")
+check(len(products) == 4, f"{len(products)} Gaussian/uniform products checked")
+print(f"worst relative error {worst:.2g}; largest condition number checked "
+      f"{max((r['condition_number'] for r in runs), default=0):.3g}")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

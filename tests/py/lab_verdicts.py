@@ -13,20 +13,8 @@ with a note. Usage: lab_verdicts.py PATH/TO/nninit
 import json
 import os
 import subprocess
-import sys
-import tempfile
 
-NN = sys.argv[1] if len(sys.argv) > 1 else os.environ["NNINIT_BIN"]
-failures = checks = 0
-
-
-def check(cond, msg):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", msg, file=sys.stderr)
-
+from nninit_py import BIN, TMP, check, finish
 
 def cpu_flags():
     try:
@@ -53,33 +41,32 @@ for core, need in NEEDS.items():
               f"{' '.join(sorted(need - flags))}")
 
 results = {}
-with tempfile.TemporaryDirectory() as tmp:
-    for label, threads, core in configs:
-        env = dict(os.environ)
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_NUM_THREADS", None)
-        if core:
-            env["OPENBLAS_CORETYPE"] = core
-        out = os.path.join(tmp, label.replace(" ", "_").replace(",", ""))
-        p = subprocess.run([NN, "demo", "--quick", "--quiet", "--threads",
-                            str(threads), "--out", out],
-                           capture_output=True, text=True, env=env)
-        check(p.returncode == 0, f"{label}: exit {p.returncode}: {p.stderr[-500:]}")
-        if p.returncode:
-            continue
-        with open(os.path.join(out, "json", "claims.json")) as f:
-            c = json.load(f)
-        if core:
-            check(c["blas_core"].lower() == core.lower(),
-                  f"{label}: OpenBLAS ran {c['blas_core']} kernels")
-        check(c["threads"] == threads, f"{label}: {c['threads']} threads")
-        check(c["held"] == c["total"],
-              f"{label}: {c['held']} of {c['total']} claims hold: " +
-              ", ".join(v["id"] for v in c["claims"] if not v["holds"]))
-        results[label] = c
-        for line in p.stdout.splitlines():
-            if line.startswith("time:"):
-                print(f"{label} ({c['blas_core']}): {line}")
+for label, threads, core in configs:
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if core:
+        env["OPENBLAS_CORETYPE"] = core
+    out = os.path.join(TMP, label.replace(" ", "_").replace(",", ""))
+    p = subprocess.run([BIN, "demo", "--quick", "--quiet", "--threads",
+                        str(threads), "--out", out],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode == 0, f"{label}: exit {p.returncode}: {p.stderr[-500:]}")
+    if p.returncode:
+        continue
+    with open(os.path.join(out, "json", "claims.json")) as f:
+        c = json.load(f)
+    if core:
+        check(c["blas_core"].lower() == core.lower(),
+              f"{label}: OpenBLAS ran {c['blas_core']} kernels")
+    check(c["threads"] == threads, f"{label}: {c['threads']} threads")
+    check(c["held"] == c["total"],
+          f"{label}: {c['held']} of {c['total']} claims hold: " +
+          ", ".join(v["id"] for v in c["claims"] if not v["holds"]))
+    results[label] = c
+    for line in p.stdout.splitlines():
+        if line.startswith("time:"):
+            print(f"{label} ({c['blas_core']}): {line}")
 
 if results:
     first = next(iter(results.values()))
@@ -96,5 +83,4 @@ if results:
                             for s in v["per_seed"])
             print(f"  {label:<{width}}  {'holds' if v['holds'] else 'FAILS'}  {vals}")
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()
