@@ -45,10 +45,23 @@ static void help(void)
            "       nninit lab NAME --claims [--quick | --tiny] [--seed N]\n"
            "\n"
            "Experiments that show why initialization matters, measured:\n");
-    for (int e = 0; e < NNINIT_LAB_EXP_COUNT; e++)
-        printf("  %-10s %s\n", nninit_lab_experiment_name(
-                                   (nninit_lab_experiment)e),
-               nninit_lab_experiment_summary((nninit_lab_experiment)e));
+    for (int e = 0; e < NNINIT_LAB_EXP_COUNT; e++) {
+        /* the table's one-line summary, wrapped at 79 columns */
+        const char *t = nninit_lab_experiment_summary((nninit_lab_experiment)e);
+        printf("  %-10s", nninit_lab_experiment_name((nninit_lab_experiment)e));
+        while (*t) {
+            int n = (int)strlen(t);
+            if (n > 66)
+                for (n = 66; n > 0 && t[n] != ' '; n--)
+                    ;
+            printf(" %.*s\n", n, t);
+            t += n;
+            while (*t == ' ')
+                t++;
+            if (*t)
+                printf("  %-10s", "");
+        }
+    }
     printf(
         "\n"
         "--claims runs the claims of `nninit demo` that NAME decides, on the\n"
