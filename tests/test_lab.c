@@ -652,6 +652,31 @@ static int oom_svg(const nninit_allocator *a)
     return rc;
 }
 
+/* svg_write: a failure leaves no file behind. */
+static int oom_svg_write(const nninit_allocator *a)
+{
+    nninit_lab_figure f;
+    memset(&f, 0, sizeof f);
+    f.hline = f.ymin = f.ymax = NAN;
+    f.alloc = a;
+    nninit_lab_series s;
+    memset(&s, 0, sizeof s);
+    double x[2] = {1, 2}, y[2] = {3, 4};
+    s.n = 2;
+    s.x = x;
+    s.y = y;
+    f.series = &s;
+    f.n_series = 1;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/nninit-test-oom-%ld.svg", (long)getpid());
+    remove(path);
+    int rc = nninit_lab_svg_write(&f, path, NULL);
+    CHECK_MSG(rc == 0 || access(path, F_OK) != 0, "failed svg_write left %s",
+              path);
+    remove(path);
+    return rc;
+}
+
 /* Every experiment through the table, on tiny settings. */
 static int oom_experiment(const nninit_allocator *a, nninit_lab_experiment e)
 {
@@ -776,6 +801,7 @@ static void out_of_memory_sweep(void)
     sweep("rnn_new", oom_rnn);
     sweep("data", oom_data);
     sweep("svg_render", oom_svg);
+    sweep("svg_write", oom_svg_write);
     for (oom_exp_index = 0; oom_exp_index < NNINIT_LAB_EXP_COUNT;
          oom_exp_index++)
         sweep(nninit_lab_experiment_name(

@@ -683,8 +683,9 @@ static int run_claims(const lab_args *a, nninit_lab_experiment e,
             held += s.claims[c].holds;
             total++;
         }
-        json_array_extend(json_object_get(doc, "claims"),
-                          lab_json_verdicts(&s));
+        json_t *v = lab_json_verdicts(&s); /* extend does not steal it */
+        json_array_extend(json_object_get(doc, "claims"), v);
+        json_decref(v);
         if (a->plot) {
             int nf;
             const nninit_lab_figure *f =
