@@ -8,7 +8,7 @@ int main(void)
 {
     nninit_lab_data d;
     nninit_error err;
-    if (nninit_lab_spirals(512, 3, 0.05, 1, &d, &err)) { /* 3 classes, 2-D */
+    if (nninit_lab_spirals(512, 3, 0.05, 1, NULL, &d, &err)) { /* 3 classes, 2-D */
         fprintf(stderr, "nninit: %s\n", err.msg);
         return 1;
     }

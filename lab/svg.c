@@ -16,10 +16,10 @@ void nninit_lab_figure_free(nninit_lab_figure *f)
     if (!f || !f->series)
         return;
     for (int s = 0; s < f->n_series; s++) {
-        free(f->series[s].x);
-        free(f->series[s].y);
+        nninit__free(f->alloc, f->series[s].x);
+        nninit__free(f->alloc, f->series[s].y);
     }
-    free(f->series);
+    nninit__free(f->alloc, f->series);
     f->series = NULL;
     f->n_series = 0;
 }
@@ -28,37 +28,50 @@ typedef struct sbuf {
     char *p;
     size_t len, cap;
     int oom;
+    const nninit_allocator *alloc;
 } sbuf;
+
+/* Room for `more` bytes and a NUL; the allocator has no realloc. */
+static int sb_reserve(sbuf *b, size_t more)
+{
+    if (b->oom)
+        return 0;
+    if (b->cap - b->len > more)
+        return 1;
+    size_t nc = (b->cap + more + 1) * 2;
+    char *q = (char *)nninit__alloc(b->alloc, nc);
+    if (!q) {
+        b->oom = 1;
+        return 0;
+    }
+    if (b->len)
+        memcpy(q, b->p, b->len);
+    q[b->len] = '\0';
+    nninit__free(b->alloc, b->p);
+    b->p = q;
+    b->cap = nc;
+    return 1;
+}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
-    if (b->oom)
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
         return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t nc = (b->cap + (size_t)n + 1) * 2;
-        char *q = (char *)realloc(b->p, nc);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
     }
+    if (!sb_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
 }
 
 static void sb_text(sbuf *b, const char *s) /* XML-escaped */
@@ -87,15 +100,22 @@ static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c",
                                      "#e377c2", "#7f7f7f", "#bcbd22",
                                      "#17becf"};
 
-int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
-                         nninit_error *err)
+/* x on the plot's scale (log10 when logx); NAN when it cannot be shown. */
+static double xs(const nninit_lab_figure *f, double x)
+{
+    if (!isfinite(x) || (f->logx && x <= 0))
+        return NAN;
+    return f->logx ? log10(x) : x;
+}
+
+static void render(const nninit_lab_figure *f, sbuf *bp)
 {
     const double W = 720, H = 440, L = 80, R = 200, T = 40, B = 56;
     const double pw = W - L - R, ph = H - T - B;
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int s = 0; s < f->n_series; s++)
         for (int i = 0; i < f->series[s].n; i++) {
-            double x = f->series[s].x[i], y = f->series[s].y[i];
+            double x = xs(f, f->series[s].x[i]), y = f->series[s].y[i];
             if (!isfinite(x) || !isfinite(y) || (f->logy && y <= 0))
                 continue;
             x0 = fmin(x0, x);
@@ -137,10 +157,10 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
         y0 = floor(y0 / ystep) * ystep;
         y1 = ceil(y1 / ystep) * ystep;
     }
-    double xstep = nice_step(x1 - x0, 8);
+    double xstep = f->logx ? 1 : nice_step(x1 - x0, 8);
 #define PX(x) (L + ((x) - x0) / (x1 - x0) * pw)
 #define PY(y) (T + ph - ((y) - y0) / (y1 - y0) * ph)
-    sbuf b = {NULL, 0, 0, 0};
+    sbuf b = *bp;
     sb_printf(&b,
               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
               "height=\"%g\" viewBox=\"0 0 %g %g\" "
@@ -167,13 +187,28 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
                       "</text>\n",
                       L - 6, PY(y) + 4, fabs(y) < 1e-12 * ystep ? 0.0 : y);
     }
-    for (double x = ceil(x0 / xstep) * xstep; x <= x1 + 1e-9 * xstep;
-         x += xstep) {
-        sb_printf(&b,
-                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-                  "stroke=\"#eee\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-                  "text-anchor=\"middle\">%g</text>\n",
-                  PX(x), PX(x), T, T + ph, PX(x), T + ph + 16, x);
+    if (f->logx) { /* 1, 2, 5 times the powers of ten in range */
+        for (double dec = floor(x0); dec <= ceil(x1); dec += 1)
+            for (int m = 0; m < 3; m++) {
+                const double mult[3] = {1, 2, 5};
+                double x = dec + log10(mult[m]);
+                if (x < x0 - 1e-9 || x > x1 + 1e-9)
+                    continue;
+                sb_printf(&b,
+                          "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"#eee\"/>\n<text x=\"%.1f\" "
+                          "y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+                          PX(x), PX(x), T, T + ph, PX(x), T + ph + 16,
+                          pow(10, x));
+            }
+    } else {
+        for (double x = ceil(x0 / xstep) * xstep; x <= x1 + 1e-9 * xstep;
+             x += xstep)
+            sb_printf(&b,
+                      "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                      "y2=\"%.1f\" stroke=\"#eee\"/>\n<text x=\"%.1f\" "
+                      "y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+                      PX(x), PX(x), T, T + ph, PX(x), T + ph + 16, x);
     }
     sb_printf(&b,
               "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
@@ -206,7 +241,7 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
                   col, dash);
         int pts = 0;
         for (int i = 0; i < se->n; i++) {
-            double x = se->x[i], y = se->y[i];
+            double x = xs(f, se->x[i]), y = se->y[i];
             if (!isfinite(x) || !isfinite(y) || (f->logy && y <= 0))
                 continue;
             double yy = f->logy ? log10(y) : y;
@@ -219,7 +254,7 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
         sb_printf(&b, "\"/>\n");
         if (pts == 1 || se->n <= 40) { /* markers for short series */
             for (int i = 0; i < se->n; i++) {
-                double x = se->x[i], y = se->y[i];
+                double x = xs(f, se->x[i]), y = se->y[i];
                 if (!isfinite(x) || !isfinite(y) || (f->logy && y <= 0))
                     continue;
                 double yy = f->logy ? log10(y) : y;
@@ -246,21 +281,43 @@ int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
     sb_printf(&b, "</svg>\n");
 #undef PX
 #undef PY
-    if (b.oom) {
-        free(b.p);
+    *bp = b;
+}
+
+int nninit_lab_svg_render(const nninit_lab_figure *f,
+                          const nninit_allocator *alloc, char **out,
+                          size_t *len, nninit_error *err)
+{
+    sbuf b = {NULL, 0, 0, 0, alloc};
+    *out = NULL;
+    render(f, &b);
+    if (b.oom || !b.p) {
+        nninit__free(alloc, b.p);
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
-    nninit_ofile of;
-    int rc = nninit_ofile_open(&of, path, err);
-    if (rc) {
-        free(b.p);
-        return rc;
-    }
-    rc = nninit_ofile_write(&of, b.p, b.len, err);
+    *out = b.p;
+    if (len)
+        *len = b.len;
+    return NNINIT_OK;
+}
+
+int nninit_lab_svg_write(const nninit_lab_figure *f, const char *path,
+                         nninit_error *err)
+{
+    char *text;
+    size_t len;
+    int rc = nninit_lab_svg_render(f, f->alloc, &text, &len, err);
     if (rc)
-        nninit_ofile_abort(&of);
-    else
-        rc = nninit_ofile_commit(&of, err);
-    free(b.p);
+        return rc;
+    nninit_ofile of;
+    rc = nninit_ofile_open(&of, path, err);
+    if (!rc) {
+        rc = nninit_ofile_write(&of, text, len, err);
+        if (rc)
+            nninit_ofile_abort(&of);
+        else
+            rc = nninit_ofile_commit(&of, err);
+    }
+    nninit__free(f->alloc, text);
     return rc;
 }

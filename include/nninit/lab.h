@@ -16,7 +16,7 @@
  *
  *     nninit_lab_data d;
  *     nninit_error err;
- *     nninit_lab_spirals(512, 3, 0.05, 1, &d, &err);      // 3 classes, 2-D
+ *     nninit_lab_spirals(512, 3, 0.05, 1, NULL, &d, &err); // 3 classes, 2-D
  *     int sizes[] = {2, 32, 32, 3};
  *     nninit_activation acts[] = {NNINIT_ACT_TANH, NNINIT_ACT_TANH,
  *                                 NNINIT_ACT_NONE};
@@ -46,6 +46,15 @@
  *
  * Threads: matrix products use OpenBLAS's threads, which are process-wide
  * (nninit_lab_set_threads); everything else runs on the calling thread.
+ *
+ * Experiments (symmetry, signal, depth, selu, isometry, deeplinear, rnn,
+ * train) are rows of one table: each has its options struct (defaults from
+ * nninit_lab_X_defaults), a function that fills a result (numbers and
+ * figures; nothing is printed) and a _free. The tour (nninit_lab_tour_run)
+ * is the table of claims `nninit demo` checks, each decided over several
+ * seeds. The library reads no environment variable; every allocation,
+ * zlib's included, goes through the allocator in the options (c.alloc;
+ * NULL: malloc), and every failure is a status.
  */
 #ifndef NNINIT_LAB_H
 #define NNINIT_LAB_H
@@ -319,14 +328,18 @@ typedef struct nninit_lab_data {
     int n, dim, classes;
     nninit_lab_real *x; /* n x dim */
     int32_t *y;         /* n labels */
+    const nninit_allocator *alloc; /* what x and y came from */
 } nninit_lab_data;
 
 /* Read Fashion-MNIST (IDX files, gzip, through zlib) from dir (NULL: the
- * Debian path, or $NNINIT_FASHION_MNIST if set): the train (60000) or test
- * (10000) split, the first `limit` images if limit > 0. Pixels are scaled to
- * [0, 1]. NNINIT_ENOENT if the files are missing, with a message naming the
- * Debian package to install; NNINIT_EFORMAT for a damaged file. */
+ * Debian path; the library reads no environment variable, the CLI maps
+ * $NNINIT_FASHION_MNIST onto dir): the train (60000) or test (10000) split,
+ * the first `limit` images if limit > 0. Pixels are scaled to [0, 1].
+ * NNINIT_ENOENT if the files are missing, with a message naming the Debian
+ * package to install; NNINIT_EFORMAT for a damaged file; NNINIT_ENOMEM.
+ * Free with nninit_lab_data_free. */
 NNINIT_API int nninit_lab_fashion_load(const char *dir, int train, int limit,
+                                       const nninit_allocator *alloc,
                                        nninit_lab_data *out,
                                        nninit_error *err);
 NNINIT_API void nninit_lab_data_free(nninit_lab_data *d);
@@ -334,8 +347,8 @@ NNINIT_API void nninit_lab_data_free(nninit_lab_data *d);
 /* K interleaved spirals in the plane (K classes, n points, noise std): the
  * small task of the quick paths. Deterministic in (seed). */
 NNINIT_API int nninit_lab_spirals(int n, int classes, double noise,
-                                  uint64_t seed, nninit_lab_data *out,
-                                  nninit_error *err);
+                                  uint64_t seed, const nninit_allocator *alloc,
+                                  nninit_lab_data *out, nninit_error *err);
 
 /* Gather rows idx[0..count) of d into x (count x dim) and y. */
 NNINIT_API void nninit_lab_data_gather(const nninit_lab_data *d,
@@ -363,6 +376,16 @@ NNINIT_API void nninit_lab_adding_batch(nninit_rng *rng, int steps, int batch,
 NNINIT_API void nninit_lab_copy_batch(nninit_rng *rng, int delay, int batch,
                                       nninit_lab_real *x, int32_t *y);
 
+/* Delayed recall, the copy task in its streaming form (the short-term
+ * memory task of Jaeger 2002 and White, Lee & Sompolinsky 2004): a stream
+ * of N(0, 1) values, and at every step t >= delay the target is the value
+ * of step t - delay. Length L = 2 delay; x: L x batch x 1, y: L x batch
+ * (the first delay steps of y are 0 and carry no loss). Predicting 0 scores
+ * MSE 1. */
+NNINIT_API void nninit_lab_recall_batch(nninit_rng *rng, int delay, int batch,
+                                        nninit_lab_real *x,
+                                        nninit_lab_real *y);
+
 /* ------------------------------------------------------------------------ */
 /* Figures                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -379,15 +402,23 @@ typedef struct nninit_lab_figure {
     char name[48];   /* file stem, e.g. "signal-act-tanh" */
     char title[128];
     char xlabel[64], ylabel[64];
-    int logy;        /* 1: logarithmic y axis */
+    int logx, logy;  /* 1: logarithmic axis */
     double hline;    /* a dashed reference line at this y (NAN: none) */
     double ymin, ymax; /* y range (NAN: fit the data); values outside are
                           drawn on the edge */
     char hline_label[48];
     int n_series;
     nninit_lab_series *series;
+    const nninit_allocator *alloc; /* what the series came from */
 } nninit_lab_figure;
 
+/* The SVG text of `fig` (a standalone <svg> element), NUL-terminated, from
+ * `alloc`; *len (may be NULL) receives its length. For reports that embed
+ * their figures. */
+NNINIT_API int nninit_lab_svg_render(const nninit_lab_figure *fig,
+                                     const nninit_allocator *alloc,
+                                     char **out, size_t *len,
+                                     nninit_error *err);
 /* Write `fig` as a standalone SVG file (atomically, through nninit_ofile). */
 NNINIT_API int nninit_lab_svg_write(const nninit_lab_figure *fig,
                                     const char *path, nninit_error *err);
@@ -406,11 +437,35 @@ typedef struct nninit_lab_common {
     uint64_t seed;
     int fashion;          /* 1: Fashion-MNIST; 0: the synthetic stand-in */
     const char *data_dir; /* NULL: the Debian path */
+    const nninit_allocator *alloc; /* every allocation (NULL: malloc) */
     nninit_lab_progress_fn progress;
     void *progress_ud;
 } nninit_lab_common;
 
 #define NNINIT_LAB_MAX_RUNS 64
+#define NNINIT_LAB_MAX_FIGURES 16
+
+/* The experiments: one row each in the lab's table, which names, help text,
+ * `nninit lab` and the tour read. */
+typedef enum nninit_lab_experiment {
+    NNINIT_LAB_EXP_SYMMETRY = 0,
+    NNINIT_LAB_EXP_SIGNAL,
+    NNINIT_LAB_EXP_DEPTH,
+    NNINIT_LAB_EXP_SELU,
+    NNINIT_LAB_EXP_ISOMETRY,
+    NNINIT_LAB_EXP_DEEPLINEAR,
+    NNINIT_LAB_EXP_RNN,
+    NNINIT_LAB_EXP_TRAIN,
+    NNINIT_LAB_EXP_COUNT
+} nninit_lab_experiment;
+
+/* "symmetry", "signal", ...; "?" out of range. */
+NNINIT_API const char *nninit_lab_experiment_name(nninit_lab_experiment e);
+/* One line saying what it shows, for help text. */
+NNINIT_API const char *nninit_lab_experiment_summary(nninit_lab_experiment e);
+NNINIT_API int nninit_lab_experiment_parse(const char *name,
+                                           nninit_lab_experiment *out,
+                                           nninit_error *err);
 
 /* symmetry: an MLP trained from zero / constant / random init; after
  * training, how many distinct units each hidden layer has (rows of
@@ -437,7 +492,9 @@ typedef struct nninit_lab_symmetry_result {
     int n_runs;
     nninit_lab_symmetry_run runs[NNINIT_LAB_MAX_RUNS];
     int width;
-    nninit_lab_figure loss; /* training loss per epoch */
+    int n_figures;        /* the training loss per epoch */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_symmetry_result;
 
 NNINIT_API nninit_lab_symmetry_opts nninit_lab_symmetry_defaults(void);
@@ -469,8 +526,9 @@ typedef struct nninit_lab_signal_run {
 typedef struct nninit_lab_signal_result {
     int n_runs;
     nninit_lab_signal_run runs[NNINIT_LAB_MAX_RUNS];
-    int n_figures;
-    nninit_lab_figure figures[32]; /* act and grad std per activation */
+    int n_figures; /* act and grad std per activation */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_signal_result;
 
 NNINIT_API nninit_lab_signal_opts nninit_lab_signal_defaults(void);
@@ -504,7 +562,9 @@ typedef struct nninit_lab_depth_run {
 typedef struct nninit_lab_depth_result {
     int n_runs;
     nninit_lab_depth_run runs[NNINIT_LAB_MAX_RUNS];
-    nninit_lab_figure loss;
+    int n_figures; /* the training loss */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_depth_result;
 
 NNINIT_API nninit_lab_depth_opts nninit_lab_depth_defaults(void);
@@ -531,7 +591,9 @@ typedef struct nninit_lab_selu_run {
 typedef struct nninit_lab_selu_result {
     int n_runs;
     nninit_lab_selu_run runs[NNINIT_LAB_MAX_RUNS];
-    nninit_lab_figure mean, var;
+    int n_figures; /* mean and variance per layer */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_selu_result;
 
 NNINIT_API nninit_lab_selu_opts nninit_lab_selu_defaults(void);
@@ -539,23 +601,137 @@ NNINIT_API int nninit_lab_selu(const nninit_lab_selu_opts *o,
                                nninit_lab_selu_result *r, nninit_error *err);
 NNINIT_API void nninit_lab_selu_free(nninit_lab_selu_result *r);
 
-/* rnn: cells x recurrent initializers on the adding problem or the copy
- * task, trained with Adam and gradient clipping; loss curves against the
- * trivial baseline (1/6 for adding, 10 ln 8 / L for copy). */
-typedef enum nninit_lab_task { NNINIT_LAB_ADDING = 0, NNINIT_LAB_COPY = 1 }
-    nninit_lab_task;
+/* isometry: dynamical isometry at initialization (Saxe et al. 2014;
+ * Pennington, Schoenholz & Ganguli 2017). The singular values of the
+ * input-output Jacobian of a deep linear network, of a deep tanh network
+ * (at an input of std input_std) and of an RNN unrolled over T steps (at
+ * rest, h = 0: the product of T copies of its recurrent matrix), square
+ * layers of `width`, for every initializer and every depth (or T) in the
+ * list. Computed in double: the weights are drawn as f64, the product is
+ * kept as Q D C (QR at every layer, the scales D apart), so singular values
+ * far below the largest one's rounding keep their relative accuracy; the
+ * SVD is LAPACK's one-sided Jacobi (dgesvj), accurate for such graded
+ * matrices. */
+typedef enum nninit_lab_iso_net {
+    NNINIT_LAB_ISO_LINEAR = 0,
+    NNINIT_LAB_ISO_TANH = 1,
+    NNINIT_LAB_ISO_RNN = 2
+} nninit_lab_iso_net;
+
+NNINIT_API const char *nninit_lab_iso_net_name(nninit_lab_iso_net net);
+NNINIT_API int nninit_lab_iso_net_parse(const char *name,
+                                        nninit_lab_iso_net *out,
+                                        nninit_error *err);
+
+typedef struct nninit_lab_isometry_opts {
+    nninit_lab_common c;
+    int width;
+    int n_nets;
+    nninit_lab_iso_net nets[3];
+    int n_depths;
+    int depths[16];     /* increasing: layers, or steps for the RNN */
+    double input_std;   /* tanh: the input's std */
+    int n_inits;
+    nninit_lab_init inits[8];
+} nninit_lab_isometry_opts;
+
+typedef struct nninit_lab_isometry_run {
+    nninit_lab_iso_net net;
+    char init[64];
+    int depth;                /* layers, or steps for the RNN */
+    int n;                    /* = width */
+    double *singular_values;  /* n, largest first */
+    double condition_number;  /* largest / smallest */
+    double max_dev;           /* max |s - 1| */
+} nninit_lab_isometry_run;
+
+typedef struct nninit_lab_isometry_result {
+    int n_runs;                    /* nets x inits x depths, in that order */
+    nninit_lab_isometry_run *runs;
+    int n_figures; /* per net: condition number by depth, spectra at the
+                      deepest */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
+} nninit_lab_isometry_result;
+
+NNINIT_API nninit_lab_isometry_opts nninit_lab_isometry_defaults(void);
+NNINIT_API int nninit_lab_isometry(const nninit_lab_isometry_opts *o,
+                                   nninit_lab_isometry_result *r,
+                                   nninit_error *err);
+NNINIT_API void nninit_lab_isometry_free(nninit_lab_isometry_result *r);
+/* The run of (net, init index, depth), or NULL. */
+NNINIT_API const nninit_lab_isometry_run *nninit_lab_isometry_find(
+    const nninit_lab_isometry_result *r, nninit_lab_iso_net net, int init,
+    int depth);
+
+/* deeplinear: Saxe et al.'s learning time against depth. Deep linear
+ * networks (square layers of `width`, no nonlinearity) learn a fixed
+ * linear map y = A x (A's singular values evenly spread over [0.5, 2]) from
+ * fresh N(0, I) inputs by plain SGD with the step size lr / depth; the
+ * loss is the MSE relative to that of predicting 0. Recorded: the steps
+ * until the mean loss over the last `window` steps falls below
+ * `threshold` (0: not within max_steps). */
+typedef struct nninit_lab_deeplinear_opts {
+    nninit_lab_common c;
+    int width;
+    int n_depths;
+    int depths[16];
+    int batch, max_steps, window;
+    double lr, threshold;
+    int n_inits;
+    nninit_lab_init inits[8];
+} nninit_lab_deeplinear_opts;
+
+typedef struct nninit_lab_deeplinear_run {
+    char init[64];
+    int depth;
+    int steps_to_threshold; /* 0: not reached within max_steps */
+    int n_log;
+    double *step, *loss;    /* the loss, mean over each window */
+    double final_loss;
+} nninit_lab_deeplinear_run;
+
+typedef struct nninit_lab_deeplinear_result {
+    int n_runs;                      /* inits x depths */
+    nninit_lab_deeplinear_run *runs;
+    int n_figures; /* steps to the threshold by depth; curves at the deepest */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
+} nninit_lab_deeplinear_result;
+
+NNINIT_API nninit_lab_deeplinear_opts nninit_lab_deeplinear_defaults(void);
+NNINIT_API int nninit_lab_deeplinear(const nninit_lab_deeplinear_opts *o,
+                                     nninit_lab_deeplinear_result *r,
+                                     nninit_error *err);
+NNINIT_API void nninit_lab_deeplinear_free(nninit_lab_deeplinear_result *r);
+
+/* rnn: cells x recurrent initializers on the adding problem, the copy task
+ * or delayed recall, trained with Adam and gradient clipping; loss curves
+ * against the trivial baseline (1/6 for adding, 10 ln 8 / L for copy, 1 for
+ * recall), and the loss on a held-out batch after training. */
+typedef enum nninit_lab_task {
+    NNINIT_LAB_ADDING = 0,
+    NNINIT_LAB_COPY = 1,
+    NNINIT_LAB_RECALL = 2
+} nninit_lab_task;
+
+NNINIT_API const char *nninit_lab_task_name(nninit_lab_task task);
+NNINIT_API int nninit_lab_task_parse(const char *name, nninit_lab_task *out,
+                                     nninit_error *err);
 
 typedef struct nninit_lab_rnn_opts {
     nninit_lab_common c;
     nninit_lab_task task;
-    int length;        /* adding: sequence length; copy: delay */
+    int length;        /* adding: sequence length; copy, recall: delay */
     int hidden, steps, batch, log_every;
+    int test_batch;    /* held-out sequences scored after training */
     double lr, clip;
     nninit_lab_optimizer optimizer;
+    nninit_lab_init input_init; /* the rule unless set */
     int n_cells;
     nninit_lab_cell cells[4];
     int n_inits;
-    nninit_lab_init inits[16]; /* recurrent weights; rest: the rule */
+    nninit_lab_init inits[16]; /* recurrent weights */
 } nninit_lab_rnn_opts;
 
 typedef struct nninit_lab_rnn_run {
@@ -564,7 +740,8 @@ typedef struct nninit_lab_rnn_run {
     int n_log;
     double *step, *loss;
     double final_loss; /* mean of the last logged window */
-    double solved_fraction; /* final_loss / baseline */
+    double test_loss;  /* on test_batch held-out sequences, after training */
+    double solved_fraction; /* test_loss / baseline */
     int steps_T;
     double *grad_t; /* at init: ||dL/dh_t|| / ||dL/dh_T||, t = 1..T */
 } nninit_lab_rnn_run;
@@ -573,8 +750,9 @@ typedef struct nninit_lab_rnn_result {
     double baseline;
     int n_runs;
     nninit_lab_rnn_run runs[NNINIT_LAB_MAX_RUNS];
-    int n_figures;
-    nninit_lab_figure figures[8]; /* loss and gradient-through-time per cell */
+    int n_figures; /* loss and gradient-through-time per cell */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_rnn_result;
 
 NNINIT_API nninit_lab_rnn_opts nninit_lab_rnn_defaults(void);
@@ -608,7 +786,9 @@ typedef struct nninit_lab_train_result {
     int n_epochs;
     nninit_lab_train_epoch *epochs;
     char init[16][64]; /* what each layer got */
-    nninit_lab_figure acc;
+    int n_figures;     /* test accuracy per epoch */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
 } nninit_lab_train_result;
 
 NNINIT_API nninit_lab_train_opts nninit_lab_train_defaults(void);
@@ -617,13 +797,120 @@ NNINIT_API int nninit_lab_train(const nninit_lab_train_opts *o,
                                 nninit_error *err);
 NNINIT_API void nninit_lab_train_free(nninit_lab_train_result *r);
 
+/* Any experiment's options and result, by the table: every options struct
+ * starts with its nninit_lab_common, which `c` reads. */
+typedef union nninit_lab_any_opts {
+    nninit_lab_common c;
+    nninit_lab_symmetry_opts symmetry;
+    nninit_lab_signal_opts signal;
+    nninit_lab_depth_opts depth;
+    nninit_lab_selu_opts selu;
+    nninit_lab_isometry_opts isometry;
+    nninit_lab_deeplinear_opts deeplinear;
+    nninit_lab_rnn_opts rnn;
+    nninit_lab_train_opts train;
+} nninit_lab_any_opts;
+
+typedef union nninit_lab_any_result {
+    nninit_lab_symmetry_result symmetry;
+    nninit_lab_signal_result signal;
+    nninit_lab_depth_result depth;
+    nninit_lab_selu_result selu;
+    nninit_lab_isometry_result isometry;
+    nninit_lab_deeplinear_result deeplinear;
+    nninit_lab_rnn_result rnn;
+    nninit_lab_train_result train;
+} nninit_lab_any_result;
+
+/* The experiment's defaults (what `nninit lab NAME` runs). */
+NNINIT_API nninit_lab_any_opts nninit_lab_defaults(nninit_lab_experiment e);
+/* Run experiment e on o->`e`; r->`e` is filled (free with
+ * nninit_lab_result_free, also after a failure). */
+NNINIT_API int nninit_lab_run(nninit_lab_experiment e,
+                              const nninit_lab_any_opts *o,
+                              nninit_lab_any_result *r, nninit_error *err);
+NNINIT_API void nninit_lab_result_free(nninit_lab_experiment e,
+                                       nninit_lab_any_result *r);
+/* The result's figures (NULL if none). */
+NNINIT_API const nninit_lab_figure *nninit_lab_result_figures(
+    nninit_lab_experiment e, const nninit_lab_any_result *r, int *count);
+
+/* ------------------------------------------------------------------------ */
+/* The tour: the claims the demo checks                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The tour is one table of sections, each an experiment's settings run over
+ * several seeds, and of the claims each section decides: the sentence, the
+ * predicate and its thresholds, and the prose generated from the settings
+ * it describes. `nninit demo` runs it all, `nninit lab NAME --claims` the
+ * sections of one experiment, and the tests the quick scale. */
+typedef enum nninit_lab_scale {
+    NNINIT_LAB_FULL = 0,  /* the demo: every claim decided over its seeds */
+    NNINIT_LAB_QUICK = 1, /* fewer seeds and smaller subsets, same verdicts
+                             (the test suite checks this) */
+    NNINIT_LAB_TINY = 2   /* smoke test: seconds under sanitizers; its
+                             verdicts mean little */
+} nninit_lab_scale;
+
+NNINIT_API const char *nninit_lab_scale_name(nninit_lab_scale s);
+
+#define NNINIT_LAB_MAX_SEEDS 16
+#define NNINIT_LAB_MAX_CLAIMS 4
+
+typedef struct nninit_lab_verdict {
+    const char *id;        /* stable, for scripts: "rnn.recall" */
+    char claim[200];       /* the sentence */
+    char predicted[400];   /* what it predicts, with the thresholds */
+    char measured[800];    /* what was measured, with the spread */
+    char metric[96];       /* what per_seed holds */
+    int n_seeds;
+    double per_seed[NNINIT_LAB_MAX_SEEDS];
+    int holds;
+    char why[600];         /* if it does not hold: what the setup lacks */
+} nninit_lab_verdict;
+
+typedef struct nninit_lab_section {
+    const char *id;                /* "rnn-memory" */
+    nninit_lab_experiment exp;
+    char title[160];
+    char setup[1400];              /* the settings, in words */
+    int n_seeds;
+    uint64_t seeds[NNINIT_LAB_MAX_SEEDS];
+    nninit_lab_any_opts opts;      /* the first seed's settings */
+    /* The first seed's results, for tables, figures and JSON: one, or two
+     * when the section compares two runs of its experiment (train: the
+     * rule, then small weights; the second's figure series are merged into
+     * the first's figures of the same name). */
+    int n_results;
+    char result_label[2][48];
+    nninit_lab_any_result result[2];
+    int n_claims;
+    nninit_lab_verdict claims[NNINIT_LAB_MAX_CLAIMS];
+} nninit_lab_section;
+
+typedef struct nninit_lab_tour_opts {
+    nninit_lab_common c;    /* c.seed: the first seed; then seed+1, ... */
+    nninit_lab_scale scale;
+} nninit_lab_tour_opts;
+
+/* The number of sections, and which experiment section i runs. */
+NNINIT_API int nninit_lab_tour_count(void);
+NNINIT_API nninit_lab_experiment nninit_lab_tour_experiment(int i);
+/* Run section i: its experiment over its seeds, then its claims. Free
+ * with nninit_lab_section_free (also after a failure). */
+NNINIT_API int nninit_lab_tour_run(int i, const nninit_lab_tour_opts *o,
+                                   nninit_lab_section *s, nninit_error *err);
+NNINIT_API void nninit_lab_section_free(nninit_lab_section *s);
+
 /* Helpers the experiments use, public because tests and the CLI check them:
  * the std (population) of n values, and the number of distinct rows of a
- * rows x cols matrix (rows equal within tol count as one). */
+ * rows x cols matrix (rows equal within tol count as one; -1 when out of
+ * memory). */
 NNINIT_API double nninit_lab_std(const nninit_lab_real *x, size_t n,
                                  double *mean);
 NNINIT_API int nninit_lab_distinct_rows(const nninit_lab_real *m, int rows,
-                                        int cols, double tol);
+                                        int cols, double tol,
+                                        const nninit_allocator *alloc);
 
 
 #ifdef __cplusplus

@@ -12,7 +12,7 @@ static int lab(void)
 {
     nninit_lab_data d;
     nninit_error err;
-    if (nninit_lab_spirals(256, 3, 0.05, 1, &d, &err)) {
+    if (nninit_lab_spirals(256, 3, 0.05, 1, NULL, &d, &err)) {
         fprintf(stderr, "consumer_io: %s\n", err.msg);
         return 1;
     }

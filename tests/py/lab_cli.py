@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """nninit lab / nninit demo through the CLI, on tiny settings: every
-experiment's JSON summary has the keys the issue lists and points the way
-the papers predict; figures are well-formed SVG; bad input gives one line,
-exit 2 and no output file; missing data names the Debian package.
+experiment's JSON summary has the keys the README lists; figures are
+well-formed SVG; the demo's report is one self-contained page; bad input
+gives one line, exit 2 and no output file; missing data names the Debian
+package, and $NNINIT_FASHION_MNIST is read by the CLI (the library reads no
+environment). Whether the claims hold is lab_verdicts.py's business: no
+threshold is restated here.
 
 Usage: lab_cli.py PATH/TO/nninit
 """
@@ -59,25 +62,21 @@ with tempfile.TemporaryDirectory() as tmp:
             "--epochs", "2", "--width", "8")
     if d:
         for r in d["runs"]:
-            has(r, ["init", "distinct_units", "test_accuracy"], "symmetry run")
-        by = {r["init"]: r for r in d["runs"]}
-        check(by["zeros"]["distinct_units"] == [1, 1], f"zeros: {by['zeros']}")
-        check(by["constant(0.05)"]["distinct_units"] == [1, 1], "constant")
-        check(min(by["rule"]["distinct_units"]) >= 6, f"rule: {by['rule']}")
-        check(by["rule"]["test_accuracy"] > by["zeros"]["test_accuracy"],
-              "rule learns more than zeros")
+            has(r, ["init", "distinct_units", "test_accuracy", "final_loss"],
+                "symmetry run")
+        check([r["init"] for r in d["runs"]] == ["zeros", "constant(0.05)", "rule"],
+              f"symmetry inits {[r['init'] for r in d['runs']]}")
+        check(all(len(r["distinct_units"]) == 2 for r in d["runs"]), "2 layers")
 
-    d = lab("signal", tmp, "--synthetic", "--depth", "30", "--width", "256",
+    d = lab("signal", tmp, "--synthetic", "--depth", "30", "--width", "16",
             "--batch", "16", "--acts", "relu", "--init", "kaiming_normal",
             "--init", "small")
     if d:
         for r in d["runs"]:
             has(r, ["activation", "init", "act_std", "grad_std"], "signal run")
             check(len(r["act_std"]) == 30 and len(r["grad_std"]) == 30, "30 layers")
-        he, small = d["runs"]
-        ratio = he["act_std"][29] / he["act_std"][0]
-        check(0.5 < ratio < 2, f"He keeps relu std within 2x: {ratio}")
-        check(small["act_std"][29] / small["act_std"][0] < 1e-6, "small collapses")
+        check([r["init"] for r in d["runs"]] == ["kaiming_normal", "uniform(-0.01,0.01)"],
+              f"signal inits {[r['init'] for r in d['runs']]}")
 
     d = lab("depth", tmp, "--synthetic", "--depth", "12", "--width", "16",
             "--steps", "20", "--log-every", "5", "--train-size", "200",
@@ -88,28 +87,57 @@ with tempfile.TemporaryDirectory() as tmp:
             check(len(r["train_loss"]) == 4, "4 logged points")
             check(r["final_train_loss"] == r["train_loss"][-1], "final = last")
 
-    d = lab("selu", tmp, "--depth", "16", "--width", "128", "--batch", "32")
+    d = lab("selu", tmp, "--depth", "16", "--width", "32", "--batch", "8")
     if d:
         for r in d["runs"]:
             has(r, ["init", "mean", "var"], "selu run")
-        lecun = d["runs"][0]
-        check(lecun["init"] == "lecun_normal", lecun["init"])
-        check(all(0.7 < v < 1.4 for v in lecun["var"]), f"lecun var {lecun['var']}")
+            check(len(r["mean"]) == 16, "16 layers")
+        check(d["runs"][0]["init"] == "lecun_normal", d["runs"][0]["init"])
+
+    # isometry: the keys the README promises, depth for nets, steps for rnn
+    d = lab("isometry", tmp, "--width", "8", "--depths", "1,2,4")
+    if d:
+        check(len(d["runs"]) == 3 * 3 * 3, f"nets x inits x depths: {len(d['runs'])}")
+        for r in d["runs"]:
+            has(r, ["net", "init", "singular_values", "condition_number"],
+                "isometry run")
+            key = "steps" if r["net"] == "rnn" else "depth"
+            check(key in r and r[key] in (1, 2, 4), f"isometry {key}: {r}")
+            sv = r["singular_values"]
+            check(len(sv) == 8 and sv == sorted(sv, reverse=True), "8 values, largest first")
+            check(abs(r["condition_number"] - sv[0] / sv[-1]) <= 1e-9 * r["condition_number"],
+                  "condition number = largest / smallest")
+    d = lab("deeplinear", tmp, "--width", "4", "--depths", "2,4", "--steps", "30",
+            "--log-every", "5")
+    if d:
+        check(len(d["runs"]) == 4, "2 inits x 2 depths")
+        for r in d["runs"]:
+            has(r, ["init", "depth", "steps_to_threshold", "step", "loss",
+                    "final_loss"], "deeplinear run")
 
     d = lab("rnn", tmp, "--steps", "6", "--length", "6", "--hidden", "8",
             "--batch", "4", "--log-every", "3", "--cells", "rnn_relu,lstm,gru",
-            "--init", "orthogonal", "--init", "eye")
+            "--task", "adding", "--init", "orthogonal", "--init", "eye")
     if d:
         has(d, ["baseline", "runs"], "rnn")
         check(abs(d["baseline"] - 1 / 6) < 1e-9, "adding baseline 1/6")
         check(len(d["runs"]) == 6, "3 cells x 2 inits")
         for r in d["runs"]:
-            has(r, ["cell", "init", "final_loss"], "rnn run")
+            has(r, ["cell", "init", "final_loss", "test_loss",
+                    "grad_through_time"], "rnn run")
+            check(len(r["grad_through_time"]) == 6, "gradient at each step")
     d = lab("rnn", tmp, "--task", "copy", "--steps", "2", "--length", "5",
             "--hidden", "8", "--batch", "4", "--cells", "gru", "--init",
             "orthogonal")
     if d:
         check(abs(d["baseline"] - 10 * math.log(8) / 25) < 1e-9, "copy baseline")
+    d = lab("rnn", tmp, "--task", "recall", "--steps", "4", "--length", "5",
+            "--hidden", "8", "--batch", "4", "--cells", "rnn_tanh",
+            "--input-init", "xavier_uniform")
+    if d:
+        check(d["baseline"] == 1 and d["settings"]["task"] == "recall", "recall")
+        check(d["settings"]["input_init"] == "xavier_uniform", d["settings"])
+        check(len(d["runs"][0]["grad_through_time"]) == 10, "2 x delay steps")
 
     d = lab("train", tmp, "--train-size", "300", "--test-size", "100",
             "--epochs", "2", "--batch", "32")
@@ -117,13 +145,24 @@ with tempfile.TemporaryDirectory() as tmp:
         check(len(d["epochs"]) == 2, "2 epochs")
         for e in d["epochs"]:
             has(e, ["epoch", "test_accuracy", "seconds"], "train epoch")
-        check(d["epochs"][-1]["test_accuracy"] > 0.3, "learns something")
     d = lab("train", tmp, "--train-size", "200", "--test-size", "50",
             "--epochs", "1", "--batch", "50", "--seeds", "2", "--seed", "5")
     if d:
         check([x["seed"] for x in d["seeds"]] == [5, 6], f"seeds {d['seeds']}")
         check(d["epochs"][0]["test_accuracy"] == d["seeds"][0]["final_test_accuracy"],
               "epochs are the first seed's")
+
+    # --claims: the tour's sections of one experiment, with their verdicts
+    js = os.path.join(tmp, "claims.json")
+    p = run("lab", "isometry", "--claims", "--tiny", "--quiet", "--json", js)
+    check(p.returncode == 0, f"--claims: {p.returncode} {p.stderr}")
+    if p.returncode == 0:
+        c = json.load(open(js))
+        check(c["scale"] == "tiny" and len(c["claims"]) >= 3, f"claims {c}")
+        for v in c["claims"]:
+            has(v, ["id", "section", "claim", "holds", "predicted", "measured",
+                    "per_seed"], "verdict")
+        check("verdict:" in p.stdout and "per seed:" in p.stdout, "claims printed")
 
     # bad input: one line, exit 2, no file
     out = os.path.join(tmp, "bad.json")
@@ -132,6 +171,10 @@ with tempfile.TemporaryDirectory() as tmp:
                        (["lab", "signal", "--init", "normal:std=-1", "--json", out], "neg std"),
                        (["lab", "train", "--lr", "0", "--json", out], "lr 0"),
                        (["lab", "rnn", "--cells", "lstm,nope"], "bad cell"),
+                       (["lab", "rnn", "--task", "paint"], "bad task"),
+                       (["lab", "isometry", "--depths", "4,2"], "depths not increasing"),
+                       (["lab", "isometry", "--nets", "cnn"], "bad net"),
+                       (["lab", "isometry", "--width", "1", "--json", out], "width 1"),
                        (["lab", "train", "--init", "rule", "--init", "rule"], "2 inits for 3 layers"),
                        (["lab", "signal", "--acts", "softmax"], "unsupported activation"),
                        (["lab", "symmetry", "--epochs", "x"], "not a number"),
@@ -142,13 +185,22 @@ with tempfile.TemporaryDirectory() as tmp:
         check(len(lines) == 1 and lines[0].startswith("nninit: "),
               f"{what}: stderr {p.stderr!r}")
         check(not os.path.exists(out), f"{what}: left {out}")
-    # missing data: exit 2 naming the package
-    for args in (["lab", "train", "--data", "/nonexistent"],
-                 ["demo", "--data", "/nonexistent", "--out", os.path.join(tmp, "d")]):
-        p = run(*args)
+    # missing data: exit 2 naming the package; the CLI maps the variable
+    env = dict(os.environ, NNINIT_FASHION_MNIST="/nonexistent-env-dir")
+    for args, e in ((["lab", "train", "--data", "/nonexistent"], None),
+                    (["demo", "--data", "/nonexistent", "--out", os.path.join(tmp, "d")], None),
+                    (["lab", "train"], env)):
+        p = subprocess.run([NN, *args], capture_output=True, text=True, env=e)
         check(p.returncode == 2, f"{args}: exit {p.returncode}")
         check("dataset-fashion-mnist" in p.stderr and len(p.stderr.splitlines()) == 1,
               f"{args}: {p.stderr!r}")
+    check("/nonexistent-env-dir" in p.stderr, "the variable names the directory")
+    # --data wins over the variable
+    p = subprocess.run([NN, "lab", "symmetry", "--quiet", "--train-size", "50",
+                        "--test-size", "20", "--epochs", "1", "--width", "4",
+                        "--data", "/usr/share/datasets/fashion-mnist"],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode == 0, f"--data over the variable: {p.stderr}")
     # an unwritable JSON path is a runtime failure (1) and writes nothing
     p = run("lab", "selu", "--depth", "2", "--width", "8", "--batch", "4",
             "--quiet", "--json", "/nonexistent-dir/x.json")
@@ -157,23 +209,36 @@ with tempfile.TemporaryDirectory() as tmp:
     for args in (["lab", "--help"], ["demo", "--help"]):
         p = run(*args)
         check(p.returncode == 0 and "usage" in p.stdout, f"{args} help")
-    # the demo end to end at smoke-test sizes: report, figures, JSON
+    # the demo end to end at smoke-test sizes: one self-contained report
     dd = os.path.join(tmp, "demo")
     p = run("demo", "--tiny", "--quiet", "--out", dd)
     check(p.returncode == 0, f"demo --tiny: {p.returncode} {p.stderr}")
     if p.returncode == 0:
-        rep = open(os.path.join(dd, "report.md")).read()
-        for h in ["## 0. The seed network", "## 1.", "## 2.", "## 3.", "## 4.",
-                  "## 5.", "## 6.", "## Summary", "| claim | predicted | measured"]:
+        rep = open(os.path.join(dd, "report.html")).read()
+        for h in ["0. The seed network", "machine", "OpenBLAS", "load average",
+                  "s wall", "s CPU", "Summary:", "Per seed:", "<th>claim</th>",
+                  "isometry", "deeplinear", "rnn-memory", "rnn-gradient"]:
             check(h in rep, f"report lacks {h!r}")
+        # figures inline (no links to files), and as well-formed SVG
+        check("<img" not in rep and 'src="' not in rep, "no external images")
         import re
-        figs = re.findall(r"\]\((figures/[^)]+\.svg)\)", rep)
-        check(len(figs) >= 10, f"report links {len(figs)} figures")
-        for f in figs:
-            check(os.path.exists(os.path.join(dd, f)), f"missing {f}")
-        for j in ["symmetry", "signal", "depth", "selu", "rnn", "train-rule"]:
+        svgs = re.findall(r"<svg .*?</svg>", rep, re.S)
+        check(len(svgs) >= 15, f"report holds {len(svgs)} figures inline")
+        for sv in svgs:
+            ET.fromstring(sv)
+        # the prose follows the settings that ran: no "20-layer" at --tiny
+        for text in (rep, p.stdout):
+            check("20-layer" not in text and "30-layer" not in text
+                  and "64 SELU" not in text, "tiny prose names tiny settings")
+        c = json.load(open(os.path.join(dd, "json", "claims.json")))
+        check(c["scale"] == "tiny" and c["total"] == len(c["claims"]) >= 16,
+              f"claims.json {c.get('total')}")
+        for j in ["symmetry", "signal", "depth", "selu", "isometry",
+                  "deeplinear", "rnn-memory", "rnn-gradient", "train"]:
             with open(os.path.join(dd, "json", j + ".json")) as f:
-                check("runs" in json.load(f) or j.startswith("train"), j)
+                doc = json.load(f)
+                check("claims" in doc and "settings" in doc, j)
+        check(len(os.listdir(os.path.join(dd, "figures"))) >= 15, "figure files")
         check("Summary:" in p.stdout and "fc1.weight" in p.stdout, "demo stdout")
     p = run("demo", "--seed-network-only")
     check(p.returncode == 0 and "fc1.weight" in p.stdout and

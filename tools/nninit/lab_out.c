@@ -77,9 +77,14 @@ static json_t *common_json(const char *name, const nninit_lab_common *c)
 }
 
 /* ------------------------------------------------------------------------ */
+/* symmetry                                                                 */
+/* ------------------------------------------------------------------------ */
 
-void lab_print_symmetry(FILE *f, const nninit_lab_symmetry_result *r)
+static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
+                           const nninit_lab_any_result *res)
 {
+    const nninit_lab_symmetry_result *r = &res->symmetry;
+    (void)o;
     fprintf(f, "%-28s %-22s %14s %11s\n", "init", "distinct units/layer",
             "test accuracy", "final loss");
     for (int i = 0; i < r->n_runs; i++) {
@@ -95,10 +100,11 @@ void lab_print_symmetry(FILE *f, const nninit_lab_symmetry_result *r)
     }
 }
 
-json_t *lab_json_symmetry(const nninit_lab_symmetry_opts *o,
-                          const nninit_lab_symmetry_result *r)
+static json_t *json_symmetry(const nninit_lab_any_opts *ao,
+                             const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("symmetry", &o->c);
+    const nninit_lab_symmetry_opts *o = &ao->symmetry;
+    const nninit_lab_symmetry_result *r = &res->symmetry;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:s, s:i, s:i, s:f, s:i, s:i}",
                                   "hidden_layers", o->hidden_layers, "width",
@@ -122,12 +128,25 @@ json_t *lab_json_symmetry(const nninit_lab_symmetry_opts *o,
     return doc;
 }
 
+static void header_symmetry(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_symmetry_opts *o = &ao->symmetry;
+    fprintf(f,
+            "symmetry: %d hidden layer(s) of %d %s units, %d epochs; units "
+            "that stay copies of each other count once\n",
+            o->hidden_layers, o->width, nninit_activation_name(o->act),
+            o->epochs);
+}
+
+/* ------------------------------------------------------------------------ */
+/* signal                                                                   */
 /* ------------------------------------------------------------------------ */
 
-void lab_print_signal(FILE *f, const nninit_lab_signal_result *r, int every)
+static void print_signal(FILE *f, const nninit_lab_any_opts *o,
+                         const nninit_lab_any_result *res)
 {
-    if (every < 1)
-        every = 1;
+    const nninit_lab_signal_result *r = &res->signal;
+    const int every = o->signal.depth > 12 ? 5 : 1;
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_signal_run *u = &r->runs[i];
         if (i == 0 || u->act != r->runs[i - 1].act) {
@@ -151,10 +170,11 @@ void lab_print_signal(FILE *f, const nninit_lab_signal_result *r, int every)
     }
 }
 
-json_t *lab_json_signal(const nninit_lab_signal_opts *o,
-                        const nninit_lab_signal_result *r)
+static json_t *json_signal(const nninit_lab_any_opts *ao,
+                           const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("signal", &o->c);
+    const nninit_lab_signal_opts *o = &ao->signal;
+    const nninit_lab_signal_result *r = &res->signal;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch));
@@ -171,10 +191,24 @@ json_t *lab_json_signal(const nninit_lab_signal_opts *o,
     return doc;
 }
 
+static void header_signal(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_signal_opts *o = &ao->signal;
+    fprintf(f,
+            "signal: %d layers of width %d at initialization, one batch of "
+            "%d\n",
+            o->depth, o->width, o->batch);
+}
+
+/* ------------------------------------------------------------------------ */
+/* depth                                                                    */
 /* ------------------------------------------------------------------------ */
 
-void lab_print_depth(FILE *f, const nninit_lab_depth_result *r)
+static void print_depth(FILE *f, const nninit_lab_any_opts *o,
+                        const nninit_lab_any_result *res)
 {
+    const nninit_lab_depth_result *r = &res->depth;
+    (void)o;
     fprintf(f, "%-24s %12s %12s %11s %11s %14s\n", "init", "act std L1",
             "act std Llast", "first loss", "final loss", "test accuracy");
     for (int i = 0; i < r->n_runs; i++) {
@@ -186,10 +220,11 @@ void lab_print_depth(FILE *f, const nninit_lab_depth_result *r)
     }
 }
 
-json_t *lab_json_depth(const nninit_lab_depth_opts *o,
-                       const nninit_lab_depth_result *r)
+static json_t *json_depth(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("depth", &o->c);
+    const nninit_lab_depth_opts *o = &ao->depth;
+    const nninit_lab_depth_result *r = &res->depth;
     json_object_set_new(
         doc, "settings",
         json_pack("{s:i, s:i, s:s, s:i, s:i, s:i, s:f}", "depth", o->depth,
@@ -213,12 +248,25 @@ json_t *lab_json_depth(const nninit_lab_depth_opts *o,
     return doc;
 }
 
+static void header_depth(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_depth_opts *o = &ao->depth;
+    fprintf(f,
+            "depth: %d-layer %s MLP, width %d, %d steps of batch %d, SGD "
+            "momentum 0.9, lr %g\n",
+            o->depth, nninit_activation_name(o->act), o->width, o->steps,
+            o->batch, o->lr);
+}
+
+/* ------------------------------------------------------------------------ */
+/* selu                                                                     */
 /* ------------------------------------------------------------------------ */
 
-void lab_print_selu(FILE *f, const nninit_lab_selu_result *r, int every)
+static void print_selu(FILE *f, const nninit_lab_any_opts *o,
+                       const nninit_lab_any_result *res)
 {
-    if (every < 1)
-        every = 1;
+    const nninit_lab_selu_result *r = &res->selu;
+    const int every = o->selu.depth > 16 ? 8 : 1;
     if (!r->n_runs)
         return;
     fprintf(f, "%-24s %-5s", "init", "");
@@ -240,10 +288,11 @@ void lab_print_selu(FILE *f, const nninit_lab_selu_result *r, int every)
     }
 }
 
-json_t *lab_json_selu(const nninit_lab_selu_opts *o,
-                      const nninit_lab_selu_result *r)
+static json_t *json_selu(const nninit_lab_any_opts *ao,
+                         const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("selu", &o->c);
+    const nninit_lab_selu_opts *o = &ao->selu;
+    const nninit_lab_selu_result *r = &res->selu;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i, s:s}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch,
@@ -260,55 +309,226 @@ json_t *lab_json_selu(const nninit_lab_selu_opts *o,
     return doc;
 }
 
+static void header_selu(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_selu_opts *o = &ao->selu;
+    fprintf(f,
+            "selu: N(0,1) inputs through %d %s layers of width %d; the fixed "
+            "point is mean 0, variance 1\n",
+            o->depth, nninit_activation_name(o->act), o->width);
+}
+
+/* ------------------------------------------------------------------------ */
+/* isometry                                                                 */
 /* ------------------------------------------------------------------------ */
 
-void lab_print_rnn(FILE *f, const nninit_lab_rnn_result *r)
+static void print_isometry(FILE *f, const nninit_lab_any_opts *o,
+                           const nninit_lab_any_result *res)
 {
-    fprintf(f, "baseline (predict the mean / blanks): %.4f\n", r->baseline);
-    fprintf(f, "%-10s %-20s %10s %10s %14s %12s\n", "cell",
-            "recurrent init", "first loss", "final loss", "final/baseline",
-            "grad@1/grad@T");
+    const nninit_lab_isometry_result *r = &res->isometry;
+    (void)o;
+    fprintf(f, "%-7s %-16s %6s %12s %11s %11s %11s\n", "net", "init",
+            "depth", "condition", "max|s-1|", "largest s", "smallest s");
     for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_rnn_run *u = &r->runs[i];
-        fprintf(f, "%-10s %-20s %10.4g %10.4g %14.3f %12.3g\n",
-                nninit_lab_cell_name(u->cell), u->init,
-                u->n_log ? u->loss[0] : NAN, u->final_loss,
-                u->solved_fraction, u->steps_T ? u->grad_t[0] : NAN);
+        const nninit_lab_isometry_run *u = &r->runs[i];
+        fprintf(f, "%-7s %-16s %6d %12.4g %11.3g %11.4g %11.4g\n",
+                nninit_lab_iso_net_name(u->net), u->init, u->depth,
+                u->condition_number, u->max_dev, u->singular_values[0],
+                u->singular_values[u->n - 1]);
     }
 }
 
-json_t *lab_json_rnn(const nninit_lab_rnn_opts *o,
-                     const nninit_lab_rnn_result *r)
+static json_t *json_isometry(const nninit_lab_any_opts *ao,
+                             const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("rnn", &o->c);
+    const nninit_lab_isometry_opts *o = &ao->isometry;
+    const nninit_lab_isometry_result *r = &res->isometry;
+    json_t *depths = json_array(), *nets = json_array();
+    for (int k = 0; k < o->n_depths; k++)
+        json_array_append_new(depths, json_integer(o->depths[k]));
+    for (int k = 0; k < o->n_nets; k++)
+        json_array_append_new(nets,
+                              json_string(nninit_lab_iso_net_name(o->nets[k])));
+    json_object_set_new(doc, "data", json_string("synthetic"));
+    json_object_set_new(doc, "settings",
+                        json_pack("{s:i, s:o, s:o, s:f}", "width", o->width,
+                                  "nets", nets, "depths", depths, "input_std",
+                                  o->input_std));
+    json_t *runs = json_array();
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_isometry_run *u = &r->runs[i];
+        json_array_append_new(
+            runs,
+            json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "net",
+                      nninit_lab_iso_net_name(u->net), "init", u->init,
+                      u->net == NNINIT_LAB_ISO_RNN ? "steps" : "depth",
+                      u->depth, "singular_values",
+                      jarr(u->singular_values, u->n), "condition_number",
+                      lab_jnum(u->condition_number), "max_dev",
+                      lab_jnum(u->max_dev)));
+    }
+    json_object_set_new(doc, "runs", runs);
+    return doc;
+}
+
+static void header_isometry(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_isometry_opts *o = &ao->isometry;
+    fprintf(f,
+            "isometry: singular values of the input-output Jacobian at init, "
+            "width %d, tanh input std %g (depth: layers, or steps T for the "
+            "rnn)\n",
+            o->width, o->input_std);
+}
+
+/* ------------------------------------------------------------------------ */
+/* deeplinear                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
+                             const nninit_lab_any_result *res)
+{
+    const nninit_lab_deeplinear_result *r = &res->deeplinear;
+    fprintf(f, "%-16s %6s %14s %11s\n", "init", "depth", "steps to reach",
+            "final loss");
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_deeplinear_run *u = &r->runs[i];
+        char st[32];
+        if (u->steps_to_threshold)
+            snprintf(st, sizeof st, "%d", u->steps_to_threshold);
+        else
+            snprintf(st, sizeof st, "> %d", o->deeplinear.max_steps);
+        fprintf(f, "%-16s %6d %14s %11.4f\n", u->init, u->depth, st,
+                u->final_loss);
+    }
+}
+
+static json_t *json_deeplinear(const nninit_lab_any_opts *ao,
+                               const nninit_lab_any_result *res, json_t *doc)
+{
+    const nninit_lab_deeplinear_opts *o = &ao->deeplinear;
+    const nninit_lab_deeplinear_result *r = &res->deeplinear;
+    json_t *depths = json_array();
+    for (int k = 0; k < o->n_depths; k++)
+        json_array_append_new(depths, json_integer(o->depths[k]));
     json_object_set_new(doc, "data", json_string("synthetic"));
     json_object_set_new(
         doc, "settings",
-        json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:s}", "task",
-                  o->task == NNINIT_LAB_COPY ? "copy" : "adding", "length",
-                  o->length, "hidden", o->hidden, "steps", o->steps, "batch",
-                  o->batch, "lr", o->lr, "clip", o->clip, "optimizer",
-                  nninit_lab_optimizer_name(o->optimizer)));
+        json_pack("{s:i, s:o, s:i, s:i, s:i, s:f, s:f}", "width", o->width,
+                  "depths", depths, "batch", o->batch, "max_steps",
+                  o->max_steps, "window", o->window, "lr", o->lr,
+                  "threshold", o->threshold));
+    json_t *runs = json_array();
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_deeplinear_run *u = &r->runs[i];
+        json_array_append_new(
+            runs,
+            json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "init", u->init,
+                      "depth", u->depth, "steps_to_threshold",
+                      u->steps_to_threshold ? json_integer(u->steps_to_threshold)
+                                            : json_null(),
+                      "step", jarr(u->step, u->n_log), "loss",
+                      jarr(u->loss, u->n_log), "final_loss",
+                      lab_jnum(u->final_loss)));
+    }
+    json_object_set_new(doc, "runs", runs);
+    return doc;
+}
+
+static void header_deeplinear(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_deeplinear_opts *o = &ao->deeplinear;
+    fprintf(f,
+            "deeplinear: width %d, batch %d, SGD lr %g / depth, up to %d "
+            "steps until the loss (relative to predicting 0) is below %g\n",
+            o->width, o->batch, o->lr, o->max_steps, o->threshold);
+}
+
+/* ------------------------------------------------------------------------ */
+/* rnn                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
+                      const nninit_lab_any_result *res)
+{
+    const nninit_lab_rnn_result *r = &res->rnn;
+    const int trained = o->rnn.steps > 1;
+    if (trained)
+        fprintf(f, "baseline (predicting the mean / blanks / 0): %.4f\n",
+                r->baseline);
+    fprintf(f, "%-10s %-20s %10s", "cell", "recurrent init",
+            trained ? "first loss" : "loss");
+    if (trained)
+        fprintf(f, " %10s %10s %14s", "final loss", "test loss",
+                "test/baseline");
+    fprintf(f, " %13s\n", "grad@1/grad@T");
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_rnn_run *u = &r->runs[i];
+        fprintf(f, "%-10s %-20s %10.4g", nninit_lab_cell_name(u->cell),
+                u->init, u->n_log ? u->loss[0] : NAN);
+        if (trained)
+            fprintf(f, " %10.4g %10.4g %14.3f", u->final_loss, u->test_loss,
+                    u->solved_fraction);
+        fprintf(f, " %13.3g\n", u->steps_T ? u->grad_t[0] : NAN);
+    }
+}
+
+static json_t *json_rnn(const nninit_lab_any_opts *ao,
+                        const nninit_lab_any_result *res, json_t *doc)
+{
+    const nninit_lab_rnn_opts *o = &ao->rnn;
+    const nninit_lab_rnn_result *r = &res->rnn;
+    char in[64];
+    nninit_lab_init_label(&o->input_init, in, sizeof in);
+    json_object_set_new(doc, "data", json_string("synthetic"));
+    json_object_set_new(
+        doc, "settings",
+        json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:i}", "task",
+                  nninit_lab_task_name(o->task), "length", o->length, "hidden",
+                  o->hidden, "steps", o->steps, "batch", o->batch, "lr", o->lr,
+                  "clip", o->clip, "optimizer",
+                  nninit_lab_optimizer_name(o->optimizer), "input_init", in,
+                  "test_batch", o->test_batch));
     json_object_set_new(doc, "baseline", lab_jnum(r->baseline));
     json_t *runs = json_array();
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_rnn_run *u = &r->runs[i];
         json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "cell",
+            runs, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "cell",
                             nninit_lab_cell_name(u->cell), "init", u->init,
                             "step", jarr(u->step, u->n_log), "loss",
                             jarr(u->loss, u->n_log), "final_loss",
-                            lab_jnum(u->final_loss), "grad_through_time",
+                            lab_jnum(u->final_loss), "test_loss",
+                            lab_jnum(u->test_loss), "grad_through_time",
                             jarr(u->grad_t, u->steps_T)));
     }
     json_object_set_new(doc, "runs", runs);
     return doc;
 }
 
+static void header_rnn(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_rnn_opts *o = &ao->rnn;
+    char in[64];
+    nninit_lab_init_label(&o->input_init, in, sizeof in);
+    fprintf(f,
+            "rnn: %s task, %s %d, hidden %d, %d steps of batch %d, %s lr %g, "
+            "clip %g, input weights %s\n",
+            nninit_lab_task_name(o->task),
+            o->task == NNINIT_LAB_ADDING ? "length" : "delay", o->length,
+            o->hidden, o->steps, o->batch,
+            nninit_lab_optimizer_name(o->optimizer), o->lr, o->clip, in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* train                                                                    */
 /* ------------------------------------------------------------------------ */
 
-void lab_print_train(FILE *f, const nninit_lab_train_result *r)
+static void print_train(FILE *f, const nninit_lab_any_opts *o,
+                        const nninit_lab_any_result *res)
 {
+    const nninit_lab_train_result *r = &res->train;
+    (void)o;
     fprintf(f, "%5s %11s %14s %9s\n", "epoch", "train loss", "test accuracy",
             "seconds");
     for (int e = 0; e < r->n_epochs; e++) {
@@ -318,10 +538,11 @@ void lab_print_train(FILE *f, const nninit_lab_train_result *r)
     }
 }
 
-json_t *lab_json_train(const nninit_lab_train_opts *o,
-                       const nninit_lab_train_result *r)
+static json_t *json_train(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
-    json_t *doc = common_json("train", &o->c);
+    const nninit_lab_train_opts *o = &ao->train;
+    const nninit_lab_train_result *r = &res->train;
     json_t *sizes = json_array(), *inits = json_array();
     for (int k = 0; k <= o->n_layers; k++)
         json_array_append_new(sizes, json_integer(o->sizes[k]));
@@ -350,6 +571,100 @@ json_t *lab_json_train(const nninit_lab_train_opts *o,
             doc, "final_test_accuracy",
             lab_jnum(r->epochs[r->n_epochs - 1].test_accuracy));
     return doc;
+}
+
+static void header_train(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_train_opts *o = &ao->train;
+    fprintf(f, "train: MLP");
+    for (int k = 0; k <= o->n_layers; k++)
+        fprintf(f, "%s%d", k ? "-" : " ", o->sizes[k]);
+    fprintf(f, " %s, batch %d, %s lr %g", nninit_activation_name(o->act),
+            o->batch, nninit_lab_optimizer_name(o->optimizer), o->lr);
+    if (o->optimizer == NNINIT_LAB_MOMENTUM)
+        fprintf(f, " momentum %g", o->momentum);
+    if (o->cosine)
+        fprintf(f, " (cosine decay)");
+    fprintf(f, "\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The table: one row per experiment, in nninit_lab_experiment order        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct out_row {
+    void (*print)(FILE *, const nninit_lab_any_opts *,
+                  const nninit_lab_any_result *);
+    json_t *(*json)(const nninit_lab_any_opts *, const nninit_lab_any_result *,
+                    json_t *);
+    void (*header)(FILE *, const nninit_lab_any_opts *);
+} out_row;
+
+#define OUT_ROW(name) {print_##name, json_##name, header_##name}
+static const out_row outputs[NNINIT_LAB_EXP_COUNT] = {
+    OUT_ROW(symmetry), OUT_ROW(signal),     OUT_ROW(depth), OUT_ROW(selu),
+    OUT_ROW(isometry), OUT_ROW(deeplinear), OUT_ROW(rnn),   OUT_ROW(train)};
+_Static_assert(NNINIT_LAB_EXP_COUNT == 8, "one output row per experiment");
+
+void lab_print(FILE *f, nninit_lab_experiment e, const nninit_lab_any_opts *o,
+               const nninit_lab_any_result *r)
+{
+    if ((unsigned)e < NNINIT_LAB_EXP_COUNT)
+        outputs[e].print(f, o, r);
+}
+
+json_t *lab_json(nninit_lab_experiment e, const nninit_lab_any_opts *o,
+                 const nninit_lab_any_result *r)
+{
+    if ((unsigned)e >= NNINIT_LAB_EXP_COUNT)
+        return NULL;
+    json_t *doc = common_json(nninit_lab_experiment_name(e), &o->c);
+    return doc ? outputs[e].json(o, r, doc) : NULL;
+}
+
+void lab_print_header(FILE *f, nninit_lab_experiment e,
+                      const nninit_lab_any_opts *o)
+{
+    if ((unsigned)e < NNINIT_LAB_EXP_COUNT)
+        outputs[e].header(f, o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Verdicts                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void lab_print_verdicts(FILE *f, const nninit_lab_section *s)
+{
+    for (int i = 0; i < s->n_claims; i++) {
+        const nninit_lab_verdict *v = &s->claims[i];
+        fprintf(f, "\n  claim:     %s\n  predicted: %s\n  measured:  %s\n",
+                v->claim, v->predicted, v->measured);
+        fprintf(f, "  per seed:  %s:", v->metric);
+        for (int k = 0; k < v->n_seeds; k++)
+            fprintf(f, " %.3g", v->per_seed[k]);
+        fprintf(f, "\n  verdict:   %s\n", v->holds ? "HOLDS" : "DOES NOT HOLD");
+        if (!v->holds && v->why[0])
+            fprintf(f, "  why:       %s\n", v->why);
+    }
+}
+
+json_t *lab_json_verdicts(const nninit_lab_section *s)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < s->n_claims; i++) {
+        const nninit_lab_verdict *v = &s->claims[i];
+        json_t *seeds = json_array();
+        for (int k = 0; k < v->n_seeds; k++)
+            json_array_append_new(
+                seeds, json_pack("{s:I, s:o}", "seed", (json_int_t)s->seeds[k],
+                                 "value", lab_jnum(v->per_seed[k])));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:o}", "id",
+                         v->id, "section", s->id, "claim", v->claim, "holds",
+                         v->holds, "predicted", v->predicted, "measured",
+                         v->measured, "metric", v->metric, "per_seed", seeds));
+    }
+    return a;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1,7 +1,8 @@
 /*
  * lab_out.h: how the CLI shows lab results: tables on a FILE, JSON
  * summaries (jansson), SVG figures, and a progress line. Shared by
- * `nninit lab` and `nninit demo`.
+ * `nninit lab` and `nninit demo`; one row per experiment, indexed by
+ * nninit_lab_experiment.
  */
 #ifndef NNINIT_LAB_OUT_H
 #define NNINIT_LAB_OUT_H
@@ -15,7 +16,7 @@
  * per stage and tenth. `ud` is a lab_progress_state. */
 typedef struct lab_progress_state {
     int tty, quiet;
-    char last[96];
+    char last[160];
     int last_tenth;
     double t0;
 } lab_progress_state;
@@ -23,27 +24,21 @@ void lab_progress_init(lab_progress_state *s, int quiet);
 void lab_progress(void *ud, const char *what, double fraction);
 void lab_progress_done(lab_progress_state *s);
 
-/* Tables. */
-void lab_print_symmetry(FILE *f, const nninit_lab_symmetry_result *r);
-void lab_print_signal(FILE *f, const nninit_lab_signal_result *r, int every);
-void lab_print_depth(FILE *f, const nninit_lab_depth_result *r);
-void lab_print_selu(FILE *f, const nninit_lab_selu_result *r, int every);
-void lab_print_rnn(FILE *f, const nninit_lab_rnn_result *r);
-void lab_print_train(FILE *f, const nninit_lab_train_result *r);
+/* The table of experiment e's result (o: the settings it ran with). */
+void lab_print(FILE *f, nninit_lab_experiment e, const nninit_lab_any_opts *o,
+               const nninit_lab_any_result *r);
+/* Its JSON summary (a new reference; NULL when out of memory): experiment,
+ * seed, data, settings, and the experiment's own keys. */
+json_t *lab_json(nninit_lab_experiment e, const nninit_lab_any_opts *o,
+                 const nninit_lab_any_result *r);
+/* One line saying what ran ("rnn: recall task, delay 30, ..."). */
+void lab_print_header(FILE *f, nninit_lab_experiment e,
+                      const nninit_lab_any_opts *o);
 
-/* JSON summaries (new references; NULL when out of memory). */
-json_t *lab_json_symmetry(const nninit_lab_symmetry_opts *o,
-                          const nninit_lab_symmetry_result *r);
-json_t *lab_json_signal(const nninit_lab_signal_opts *o,
-                        const nninit_lab_signal_result *r);
-json_t *lab_json_depth(const nninit_lab_depth_opts *o,
-                       const nninit_lab_depth_result *r);
-json_t *lab_json_selu(const nninit_lab_selu_opts *o,
-                      const nninit_lab_selu_result *r);
-json_t *lab_json_rnn(const nninit_lab_rnn_opts *o,
-                     const nninit_lab_rnn_result *r);
-json_t *lab_json_train(const nninit_lab_train_opts *o,
-                       const nninit_lab_train_result *r);
+/* A tour section's verdicts as text (claim, predicted, measured, per seed,
+ * verdict, why), and as JSON (a new reference). */
+void lab_print_verdicts(FILE *f, const nninit_lab_section *s);
+json_t *lab_json_verdicts(const nninit_lab_section *s);
 
 /* Write a JSON document atomically; prints the error, returns an exit
  * code (0 ok). */
