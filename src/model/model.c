@@ -374,8 +374,16 @@ static int layer_fail(const nninit_layer *l, int rc, const nninit_error *e,
     return nninit__fail(err, rc, "layer '%s' (%s): %s", l->name, kn, msg);
 }
 
-static int check_place(const nninit_layer *l, nninit_error *err)
+static int check_place(const nninit_layer *l, const nninit_torch_tensor *tt,
+                       int count, nninit_error *err)
 {
+    for (int k = 0; k < count; k++)
+        if (l->role == NNINIT_LAYER_ATTN_QKV &&
+            tt[k].part == NNINIT_PART_WEIGHT && tt[k].shape.dim[0] % 3)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "layer '%s': role attn_qkv needs q, k and v "
+                                "stacked: out (%lld) divisible by 3",
+                                l->name, (long long)tt[k].shape.dim[0]);
     if ((unsigned)l->role >= NNINIT_LAYER_ROLE_COUNT)
         return nninit__fail(err, NNINIT_EINVAL, "layer '%s': unknown role %d",
                             l->name, (int)l->role);
@@ -443,6 +451,10 @@ static void tensor_place(nninit__mtensor *t, const nninit_torch_tensor *tt,
     if (r == NNINIT_LAYER_NONE && tt->part == NNINIT_PART_EMBEDDING)
         r = NNINIT_LAYER_EMBEDDING;
     t->role = (unsigned char)r;
+    /* a dense layer tagged attn_qkv is q, k and v stacked: 3 row blocks,
+     * as MultiheadAttention's in_proj_weight */
+    if (r == NNINIT_LAYER_ATTN_QKV && tt->part == NNINIT_PART_WEIGHT)
+        t->blocks = 3;
     if (tt->depth_count > 0) {
         t->stack = (unsigned char)tt->stack;
         t->depth = tt->depth;
@@ -626,7 +638,7 @@ int nninit_model_add_layer(nninit_model *m, const nninit_layer *l,
                               nninit_torch_module_name(l->args.kind),
                               l->args.affine ? "" : " (affine: false?)");
     if (rc == NNINIT_OK)
-        rc = check_place(l, err);
+        rc = check_place(l, tt, count, err);
     int tied_local = -1;
     long tie_target = -1;
     if (rc == NNINIT_OK)

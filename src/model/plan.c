@@ -439,8 +439,12 @@ static int seed_default(nninit_plan *p, const nninit__mlayer *l,
     const nninit_activation act = (nninit_activation)mt->follows;
     switch ((nninit_part)mt->part) {
     case NNINIT_PART_WEIGHT:
-        nninit__strf(pre + at, sizeof pre - at, ": ");
-        return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+        if (mt->blocks == 1) {
+            nninit__strf(pre + at, sizeof pre - at, ": ");
+            return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+        }
+        /* a linear layer tagged attn_qkv is a packed q, k, v */
+        /* fall through */
     case NNINIT_PART_QKV: {
         nninit_spec xu = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
         nninit__strf(pre + at, sizeof pre - at,
@@ -584,6 +588,8 @@ static int framework_default(nninit_plan *p, const nninit__mlayer *l,
     case NNINIT_PART_WEIGHT:
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
                      nninit_torch_module_name(l->args.kind), kname);
+        if (mt->blocks > 1) /* a linear layer tagged attn_qkv */
+            return add_qkv(p, t, kernel, err, why);
         return add_whole(p, t, kernel, 0, err, why);
     case NNINIT_PART_QKV:
         nninit__strf(why, sizeof why,
