@@ -365,7 +365,7 @@ typedef struct nninit_plan_entry {
     uint64_t nbytes;
     double scale;           /* the factor scalings multiplied its values by
                                (1: none; NAN: a scaling replaced its
-                               initializer outright) */
+                               initializer outright, or scaled some rows) */
     nninit_shape base;      /* muP's base shape (ndim 0: no base shapes);
                                a dim is infinite if bit d of `infinite` */
     unsigned infinite;
@@ -375,18 +375,25 @@ typedef struct nninit_plan_entry {
 
 typedef struct nninit_plan nninit_plan;
 
-/* Decide every tensor's initializer. NNINIT_EINVAL for a spec that does not
- * fit its tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D
- * shape ..."), and for --rng torch with a preset other than torch or with
- * a step PyTorch cannot make (variance_scaling, delta_orthogonal, normal
- * draws in f16/bf16). The model must outlive the plan.
+/* Decide every tensor's initializer: the preset's choices (for torch,
+ * gpt2 and llama: PyTorch's construction of every module first), each
+ * layer's explicit initializers, the rules, then the scalings (the preset's
+ * own, then the model's). NNINIT_EINVAL for a spec that does not fit its
+ * tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D shape
+ * ..."), a scaling whose places are missing (a role outside any stack,
+ * muP without base shapes), and for --rng torch with a preset that builds
+ * no PyTorch modules (seed, keras, flax) or with a step PyTorch cannot make
+ * (variance_scaling, delta_orthogonal, hadamard, normal draws in
+ * f16/bf16). The model must outlive the plan.
  *
  * --rng torch replays the script PyTorch would run: torch.manual_seed(seed),
- * construct every module in order (each draws its defaults), then the
- * layers' explicit initializers and the rules as nn.init calls in order
- * (per-gate orthogonal: one orthogonal_ per chunk of weight_hh; the
- * forget-gate bias: fill_ on its rows). The bytes are PyTorch's, bit for bit
- * (orthogonal_: to about 1e-6, see torch.h). */
+ * construct every module in order (each draws its defaults), then (gpt2,
+ * llama) the model's _init_weights on each module in order, as
+ * self.apply() runs it, then the layers' explicit initializers, the rules
+ * and the scalings as nn.init calls in order (per-gate orthogonal: one
+ * orthogonal_ per chunk of weight_hh; the forget-gate bias: fill_ on its
+ * rows). The bytes are PyTorch's, bit for bit (orthogonal_: to about 1e-6,
+ * see torch.h). */
 NNINIT_API int nninit_plan_new(const nninit_model *m,
                                const nninit_plan_opts *opts,
                                nninit_plan **out, nninit_error *err);

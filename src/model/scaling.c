@@ -78,11 +78,11 @@ static const scaling_row scalings[NNINIT_SCALING_COUNT] = {
           "Radford et al. 2019 (GPT-2); nanoGPT, llm.c", ""},
          0, apply_gpt2},
     [NNINIT_SCALING_TORCHTITAN] =
-        {{"token embeddings N(0, 1); q, k, v and gate projections "
+        {{"embeddings N(0, 1); q, k, v and gate projections "
           "trunc_normal(0.02); attn_out, ffn_in, ffn_out trunc_normal(0.02 / "
           "sqrt(2 (block + 1))), or 0.02 / sqrt(2 n_layer) without "
           "depth_init; readout trunc_normal(dim^-1/2, cut at +-3 std)",
-          "torchtitan's Llama (init_weights)", "depth_init=true|false"},
+          "torchtitan's Llama (init_weights)", "depth_init=true/false"},
          OPT(DEPTH_INIT), apply_torchtitan},
     [NNINIT_SCALING_DEEPNET] =
         {{"ffn_in, ffn_gate, ffn_out, attn_out and the value projection x "
@@ -113,7 +113,7 @@ static const scaling_row scalings[NNINIT_SCALING_COUNT] = {
           "tensors (2 width dims) x width_mult^-1/2; the readout's 1/"
           "width_mult and attention's 1/d in the notes",
           "Yang et al. 2022 (muP, the mup package)",
-          "readout=multiplier|zero, query=default|zero"},
+          "readout=multiplier/zero, query=default/zero"},
          OPT(READOUT) | OPT(QUERY), apply_mup},
 };
 #undef OPT
@@ -547,8 +547,9 @@ static int apply_torchtitan(nninit_plan *p, const nninit_scaling *s,
         switch ((nninit_layer_role)mt->role) {
         case NNINIT_LAYER_EMBEDDING:
             sp = nninit_spec_make(NNINIT_NORMAL);
-            nninit__strf(why, sizeof why, "torchtitan scaling: token "
-                                          "embedding nn.init.normal_: N(0, 1)");
+            nninit__strf(why, sizeof why, "torchtitan scaling: embedding "
+                                          "nn.init.normal_: N(0, 1), as "
+                                          "tok_embeddings");
             break;
         case NNINIT_LAYER_ATTN_Q:
         case NNINIT_LAYER_ATTN_K:
@@ -982,6 +983,7 @@ static int apply_mup(nninit_plan *p, const nninit_scaling *s,
             return rc;
         const char *kind = ninf == 2 ? "matrix-like" : "vector-like";
         const nninit__op *o = &p->ops[w];
+        int bias_rule = 0;
         if (mt->part == NNINIT_PART_BIAS && !o->explicit_ &&
             o->spec.kind == NNINIT_UNIFORM && mt->layer >= 0 &&
             of_linear_or_conv(p->m->layers[mt->layer].args.kind)) {
@@ -994,17 +996,25 @@ static int apply_mup(nninit_plan *p, const nninit_scaling *s,
             nninit__strf(wn, sizeof wn, "%.*sweight",
                          dot ? (int)(dot - name + 1) : 0, name);
             long wi = nninit__model_find_tensor(p->m, wn);
-            if (wi >= 0)
+            if (wi >= 0) {
                 f = sqrt(fanin_mult(p, wi));
+                bias_rule = 1;
+            }
         }
         double mult = ninf == 2 ? f / sqrt(e->width_mult) : f;
         if (mult == 1)
             continue;
-        nninit__strf(why, sizeof why,
-                     "mup scaling: %s (width_mult %.6g): std as at the base "
-                     "shape (x%.6g)%s (Yang et al. 2022; the mup package's "
-                     "init)", kind, e->width_mult, f,
-                     ninf == 2 ? ", then x width_mult^-1/2" : "");
+        if (bias_rule)
+            nninit__strf(why, sizeof why,
+                         "mup scaling: PyTorch's default bias bound "
+                         "1/sqrt(fan_in) at its weight's base fan_in (x%.6g; "
+                         "the mup package's set_base_shapes)", f);
+        else
+            nninit__strf(why, sizeof why,
+                         "mup scaling: %s (width_mult %.6g): std as at the "
+                         "base shape (x%.6g)%s (Yang et al. 2022; the mup "
+                         "package's init)", kind, e->width_mult, f,
+                         ninf == 2 ? ", then x width_mult^-1/2" : "");
         rc = scale_tensor(p, t, mult, 1, err, why);
     }
     if (rc == NNINIT_OK && s->query_zero)

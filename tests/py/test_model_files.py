@@ -11,6 +11,7 @@ threshold p > 1e-4 is loose enough for any correct sampler and tight enough
 that a 10% error in a bound or std fails at the sizes used (>= 10^4 samples)."""
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -407,4 +408,10 @@ check("(128/512, 128/512)" in table and "(128/512, 10)" in table, "plan table: i
 p = {e["name"]: e for e in plan(MUP)}
 check(p["fc2.weight"]["base_shape"] == [128, 128] and p["fc1.weight"]["base_shape"] == [128, None]
       and p["fc2.weight"]["width_mult"] == 4, "plan json: base_shape, width_mult")
+# the README's table of scalings is the command's output
+readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+m = re.search(r"<!-- scalings: nninit scalings --format markdown -->\n(.*?)<!-- /scalings -->",
+              readme, re.S)
+check(m is not None and m.group(1) == run("scalings", "--format", "markdown")[1],
+      "README's table of scalings is `nninit scalings --format markdown`")
 finish()

@@ -71,6 +71,7 @@ typedef struct cli_command {
 int cmd_sample(int argc, char **argv);
 int cmd_gain(int argc, char **argv);
 int cmd_fans(int argc, char **argv);
+int cmd_scalings(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
