@@ -192,7 +192,8 @@ int nninit_lab_residual(const nninit_lab_residual_opts *o,
         memcpy(x, in.x, (size_t)B * W * sizeof(real));
         for (int l = 0; l < L; l++) {
             for (int b = 0; b < B; b++)
-                memcpy(h + (size_t)b * H, w[4 * l + 1], (size_t)H * sizeof(real));
+                memcpy(h + (size_t)b * H, w[4 * l + 1],
+                       (size_t)H * sizeof(real));
             lab_gemm(0, 1, B, H, W, 1, x, W, w[4 * l], W, 1, h, H);
             nninit_lab_act_forward(NNINIT_ACT_RELU, 0, h, h, (size_t)B * H);
             for (int b = 0; b < B; b++)

@@ -426,6 +426,8 @@ static void judge_signal_he(const claim_row *row, const tour_ctx *x,
 /* depth                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* the first run (Xavier; in the lsuv section orthogonal) and the second
+ * (He; LSUV) */
 enum { DP_XAV, DP_HE, DP_CHANCE, DP_XAV_GAP, DP_HE_GAP, DP_ACCX, DP_ACCH };
 
 static void depth_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
@@ -467,25 +469,37 @@ static void depth_measure(const nninit_lab_any_opts *a,
     m[DP_ACCH] = r->runs[1].test_accuracy;
 }
 
-static void judge_depth(const claim_row *row, const tour_ctx *x,
-                        nninit_lab_verdict *v)
+/* The first run stalls near chance, the second trains well below it
+ * (depth_measure's metrics): He vs Xavier, LSUV vs its orthogonal start. */
+static void judge_stall_train(const claim_row *row, const tour_ctx *x,
+                              nninit_lab_verdict *v, const char *stall,
+                              const char *stall_why, const char *train)
 {
     v->holds = all_in(x, DP_XAV_GAP, 0, row->t[0]) &&
                all_in(x, DP_HE_GAP, row->t[1], INFINITY);
     put(v->predicted, sizeof v->predicted,
-        "Xavier's final loss within %g of chance (ln %d = %.3f); He's at "
-        "least %g below it, in every seed",
-        row->t[0], x->o->depth.c.fashion ? 10 : 3, x->m[0][DP_CHANCE],
-        row->t[1]);
-    put(v->measured, sizeof v->measured, "final training loss: Xavier ");
+        "%s's final loss within %g of chance (ln %d = %.3f)%s; %s's at least "
+        "%g below it, in every seed",
+        stall, row->t[0], x->o->depth.c.fashion ? 10 : 3, x->m[0][DP_CHANCE],
+        stall_why, train, row->t[1]);
+    put(v->measured, sizeof v->measured, "final training loss: %s ", stall);
     add_spread(v->measured, sizeof v->measured, x, DP_XAV, "%.3f");
-    add(v->measured, sizeof v->measured, ", He ");
+    add(v->measured, sizeof v->measured, ", %s ", train);
     add_spread(v->measured, sizeof v->measured, x, DP_HE, "%.3f");
-    add(v->measured, sizeof v->measured, "; test accuracy Xavier ");
+    add(v->measured, sizeof v->measured, "; test accuracy %s ", stall);
     add_spread(v->measured, sizeof v->measured, x, DP_ACCX, "%.3f");
-    add(v->measured, sizeof v->measured, ", He ");
+    add(v->measured, sizeof v->measured, ", %s ", train);
     add_spread(v->measured, sizeof v->measured, x, DP_ACCH, "%.3f");
-    per_seed(v, x, DP_HE_GAP, "how far He's loss is below chance");
+    char metric[64];
+    snprintf(metric, sizeof metric, "how far %s's loss is below chance",
+             train);
+    per_seed(v, x, DP_HE_GAP, metric);
+}
+
+static void judge_depth(const claim_row *row, const tour_ctx *x,
+                        nninit_lab_verdict *v)
+{
+    judge_stall_train(row, x, v, "Xavier", "", "He");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1145,9 +1159,6 @@ static void judge_gains(const claim_row *row, const tour_ctx *x,
 /* lsuv: LSUV lets a deep ReLU net train (the depth experiment)             */
 /* ------------------------------------------------------------------------ */
 
-enum { LS_ORTH, LS_LSUV, LS_CHANCE, LS_ORTH_GAP, LS_LSUV_GAP, LS_ACCO,
-       LS_ACCL };
-
 static void lsuv_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
 {
     depth_settings(a, s);
@@ -1170,39 +1181,11 @@ static void lsuv_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
         o->batch, LAB_LSUV_TOL, LAB_LSUV_TRIES);
 }
 
-static void lsuv_measure(const nninit_lab_any_opts *a,
-                         const nninit_lab_any_result *res, double *m)
-{
-    const nninit_lab_depth_result *r = &res->depth;
-    m[LS_ORTH] = r->runs[0].final_train_loss;
-    m[LS_LSUV] = r->runs[1].final_train_loss;
-    m[LS_CHANCE] = log(a->depth.c.fashion ? 10.0 : 3.0);
-    m[LS_ORTH_GAP] = fabs(m[LS_ORTH] - m[LS_CHANCE]);
-    m[LS_LSUV_GAP] = m[LS_CHANCE] - m[LS_LSUV];
-    m[LS_ACCO] = r->runs[0].test_accuracy;
-    m[LS_ACCL] = r->runs[1].test_accuracy;
-}
-
 static void judge_lsuv(const claim_row *row, const tour_ctx *x,
                        nninit_lab_verdict *v)
 {
-    v->holds = all_in(x, LS_ORTH_GAP, 0, row->t[0]) &&
-               all_in(x, LS_LSUV_GAP, row->t[1], INFINITY);
-    put(v->predicted, sizeof v->predicted,
-        "orthogonal (gain 1) stays within %g of chance (ln %d = %.3f): ReLU "
-        "halves the variance at every layer; LSUV's final loss at least %g "
-        "below it, in every seed",
-        row->t[0], x->o->depth.c.fashion ? 10 : 3, x->m[0][LS_CHANCE],
-        row->t[1]);
-    put(v->measured, sizeof v->measured, "final training loss: orthogonal ");
-    add_spread(v->measured, sizeof v->measured, x, LS_ORTH, "%.3f");
-    add(v->measured, sizeof v->measured, ", LSUV ");
-    add_spread(v->measured, sizeof v->measured, x, LS_LSUV, "%.3f");
-    add(v->measured, sizeof v->measured, "; test accuracy orthogonal ");
-    add_spread(v->measured, sizeof v->measured, x, LS_ACCO, "%.3f");
-    add(v->measured, sizeof v->measured, ", LSUV ");
-    add_spread(v->measured, sizeof v->measured, x, LS_ACCL, "%.3f");
-    per_seed(v, x, LS_LSUV_GAP, "how far LSUV's loss is below chance");
+    judge_stall_train(row, x, v, "orthogonal (gain 1)",
+                      ": ReLU halves the variance at every layer", "LSUV");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1505,7 +1488,7 @@ static const section_row sections[] = {
        {1.15, 0.6}, judge_gains, ""}}},
     {"lsuv", NNINIT_LAB_EXP_DEPTH,
      "LSUV: rescaling each layer on a batch lets a deep ReLU net train",
-     {3, 1, 1}, lsuv_settings, lsuv_setup, lsuv_measure, 1,
+     {3, 1, 1}, lsuv_settings, lsuv_setup, depth_measure, 1,
      {{"depth.lsuv",
        "LSUV lets a deep ReLU net train from an orthogonal start that "
        "stalls",

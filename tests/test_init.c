@@ -567,7 +567,8 @@ static void specs_scale(void)
         int rc = nninit_spec_scale(&s, shp, NNINIT_LAYOUT_TORCH, 1,
                                    sqrt(24.0), &out, &err);
         if (k == NNINIT_DIRAC || k == NNINIT_CRITICAL) {
-            CHECK_MSG(rc == NNINIT_EINVAL && strstr(err.msg, "cannot be scaled"),
+            CHECK_MSG(rc == NNINIT_EINVAL &&
+                          strstr(err.msg, "cannot be scaled"),
                       "%s: %s", nninit_kind_name((nninit_kind)k), err.msg);
             continue;
         }
@@ -577,8 +578,9 @@ static void specs_scale(void)
         nninit_resolve(&s, shp, NNINIT_LAYOUT_TORCH, &a, NULL);
         nninit_resolve(&out, shp, NNINIT_LAYOUT_TORCH, &b, NULL);
         double want = a.std / sqrt(24.0);
-        CHECK_MSG(fabs(b.std - want) <= 1e-15 * (1 + want), "%s: std %g, want %g",
-                  nninit_kind_name((nninit_kind)k), b.std, want);
+        CHECK_MSG(fabs(b.std - want) <= 1e-15 * (1 + want),
+                  "%s: std %g, want %g", nninit_kind_name((nninit_kind)k),
+                  b.std, want);
         if (a.draw == NNINIT_DRAW_EYE || a.draw == NNINIT_DRAW_HADAMARD ||
             a.draw == NNINIT_DRAW_ORTHOGONAL ||
             a.draw == NNINIT_DRAW_DELTA_ORTHOGONAL)

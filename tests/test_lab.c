@@ -552,7 +552,8 @@ static void lsuv_gives_unit_variance(void)
             for (int b = 0; b < N; b++) {
                 double dot = 0;
                 for (int i = 0; i < N; i++)
-                    dot += (double)p[2 * k].w[a * N + i] * p[2 * k].w[b * N + i];
+                    dot +=
+                        (double)p[2 * k].w[a * N + i] * p[2 * k].w[b * N + i];
                 off = fmax(off, fabs(dot - (a == b ? c2 : 0)));
             }
         CHECK_MSG(off < 1e-5 * c2, "layer %d: W W^T - c^2 I = %g", k + 1, off);

@@ -252,10 +252,13 @@ static int add_whole(nninit_plan *p, size_t t, const nninit_spec *spec,
     if (spec->kind == NNINIT_ORTHOGONAL && l &&
         mt->part == NNINIT_PART_RECURRENT && mt->blocks > 1 &&
         orth_mode(p, l) == NNINIT_ORTH_PER_GATE)
-        return nninit__plan_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, explicit_, err,
-                      "%s; per gate: %d square blocks, each orthogonal "
-                      "(Flax's convention)", why, mt->blocks);
-    return nninit__plan_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s", why);
+        return nninit__plan_op(
+            p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, explicit_, err,
+            "%s; per gate: %d square blocks, each orthogonal "
+            "(Flax's convention)",
+            why, mt->blocks);
+    return nninit__plan_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s",
+                           why);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -497,8 +500,8 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
                             p->m->tensors[src].name);
     const nninit__op base = p->ops[w]; /* add_op may move the ops */
     int torch = p->o.rng == NNINIT_RNG_TORCH;
-    int rc = nninit__plan_op(p, t, torch ? OP_COPY : base.kind, base.blocks, base.r0,
-                    base.r1, &base.spec, 0, err, "%s", why);
+    int rc = nninit__plan_op(p, t, torch ? OP_COPY : base.kind, base.blocks,
+                             base.r0, base.r1, &base.spec, 0, err, "%s", why);
     if (rc)
         return rc;
     nninit__op *o = &p->ops[p->nops - 1];
@@ -511,8 +514,8 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
         const nninit__op r = p->ops[j];
         if (r.t != src)
             continue;
-        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err, "%s",
-                         why)) == NNINIT_OK)
+        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err,
+                                  "%s", why)) == NNINIT_OK)
             p->ops[p->nops - 1].src = r.src < 0 ? (long)src : r.src;
     }
     return rc;
@@ -542,8 +545,8 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
             rc = add_copy(p, t, nninit__layer_tensor(l, s->source), err,
                           why);
         else
-            rc = nninit__plan_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0, s->row1,
-                        &s->spec, 0, err, "%s", why);
+            rc = nninit__plan_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0,
+                                 s->row1, &s->spec, 0, err, "%s", why);
     }
     nninit__free(p->m->alloc, st);
     return rc;
@@ -1022,12 +1025,14 @@ static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
         /* bias_ih, then bias_hh, in every layer and direction */
         int ih = strstr(mt->name + strlen(l->name), "bias_ih") != NULL;
         nninit_spec s = ih ? constant(fb) : nninit_spec_make(NNINIT_ZEROS);
-        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, a->hidden, 2 * a->hidden, &s,
-                         !isnan(a->forget_bias), err,
-                         "%s %g: forget-gate rows %lld:%lld %s", src, fb,
-                         (long long)a->hidden, (long long)(2 * a->hidden),
-                         ih ? "hold it" : "are zero so b_ih + b_hh is "
-                                          "exactly it")))
+        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, a->hidden, 2 * a->hidden,
+                                  &s, !isnan(a->forget_bias), err,
+                                  "%s %g: forget-gate rows %lld:%lld %s", src,
+                                  fb, (long long)a->hidden,
+                                  (long long)(2 * a->hidden),
+                                  ih ? "hold it"
+                                     : "are zero so b_ih + b_hh is "
+                                       "exactly it")))
             return rc;
     }
     return NNINIT_OK;
@@ -1103,9 +1108,11 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
             }
         }
         if (hits == 0 &&
-            (rc = nninit__plan_warn(p, err, "rule %zu (match '%s'%s) matches no "
-                                      "tensor", r + 1, ru->match,
-                              at_line(ru->line, ln, sizeof ln))))
+            (rc = nninit__plan_warn(p, err,
+                                    "rule %zu (match '%s'%s) matches no "
+                                    "tensor",
+                                    r + 1, ru->match,
+                                    at_line(ru->line, ln, sizeof ln))))
             return rc;
         if (hits && ru->has_activation && !affected &&
             (rc = nninit__plan_warn(p, err,

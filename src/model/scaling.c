@@ -54,20 +54,17 @@ typedef struct scaling_row {
     apply_fn apply;
 } scaling_row;
 
-static int apply_gpt2(nninit_plan *p, const nninit_scaling *s,
-                      nninit_error *err);
-static int apply_torchtitan(nninit_plan *p, const nninit_scaling *s,
-                            nninit_error *err);
-static int apply_deepnet(nninit_plan *p, const nninit_scaling *s,
-                         nninit_error *err);
-static int apply_t_fixup(nninit_plan *p, const nninit_scaling *s,
-                         nninit_error *err);
-static int apply_fixup(nninit_plan *p, const nninit_scaling *s,
-                       nninit_error *err);
-static int apply_zero_init(nninit_plan *p, const nninit_scaling *s,
-                           nninit_error *err);
-static int apply_mup(nninit_plan *p, const nninit_scaling *s,
-                     nninit_error *err);
+/* One function per row: the steps it adds to the plan. */
+#define SCALING_FN(name)                                                       \
+    static int apply_##name(nninit_plan *p, const nninit_scaling *s,           \
+                            nninit_error *err)
+SCALING_FN(gpt2);
+SCALING_FN(torchtitan);
+SCALING_FN(deepnet);
+SCALING_FN(t_fixup);
+SCALING_FN(fixup);
+SCALING_FN(zero_init);
+SCALING_FN(mup);
 
 #define OPT(x) (1u << OPT_##x)
 
@@ -255,8 +252,9 @@ static int restep(nninit_plan *p, size_t t, long w, const nninit_spec *spec,
 {
     const nninit__op base = p->ops[w];
     size_t end = p->nops;
-    int rc = nninit__plan_op(p, t, base.kind == OP_BLOCKS ? OP_BLOCKS : OP_WHOLE,
-                             base.blocks, 0, 0, spec, 1, err, "%s", why);
+    int rc =
+        nninit__plan_op(p, t, base.kind == OP_BLOCKS ? OP_BLOCKS : OP_WHOLE,
+                        base.blocks, 0, 0, spec, 1, err, "%s", why);
     if (rc)
         return rc;
     if (p->o.rng != NNINIT_RNG_TORCH)
@@ -505,8 +503,7 @@ static int qkv_value(nninit_plan *p, size_t t, double mul, double div,
 /* The scalings                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int apply_gpt2(nninit_plan *p, const nninit_scaling *s,
-                      nninit_error *err)
+SCALING_FN(gpt2)
 {
     int hits = 0, rc;
     for (size_t t = 0; t < p->n; t++) {
@@ -534,8 +531,7 @@ static int apply_gpt2(nninit_plan *p, const nninit_scaling *s,
                 : none_tagged(p, s, "attn_out, ffn_out or branch_out", err);
 }
 
-static int apply_torchtitan(nninit_plan *p, const nninit_scaling *s,
-                            nninit_error *err)
+SCALING_FN(torchtitan)
 {
     int rc = warn_tied(p, s, NNINIT_LAYER_READOUT, err), hits = 0;
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
@@ -619,8 +615,7 @@ static int scale_value_path(nninit_plan *p, size_t t, double mul, double div,
     return scale_tensor(p, t, mul, div, err, why);
 }
 
-static int apply_deepnet(nninit_plan *p, const nninit_scaling *s,
-                         nninit_error *err)
+SCALING_FN(deepnet)
 {
     int64_t n[3];
     int rc = stack_depths(p, s, n, err);
@@ -632,7 +627,8 @@ static int apply_deepnet(nninit_plan *p, const nninit_scaling *s,
                             "deepnet: stacks of different kinds; tag the "
                             "encoder and the decoder (stack: encoder, stack: "
                             "decoder) or use one stack");
-    double N = (double)n[NNINIT_STACK_ENCODER], M = (double)n[NNINIT_STACK_DECODER];
+    double N = (double)n[NNINIT_STACK_ENCODER],
+           M = (double)n[NNINIT_STACK_DECODER];
     double one = (double)(n[0] + n[1] + n[2]); /* the single stack */
     /* beta = 1/div: div is torchscale's init_scale, which divides */
     double div[3], alpha[3];
@@ -696,8 +692,7 @@ static int apply_deepnet(nninit_plan *p, const nninit_scaling *s,
     return rc;
 }
 
-static int apply_t_fixup(nninit_plan *p, const nninit_scaling *s,
-                         nninit_error *err)
+SCALING_FN(t_fixup)
 {
     int64_t n[3];
     int rc = stack_depths(p, s, n, err);
@@ -708,7 +703,8 @@ static int apply_t_fixup(nninit_plan *p, const nninit_scaling *s,
                             "t_fixup: its constants differ for encoder and "
                             "decoder: tag each repeated block stack: encoder "
                             "or stack: decoder");
-    double N = (double)n[NNINIT_STACK_ENCODER], M = (double)n[NNINIT_STACK_DECODER];
+    double N = (double)n[NNINIT_STACK_ENCODER],
+           M = (double)n[NNINIT_STACK_DECODER];
     /* the embeddings: (9M)^-1/4 with M the decoder's blocks (the
      * encoder's in an encoder-only model) */
     double emb_blocks = M > 0 ? M : N;
@@ -739,7 +735,8 @@ static int apply_t_fixup(nninit_plan *p, const nninit_scaling *s,
         if (mt->depth_count <= 0)
             return no_stack(p, t, s, err);
         int enc = mt->stack == NNINIT_STACK_ENCODER;
-        double mul = enc ? 0.67 : 1, div = enc ? pow(N, 0.25) : pow(9 * M, 0.25);
+        double mul = enc ? 0.67 : 1,
+               div = enc ? pow(N, 0.25) : pow(9 * M, 0.25);
         nninit__strf(why, sizeof why,
                      "t_fixup scaling: %s %s%s x %.6g (%s; Huang et al. "
                      "2020)", enc ? "encoder" : "decoder", role_of(p, t),
@@ -753,8 +750,7 @@ static int apply_t_fixup(nninit_plan *p, const nninit_scaling *s,
     return rc;
 }
 
-static int apply_fixup(nninit_plan *p, const nninit_scaling *s,
-                       nninit_error *err)
+SCALING_FN(fixup)
 {
     /* L: the residual branches, one per last layer of a branch */
     double L = 0;
@@ -833,8 +829,7 @@ static int apply_fixup(nninit_plan *p, const nninit_scaling *s,
     return rc;
 }
 
-static int apply_zero_init(nninit_plan *p, const nninit_scaling *s,
-                           nninit_error *err)
+SCALING_FN(zero_init)
 {
     int rc = NNINIT_OK;
     (void)s;
@@ -929,8 +924,7 @@ static int is_readout(const nninit_plan *p, size_t t)
            !(e->infinite & 1u) && (e->infinite >> 1 & 1u);
 }
 
-static int apply_mup(nninit_plan *p, const nninit_scaling *s,
-                     nninit_error *err)
+SCALING_FN(mup)
 {
     int any = 0, attention = 0, rc = NNINIT_OK;
     for (size_t t = 0; t < p->n; t++)
