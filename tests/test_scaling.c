@@ -553,6 +553,31 @@ static void mup(void)
     nninit_plan_free(p);
     nninit_model_free(m);
     nninit_model_free(base);
+
+    /* a transformer: the query rows of the packed projection zeroed, the
+     * readout zeroed with its bias, attention's 1/d noted */
+    m = gpt(2, 64, 100, 0, NNINIT_STACK_NONE);
+    base = gpt(2, 16, 100, 0, NNINIT_STACK_NONE);
+    CHECK(nninit_model_set_base_shapes(m, base, &err) == NNINIT_OK);
+    nninit_scaling s = nninit_scaling_make(NNINIT_SCALING_MUP);
+    s.query_zero = s.readout_zero = 1;
+    CHECK(nninit_model_add_scaling(m, &s, NULL) == NNINIT_OK);
+    p = plan(m, NNINIT_PRESET_GPT2, NULL);
+    size_t n;
+    double *x = values(p, "h.1.attn.c_attn.weight", 0, -1, &n);
+    size_t zq = 0, zkv = 0;
+    for (size_t k = 0; x && k < n; k++)
+        *(k < n / 3 ? &zq : &zkv) += x[k] == 0;
+    CHECK_MSG(zq == n / 3 && zkv == 0, "query rows: %zu zeros of %zu; k, v: "
+              "%zu zeros", zq, n / 3, zkv);
+    free(x);
+    exactly(p, "lm_head.weight", zero, NULL);
+    /* matrix-like under N(0, 0.02): / sqrt(64/16) */
+    ks_normal(p, "h.0.mlp.c_fc.weight", 0.02 / 2);
+    CHECK(!strcmp(note(p, "mup.attention"), "1/d"));
+    nninit_plan_free(p);
+    nninit_model_free(m);
+    nninit_model_free(base);
 }
 
 /* Places and ties the scalings cannot use are refused, in one line. */
