@@ -1673,6 +1673,21 @@ int nninit_lab_tour_run(int i, const nninit_lab_tour_opts *t,
         if (two)
             nninit_lab_result_free(row->exp, &r[1]);
     }
+    /* two sections of one experiment (depth and lsuv) make figures of the
+     * same names: a section other than the experiment's own names its
+     * figures after itself */
+    for (int k = 0; k < s->n_results && !rc &&
+                    strcmp(row->id, nninit_lab_experiment_name(row->exp));
+         k++) {
+        int nf;
+        nninit_lab_figure *f = (nninit_lab_figure *)nninit_lab_result_figures(
+            row->exp, &s->result[k], &nf);
+        for (int j = 0; j < nf; j++) {
+            char name[sizeof f[j].name];
+            snprintf(name, sizeof name, "%s-%s", row->id, f[j].name);
+            memcpy(f[j].name, name, sizeof name);
+        }
+    }
     for (int c = 0; c < row->n_claims && !rc; c++) {
         nninit_lab_verdict *v = &s->claims[s->n_claims++];
         v->id = row->claims[c].id;
