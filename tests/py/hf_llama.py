@@ -3,10 +3,15 @@ torch-exact checks of --preset llama: LlamaForCausalLM's modules in
 construction order (model.embed_tokens, model.layers.N.{self_attn.{q,k,v,o}
 _proj, mlp.{gate,up,down}_proj, input_layernorm, post_attention_layernorm},
 model.norm, lm_head; no biases; grouped key/value heads of head_dim rows
-each), every nn.Linear built with PyTorch's own default initialization,
-then post_init's self.apply(self._init_weights): Linear and Embedding
-N(0, initializer_range), RMSNorm weight 1. Rotary embeddings hold no
-parameters and draw nothing."""
+each), every nn.Linear built with PyTorch's own default initialization.
+_init_weights (Linear and Embedding N(0, initializer_range), RMSNorm
+weight 1) runs as transformers runs it: LlamaModel's constructor ends in
+post_init, which applies it to the base model before LlamaForCausalLM
+builds lm_head; LlamaForCausalLM's post_init then applies it again, to
+the modules not yet initialized (_is_hf_initialized): lm_head alone.
+Rotary embeddings hold no parameters and draw nothing. Checked against
+transformers 4.40.2's LlamaForCausalLM under torch.manual_seed, tensor
+for tensor (test_llama_specs does when transformers can be installed)."""
 import torch
 import torch.nn as nn
 
@@ -56,8 +61,9 @@ class Llama(nn.Module):
         self.model.layers = nn.ModuleList(
             [LlamaDecoderLayer(d, heads, kv_heads, ffn, hd) for _ in range(layers)])
         self.model.norm = LlamaRMSNorm(d)
+        self.model.apply(self._init_weights)  # LlamaModel's post_init
         self.lm_head = nn.Linear(d, vocab, bias=False)
-        self.apply(self._init_weights)  # post_init
+        self.lm_head.apply(self._init_weights)  # the rest of post_init's pass
 
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):

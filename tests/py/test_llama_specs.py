@@ -11,16 +11,20 @@ below, not read from the specs):
   - a scaled-down copy of the 8B spec (its numbers substituted: 2 layers,
     hidden 256, 8 heads of 32, 2 key/value heads, intermediate 896, vocab
     1000) under --preset llama --rng torch equals, bit for bit, the Hugging
-    Face Llama of hf_llama.py built from the same small config."""
+    Face Llama of hf_llama.py built from the same small config, and
+    transformers' own LlamaForCausalLM (4.40.2, pip-installed into a venv
+    beside the binary; skipped, saying so, when PyPI cannot be reached)."""
 import json
 import os
 import re
+import subprocess
+import sys
 
 import torch
 
 from hf_llama import Llama
 from modelfiles import read_safetensors
-from nninit_py import TMP, check, finish, run
+from nninit_py import BIN, TMP, check, finish, pypi_python, run
 
 MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                       "examples", "models")
@@ -39,6 +43,32 @@ CONFIGS = {
                            intermediate_size=53248, vocab_size=128256,
                            params=405_853_388_800),
 }
+
+# The scaled-down 8B (its numbers substituted below).
+SMALL = dict(hidden_size=256, num_hidden_layers=2, num_attention_heads=8,
+             num_key_value_heads=2, head_dim=32, intermediate_size=896, vocab_size=1000)
+SEED = 42
+TRANSFORMERS = "transformers==4.40.2"
+
+if sys.argv[2:3] == ["--transformers"]:
+    # run by the check below, in the venv that has transformers: the file
+    # nninit wrote (argv[3]) against LlamaForCausalLM(config) built under
+    # torch.manual_seed
+    import transformers
+    from transformers import LlamaConfig, LlamaForCausalLM
+    _, got, _ = read_safetensors(sys.argv[3])
+    config = LlamaConfig(**{k: v for k, v in SMALL.items() if k != "head_dim"},
+                         tie_word_embeddings=False, initializer_range=0.02)
+    assert config.hidden_size // config.num_attention_heads == SMALL["head_dim"]
+    torch.manual_seed(SEED)
+    want = LlamaForCausalLM(config).state_dict()
+    check(list(got) == list(want), f"transformers: tensors {sorted(set(got) ^ set(want))}")
+    for k in want:
+        check(k in got and torch.equal(got[k], want[k]), f"transformers {k}: bit-exact")
+    print(f"scaled-down 8B, seed {SEED}: {len(want)} tensors bit-exact with transformers "
+          f"{transformers.__version__}'s LlamaForCausalLM")
+    finish()  # returns only when every check passed
+    sys.exit(0)
 
 
 def hf_state_dict(c):
@@ -105,8 +135,6 @@ for name, c in CONFIGS.items():
 # The 8B spec scaled down by substituting its numbers: hidden 4096 -> 256,
 # key/value rows 1024 -> 64 (2 heads of 32), intermediate 14336 -> 896,
 # vocab 128256 -> 1000, 32 layers -> 2.
-SMALL = dict(hidden_size=256, num_hidden_layers=2, num_attention_heads=8,
-             num_key_value_heads=2, head_dim=32, intermediate_size=896, vocab_size=1000)
 SUBST = {"4096": "256", "1024": "64", "14336": "896", "128256": "1000"}
 text = open(os.path.join(MODELS, "llama-3-8b.yaml")).read()
 body = text[text.index("\nname:"):]  # the comments' numbers stay out of it
@@ -125,15 +153,24 @@ else:
     kernel = "default" if "NO AVX" in torch.__config__.show() else "avx2"
     out = os.path.join(TMP, "llama-small.safetensors")
     run("init", spath, "--preset", "llama", "--rng", "torch", "--torch-version", VERSION,
-        "--torch-kernel", kernel, "--seed", 42, "-o", out, "-q")
+        "--torch-kernel", kernel, "--seed", SEED, "-o", out, "-q")
     _, got, _ = read_safetensors(out)
-    torch.manual_seed(42)
+    torch.manual_seed(SEED)
     want = Llama(SMALL["vocab_size"], SMALL["hidden_size"], SMALL["num_hidden_layers"],
                  SMALL["num_attention_heads"], SMALL["num_key_value_heads"],
                  SMALL["intermediate_size"], head_dim=SMALL["head_dim"]).state_dict()
     check(list(got) == list(want), f"scaled-down 8B: tensors {sorted(set(got) ^ set(want))}")
     for k in want:
         check(k in got and torch.equal(got[k], want[k]), f"scaled-down 8B {k}: bit-exact")
-    print(f"scaled-down 8B, seed 42: {len(got)} tensors bit-exact with the Hugging Face "
-          f"Llama under torch.manual_seed(42)")
+    print(f"scaled-down 8B, seed {SEED}: {len(got)} tensors bit-exact with hf_llama's "
+          f"Llama under torch.manual_seed({SEED})")
+    vpy = pypi_python("hf-venv", [TRANSFORMERS], "transformers")
+    if vpy is None:
+        print(f"SKIP: PyPI is unreachable, so {TRANSFORMERS} could not be installed; "
+              "the scaled-down 8B is not compared with transformers' LlamaForCausalLM here")
+    else:
+        p = subprocess.run([vpy, os.path.abspath(__file__), BIN, "--transformers", out],
+                           capture_output=True, text=True, timeout=600)
+        print(p.stdout.strip())
+        check(p.returncode == 0, f"against transformers: {p.stderr.strip()[-400:]}")
 finish()
