@@ -394,11 +394,10 @@ int cmd_bench(int argc, char **argv)
         printf("init\tthreads\telements\tseconds\tmvalues_per_s\tgb_per_s\t"
                "memset_ratio\n");
     } else {
-        printf("nninit bench: %s, %d thread%s, simd %s, orthogonal backend "
-               "%s, best of %d\nload average before: %s\n\n",
+        printf("nninit bench: %s, %d thread%s, simd %s, best of %d\n"
+               "load average before: %s\n\n",
                nninit_dtype_name(dtype), fo.threads, fo.threads == 1 ? "" : "s",
-               nninit_simd_name(nninit_simd_resolve(fo.simd)),
-               nninit_orthogonal_backend(), reps, load);
+               nninit_simd_name(nninit_simd_resolve(fo.simd)), reps, load);
         printf("%-16s %-14s %11s %10s %8s %7s\n", "init", "shape", "seconds",
                "Mvalues/s", "GB/s", "memset");
     }
