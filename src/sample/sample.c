@@ -55,16 +55,9 @@ int nninit_simd_supported(nninit_simd simd)
 
 nninit_simd nninit_simd_resolve(nninit_simd requested)
 {
-    nninit_simd want = requested;
-    if (want == NNINIT_SIMD_AUTO) {
-        const char *env = getenv("NNINIT_SIMD");
-        nninit_simd parsed;
-        want = NNINIT_SIMD_AVX512;
-        if (env && *env && nninit_simd_parse(env, &parsed) == NNINIT_OK &&
-            parsed != NNINIT_SIMD_AUTO)
-            want = parsed;
-    }
-    for (int s = (int)want; s > NNINIT_SIMD_SCALAR; s--)
+    int want = requested == NNINIT_SIMD_AUTO ? (int)NNINIT_SIMD_AVX512
+                                             : (int)requested;
+    for (int s = want; s > NNINIT_SIMD_SCALAR; s--)
         if (nninit_simd_supported((nninit_simd)s))
             return (nninit_simd)s;
     return NNINIT_SIMD_SCALAR;

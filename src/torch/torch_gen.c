@@ -28,10 +28,10 @@ const char *nninit_torch_kernel_name(nninit_torch_kernel kernel)
                : "unknown";
 }
 
-const nninit__torch_kernels *nninit__torch_kernels_get(void)
+const nninit__torch_kernels *nninit__torch_kernels_get(nninit_simd simd)
 {
 #if defined(NNINIT_HAVE_X86_SIMD)
-    if (nninit_simd_resolve(NNINIT_SIMD_AUTO) >= NNINIT_SIMD_AVX2)
+    if (nninit_simd_resolve(simd) >= NNINIT_SIMD_AVX2)
         return &nninit__torch_kernels_avx2;
 #endif
     return &nninit__torch_kernels_scalar;

@@ -55,13 +55,14 @@ typedef struct tail_ctx {
     nninit_dtype t;
     double scale, mean, a, b;
     int fused;
+    nninit_simd simd;
 } tail_ctx;
 
 static void tail_run(void *p, size_t begin, size_t end)
 {
     const tail_ctx *c = (const tail_ctx *)p;
     if (c->t == NNINIT_F32) {
-        nninit__torch_kernels_get()->trunc_tail_f32(
+        nninit__torch_kernels_get(c->simd)->trunc_tail_f32(
             (float *)c->x + begin, end - begin, (float)c->scale,
             (float)c->mean, (float)c->a, (float)c->b, c->fused);
         return;
@@ -99,8 +100,8 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
         return rc;
     /* erfinv_, mul_(std * math.sqrt(2.)), add_(mean), clamp_(a, b):
      * elementwise, so split over threads */
-    tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
-                  g->kernel == NNINIT_TORCH_KERNEL_AVX2};
+    tail_ctx c = {out,  t, sd * sqrt(2.), mean, a, b,
+                  g->kernel == NNINIT_TORCH_KERNEL_AVX2, g->simd};
     nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
     return NNINIT_OK;
 }
@@ -164,10 +165,10 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
         else
             transpose_d((double *)q, (const double *)out, R, Cn, 1.0);
     }
-    rc = f32 ? nninit__torch_qr_signed_f((float *)q, M, N, g->threads, alloc,
-                                         err)
+    rc = f32 ? nninit__torch_qr_signed_f((float *)q, M, N, g->threads,
+                                         g->simd, alloc, err)
              : nninit__torch_qr_signed_d((double *)q, M, N, g->threads,
-                                         alloc, err);
+                                         g->simd, alloc, err);
     if (rc == NNINIT_OK) {
         const double gain = r->gain;
         const float fgain = (float)gain;

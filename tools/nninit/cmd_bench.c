@@ -67,7 +67,7 @@ static void help(void)
         "                      at most 3)\n"
         "  --dtype f32|f64|f16|bf16  element type (default f32)\n"
         "  --seed N            seed (default 0)\n"
-        "  --simd auto|scalar|avx2|avx512  fill path (default auto)\n"
+        "  --simd auto|scalar|avx2|avx512  code path (default auto)\n"
         "  --format text|tsv   tsv: a header line, then one line per row:\n"
         "                      init threads elements seconds mvalues_per_s\n"
         "                      gb_per_s memset_ratio (the first row is the\n"
@@ -301,19 +301,8 @@ int cmd_bench(int argc, char **argv)
                 goto done;
             break;
         case O_SIMD:
-            if (nninit_simd_parse(p.value, &fo.simd) != NNINIT_OK) {
-                rc = cli_error(EXIT_BAD_INPUT,
-                               "--simd: unknown path '%s' (auto, scalar, "
-                               "avx2, avx512)", p.value);
+            if ((rc = cli_simd(p.value, &fo.simd)))
                 goto done;
-            }
-            if (!nninit_simd_supported(fo.simd) &&
-                fo.simd != NNINIT_SIMD_AUTO) {
-                rc = cli_error(EXIT_BAD_INPUT,
-                               "--simd %s: not supported by this CPU or build",
-                               p.value);
-                goto done;
-            }
             break;
         case O_FORMAT:
             if (!strcmp(p.value, "tsv"))

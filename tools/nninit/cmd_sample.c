@@ -54,7 +54,7 @@ static const unsigned kind_params[NNINIT_KIND_COUNT] = {
 
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
-    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL
+    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_SIMD
 };
 
 static const cli_opt opts[] = {
@@ -63,6 +63,7 @@ static const cli_opt opts[] = {
     {"name", 1, O_NAME}, {"threads", 1, O_THREADS}, {"dtype", 1, O_DTYPE},
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
     {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
+    {"simd", 1, O_SIMD},
     {"gain", 1, P_GAIN}, {"a", 1, P_A}, {"mode", 1, P_MODE},
     {"nonlinearity", 1, P_NONLIN}, {"mean", 1, P_MEAN}, {"std", 1, P_STD},
     {"low", 1, P_LOW}, {"high", 1, P_HIGH}, {"trunc-a", 1, P_TRUNC_A},
@@ -93,6 +94,8 @@ static void help(void)
         "  --name NAME         take the stream id from a tensor name, as\n"
         "                      'nninit init' does (e.g. fc1.weight)\n"
         "  --threads T         worker threads (default: online CPUs)\n"
+        "  --simd auto|scalar|avx2|avx512  code path (default auto: the best\n"
+        "                      this CPU runs; every path gives the same bytes)\n"
         "  --dtype f32|f64|f16 element type (default f32)\n"
         "  --layout torch|keras  where in/out sit in the shape (default torch)\n"
         "  --range BEGIN:END   write only elements [BEGIN, END) of the\n"
@@ -192,7 +195,8 @@ static void list_params(unsigned mask, char *buf, size_t size)
  * sequential), then the asked-for range is written. */
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_dtype dtype, uint64_t seed,
-                        nninit_torch_kernel kernel, int threads, uint64_t begin,
+                        nninit_torch_kernel kernel, int threads,
+                        nninit_simd simd, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
                         const char *out_path)
 {
@@ -212,6 +216,7 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
     }
     nninit_torch_gen_init(g, seed, kernel);
     g->threads = threads;
+    g->simd = simd;
     int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
     if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
@@ -314,6 +319,10 @@ int cmd_sample(int argc, char **argv)
                                  err.msg);
             kernel_given = 1;
             break;
+        case O_SIMD:
+            if (cli_simd(p.value, &fo.simd))
+                return EXIT_BAD_INPUT;
+            break;
         case O_THREADS:
             if (cli_int("threads", p.value, &fo.threads))
                 return EXIT_BAD_INPUT;
@@ -397,7 +406,8 @@ int cmd_sample(int argc, char **argv)
                              "--rng torch uses PyTorch's layout (--layout "
                              "torch)");
         return sample_torch(&spec, &shape, dtype, fo.seed, tkernel,
-                            fo.threads, begin, end, &out_shape, out_path);
+                            fo.threads, fo.simd, begin, end, &out_shape,
+                            out_path);
     }
     if (kernel_given)
         return cli_error(EXIT_BAD_INPUT, "--torch-kernel needs --rng torch");
