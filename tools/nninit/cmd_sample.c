@@ -237,6 +237,8 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                          "%s", err.msg);
     }
     rc = nninit_ofile_write(&f, hdr, hlen, &err);
+    nninit_to_little_endian((char *)buf + begin * es, (size_t)(end - begin),
+                            es); /* .npy '<' types */
     if (rc == NNINIT_OK && end > begin)
         rc = nninit_ofile_write(&f, (char *)buf + begin * es,
                                 (size_t)((end - begin) * es), &err);
@@ -442,6 +444,7 @@ int cmd_sample(int argc, char **argv)
         uint64_t stop = end - at < chunk ? end : at + chunk;
         rc = nninit_init(&spec, &shape, layout, dtype, buf, at, stop, &fo,
                          &err);
+        nninit_to_little_endian(buf, (size_t)(stop - at), es);
         if (rc == NNINIT_OK)
             rc = nninit_ofile_write(&f, buf, (size_t)((stop - at) * es), &err);
     }
