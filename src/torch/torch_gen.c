@@ -33,6 +33,8 @@ const nninit__torch_kernels *nninit__torch_kernels_get(nninit_simd simd)
 #if defined(NNINIT_HAVE_X86_SIMD)
     if (nninit_simd_resolve(simd) >= NNINIT_SIMD_AVX2)
         return &nninit__torch_kernels_avx2;
+#else
+    (void)simd; /* one copy only */
 #endif
     return &nninit__torch_kernels_scalar;
 }
