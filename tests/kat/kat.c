@@ -893,8 +893,13 @@ int main(int argc, char **argv)
         if (k.problems)
             die("%d problems: not writing the table", k.problems);
         write_table(&k, &t, table);
+        free(k.got.v);
+        free(t.v);
         return 0;
     }
     read_table(table, &t);
-    return check(&k, &t, table);
+    int rc = check(&k, &t, table);
+    free(k.got.v);
+    free(t.v);
+    return rc;
 }
