@@ -32,7 +32,6 @@
 #define SUB_RV 2
 #define SUB_NR 12
 #define KC 512
-#define RB 256
 #include "ortho_kern_simd.h"
 #undef REAL
 #undef SFX
@@ -50,7 +49,6 @@
 #undef SUB_RV
 #undef SUB_NR
 #undef KC
-#undef RB
 
 #define REAL double
 #define SFX d
@@ -68,7 +66,6 @@
 #define SUB_RV 4
 #define SUB_NR 6
 #define KC 256
-#define RB 256
 #include "ortho_kern_simd.h"
 
 const nninit__ortho_kernels nninit__ortho_kernels_avx512 = {

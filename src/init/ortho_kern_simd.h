@@ -110,20 +110,20 @@ static inline void KFN(sub_tile)(int64_t rows, int64_t nb, const REAL *a,
 static void KFN(sub)(int64_t m, int64_t n, int64_t nb, const REAL *vs,
                      const REAL *w, int64_t ldw, REAL *c, int64_t ldc)
 {
-    /* Blocks of RB rows (their Vs stays in L2), column tiles inside, rows
-     * inside those: each column of C is walked down in order, which the
-     * prefetchers follow whatever ldc is. */
-    for (int64_t b0 = 0; b0 < m; b0 += RB) {
-        const int64_t b1 = m - b0 < RB ? m : b0 + RB;
-        for (int64_t j0 = 0; j0 < n; j0 += SUB_NR) {
-            const REAL *wp[SUB_NR];
-            const int nj = n - j0 < SUB_NR ? (int)(n - j0) : SUB_NR;
-            for (int jj = 0; jj < SUB_NR; jj++)
-                wp[jj] = w + (j0 + (jj < nj ? jj : 0)) * ldw;
-            for (int64_t r0 = b0; r0 < b1; r0 += SUB_RV * VL)
-                KFN(sub_tile)(b1 - r0, nb, vs + r0 / S * S * NB + r0 % S, wp,
-                              nj, c + r0 + j0 * ldc, ldc);
-        }
+    /* Column tiles outside, all the rows inside: each column of C is
+     * walked down in order, which the prefetchers follow whatever ldc is
+     * (a power of two puts every column of a row in one cache set, so
+     * going across columns first misses on every tile; measured: 56% of
+     * the in-cache speed that way, 85% this way, better than blocking the
+     * rows to keep Vs in cache). */
+    for (int64_t j0 = 0; j0 < n; j0 += SUB_NR) {
+        const REAL *wp[SUB_NR];
+        const int nj = n - j0 < SUB_NR ? (int)(n - j0) : SUB_NR;
+        for (int jj = 0; jj < SUB_NR; jj++)
+            wp[jj] = w + (j0 + (jj < nj ? jj : 0)) * ldw;
+        for (int64_t r0 = 0; r0 < m; r0 += SUB_RV * VL)
+            KFN(sub_tile)(m - r0, nb, vs + r0 / S * S * NB + r0 % S, wp, nj,
+                          c + r0 + j0 * ldc, ldc);
     }
 }
 
