@@ -1,6 +1,7 @@
 /*
  * ortho_kern_avx2.c: the orthogonal kernels on AVX2 + FMA (8 floats or 4
- * doubles per register; 12 accumulators per tile, of 16 registers).
+ * doubles per register; tiles of 12 accumulators, which with the 2 loaded
+ * vectors and the broadcast fill 15 of the 16 registers: one more spills).
  * Compiled with -mavx2 -mfma; only called after a runtime CPU check.
  */
 #include "ortho.h"
@@ -23,14 +24,14 @@
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_STORE(p, x) _mm256_storeu_ps((p), (x))
-#define V_BCAST(p) _mm256_broadcast_ss(p)
+#define V_BCAST(p) _mm256_set1_ps(*(p))
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define V_SUB(a, b) _mm256_sub_ps((a), (b))
 #define FMA1 fmaf
-#define ATB_LV 4
-#define ATB_NR 3
-#define SUB_RV 4
-#define SUB_NR 3
+#define ATB_LV 2
+#define ATB_NR 6
+#define SUB_RV 2
+#define SUB_NR 6
 #define KC 512
 #include "ortho_kern_simd.h"
 #undef REAL
@@ -57,14 +58,14 @@
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)
 #define V_STORE(p, x) _mm256_storeu_pd((p), (x))
-#define V_BCAST(p) _mm256_broadcast_sd(p)
+#define V_BCAST(p) _mm256_set1_pd(*(p))
 #define V_FMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define V_SUB(a, b) _mm256_sub_pd((a), (b))
 #define FMA1 fma
-#define ATB_LV 4
-#define ATB_NR 3
-#define SUB_RV 4
-#define SUB_NR 3
+#define ATB_LV 2
+#define ATB_NR 6
+#define SUB_RV 2
+#define SUB_NR 6
 #define KC 256
 #include "ortho_kern_simd.h"
 

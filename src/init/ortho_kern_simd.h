@@ -56,11 +56,14 @@ static void KFN(atb)(int64_t kc, int64_t n, const REAL *at, const REAL *b,
                             acc[v][jj] = V_FMA(a[v], x, acc[v][jj]);
                     }
                 }
-                for (int jj = 0; jj < nj; jj++)
+                /* constant bounds, so the accumulators stay registers */
+#pragma GCC unroll 16
+                for (int jj = 0; jj < ATB_NR; jj++)
 #pragma GCC unroll 16
                     for (int v = 0; v < ATB_LV; v++)
-                        V_STORE(w + l0 + v * VL + (j0 + jj) * ldw,
-                                acc[v][jj]);
+                        if (jj < nj)
+                            V_STORE(w + l0 + v * VL + (j0 + jj) * ldw,
+                                    acc[v][jj]);
             }
         k0 = k1;
     } while (k0 < kc);
@@ -91,8 +94,11 @@ static inline void KFN(sub_tile)(int64_t rows, int64_t nb, const REAL *a,
                 acc[v][jj] = V_FMA(x[v], y, acc[v][jj]);
         }
     }
-    for (int jj = 0; jj < nj; jj++) {
+#pragma GCC unroll 16
+    for (int jj = 0; jj < SUB_NR; jj++) {
         REAL *cj = c + jj * ldc;
+        if (jj >= nj) /* (constant bounds keep the accumulators registers) */
+            continue;
         if (rows >= SUB_RV * VL) {
 #pragma GCC unroll 16
             for (int v = 0; v < SUB_RV; v++)
