@@ -40,11 +40,11 @@
         void (*atb)(int64_t kc, int64_t n, const T *at, const T *b,            \
                     int64_t bk, int64_t bj, T *w, int64_t ldw);                \
         /* C[r + j*ldc] = C[r + j*ldc] - sum over l < nb of V(r, l) *          \
-         * W[l + j*ldw], for r < m and j < n, V strip-packed (Vs) from its   \
+         * W[l + j*ldw], for r < m and j < n, V strip-packed (Vs) from its     \
          * first strip */                                                      \
-        void (*sub)(int64_t m, int64_t n, int64_t nb, const T *vs,             \
-                    const T *w, int64_t ldw, T *c, int64_t ldc);               \
-        /* LAPACK's dlarft (forward, columnwise) from G = V^T V (ld NB):      \
+        void (*sub)(int64_t m, int64_t n, int64_t nb, const T *vs, const T *w, \
+                    int64_t ldw, T *c, int64_t ldc);                           \
+        /* LAPACK's dlarft (forward, columnwise) from G = V^T V (ld NB):       \
          * T (nb x nb, ld NB, zero below the diagonal) with                    \
          * H_0 ... H_{nb-1} = I - V T V^T. Column j: x_p = -(tau_j *           \
          * G(p, j)), T(p, j) = sum over l = p .. j-1 of T(p, l) x_l for        \

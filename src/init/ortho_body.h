@@ -39,7 +39,7 @@ typedef struct FN(ctx) {
     int failed; /* a Gaussian fill failed (it cannot with valid opts) */
     /* the current block: reflectors and columns i .. i+nb-1, L rows */
     int64_t i, nb, L;
-    REAL *vt, *vs; /* V packed by rows and by strips */
+    REAL *vt, *vs;   /* V packed by rows and by strips */
     REAL *g, *t, *w; /* V^T V, T, T V1^T (ld NB) */
     int64_t gcols;   /* columns of G per task */
     uint64_t npanels;
@@ -207,7 +207,7 @@ static void FN(sign_task)(void *arg, uint64_t task, int worker)
                 c->q[k * c->m + i] = -c->q[k * c->m + i];
 }
 
-static void FN(do_block)(FN(ctx) *c, int threads, int64_t i, int64_t nb)
+static void FN(do_block)(FN(ctx) * c, int threads, int64_t i, int64_t nb)
 {
     const int64_t m = c->m, L = m - i;
     c->i = i;
@@ -237,8 +237,9 @@ static void FN(do_block)(FN(ctx) *c, int threads, int64_t i, int64_t nb)
         memset(c->q + j * m, 0, (size_t)i * sizeof *c->q);
 }
 
-static int FN(nninit__orthogonal)(const KERN *kern, REAL *q, int64_t M, int64_t N,
-                           const nninit_fill_opts *opts, nninit_error *err)
+static int FN(nninit__orthogonal)(const KERN *kern, REAL *q, int64_t M,
+                                  int64_t N, const nninit_fill_opts *opts,
+                                  nninit_error *err)
 {
     if (N == 0)
         return NNINIT_OK;
@@ -254,8 +255,8 @@ static int FN(nninit__orthogonal)(const KERN *kern, REAL *q, int64_t M, int64_t 
     size_t nreal = 2 * (size_t)N + (size_t)M * NB + mpad * NB +
                    3 * (size_t)NB * NB + (size_t)threads * 2 * NB * PW;
     REAL *ws = (REAL *)nninit__alloc(opts->alloc, nreal * sizeof *ws);
-    c.gauss = (double *)nninit__alloc(opts->alloc, (size_t)threads *
-                                                       GAUSS_DRAW * sizeof(double));
+    c.gauss = (double *)nninit__alloc(
+        opts->alloc, (size_t)threads * GAUSS_DRAW * sizeof(double));
     if (!ws || !c.gauss) {
         nninit__free(opts->alloc, ws);
         nninit__free(opts->alloc, c.gauss);
@@ -272,8 +273,8 @@ static int FN(nninit__orthogonal)(const KERN *kern, REAL *q, int64_t M, int64_t 
     c.work = c.w + NB * NB;
 
     uint64_t col_tasks = (uint64_t)(N + COLS_PER_TASK - 1) / COLS_PER_TASK;
-    int col_threads = (uint64_t)M * (uint64_t)N >= NNINIT__MIN_PER_THREAD
-                          ? threads : 1;
+    int col_threads =
+        (uint64_t)M * (uint64_t)N >= NNINIT__MIN_PER_THREAD ? threads : 1;
     nninit__parallel_for(col_threads, col_tasks, FN(reflector_task), &c);
     nninit__free(opts->alloc, c.gauss);
     if (c.failed) {

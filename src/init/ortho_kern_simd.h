@@ -11,7 +11,7 @@
  *   ATB_LV x ATB_NR  atb's tile: ATB_LV vectors down l, ATB_NR columns
  *   SUB_RV x SUB_NR  sub's tile: SUB_RV vectors down a strip, SUB_NR columns
  *   KC               atb's rows per pass, so that the KC x NB block of `at`
- *                    stays in L1 while every column tile uses it
+ *                    stays in L2 while every column tile uses it
  */
 
 #define KCAT_(a, b) a##_##b
@@ -38,10 +38,10 @@ static void KFN(atb)(int64_t kc, int64_t n, const REAL *at, const REAL *b,
                 for (int jj = 0; jj < ATB_NR; jj++)
 #pragma GCC unroll 16
                     for (int v = 0; v < ATB_LV; v++)
-                        acc[v][jj] = k0 == 0 || jj >= nj
-                                         ? V_ZERO()
-                                         : V_LOAD(w + l0 + v * VL +
-                                                  (j0 + jj) * ldw);
+                        acc[v][jj] =
+                            k0 == 0 || jj >= nj
+                                ? V_ZERO()
+                                : V_LOAD(w + l0 + v * VL + (j0 + jj) * ldw);
                 for (int64_t k = k0; k < k1; k++) {
                     const REAL *ak = at + k * NB + l0;
                     VEC a[ATB_LV];
@@ -128,8 +128,9 @@ static void KFN(sub)(int64_t m, int64_t n, int64_t nb, const REAL *vs,
         for (int jj = 0; jj < SUB_NR; jj++)
             wp[jj] = w + (j0 + (jj < nj ? jj : 0)) * ldw;
         for (int64_t r0 = 0; r0 < m; r0 += SUB_RV * VL)
-            KFN(sub_tile)(m - r0, nb, vs + r0 / S * S * NB + r0 % S, wp, nj,
-                          c + r0 + j0 * ldc, ldc);
+            KFN(sub_tile)
+            (m - r0, nb, vs + r0 / S * S * NB + r0 % S, wp, nj,
+             c + r0 + j0 * ldc, ldc);
     }
 }
 

@@ -40,10 +40,10 @@
 
 #define NB NNINIT__ORTHO_NB
 #define S NNINIT__ORTHO_STRIP
-#define PW 96           /* columns per update panel */
-#define FORM_ROWS 512   /* rows per task forming a block's own columns */
-#define FORM_COLS 12    /* ... and its columns per product */
-#define PACK_STRIPS 16  /* strips of V packed per task */
+#define PW 96          /* columns per update panel */
+#define FORM_ROWS 512  /* rows per task forming a block's own columns */
+#define FORM_COLS 12   /* ... and its columns per product */
+#define PACK_STRIPS 16 /* strips of V packed per task */
 /* Steps smaller than this many flops run on one thread. */
 #define MIN_PARALLEL_FLOPS (UINT64_C(1) << 24)
 /* Columns per task for the column-by-column steps. */
@@ -100,17 +100,16 @@ static double dot_dd(const double *a, const double *b, int64_t n)
 #undef KERN
 
 int nninit__orthogonal_colmajor(double *q, int64_t M, int64_t N,
-                                const nninit_fill_opts *opts,
-                                nninit_error *err)
+                                const nninit_fill_opts *opts, nninit_error *err)
 {
-    return nninit__orthogonal_d(&nninit__ortho_kernels_for(opts->simd)->d, q,
-                                M, N, opts, err);
+    return nninit__orthogonal_d(&nninit__ortho_kernels_for(opts->simd)->d, q, M,
+                                N, opts, err);
 }
 
 int nninit__orthogonal_colmajor_f32(float *q, int64_t M, int64_t N,
                                     const nninit_fill_opts *opts,
                                     nninit_error *err)
 {
-    return nninit__orthogonal_f(&nninit__ortho_kernels_for(opts->simd)->f, q,
-                                M, N, opts, err);
+    return nninit__orthogonal_f(&nninit__ortho_kernels_for(opts->simd)->f, q, M,
+                                N, opts, err);
 }

@@ -78,8 +78,8 @@ typedef struct kat {
     nninit_fill_opts fo; /* threads and SIMD path for every row */
     int portable;        /* portable SHA-256 only */
     int large;
-    const char *models;  /* examples/models */
-    char tmp[256];       /* scratch directory for written files */
+    const char *models; /* examples/models */
+    char tmp[256];      /* scratch directory for written files */
     rows got;
     int problems; /* consistency failures found while making rows */
     int skipped;  /* host-libm rows not made on this host */
@@ -159,20 +159,22 @@ static void *xmalloc(size_t n)
 /* Shapes (PyTorch layout): tiny, around the 16-element blocks and the
  * 64-element fill groups, tails, 2-D, 4-D, tall and wide. */
 static const char *const shapes[] = {
-    "1",      "15",     "16",     "17",     "65",      "1,1",
-    "3,5",    "4,4",    "16,16",  "17,15",  "50,10",   "64,65",
-    "129,33", "33,129", "300,97", "97,300", "8,4,3,3", "16,3,5,5",
-    "4,4,1,1", NULL};
+    "1",      "15",     "16",      "17",       "65",      "1,1",    "3,5",
+    "4,4",    "16,16",  "17,15",   "50,10",    "64,65",   "129,33", "33,129",
+    "300,97", "97,300", "8,4,3,3", "16,3,5,5", "4,4,1,1", NULL};
 /* ... of which these also get the other seeds and streams */
-static const char *const shapes_more[] = {"17", "16,16", "50,10", "129,33",
-                                          "8,4,3,3", NULL};
+static const char *const shapes_more[] = {"17",     "16,16",   "50,10",
+                                          "129,33", "8,4,3,3", NULL};
 /* Big enough for two threads (2^19 elements, orthogonal blocks of more than
  * 2^24 flops), several orthogonal blocks and update panels, and whole SIMD
  * groups; small enough for qemu (one seed, f32 and f64). */
-static const char *const big[] = {"normal 1024,512", "uniform 1024,512",
+static const char *const big[] = {"normal 1024,512",
+                                  "uniform 1024,512",
                                   "trunc_normal 1024,512",
-                                  "orthogonal 400,260", "orthogonal 260,400",
-                                  "delta_orthogonal 128,96,3,3", NULL};
+                                  "orthogonal 400,260",
+                                  "orthogonal 260,400",
+                                  "delta_orthogonal 128,96,3,3",
+                                  NULL};
 
 /* Every initializer with its defaults (and the parameters it requires),
  * then variants. */
@@ -197,9 +199,8 @@ static const char *const variants[] = {
 
 static const struct {
     uint64_t seed, stream;
-} seeds[] = {{0, 0},
-             {UINT64_MAX, (UINT64_C(1) << 63) + 5},
-             {42, 0x6a09e667f3bcc908ull}};
+} seeds[] = {
+    {0, 0}, {UINT64_MAX, (UINT64_C(1) << 63) + 5}, {42, 0x6a09e667f3bcc908ull}};
 
 /* "kind(k=v,k=v)" or "kind" -> spec. 0 on success. */
 static int parse_spec(const char *text, nninit_spec *s)
@@ -290,9 +291,8 @@ static void philox_rows(kat *k)
                 philox_row(k, name, t, shapes[s], NNINIT_LAYOUT_TORCH, 0, 0);
             for (int s = 0; shapes_more[s]; s++)
                 for (int x = 1; x < 3; x++)
-                    philox_row(k, name, t, shapes_more[s],
-                               NNINIT_LAYOUT_TORCH, seeds[x].seed,
-                               seeds[x].stream);
+                    philox_row(k, name, t, shapes_more[s], NNINIT_LAYOUT_TORCH,
+                               seeds[x].seed, seeds[x].stream);
         }
         for (int v = 0; variants[v]; v++)
             for (int s = 0; shapes_more[s]; s++)
@@ -306,17 +306,15 @@ static void philox_rows(kat *k)
             for (int b = 0; big[b]; b++) {
                 char spec[64];
                 const char *sp = strchr(big[b], ' ');
-                snprintf(spec, sizeof spec, "%.*s", (int)(sp - big[b]),
-                         big[b]);
+                snprintf(spec, sizeof spec, "%.*s", (int)(sp - big[b]), big[b]);
                 philox_row(k, spec, t, sp + 1, NNINIT_LAYOUT_TORCH, 5, 9);
             }
     }
 }
 
-static const char *const torch_shapes[] = {"15",      "16",   "17",
-                                           "1000",    "16,16", "50,10",
-                                           "129,33",  "33,129", "8,4,3,3",
-                                           NULL};
+static const char *const torch_shapes[] = {
+    "15",    "16",     "17",     "1000",    "16,16",
+    "50,10", "129,33", "33,129", "8,4,3,3", NULL};
 
 static void torch_row(kat *k, const char *spec_text, nninit_dtype t,
                       const char *shape_text, uint64_t seed,
@@ -340,8 +338,8 @@ static void torch_row(kat *k, const char *spec_text, nninit_dtype t,
         char key[200], sk[64];
         shape_key(&shape, sk, sizeof sk);
         snprintf(key, sizeof key, "torch %s %s %s seed=%llu kernel=%s",
-                 spec_text, nninit_dtype_name(t), sk,
-                 (unsigned long long)seed, nninit_torch_kernel_name(kernel));
+                 spec_text, nninit_dtype_name(t), sk, (unsigned long long)seed,
+                 nninit_torch_kernel_name(kernel));
         if (!LIBM_REFERENCE && host_libm_row(key))
             k->skipped++;
         else
@@ -365,8 +363,8 @@ static void torch_rows(kat *k)
                       NNINIT_TORCH_KERNEL_DEFAULT);
         }
     }
-    torch_row(k, "trunc_normal(mean=1,std=2,trunc_a=-1,trunc_b=3)",
-              NNINIT_F32, "50,10", 3, NNINIT_TORCH_KERNEL_AVX2);
+    torch_row(k, "trunc_normal(mean=1,std=2,trunc_a=-1,trunc_b=3)", NNINIT_F32,
+              "50,10", 3, NNINIT_TORCH_KERNEL_AVX2);
     torch_row(k, "orthogonal(gain=1.5)", NNINIT_F32, "300,97", 3,
               NNINIT_TORCH_KERNEL_AVX2);
     torch_row(k, "orthogonal(gain=1.5)", NNINIT_F64, "97,300", 3,
@@ -379,8 +377,8 @@ static void torch_rows(kat *k)
 
 /* Every tensor of the plan, in plan order, as the writers stream them
  * (chunks of `chunk` elements, little-endian), into c. 0 on success. */
-static int hash_plan(kat *k, const nninit_plan *p, size_t chunk,
-                     sha256_ctx *c, nninit_error *err)
+static int hash_plan(kat *k, const nninit_plan *p, size_t chunk, sha256_ctx *c,
+                     nninit_error *err)
 {
     nninit_producer *pr;
     if (nninit_producer_new(p, &k->fo, &pr, err))
@@ -520,8 +518,10 @@ static void model_rows(kat *k)
                  model_runs[r].name);
         add(k, key2, &d);
         if (strcmp(k->got.v[k->got.n - 1].hex, k->got.v[k->got.n - 2].hex))
-            problem(k, "%s: the safetensors writer's data section is not the "
-                       "producer's bytes", model_runs[r].name);
+            problem(k,
+                    "%s: the safetensors writer's data section is not the "
+                    "producer's bytes",
+                    model_runs[r].name);
         k->got.n--; /* not a row of its own: the check above is the point */
 #endif
         nninit_plan_free(p);
@@ -533,11 +533,14 @@ static void model_rows(kat *k)
 /* .npy files, as `nninit sample` writes them                                */
 /* ------------------------------------------------------------------------ */
 
-static const char *const npy_rows[] = {
-    "normal f32 257,129",          "trunc_normal f64 257,129",
-    "kaiming_uniform f16 257,129", "orthogonal f32 257,129",
-    "orthogonal f64 129,257",      "delta_orthogonal f16 16,8,3,3",
-    "sparse(sparsity=0.5) f32 64,40", NULL};
+static const char *const npy_rows[] = {"normal f32 257,129",
+                                       "trunc_normal f64 257,129",
+                                       "kaiming_uniform f16 257,129",
+                                       "orthogonal f32 257,129",
+                                       "orthogonal f64 129,257",
+                                       "delta_orthogonal f16 16,8,3,3",
+                                       "sparse(sparsity=0.5) f32 64,40",
+                                       NULL};
 
 static void npy_rows_make(kat *k)
 {
@@ -622,8 +625,7 @@ static void file_rows(kat *k)
     closedir(dir);
     qsort(names, nn, sizeof *names, by_name);
     static const nninit_format fmts[] = {NNINIT_FORMAT_SAFETENSORS,
-                                         NNINIT_FORMAT_NPZ,
-                                         NNINIT_FORMAT_GGUF};
+                                         NNINIT_FORMAT_NPZ, NNINIT_FORMAT_GGUF};
     for (size_t i = 0; i < nn; i++) {
         char path[600];
         snprintf(path, sizeof path, "%s/%s", k->models, names[i]);
@@ -735,15 +737,14 @@ static int check(kat *k, const rows *t, const char *table)
             printf("NEW     %s (not in the table)\n", g->key);
             missing++;
         } else if (strcmp(w->hex, g->hex)) {
-            printf("CHANGED %s\n        table %s\n        now   %s\n",
-                   g->key, w->hex, g->hex);
+            printf("CHANGED %s\n        table %s\n        now   %s\n", g->key,
+                   w->hex, g->hex);
             changed++;
         }
     }
     for (size_t i = 0; i < t->n; i++)
         if (made_here(k, t->v[i].key) && !find(&k->got, t->v[i].key)) {
-            printf("GONE    %s (in the table, no longer made)\n",
-                   t->v[i].key);
+            printf("GONE    %s (in the table, no longer made)\n", t->v[i].key);
             gone++;
         }
     const char *simd = nninit_simd_name(nninit_simd_resolve(k->fo.simd));
@@ -754,8 +755,8 @@ static int check(kat *k, const rows *t, const char *table)
                k->fo.threads, table);
         return 1;
     }
-    printf("nninit_kat: all %zu rows match (%s, %d threads)\n", k->got.n,
-           simd, k->fo.threads);
+    printf("nninit_kat: all %zu rows match (%s, %d threads)\n", k->got.n, simd,
+           k->fo.threads);
     if (k->skipped)
         printf("nninit_kat: %d torch trunc_normal rows follow the C "
                "library's erf (as PyTorch's do): checked on x86-64 glibc "

@@ -36,10 +36,10 @@ static void blocks_portable(uint32_t h[8], const unsigned char *p, size_t nb)
             w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
                    (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
         for (int t = 16; t < 64; t++) {
-            uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^
-                          (w[t - 15] >> 3);
-            uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^
-                          (w[t - 2] >> 10);
+            uint32_t s0 =
+                rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+            uint32_t s1 =
+                rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
             w[t] = w[t - 16] + s0 + w[t - 7] + s1;
         }
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5],
@@ -70,8 +70,8 @@ static void blocks_portable(uint32_t h[8], const unsigned char *p, size_t nb)
 __attribute__((target("sha,sse4.1,ssse3"))) static void
 blocks_shani(uint32_t h[8], const unsigned char *p, size_t nb)
 {
-    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
-                                        0x0405060700010203LL);
+    const __m128i swap =
+        _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
     __m128i t = _mm_loadu_si128((const __m128i *)&h[0]);
     __m128i s1 = _mm_loadu_si128((const __m128i *)&h[4]);
     t = _mm_shuffle_epi32(t, 0xB1);
