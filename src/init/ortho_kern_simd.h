@@ -94,22 +94,35 @@ static inline void KFN(sub_tile)(int64_t rows, int64_t nb, const REAL *a,
                 acc[v][jj] = V_FMA(x[v], y, acc[v][jj]);
         }
     }
+    if (rows >= SUB_RV * VL) {
+        /* every load of the tile before any store: the columns are ldc
+         * apart, and a load right after a store to the same address modulo
+         * 4096 waits for it (4K aliasing) */
 #pragma GCC unroll 16
-    for (int jj = 0; jj < SUB_NR; jj++) {
-        REAL *cj = c + jj * ldc;
-        if (jj >= nj) /* (constant bounds keep the accumulators registers) */
+        for (int jj = 0; jj < SUB_NR; jj++)
+#pragma GCC unroll 16
+            for (int v = 0; v < SUB_RV; v++)
+                if (jj < nj) /* (constant bounds keep acc in registers) */
+                    acc[v][jj] =
+                        V_SUB(V_LOAD(c + jj * ldc + v * VL), acc[v][jj]);
+#pragma GCC unroll 16
+        for (int jj = 0; jj < SUB_NR; jj++)
+#pragma GCC unroll 16
+            for (int v = 0; v < SUB_RV; v++)
+                if (jj < nj)
+                    V_STORE(c + jj * ldc + v * VL, acc[v][jj]);
+        return;
+    }
+#pragma GCC unroll 16
+    for (int jj = 0; jj < SUB_NR; jj++) { /* the last rows of the matrix */
+        REAL tmp[SUB_RV * VL], *cj = c + jj * ldc;
+        if (jj >= nj)
             continue;
-        if (rows >= SUB_RV * VL) {
 #pragma GCC unroll 16
-            for (int v = 0; v < SUB_RV; v++)
-                V_STORE(cj + v * VL, V_SUB(V_LOAD(cj + v * VL), acc[v][jj]));
-        } else { /* the last rows of the matrix */
-            REAL tmp[SUB_RV * VL];
-            for (int v = 0; v < SUB_RV; v++)
-                V_STORE(tmp + v * VL, acc[v][jj]);
-            for (int64_t r = 0; r < rows; r++)
-                cj[r] = cj[r] - tmp[r];
-        }
+        for (int v = 0; v < SUB_RV; v++)
+            V_STORE(tmp + v * VL, acc[v][jj]);
+        for (int64_t r = 0; r < rows; r++)
+            cj[r] = cj[r] - tmp[r];
     }
 }
 
