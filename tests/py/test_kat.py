@@ -6,6 +6,9 @@
    hashlib: every npy and file row, and a third of the philox and torch rows
    (the data of `nninit sample` .npy files). So the table is not only what
    nninit_kat computes: it is what users get.
+With KAT_FILES_ONLY=1, only the npy and file rows (the CLI runs under each
+OPENBLAS_CORETYPE this way: the CLI loads OpenBLAS for the lab, and nothing
+it writes may depend on which kernels that picks).
 """
 import hashlib
 import os
@@ -21,6 +24,8 @@ ROOT = os.path.join(HERE, "..", "..")
 TABLE = os.path.join(ROOT, "tests", "kat", "kat.tsv")
 MODELS = os.path.join(ROOT, "examples", "models")
 
+FILES_ONLY = os.environ.get("KAT_FILES_ONLY") == "1"
+
 # --- SHA-256 against hashlib and sha256sum --------------------------------------
 rng = random.Random(5)
 files = []
@@ -34,7 +39,7 @@ want = {p: hashlib.sha256(open(p, "rb").read()).hexdigest() for p in files}
 coreutils = dict(reversed(l.split("  ", 1)) for l in subprocess.run(
     ["sha256sum", *files], capture_output=True, text=True, check=True)
     .stdout.splitlines())
-for mode in ["--hash", "--hash-portable"]:
+for mode in [] if FILES_ONLY else ["--hash", "--hash-portable"]:
     out = subprocess.run([KAT, mode, *files], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     got = dict(reversed(l.split("  ", 1)) for l in out)
@@ -90,6 +95,8 @@ for i, (key, digest) in enumerate(sorted(table.items())):
         path = os.path.join(TMP, "m." + fmt)
         run("init", os.path.join(MODELS, model), *extra, "-q", "-o", path)
         check(hashlib.sha256(open(path, "rb").read()).hexdigest() == digest, key)
+    elif FILES_ONLY:
+        continue
     elif cls == "philox" and i % 3 == 0 and " bf16 " not in key:
         # philox SPEC DTYPE SHAPE [keras] seed=S stream=T
         spec, dt, shape = words[1], words[2], words[3]
@@ -110,6 +117,7 @@ for i, (key, digest) in enumerate(sorted(table.items())):
         continue
     checked[cls] += 1
 print("rows checked through the CLI:", checked)
-check(checked["npy"] >= 5 and checked["file"] >= 9 and checked["philox"] >= 300
-      and checked["torch"] >= 50, f"too few rows checked: {checked}")
+check(checked["npy"] >= 5 and checked["file"] >= 9 and
+      (FILES_ONLY or checked["philox"] >= 300 and checked["torch"] >= 50),
+      f"too few rows checked: {checked}")
 finish()
