@@ -81,6 +81,10 @@ int nninit__orthogonal_colmajor_f32(float *q, int64_t m, int64_t n,
                                     const nninit_fill_opts *opts,
                                     nninit_error *err);
 
+/* The standard normal CDF, from exactly rounded operations only (the same
+ * bytes on every machine; sample.c says why), about 1e-15 relative. */
+double nninit__normal_cdf(double x);
+
 /* Broken internal invariants (never user input) abort, as ggml's GGML_ASSERT. */
 #define NNINIT_ASSERT(x)                                                       \
     do {                                                                       \

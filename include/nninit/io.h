@@ -214,8 +214,9 @@ NNINIT_API nninit_write_opts nninit_write_opts_default(void);
 
 /* Write every tensor of the plan, in nninit_plan_order, streaming chunk by
  * chunk (memory: one chunk, plus one orthogonal/sparse tensor while it is
- * written). The file records nninit's version, the seed, preset, generator
- * and each tensor's scheme (safetensors __metadata__, GGUF keys nninit.*,
+ * written). The file records nninit's version, the bytes version
+ * (NNINIT_BYTES_VERSION), the seed, preset, generator and each tensor's
+ * scheme (safetensors __metadata__, GGUF keys nninit.*,
  * the npz archive comment); metadata of a checkpoint source is kept.
  * NNINIT_EINVAL before anything is written if the format cannot hold the
  * model (bf16 in npz; more than 4 dims, names of 64 bytes or more

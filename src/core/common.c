@@ -96,6 +96,22 @@ static const size_t dtype_sizes[] = {4, 8, 2, 2};
 _Static_assert(sizeof dtype_names / sizeof *dtype_names == NNINIT_DTYPE_COUNT,
                "dtype table out of sync");
 
+void nninit_to_little_endian(void *data, size_t count, size_t size)
+{
+    const uint16_t probe = 1;
+    unsigned char low;
+    memcpy(&low, &probe, 1);
+    if (low == 1 || size < 2) /* a little-endian host: nothing to do */
+        return;
+    unsigned char *p = (unsigned char *)data;
+    for (size_t i = 0; i < count; i++, p += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            unsigned char t = p[a];
+            p[a] = p[b];
+            p[b] = t;
+        }
+}
+
 size_t nninit_dtype_size(nninit_dtype dtype)
 {
     return (unsigned)dtype < NNINIT_DTYPE_COUNT ? dtype_sizes[dtype] : 0;

@@ -167,6 +167,40 @@ static void put_transposed(void *out, nninit_dtype t, const double *q,
     }
 }
 
+/* put_transposed on threads: tasks of whole 8-row groups (any split gives
+ * the same bytes: it only moves and scales values). */
+typedef struct transpose_job {
+    void *out;
+    nninit_dtype t;
+    const double *q;
+    const float *qf;
+    uint64_t rows, cols, begin, end, per;
+    double gain;
+} transpose_job;
+
+static void transpose_task(void *arg, uint64_t task, int worker)
+{
+    const transpose_job *j = (const transpose_job *)arg;
+    (void)worker;
+    uint64_t b = j->begin + task * j->per;
+    uint64_t e = j->end - b < j->per ? j->end : b + j->per;
+    put_transposed((char *)j->out + (b - j->begin) * nninit_dtype_size(j->t),
+                   j->t, j->q, j->qf, j->rows, j->cols, b, e, j->gain);
+}
+
+static void put_transposed_threads(int threads, void *out, nninit_dtype t,
+                                   const double *q, const float *qf,
+                                   uint64_t rows, uint64_t cols,
+                                   uint64_t begin, uint64_t end, double gain)
+{
+    uint64_t rows_per = (NNINIT__MIN_PER_THREAD / cols + TILE_ROWS) /
+                        TILE_ROWS * TILE_ROWS;
+    transpose_job j = {out,  t,   q,   qf,  rows, cols, begin,
+                       end,  rows_per * cols,   gain};
+    uint64_t tasks = (end - begin + j.per - 1) / j.per;
+    nninit__parallel_for(threads, tasks, transpose_task, &j);
+}
+
 static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
                            void *out, uint64_t begin, uint64_t end,
                            const nninit_fill_opts *o, nninit_error *err)
@@ -195,8 +229,9 @@ static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
     const float *qf = f64 ? NULL : (const float *)q;
     if (rc == NNINIT_OK) {
         if (tall)
-            put_transposed(out, t, qd, qf, (uint64_t)rows, (uint64_t)cols,
-                           begin, end, r->gain);
+            put_transposed_threads(nninit__resolve_threads(o->threads), out,
+                                   t, qd, qf, (uint64_t)rows, (uint64_t)cols,
+                                   begin, end, r->gain);
         else if (!in_place || r->gain != 1.0)
             put_run(out, t, 0, qd ? qd + begin : NULL, qf ? qf + begin : NULL,
                     (size_t)(end - begin), r->gain);

@@ -76,9 +76,11 @@ int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
     size_t es = nninit_etype_size(e->type);
     int rc;
     NNINIT_ASSERT(n <= s->buf_bytes && off % es == 0 && n % es == 0);
-    if (e->generated)
+    if (e->generated) {
         rc = nninit_producer_fill(s->pr, i, dst, off / es, (off + n) / es,
                                   s->err);
+        nninit_to_little_endian(dst, n / es, es); /* files are little-endian */
+    }
     else if (!s->o->source)
         rc = nninit__fail(s->err, NNINIT_EINVAL,
                           "%s is copied from a checkpoint, but none was given",
@@ -242,7 +244,7 @@ static int meta_add(nninit__meta *m, size_t *n, const char *key,
 int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
                       size_t *n, nninit_error *err)
 {
-    size_t cnt = 8 + (per_tensor ? nninit_plan_size(p) : 0);
+    size_t cnt = 9 + (per_tensor ? nninit_plan_size(p) : 0);
     nninit__meta *m = (nninit__meta *)calloc(cnt, sizeof *m);
     *out = NULL;
     *n = 0;
@@ -252,7 +254,11 @@ int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
     const char *name = nninit_model_name(nninit_plan_model(p));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    char bytes_version[16];
+    snprintf(bytes_version, sizeof bytes_version, "%d", NNINIT_BYTES_VERSION);
     int rc = meta_add(m, n, "nninit.version", nninit_version(), err);
+    if (!rc)
+        rc = meta_add(m, n, "nninit.bytes_version", bytes_version, err);
     if (!rc)
         rc = meta_add(m, n, "nninit.preset", nninit_preset_name(o->preset),
                       err);
@@ -487,7 +493,7 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         }
     int own_arch = !src_has_key(src, "general.architecture");
     int own_name = m->name[0] && !src_has_key(src, "general.name");
-    nkv += (uint64_t)own_arch + (uint64_t)own_name + 4 + n;
+    nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n;
     g_put(head, "GGUF", 4);
     g_u32(head, 3);
     g_u64(head, n);
@@ -498,6 +504,9 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         g_kv_str(head, "general.name", m->name);
     /* (the source's key-values go here) */
     g_kv_str(tail, "nninit.version", nninit_version());
+    g_str(tail, "nninit.bytes_version");
+    g_u32(tail, GGUF_U32);
+    g_u32(tail, NNINIT_BYTES_VERSION);
     g_kv_str(tail, "nninit.preset", nninit_preset_name(o->preset));
     g_kv_str(tail, "nninit.rng", nninit_rng_kind_name(o->rng));
     g_str(tail, "nninit.seed");

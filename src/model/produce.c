@@ -76,6 +76,7 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
         memset(pr->released, 0, p->n);
         nninit_torch_gen_init(&pr->g, p->o.seed, p->o.torch_kernel);
         pr->g.version = p->o.torch_version;
+        pr->g.simd = pr->fo.simd;
     }
     *out = pr;
     return NNINIT_OK;

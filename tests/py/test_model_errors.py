@@ -98,6 +98,7 @@ refused([ok2], "must end in .safetensors, .npz or .gguf", name="out.bin")
 refused([ok2, "--preset", "pytorch"], "unknown preset 'pytorch'")
 refused([ok2, "--dtype", "f8"], "--dtype")
 refused([ok2, "--threads", "0"], "--threads must be >= 1")
+refused([ok2, "--simd", "neon"], "--simd: unknown path 'neon'")
 
 # --- corrupt checkpoints --------------------------------------------------------------
 good = {"w": np.ones((3, 4), np.float32), "b": np.zeros(4, np.float32)}

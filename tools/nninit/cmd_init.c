@@ -14,13 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { O_HELP = 1, O_OUTPUT, O_THREADS, O_QUIET, O_CHUNK };
+enum { O_HELP = 1, O_OUTPUT, O_THREADS, O_QUIET, O_CHUNK, O_SIMD };
 
 static const cli_opt init_opts[] = {
     {"help", 0, O_HELP},       {"h", 0, O_HELP},
     {"output", 1, O_OUTPUT},   {"o", 1, O_OUTPUT},
     {"threads", 1, O_THREADS}, {"quiet", 0, O_QUIET},
     {"q", 0, O_QUIET},         {"chunk-mb", 1, O_CHUNK},
+    {"simd", 1, O_SIMD},
     CLI_MODEL_OPTS,            {NULL, 0, 0}};
 
 static void help(void)
@@ -53,6 +54,8 @@ static void help(void)
         "                      bf16; checkpoints keep their types unless set\n"
         "  --rules FILE        more rules (YAML/JSON with rules: [...])\n"
         "  --threads T         worker threads (default: online CPUs)\n"
+        "  --simd P            auto (default), scalar, avx2 or avx512: the\n"
+        "                      code path; every path gives the same bytes\n"
         "  --chunk-mb N        memory per chunk (default 16)\n"
         "  -q, --quiet         no progress bar and no summary\n");
 }
@@ -119,6 +122,7 @@ int cmd_init(int argc, char **argv)
 {
     const char *out = NULL;
     int threads = cli_default_threads(), quiet = 0, chunk_mb = 16;
+    nninit_simd simd = NNINIT_SIMD_AUTO;
     cli_model cm;
     cli_model_init(&cm);
     cli_parser p;
@@ -159,6 +163,9 @@ int cmd_init(int argc, char **argv)
         case O_QUIET:
             quiet = 1;
             break;
+        case O_SIMD:
+            rc = cli_simd(p.value, &simd);
+            break;
         default:
             rc = cli_model_option(&cm, k, p.value);
             break;
@@ -185,6 +192,7 @@ int cmd_init(int argc, char **argv)
     pg.quiet = quiet;
     nninit_write_opts wo = nninit_write_opts_default();
     wo.fill.threads = threads;
+    wo.fill.simd = simd;
     wo.source = cm.ck;
     wo.progress = on_progress;
     wo.progress_ud = &pg;

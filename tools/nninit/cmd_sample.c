@@ -11,7 +11,7 @@
  * (parameter p is key p + 1), the rest from 1000. */
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
-    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION
+    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION, O_SIMD
 };
 
 static const cli_opt opts[] = {
@@ -20,7 +20,7 @@ static const cli_opt opts[] = {
     {"name", 1, O_NAME}, {"threads", 1, O_THREADS}, {"dtype", 1, O_DTYPE},
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
     {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
-    {"torch-version", 1, O_TORCH_VERSION},
+    {"torch-version", 1, O_TORCH_VERSION}, {"simd", 1, O_SIMD},
     {NULL, 0, 0}};
 
 #define NOPTS (sizeof opts / sizeof *opts)
@@ -134,6 +134,8 @@ static void help(void)
         "  --name NAME         take the stream id from a tensor name, as\n"
         "                      'nninit init' does (e.g. fc1.weight)\n"
         "  --threads T         worker threads (default: online CPUs)\n"
+        "  --simd auto|scalar|avx2|avx512  code path (default auto: the best\n"
+        "                      this CPU runs; every path gives the same bytes)\n"
         "  --dtype f32|f64|f16 element type (default f32)\n"
         "  --layout torch|keras  where in/out sit in the shape (default torch)\n"
         "  --range BEGIN:END   write only elements [BEGIN, END) of the\n"
@@ -194,7 +196,8 @@ static int parse_range(const char *text, uint64_t *b, uint64_t *e)
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_dtype dtype, uint64_t seed,
                         nninit_torch_kernel kernel,
-                        nninit_torch_version version, int threads, uint64_t begin,
+                        nninit_torch_version version, int threads,
+                        nninit_simd simd, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
                         const char *out_path)
 {
@@ -215,6 +218,7 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
     nninit_torch_gen_init(g, seed, kernel);
     g->version = version;
     g->threads = threads;
+    g->simd = simd;
     int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
     if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
@@ -235,6 +239,8 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                          "%s", err.msg);
     }
     rc = nninit_ofile_write(&f, hdr, hlen, &err);
+    nninit_to_little_endian((char *)buf + begin * es, (size_t)(end - begin),
+                            es); /* .npy '<' types */
     if (rc == NNINIT_OK && end > begin)
         rc = nninit_ofile_write(&f, (char *)buf + begin * es,
                                 (size_t)((end - begin) * es), &err);
@@ -324,6 +330,10 @@ int cmd_sample(int argc, char **argv)
                                  err.msg);
             kernel_given = 1; /* means nothing without --rng torch either */
             break;
+        case O_SIMD:
+            if (cli_simd(p.value, &fo.simd))
+                return EXIT_BAD_INPUT;
+            break;
         case O_THREADS:
             if (cli_int("threads", p.value, &fo.threads))
                 return EXIT_BAD_INPUT;
@@ -408,7 +418,8 @@ int cmd_sample(int argc, char **argv)
                              "--rng torch uses PyTorch's layout (--layout "
                              "torch)");
         return sample_torch(&spec, &shape, dtype, fo.seed, tkernel, tversion,
-                            fo.threads, begin, end, &out_shape, out_path);
+                            fo.threads, fo.simd, begin, end, &out_shape,
+                            out_path);
     }
     if (kernel_given)
         return cli_error(EXIT_BAD_INPUT,
@@ -444,6 +455,7 @@ int cmd_sample(int argc, char **argv)
         uint64_t stop = end - at < chunk ? end : at + chunk;
         rc = nninit_init(&spec, &shape, layout, dtype, buf, at, stop, &fo,
                          &err);
+        nninit_to_little_endian(buf, (size_t)(stop - at), es);
         if (rc == NNINIT_OK)
             rc = nninit_ofile_write(&f, buf, (size_t)((stop - at) * es), &err);
     }
