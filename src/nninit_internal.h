@@ -20,6 +20,13 @@ int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
 /* Allocation through an optional allocator (NULL: malloc/free). */
 void *nninit__alloc(const nninit_allocator *a, size_t size);
 void nninit__free(const nninit_allocator *a, void *p);
+/* count * elem bytes; NULL (without calling the allocator) if the product
+ * does not fit in a size_t. */
+void *nninit__alloc_array(const nninit_allocator *a, uint64_t count,
+                          size_t elem);
+/* *sum += n, or -1 (sum unchanged) if the total would pass
+ * NNINIT_MAX_BYTES. */
+int nninit__bytes_add(uint64_t *sum, uint64_t n);
 /* The same for large scratch buffers that are written whole soon after:
  * with the default allocator, backed by huge pages where the system allows
  * (workspace.c says why). Freed with nninit__free. */

@@ -56,6 +56,33 @@ void *nninit__alloc(const nninit_allocator *a, size_t size)
     return a ? a->alloc(a->ud, size) : malloc(size);
 }
 
+void *nninit__alloc_array(const nninit_allocator *a, uint64_t count,
+                          size_t elem)
+{
+    if (elem && count > SIZE_MAX / elem)
+        return NULL;
+    return nninit__alloc(a, (size_t)count * elem);
+}
+
+int nninit_bytes_of(uint64_t count, size_t elem_size, uint64_t *out,
+                    nninit_error *err)
+{
+    if (elem_size && count > NNINIT_MAX_BYTES / elem_size)
+        return nninit__fail(err, NNINIT_EOVERFLOW,
+                            "%llu elements of %zu bytes are more than 2^62 "
+                            "bytes", (unsigned long long)count, elem_size);
+    *out = count * elem_size;
+    return NNINIT_OK;
+}
+
+int nninit__bytes_add(uint64_t *sum, uint64_t n)
+{
+    if (*sum > NNINIT_MAX_BYTES || n > NNINIT_MAX_BYTES - *sum)
+        return -1;
+    *sum += n;
+    return 0;
+}
+
 void nninit__free(const nninit_allocator *a, void *p)
 {
     if (!p)

@@ -32,6 +32,18 @@ const char *nninit_format_name(nninit_format f)
     return (unsigned)f <= NNINIT_FORMAT_GGUF ? format_names[f] : "unknown";
 }
 
+int nninit_format_parse(const char *name, nninit_format *out,
+                        nninit_error *err)
+{
+    int i = nninit__lookup(format_names, name);
+    if (i < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "unknown format '%s' (expected safetensors, npz "
+                            "or gguf)", name ? name : "");
+    *out = (nninit_format)i;
+    return NNINIT_OK;
+}
+
 int nninit_format_from_path(const char *path, nninit_format *out,
                             nninit_error *err)
 {

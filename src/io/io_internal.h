@@ -9,6 +9,12 @@
 
 #include <zip.h>
 
+/* nninit_ofile_open with an allocator for its names. */
+int nninit__ofile_open(nninit_ofile *f, const char *path,
+                       const nninit_allocator *alloc, nninit_error *err);
+/* 1 if the output can seek (a regular file, /dev/null; not a pipe). */
+int nninit__ofile_seekable(const nninit_ofile *f);
+
 /* Read a whole file of at most `max` bytes (NUL-terminated copy in *out,
  * free() it). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
 int nninit__read_small_file(const char *path, size_t max, char **out,

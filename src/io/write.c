@@ -645,7 +645,15 @@ int nninit_plan_write(const nninit_plan *p, const char *path,
     nninit__stream s;
     nninit_ofile f;
     if ((rc = nninit__stream_init(&s, p, o, err)) == NNINIT_OK) {
-        if ((rc = nninit_ofile_open(&f, path, err)) == NNINIT_OK) {
+        if ((rc = nninit__ofile_open(&f, path, o->fill.alloc, err)) ==
+            NNINIT_OK) {
+            /* libzip seeks back to fill in each member's header */
+            if (fmt == NNINIT_FORMAT_NPZ && !nninit__ofile_seekable(&f))
+                rc = nninit__fail(err, NNINIT_EINVAL,
+                                  "'%s' is a pipe, and an .npz archive must "
+                                  "be written to a file (write safetensors "
+                                  "or gguf to a pipe)", path);
+            else
             switch (fmt) {
             case NNINIT_FORMAT_SAFETENSORS:
                 rc = st_write(p, &f, &s, st_hdr, err);

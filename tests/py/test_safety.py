@@ -1,0 +1,212 @@
+"""Safety with unusual outputs and adversarial inputs, as users meet them:
+outputs that are not regular files (devices, FIFOs, symlinks, directories),
+file-size limits, sizes that do not fit, and small inputs that would take
+minutes or gigabytes. Every refusal is one line, a non-zero exit and no file;
+every budget answers in well under the time limit given to each run here
+(a limit generous enough for a loaded machine, and far below what the
+unbounded work would take)."""
+import io
+import os
+import resource
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import threading
+
+import numpy as np
+
+from modelfiles import read_safetensors
+from nninit_py import BIN, TMP, check, finish, run
+
+ROOT = os.geteuid() == 0
+LIMIT = 120  # seconds: the unbounded versions of these runs take far longer
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def spec(name, text):
+    with open(path(name), "w") as f:
+        f.write(text)
+    return path(name)
+
+
+def nninit(*args, stdout=subprocess.PIPE, preexec_fn=None):
+    """Run the CLI with a time limit; (exit code, stdout bytes, stderr)."""
+    try:
+        p = subprocess.run([BIN, *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
+                           timeout=LIMIT, preexec_fn=preexec_fn)
+    except subprocess.TimeoutExpired:
+        return None, b"", f"timed out after {LIMIT} s"
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def npy_shape(data):
+    """The shape of .npy bytes (or a file), None if they are not one."""
+    try:
+        return np.load(io.BytesIO(data) if isinstance(data, bytes) else data).shape
+    except (ValueError, OSError, EOFError):
+        return None
+
+
+def one_line(err, want):
+    lines = err.strip().splitlines()
+    return len(lines) == 1 and lines[0].startswith("nninit: ") and want in lines[0]
+
+
+def refused(args, want, code=2, out_name=None):
+    """args must fail with `code` and one line containing `want`, leaving the
+    directory as it was (no output, no temporary file)."""
+    before = sorted(os.listdir(TMP))
+    rc, _, err = nninit(*args)
+    check(rc == code and one_line(err, want),
+          f"{' '.join(map(str, args))}: exit {rc}, expected {code} and {want!r}: {err.strip()!r}")
+    check(sorted(os.listdir(TMP)) == before,
+          f"{' '.join(map(str, args))}: left {set(os.listdir(TMP)) - set(before)}")
+
+
+seed = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "models", "seed.yaml")
+SAMPLE = ["sample", "normal", "--shape", "10"]
+
+# --- outputs that are not regular files -------------------------------------------------
+# A character device is written in place: made with mknod (root), it stays a
+# device (a rename over /dev/null would have replaced the machine's).
+if ROOT:
+    dev = path("null")
+    os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    for args in [SAMPLE, ["init", seed, "-q", "--format", "safetensors"],
+                 ["init", seed, "-q", "--format", "npz"], ["init", seed, "-q", "--format", "gguf"]]:
+        rc, _, err = nninit(*args, "-o", dev)
+        check(rc == 0 and stat.S_ISCHR(os.lstat(dev).st_mode),
+              f"{args[:2]} -o a character device: exit {rc} {err!r}, "
+              f"still a device: {stat.S_ISCHR(os.lstat(dev).st_mode)}")
+    os.unlink(dev)
+else:
+    print("skipped: mknod needs root (character devices)")
+
+
+def read_fifo(fifo, sink):
+    with open(fifo, "rb") as f:
+        sink.append(f.read())
+
+
+def through_fifo(args):
+    """Run args -o FIFO with a reader; (exit, stderr, bytes read or None)."""
+    fifo = path("fifo")
+    os.mkfifo(fifo)
+    got = []
+    t = threading.Thread(target=read_fifo, args=(fifo, got), daemon=True)
+    t.start()
+    rc, _, err = nninit(*args, "-o", fifo)
+    is_fifo = stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    t.join(LIMIT if is_fifo else 1)  # a replaced FIFO never gets a writer
+    os.unlink(fifo)
+    return rc, err, got[0] if got and is_fifo else None
+
+
+# A FIFO is written in place; the reader gets the whole file
+for args, load in [(SAMPLE, lambda b: npy_shape(b) == (10,)),
+                   (["init", seed, "-q", "--format", "safetensors"],
+                    lambda b: b[8:9] == b"{" and len(b) > 1000)]:
+    rc, err, got = through_fifo(args)
+    check(rc == 0 and got is not None and load(got),
+          f"{args[:2]} -o a FIFO: exit {rc} {err!r}, read {None if got is None else len(got)}")
+# npz needs to seek back: refused before a byte goes down a pipe
+rc, err, got = through_fifo(["init", seed, "-q", "--format", "npz"])
+check(rc == 2 and one_line(err, "pipe") and got == b"", f"npz to a FIFO: {rc} {err!r}")
+
+# /dev/stdout, as Linux makes it: a link to /proc/self/fd/1. The tests use a
+# link of their own (a faulty build must not replace the machine's).
+stdout_link = path("stdout")
+os.symlink("/proc/self/fd/1", stdout_link)
+# when stdout is a pipe, the bytes arrive on the pipe
+rc, out, err = nninit(*SAMPLE, "-o", stdout_link)
+check(rc == 0 and out[:6] == b"\x93NUMPY" and npy_shape(out) == (10,),
+      f"-o /dev/stdout: {rc} {err!r} {len(out)}")
+rc, out, err = nninit("init", seed, "-q", "--format", "safetensors", "-o", stdout_link)
+open(path("piped.safetensors"), "wb").write(out)
+check(rc == 0 and out[8:9] == b"{" and len(read_safetensors(path("piped.safetensors"))[1]) == 6,
+      f"init -o /dev/stdout: {rc} {err!r}")
+os.unlink(path("piped.safetensors"))
+# ... and when stdout is a regular file, that file is replaced whole
+with open(path("redirected.npy"), "wb") as f:
+    rc, _, err = nninit(*SAMPLE, "-o", stdout_link, stdout=f)
+check(rc == 0 and npy_shape(path("redirected.npy")) == (10,), f"-o /dev/stdout > file: {rc} {err!r}")
+check(os.path.islink(stdout_link), "the /dev/stdout link is still a link")
+os.unlink(path("redirected.npy"))
+os.unlink(stdout_link)
+
+# A symlink is followed: the file it points at is replaced, the link stays
+os.mkdir(path("real"))
+target = path("real/w.npy")
+open(target, "wb").write(b"old")
+os.symlink("real/w.npy", path("link.npy"))
+os.symlink("link.npy", path("link2.npy"))  # a chain
+for name in ["link.npy", "link2.npy"]:
+    rc, _, err = nninit(*SAMPLE, "-o", path(name))
+    check(rc == 0 and os.path.islink(path(name)) and npy_shape(target) == (10,)
+          and sorted(os.listdir(path("real"))) == ["w.npy"],
+          f"-o {name}: {rc} {err!r} {os.listdir(path('real'))}")
+    open(target, "wb").write(b"old")
+# a dangling link: its target is created, the link kept
+os.unlink(target)
+rc, _, err = nninit(*SAMPLE, "-o", path("link.npy"))
+check(rc == 0 and os.path.islink(path("link.npy")) and npy_shape(target) == (10,),
+      f"-o a dangling link: {rc} {err!r}")
+# a failed run leaves the file behind the link alone
+open(target, "wb").write(b"old")
+rc, _, err = nninit("sample", "normal", "--shape", "10", "--std", "-1", "-o", path("link.npy"))
+check(rc == 2 and open(target, "rb").read() == b"old" and os.path.islink(path("link.npy")),
+      f"failed run through a link: {rc}")
+for f in ["link.npy", "link2.npy", "real/w.npy"]:
+    os.unlink(path(f))
+os.rmdir(path("real"))
+# a loop of links: one line, exit 1
+os.symlink("loop_b", path("loop_a"))
+os.symlink("loop_a", path("loop_b"))
+refused([*SAMPLE, "-o", path("loop_a")], "Too many levels of symbolic links", code=1)
+os.unlink(path("loop_a"))
+os.unlink(path("loop_b"))
+
+# Anything else is refused: one line, exit 2, nothing written
+os.mkdir(path("adir"))
+refused([*SAMPLE, "-o", path("adir")], "is a directory")
+refused(["init", seed, "-o", path("adir")], "must end in")
+refused(["init", seed, "--format", "gguf", "-o", path("adir")], "is a directory")
+os.rmdir(path("adir"))
+sock = socket.socket(socket.AF_UNIX)
+sock.bind(path("sock"))
+refused([*SAMPLE, "-o", path("sock")], "is a socket")
+sock.close()
+os.unlink(path("sock"))
+if ROOT:
+    os.mknod(path("blk"), 0o600 | stat.S_IFBLK, os.makedev(7, 250))
+    refused([*SAMPLE, "-o", path("blk")], "is a block device")
+    os.unlink(path("blk"))
+refused(["init", seed, "--format", "npy", "-o", path("x")], "unknown format 'npy'")
+
+# --- file-size limits and reservation ------------------------------------------------
+def fsize_limit(n):
+    def pre():  # the default action of SIGXFSZ, as a shell leaves it
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+    return pre
+
+
+old = b"old bytes that must survive\n"
+for args in [["sample", "normal", "--shape", "1000,1000"],
+             ["sample", "orthogonal", "--shape", "600,600", "--rng", "torch"],
+             ["init", seed, "-q", "--format", "safetensors"]]:
+    out = path("limited.out")
+    open(out, "wb").write(old)
+    before = sorted(os.listdir(TMP))
+    rc, _, err = nninit(*args, "-o", out, preexec_fn=fsize_limit(4096))
+    # the whole size is reserved first, so the limit is met before any write
+    check(rc == 1 and one_line(err, "File too large (it needs") and
+          open(out, "rb").read() == old and sorted(os.listdir(TMP)) == before,
+          f"{args[:2]} over RLIMIT_FSIZE: exit {rc} {err.strip()!r}")
+    os.unlink(out)
+finish()
