@@ -359,6 +359,20 @@ int nninit_ckpt_add_to_model(const nninit_ckpt *ck, nninit_model *m,
     return NNINIT_OK;
 }
 
+int nninit__ck_set_bytes(nninit_ckpt *ck, nninit__ck_tensor *t,
+                         unsigned block, unsigned block_bytes,
+                         nninit_error *err)
+{
+    unsigned es = block == 1 ? (unsigned)nninit_etype_size(t->pub.type)
+                             : block_bytes;
+    nninit_error e;
+    if (nninit_bytes_of(nninit_shape_numel(&t->pub.shape) / block, es,
+                        &t->pub.nbytes, &e))
+        return nninit__fail(err, NNINIT_EFORMAT, "%s: tensor '%s': %s",
+                            ck->path, t->name, e.msg);
+    return NNINIT_OK;
+}
+
 /* Set a tensor's shape with the overflow checks; nbytes from elem size. */
 static int set_shape(nninit_ckpt *ck, nninit__ck_tensor *t, int nd,
                      const int64_t *dims, nninit_error *err)
@@ -476,8 +490,10 @@ static int st_tensor(nninit_ckpt *ck, const char *name, json_t *info,
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: tensor '%s': data_offsets must be [begin, "
                             "end] with 0 <= begin <= end", ck->path, name);
-    uint64_t want = nninit_shape_numel(&t->pub.shape) *
-                    nninit_etype_size(t->pub.type);
+    uint64_t want;
+    if ((rc = nninit__ck_set_bytes(ck, t, 1, 1, err)))
+        return rc;
+    want = t->pub.nbytes;
     if (e - b != want)
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: tensor '%s': data_offsets span %llu bytes "
@@ -493,7 +509,6 @@ static int st_tensor(nninit_ckpt *ck, const char *name, json_t *info,
                             name, (unsigned long long)e,
                             (unsigned long long)data_size);
     t->offset = data_start + b;
-    t->pub.nbytes = want;
     return NNINIT_OK;
 }
 
@@ -929,8 +944,9 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                                 t->name, (unsigned long long)ne[0],
                                 ggml_types[type].name,
                                 ggml_types[type].block);
-        uint64_t numel = nninit_shape_numel(&t->pub.shape);
-        t->pub.nbytes = numel / ggml_types[type].block * ggml_types[type].size;
+        if ((rc = nninit__ck_set_bytes(ck, t, ggml_types[type].block,
+                                       ggml_types[type].size, err)))
+            return rc;
     }
     uint64_t data = (c.pos + alignment - 1) / alignment * alignment;
     if (n_tensors && data > ck->size)

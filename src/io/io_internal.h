@@ -93,6 +93,13 @@ void nninit__npz_close(nninit_ckpt *ck);
 int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
                     nninit__ck_tensor **out, nninit_error *err);
 
+/* t->pub.nbytes from its shape: elements / block * block_bytes (block 1:
+ * the element type's size). NNINIT_EFORMAT naming the tensor if that is
+ * more than NNINIT_MAX_BYTES. */
+int nninit__ck_set_bytes(nninit_ckpt *ck, nninit__ck_tensor *t,
+                         unsigned block, unsigned block_bytes,
+                         nninit_error *err);
+
 /* Parse a .npy header dict ("{'descr': '<f4', 'fortran_order': False,
  * 'shape': (50, 10), }"): type, its spelling and shape. */
 int nninit__npy_parse_dict(const char *text, size_t len, nninit_etype *type,

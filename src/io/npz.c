@@ -124,8 +124,8 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
         goto out;
     }
     t->offset = pl + hl;
-    t->pub.nbytes = nninit_shape_numel(&t->pub.shape) *
-                    nninit_etype_size(t->pub.type);
+    if ((rc = nninit__ck_set_bytes(ck, t, 1, 1, err)))
+        goto out;
     if (st.size - t->offset != t->pub.nbytes)
         rc = nninit__fail(err, NNINIT_EFORMAT,
                           "%s: member '%.80s' holds %llu bytes of data but "
@@ -411,6 +411,10 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                                            "%s", zip_error_strerror(&ze));
         goto out;
     }
+    /* what the archive takes at least (each member's local header, name,
+     * .npy header and data, its central directory entry, the end record):
+     * reserved up front, so a disk that is too small fails at once */
+    uint64_t least = 22;
     for (size_t k = 0; k < n && rc == NNINIT_OK; k++) {
         size_t i = nninit_plan_order(p, k);
         const nninit_plan_entry *e = nninit_plan_get(p, i);
@@ -424,6 +428,7 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
             break;
         char name[NNINIT_NAME_MAX + 8];
         snprintf(name, sizeof name, "%s.npy", e->name);
+        least += 30 + 46 + 2 * strlen(name) + m->hdr_len + m->data_len;
         zip_source_t *src = zip_source_function(za, member_cb, m);
         zip_int64_t idx = src ? zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8)
                               : -1;
@@ -453,6 +458,8 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                                          (zip_uint16_t)strlen(comment)))
             rc = nninit__fail(err, NNINIT_EIO, "libzip: %s", zip_strerror(za));
     }
+    if (rc == NNINIT_OK)
+        rc = nninit_ofile_reserve(f, least, err);
     if (rc == NNINIT_OK) {
         s->owner = NULL;
         s->failed = 0;

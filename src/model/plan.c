@@ -1273,14 +1273,19 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             if (!e->generated)
                 nninit__strf(e->why, sizeof e->why, "%s", why);
         }
-        uint64_t es = nninit_etype_size(e->type);
-        e->nbytes = nninit_shape_numel(&e->shape) * es;
-        if (p->bytes > UINT64_MAX / 2 - e->nbytes) {
+        nninit_error e2;
+        if (nninit_bytes_of(nninit_shape_numel(&e->shape),
+                            nninit_etype_size(e->type), &e->nbytes, &e2)) {
+            nninit_plan_free(p);
+            return nninit__fail(err, NNINIT_EOVERFLOW, "%s (%s): %s",
+                                mt->name, nninit_etype_name(e->type), e2.msg);
+        }
+        if (nninit__bytes_add(&p->bytes, e->nbytes)) {
             nninit_plan_free(p);
             return nninit__fail(err, NNINIT_EOVERFLOW,
-                                "the model has more than 2^63 bytes");
+                                "the model has more than 2^62 bytes (at %s)",
+                                mt->name);
         }
-        p->bytes += e->nbytes;
         p->order[t] = t;
         fan_view(p, t, &p->f[t]);
     }

@@ -6,6 +6,7 @@ every budget answers in well under the time limit given to each run here
 (a limit generous enough for a loaded machine, and far below what the
 unbounded work would take)."""
 import io
+import json
 import os
 import resource
 import signal
@@ -14,10 +15,11 @@ import stat
 import struct
 import subprocess
 import threading
+import zipfile
 
 import numpy as np
 
-from modelfiles import read_safetensors
+from modelfiles import read_safetensors, write_gguf
 from nninit_py import BIN, TMP, check, finish, run
 
 ROOT = os.geteuid() == 0
@@ -34,7 +36,19 @@ def spec(name, text):
     return path(name)
 
 
-def nninit(*args, stdout=subprocess.PIPE, preexec_fn=None):
+# AddressSanitizer reserves terabytes of address space: no RLIMIT_AS there
+ASAN = b"__asan_init" in open(BIN, "rb").read()
+
+
+def bounded():
+    """Limits for every run, so that a faulty build cannot fill the disk or
+    the memory of the machine running these tests."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 28, 1 << 28))
+    if not ASAN:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def nninit(*args, stdout=subprocess.PIPE, preexec_fn=bounded):
     """Run the CLI with a time limit; (exit code, stdout bytes, stderr)."""
     try:
         p = subprocess.run([BIN, *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
@@ -191,6 +205,7 @@ refused(["init", seed, "--format", "npy", "-o", path("x")], "unknown format 'npy
 # --- file-size limits and reservation ------------------------------------------------
 def fsize_limit(n):
     def pre():  # the default action of SIGXFSZ, as a shell leaves it
+        bounded()
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
     return pre
@@ -209,4 +224,34 @@ for args in [["sample", "normal", "--shape", "1000,1000"],
           open(out, "rb").read() == old and sorted(os.listdir(TMP)) == before,
           f"{args[:2]} over RLIMIT_FSIZE: exit {rc} {err.strip()!r}")
     os.unlink(out)
+
+# --- sizes that do not fit: 2^62 elements fit, their bytes do not ---------------------
+E62 = 1 << 62
+refused(["sample", "normal", "--shape", E62, "--dtype", "f64", "-o", path("o.npy")],
+        "more than 2^62 bytes")
+refused(["sample", "normal", "--shape", f"{E62 // 2},2", "-o", path("o.npy")],
+        "more than 2^62 bytes")
+for text in [f"layers:\n  - {{name: fc, type: linear, in: {E62}, out: 1, bias: false}}\n",
+             f"layers:\n  - {{name: e, type: embedding, num: {E62 // 4}, dim: 2}}\n",
+             "layers:\n" + "".join(f"  - {{name: e{i}, type: embedding, num: {E62 // 32}, "
+                                   f"dim: 1}}\n" for i in range(9))]:
+    m = spec("huge.yaml", text)
+    for fmt in ["safetensors", "npz", "gguf"]:
+        refused(["init", m, "-o", path("o." + fmt)], "more than 2^62 bytes")
+    refused(["plan", m], "more than 2^62 bytes")
+os.unlink(m)
+# checkpoints whose header claims 2^62 float32 values in 0 bytes
+huge = {}
+h = json.dumps({"w": {"dtype": "F32", "shape": [E62], "data_offsets": [0, 0]}}).encode()
+open(path("huge.safetensors"), "wb").write(struct.pack("<Q", len(h)) + h)
+write_gguf(path("huge.gguf"), [], [("w", [E62], 0, b"")])
+write_gguf(path("huge64.gguf"), [], [("w", [E62 // 2, 2], 28, b"")])  # f64
+with zipfile.ZipFile(path("huge.npz"), "w") as z:
+    d = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({E62},), }}".encode()
+    d += b" " * (63 - (10 + len(d)) % 64) + b"\n"
+    z.writestr("w.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d)
+for name in ["huge.safetensors", "huge.gguf", "huge64.gguf", "huge.npz"]:
+    refused(["init", path(name), "-o", path("o.safetensors")], "more than 2^62 bytes")
+    refused(["plan", path(name)], "more than 2^62 bytes")
+    os.unlink(path(name))
 finish()
