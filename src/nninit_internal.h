@@ -32,6 +32,45 @@ int nninit__bytes_add(uint64_t *sum, uint64_t n);
  * (workspace.c says why). Freed with nninit__free. */
 void *nninit__alloc_big(const nninit_allocator *a, size_t size);
 
+/* A set of names (owned by the caller, never moved while in the set), each
+ * with a value: insertion and lookup in constant expected time. */
+typedef struct nninit__nameslot {
+    const char *name; /* NULL: empty */
+    uint64_t value;
+} nninit__nameslot;
+
+typedef struct nninit__nameset {
+    nninit__nameslot *slot;
+    size_t cap, n;
+    uint64_t key;
+    const nninit_allocator *alloc;
+} nninit__nameset;
+
+void nninit__nameset_init(nninit__nameset *s, const nninit_allocator *alloc);
+void nninit__nameset_free(nninit__nameset *s);
+/* Add name (value 0) or find it: 1 if it was added, 0 if it was there,
+ * NNINIT_ENOMEM. *out is its slot (valid until the next put). */
+int nninit__nameset_put(nninit__nameset *s, const char *name,
+                        nninit__nameslot **out);
+/* Its slot, or NULL. */
+nninit__nameslot *nninit__nameset_get(const nninit__nameset *s,
+                                      const char *name);
+
+/* Strings kept once each (interned) in blocks freed together: what many
+ * records of a plan share ("why" texts) is stored once. */
+typedef struct nninit__strpool {
+    nninit__nameset set;
+    char *block; /* the current block: a link to the previous, then text */
+    size_t used, cap;
+    const nninit_allocator *alloc;
+} nninit__strpool;
+
+void nninit__strpool_init(nninit__strpool *p, const nninit_allocator *alloc);
+void nninit__strpool_free(nninit__strpool *p);
+/* The pooled copy of s (the same pointer for equal strings); NULL if out
+ * of memory. */
+const char *nninit__strpool_intern(nninit__strpool *p, const char *s);
+
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
 

@@ -64,7 +64,7 @@ static buf st_file(const char *hdr, size_t data)
 
 static int open_mem(const buf *x, nninit_ckpt **ck, nninit_error *err)
 {
-    return nninit_ckpt_open_mem(x->b, x->n, ck, err);
+    return nninit_ckpt_open_mem(x->b, x->n, NULL, ck, err);
 }
 
 /* The reader must refuse it: EFORMAT, message containing `want`. */
@@ -87,7 +87,7 @@ static void abuse(const buf *x, int mutations, uint64_t seed)
 {
     for (size_t len = 0; len < x->n; len++) {
         nninit_ckpt *ck = NULL;
-        int rc = nninit_ckpt_open_mem(x->b, len, &ck, NULL);
+        int rc = nninit_ckpt_open_mem(x->b, len, NULL, &ck, NULL);
         CHECK_MSG(rc != NNINIT_OK, "prefix of %zu/%zu bytes accepted", len,
                   x->n);
         nninit_ckpt_close(ck);
@@ -105,7 +105,7 @@ static void abuse(const buf *x, int mutations, uint64_t seed)
                             : (unsigned char)(c[at] ^ (1u << ((r >> 8) & 7)));
         }
         nninit_ckpt *ck = NULL;
-        int rc = nninit_ckpt_open_mem(c, x->n, &ck, NULL);
+        int rc = nninit_ckpt_open_mem(c, x->n, NULL, &ck, NULL);
         CHECK(rc == NNINIT_OK || rc == NNINIT_EFORMAT);
         if (rc == NNINIT_OK) {
             /* whatever it says must be consistent enough to read */
@@ -437,7 +437,7 @@ static void round_trip(nninit_format fmt, const char *ext, nninit_dtype dt)
     CHECK_MSG(nninit_plan_write(p, path, fmt, &wo, &err) == NNINIT_OK, "%s",
               err.msg);
     nninit_ckpt *ck;
-    CHECK_MSG(nninit_ckpt_open(path, &ck, &err) == NNINIT_OK, "%s", err.msg);
+    CHECK_MSG(nninit_ckpt_open(path, NULL, &ck, &err) == NNINIT_OK, "%s", err.msg);
     CHECK_EQ_INT(nninit_ckpt_count(ck), nninit_plan_size(p));
     nninit_producer *pr;
     nninit_producer_new(p, NULL, &pr, NULL);
@@ -570,7 +570,12 @@ static void load_errors(void)
          3, 42, "both init: and activation:"},
         {"nme: x\nlayers: []\n", 1, 1, "unknown key 'nme'"},
         {"", 0, 0, "empty"},
-        {"layers: &a\n  - {name: b, layers: *a}\n", 2, 5, "nest"},
+        {"layers: &a\n  - {name: b, layers: *a}\n", 2, 23,
+         "alias *a refers to a node that contains it"},
+        {"layers: [{name: a, type: linear, in: 1, out: 1}]\n---\nlayers: []\n",
+         2, 1, "a second YAML document"},
+        {"layers: &x [{name: a, type: linear, in: 1, out: 1}]\n"
+         "rules: &x []\n", 2, 8, "anchor &x is defined twice"},
         {"layers:\n  - {name: r, type: lstm, in: 2, hidden: 3, proj_size: 3}\n",
          2, 5, "proj_size (3) must be smaller than hidden (3)"},
     };

@@ -187,12 +187,17 @@ typedef struct nninit_ckpt_tensor {
  * line naming it: a header longer than the file, invalid JSON, an unknown
  * dtype, offsets that overlap, leave holes or run past the end, a size that
  * does not match the shape, a duplicate name, a truncated zip member or
- * .npy header, a GGUF string longer than the file. The format comes from
- * the file's first bytes. NNINIT_EIO if it cannot be read. */
-NNINIT_API int nninit_ckpt_open(const char *path, nninit_ckpt **out,
-                                nninit_error *err);
+ * .npy header, a GGUF string longer than the file, a size of more than
+ * NNINIT_MAX_BYTES, more than NNINIT_MAX_TENSORS tensors. The format comes
+ * from the file's first bytes. NNINIT_EIO if it cannot be read. nninit's
+ * own memory comes from alloc (NULL: malloc); the libraries it reads
+ * through (jansson, libzip) use malloc. */
+NNINIT_API int nninit_ckpt_open(const char *path,
+                                const nninit_allocator *alloc,
+                                nninit_ckpt **out, nninit_error *err);
 /* The same over memory (tests, fuzzing); data must outlive the handle. */
 NNINIT_API int nninit_ckpt_open_mem(const void *data, size_t size,
+                                    const nninit_allocator *alloc,
                                     nninit_ckpt **out, nninit_error *err);
 NNINIT_API void nninit_ckpt_close(nninit_ckpt *ck);
 

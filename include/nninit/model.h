@@ -133,6 +133,8 @@ NNINIT_API int nninit_orth_mode_parse(const char *name, nninit_orth_mode *out,
 NNINIT_API const char *nninit_orth_mode_name(nninit_orth_mode mode);
 
 #define NNINIT_NAME_MAX 256
+/* The most tensors a model (or a checkpoint nninit reads) may have. */
+#define NNINIT_MAX_TENSORS (1 << 22)
 #define NNINIT_LAYER_INITS 16
 
 /* An explicit initializer for some of a layer's tensors. `key` selects them:

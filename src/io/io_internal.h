@@ -16,8 +16,9 @@ int nninit__ofile_open(nninit_ofile *f, const char *path,
 int nninit__ofile_seekable(const nninit_ofile *f);
 
 /* Read a whole file of at most `max` bytes (NUL-terminated copy in *out,
- * free() it). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
-int nninit__read_small_file(const char *path, size_t max, char **out,
+ * freed through alloc). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
+int nninit__read_small_file(const char *path, size_t max,
+                            const nninit_allocator *alloc, char **out,
                             size_t *len, nninit_error *err);
 
 /* GGUF value types and ggml tensor types. */
@@ -56,13 +57,14 @@ typedef struct nninit__ck_kv {
 } nninit__ck_kv;
 
 struct nninit_ckpt {
+    const nninit_allocator *alloc; /* NULL: malloc */
     nninit_format fmt;
     int fd;                   /* file input, or -1 */
     const unsigned char *mem; /* memory input */
     uint64_t size;
     char *path;
     nninit__ck_tensor *t;
-    size_t n;
+    size_t n, cap;
     /* safetensors __metadata__ */
     char **meta_key, **meta_val;
     size_t nmeta;

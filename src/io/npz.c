@@ -108,7 +108,7 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
                           (unsigned long long)hl);
         goto out;
     }
-    h = (char *)malloc((size_t)hl + 1);
+    h = (char *)nninit__alloc(ck->alloc, (size_t)hl + 1);
     if (!h) {
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         goto out;
@@ -135,7 +135,7 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
                           nninit_shape_format(&t->pub.shape, (char[96]){0},
                                               96));
 out:
-    free(h);
+    nninit__free(ck->alloc, h);
     zip_fclose(zf);
     return rc;
 }

@@ -690,6 +690,10 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
                                 !strncmp(ti->key, "bias", 4) ? " (bias: false?)"
                                                              : "");
     }
+    if (m->ntensors + (size_t)L->n > NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': the model would have more than %d "
+                            "tensors", l->name, NNINIT_MAX_TENSORS);
     for (int k = 0; k < L->n; k++)
         if (nninit__model_find_tensor(m, L->t[k].name) >= 0)
             return nninit__fail(err, NNINIT_EINVAL,
@@ -765,6 +769,11 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     if (nninit__model_find_tensor(m, name) >= 0)
         return nninit__fail(err, NNINIT_EINVAL, "duplicate tensor name '%s'",
                             name);
+    if (m->ntensors >= NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "tensor '%s': the model has %d tensors already "
+                            "(the most it may have)", name,
+                            NNINIT_MAX_TENSORS);
     if (grow(m->alloc, (void **)&m->tensors, &m->captensors, m->ntensors + 1,
              sizeof *m->tensors) ||
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     nninit_ckpt *ck = NULL;
-    if (nninit_ckpt_open_mem(data, size, &ck, NULL) != NNINIT_OK)
+    if (nninit_ckpt_open_mem(data, size, NULL, &ck, NULL) != NNINIT_OK)
         return 0;
     unsigned char b[64];
     for (size_t i = 0; i < nninit_ckpt_count(ck); i++) {
