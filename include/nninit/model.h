@@ -324,9 +324,10 @@ typedef struct nninit_plan_opts {
  * avx2 (PyTorch on any x86-64 CPU with AVX2). */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
-/* One tensor of the plan. */
+/* One tensor of the plan. Its texts live as long as the plan (the name
+ * as long as the model). */
 typedef struct nninit_plan_entry {
-    char name[NNINIT_NAME_MAX];
+    const char *name;
     nninit_shape shape;     /* row-major (PyTorch's for layers) */
     nninit_etype type;      /* element type written */
     nninit_role role;
@@ -336,8 +337,8 @@ typedef struct nninit_plan_entry {
     nninit_resolved res;    /* spec against the shape: fans, gain, std */
     int composite;          /* row blocks drawn separately (per-gate
                                orthogonal, forget-gate bias) */
-    char init[192];         /* what fills it, for people */
-    char why[320];          /* which activation, preset or rule decided */
+    const char *init;       /* what fills it, for people */
+    const char *why;        /* which activation, preset or rule decided */
     uint64_t stream;        /* nninit_stream_from_name(name) */
     uint64_t nbytes;
 } nninit_plan_entry;

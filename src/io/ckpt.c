@@ -135,6 +135,26 @@ int nninit__ck_read_at(nninit_ckpt *ck, uint64_t off, void *buf, size_t n,
     return NNINIT_OK;
 }
 
+int nninit__ck_reserve(nninit_ckpt *ck, uint64_t n, nninit_error *err)
+{
+    if (n > NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EFORMAT, "%s: %llu tensors (at most "
+                                                 "%d)", ck->path,
+                            (unsigned long long)n, NNINIT_MAX_TENSORS);
+    if (n <= ck->cap)
+        return NNINIT_OK;
+    nninit__ck_tensor *nt = (nninit__ck_tensor *)nninit__alloc_array(
+        ck->alloc, n, sizeof *nt);
+    if (!nt)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    if (ck->n)
+        memcpy(nt, ck->t, ck->n * sizeof *nt);
+    nninit__free(ck->alloc, ck->t);
+    ck->t = nt;
+    ck->cap = (size_t)n;
+    return NNINIT_OK;
+}
+
 int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
                     nninit__ck_tensor **out, nninit_error *err)
 {
@@ -150,18 +170,10 @@ int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: more than %d tensors", ck->path,
                             NNINIT_MAX_TENSORS);
-    if (ck->n == ck->cap) { /* grow at powers of two */
-        size_t nc = ck->cap ? ck->cap * 2 : 16;
-        nninit__ck_tensor *nt = (nninit__ck_tensor *)nninit__alloc_array(
-            ck->alloc, nc, sizeof *nt);
-        if (!nt)
-            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-        if (ck->n)
-            memcpy(nt, ck->t, ck->n * sizeof *nt);
-        nninit__free(ck->alloc, ck->t);
-        ck->t = nt;
-        ck->cap = nc;
-    }
+    int rc;
+    if (ck->n == ck->cap &&
+        (rc = nninit__ck_reserve(ck, ck->cap ? ck->cap * 2 : 16, err)))
+        return rc;
     nninit__ck_tensor *t = &ck->t[ck->n];
     memset(t, 0, sizeof *t);
     t->name = (char *)nninit__alloc(ck->alloc, name_len + 1);
@@ -356,6 +368,11 @@ int nninit_ckpt_add_to_model(const nninit_ckpt *ck, nninit_model *m,
         (void)nninit_model_set_name(m, ck->gguf_name, NULL);
     if (ck->gguf_arch)
         (void)nninit_model_set_architecture(m, ck->gguf_arch, NULL);
+    if ((rc = nninit__model_reserve_tensors(m, m->ntensors + ck->n)))
+        return nninit__fail(err, rc, rc == NNINIT_ENOMEM
+                                         ? "out of memory"
+                                         : "the model would have more than "
+                                           "%d tensors", NNINIT_MAX_TENSORS);
     for (size_t i = 0; i < ck->n; i++) {
         const nninit__ck_tensor *t = &ck->t[i];
         if ((rc = nninit_model_add_tensor(m, t->name, &t->pub.shape,
@@ -595,6 +612,10 @@ int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err)
                             "%s: the JSON header is not an object", ck->path);
     }
     uint64_t data_start = 8 + N, data_size = ck->size - data_start;
+    if ((rc = nninit__ck_reserve(ck, json_object_size(root), err))) {
+        json_decref(root);
+        return rc;
+    }
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)
@@ -928,6 +949,8 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                             (unsigned long long)n_tensors,
                             (unsigned long long)n_kv, NNINIT_MAX_TENSORS,
                             GGUF_MAX_KVS);
+    if ((rc = nninit__ck_reserve(ck, n_tensors, err)))
+        return rc;
     uint64_t alignment = 32;
     nninit__nameset keys;
     nninit__nameset_init(&keys, ck->alloc);

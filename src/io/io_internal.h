@@ -91,6 +91,9 @@ int nninit__npz_read(nninit_ckpt *ck, size_t i, uint64_t off, void *buf,
                      size_t n, nninit_error *err);
 void nninit__npz_close(nninit_ckpt *ck);
 
+/* Room for n tensor records (the count a header announces):
+ * NNINIT_EFORMAT past NNINIT_MAX_TENSORS. */
+int nninit__ck_reserve(nninit_ckpt *ck, uint64_t n, nninit_error *err);
 /* Append a tensor record (name copied). */
 int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
                     nninit__ck_tensor **out, nninit_error *err);
@@ -142,20 +145,23 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
 
 /* The metadata every writer records: (key, value) strings, in order. */
 typedef struct nninit__meta {
-    char key[NNINIT_NAME_MAX + 32];
-    char *val; /* owned */
+    const char *key, *val;
 } nninit__meta;
+
+#define NNINIT__META_MAX 8
 
 /* The .npy header of any element type (not bf16 or quantized types). */
 int nninit__npy_header_etype(char *buf, size_t size, nninit_etype type,
                              const nninit_shape *shape, size_t *len,
                              nninit_error *err);
 
-/* The metadata as one JSON object (malloc'ed; NULL if out of memory). */
-char *nninit__meta_json(const nninit__meta *m, size_t n);
-
-int nninit__plan_meta(const nninit_plan *p, int per_tensor,
-                      nninit__meta **out, size_t *n, nninit_error *err);
-void nninit__meta_free(nninit__meta *m, size_t n);
+/* The plan's record (version, preset, generator, seed, model name) into m
+ * (NNINIT__META_MAX long); values point into the plan, its model and
+ * seed. Returns the count. */
+size_t nninit__plan_meta(const nninit_plan *p, nninit__meta *m, char seed[32]);
+/* The pairs as one JSON object (NUL-terminated, through alloc; NULL if out
+ * of memory or not UTF-8). */
+char *nninit__meta_json(const nninit__meta *m, size_t n,
+                        const nninit_allocator *alloc);
 
 #endif /* NNINIT_IO_INTERNAL_H */

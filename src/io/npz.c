@@ -161,8 +161,11 @@ int nninit__npz_open(nninit_ckpt *ck, nninit_error *err)
     }
     zip_error_fini(&ze);
     zip_int64_t n = zip_get_num_entries(ck->za, 0);
+    int rc = nninit__ck_reserve(ck, n > 0 ? (uint64_t)n : 0, err);
+    if (rc)
+        return rc;
     for (zip_int64_t i = 0; i < n; i++) {
-        int rc = npz_member(ck, (zip_uint64_t)i, err);
+        rc = npz_member(ck, (zip_uint64_t)i, err);
         if (rc)
             return rc;
     }
@@ -381,9 +384,10 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                       nninit__stream *s, nninit_error *err)
 {
     size_t n = nninit_plan_size(p);
-    member *mem = (member *)calloc(n, sizeof *mem);
-    nninit__meta *meta = NULL;
-    size_t nmeta = 0;
+    const nninit_allocator *a = s->o->fill.alloc;
+    member *mem = (member *)nninit__alloc_array(a, n, sizeof *mem);
+    nninit__meta meta[NNINIT__META_MAX];
+    char seed[32];
     char *comment = NULL;
     sink sk;
     memset(&sk, 0, sizeof sk);
@@ -398,6 +402,7 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         goto out;
     }
+    memset(mem, 0, n * sizeof *mem);
     zip_source_t *root = zip_source_function_create(sink_cb, &sk, &ze);
     if (!root) {
         rc = nninit__fail(err, NNINIT_ENOMEM, "libzip: %s",
@@ -448,9 +453,8 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
             rc = nninit__fail(err, NNINIT_EIO, "libzip: %s", zip_strerror(za));
     }
     /* nninit's record, as JSON, in the archive comment (numpy ignores it) */
-    if (rc == NNINIT_OK &&
-        (rc = nninit__plan_meta(p, 0, &meta, &nmeta, err)) == NNINIT_OK) {
-        comment = nninit__meta_json(meta, nmeta);
+    if (rc == NNINIT_OK) {
+        comment = nninit__meta_json(meta, nninit__plan_meta(p, meta, seed), a);
         if (!comment)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         else if (strlen(comment) <= 65535 &&
@@ -478,12 +482,11 @@ out:
     if (za)
         zip_discard(za);
     s->owner = NULL;
-    nninit__meta_free(meta, nmeta);
-    free(comment);
+    nninit__free(a, comment);
     if (mem)
         for (size_t k = 0; k < n; k++)
             zip_error_fini(&mem[k].ze);
-    free(mem);
+    nninit__free(a, mem);
     zip_error_fini(&sk.ze);
     zip_error_fini(&ze);
     return rc;

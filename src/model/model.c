@@ -793,6 +793,24 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     return NNINIT_OK;
 }
 
+int nninit__model_reserve_tensors(nninit_model *m, size_t n)
+{
+    if (n > NNINIT_MAX_TENSORS)
+        return NNINIT_EINVAL;
+    if (n <= m->captensors)
+        return NNINIT_OK;
+    nninit__mtensor *t = (nninit__mtensor *)nninit__alloc_array(
+        m->alloc, n, sizeof *t);
+    if (!t)
+        return NNINIT_ENOMEM;
+    if (m->ntensors)
+        memcpy(t, m->tensors, m->ntensors * sizeof *t);
+    nninit__free(m->alloc, m->tensors);
+    m->tensors = t;
+    m->captensors = n;
+    return set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of, n);
+}
+
 int nninit_model_add_rule(nninit_model *m, const nninit_rule *r,
                           nninit_error *err)
 {

@@ -66,6 +66,11 @@ const char *nninit__tkey_name(nninit__tkey k);
  * ("weights", "biases", or a family name). */
 int nninit__init_key_matches(const char *key, const nninit__mtensor *t);
 
+/* Room for n tensors in all (a checkpoint's count, known up front), so the
+ * array is not doubled past it: NNINIT_ENOMEM, or NNINIT_EINVAL past
+ * NNINIT_MAX_TENSORS. */
+int nninit__model_reserve_tensors(nninit_model *m, size_t n);
+
 /* Find a tensor by exact name; -1 if absent. */
 long nninit__model_find_tensor(const nninit_model *m, const char *name);
 

@@ -100,35 +100,127 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
 #endif
     ;
 
+static int op_resolve(const nninit_plan *p, const nninit__op *o,
+                      const nninit__final *f, nninit_resolved *r,
+                      nninit_error *err);
+
+/* With PyTorch's generator every step draws, so all are kept, up to this
+ * many; with the counter-based one only the steps that decide the bytes
+ * are (at most 1 + NNINIT__MAX_OVERLAYS per tensor). */
+#define MAX_TORCH_OPS (1u << 23)
+
+/* Room for nc ops; the free list grows with them, so that freeing an op
+ * never allocates. */
+static int reserve_ops(nninit_plan *p, size_t nc, nninit_error *err)
+{
+    const nninit_allocator *a = p->m->alloc;
+    nninit__op *no = (nninit__op *)nninit__alloc_array(a, nc, sizeof *no);
+    size_t *nf = (size_t *)nninit__alloc_array(a, nc, sizeof *nf);
+    if (!no || !nf) {
+        nninit__free(a, no);
+        nninit__free(a, nf);
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    }
+    if (p->nops)
+        memcpy(no, p->ops, p->nops * sizeof *no);
+    if (p->nfree)
+        memcpy(nf, p->free_ops, p->nfree * sizeof *nf);
+    nninit__free(a, p->ops);
+    nninit__free(a, p->free_ops);
+    p->ops = no;
+    p->free_ops = nf;
+    p->capops = nc;
+    return NNINIT_OK;
+}
+
+/* A slot for a new op: a dead one, or one more at the end. */
+static int op_slot(nninit_plan *p, size_t *slot, nninit_error *err)
+{
+    if (p->nfree) {
+        *slot = p->free_ops[--p->nfree];
+        return NNINIT_OK;
+    }
+    if (p->nops == MAX_TORCH_OPS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "more than %u initialization steps (--rng torch "
+                            "replays every one; use fewer rules or --rng "
+                            "philox)", MAX_TORCH_OPS);
+    int rc;
+    if (p->nops == p->capops &&
+        (rc = reserve_ops(p, p->capops ? p->capops * 2 : 64, err)))
+        return rc;
+    *slot = p->nops++;
+    return NNINIT_OK;
+}
+
+/* Add a step and update the tensor's final steps: a whole-tensor step
+ * replaces everything before it, a row overlay an earlier one of the same
+ * rows. Every step must fit its tensor (a script would fail on it too). */
 static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
                   int64_t r0, int64_t r1, const nninit_spec *spec,
                   int explicit_, nninit_error *err, const char *fmt, ...)
 {
-    if (p->nops == p->capops) {
-        size_t nc = p->capops ? p->capops * 2 : 64;
-        nninit__op *no =
-            (nninit__op *)nninit__alloc(p->m->alloc, nc * sizeof *no);
-        if (!no)
-            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-        if (p->ops)
-            memcpy(no, p->ops, p->nops * sizeof *no);
-        nninit__free(p->m->alloc, p->ops);
-        p->ops = no;
-        p->capops = nc;
-    }
-    nninit__op *o = &p->ops[p->nops++];
-    memset(o, 0, sizeof *o);
-    o->t = t;
-    o->kind = kind;
-    o->blocks = blocks;
-    o->r0 = r0;
-    o->r1 = r1;
-    o->spec = *spec;
-    o->explicit_ = explicit_;
+    char why[224];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->why, sizeof o->why, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    nninit__op op;
+    memset(&op, 0, sizeof op);
+    op.t = t;
+    op.kind = kind;
+    op.blocks = blocks;
+    op.r0 = r0;
+    op.r1 = r1;
+    op.spec = *spec;
+    op.explicit_ = explicit_;
+    if (!(op.why = nninit__strpool_intern(&p->strings, why)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    nninit__final *f = &p->f[t];
+    nninit_resolved r;
+    nninit_error e2;
+    int rc = op_resolve(p, &op, f, &r, &e2);
+    if (rc)
+        return nninit__fail(err, rc, "%s: %s (%s)", p->m->tensors[t].name,
+                            e2.msg, why);
+    int reuse = p->o.rng != NNINIT_RNG_TORCH; /* dead steps' slots */
+    long slot = -1;
+    if (kind != OP_ROWS) {
+        if (reuse) {
+            slot = f->base;
+            for (int j = 0; j < f->nover; j++)
+                p->free_ops[p->nfree++] = (size_t)f->over[j];
+        }
+    } else {
+        int j = 0;
+        while (j < f->nover && !(p->ops[f->over[j]].r0 == r0 &&
+                                 p->ops[f->over[j]].r1 == r1))
+            j++;
+        if (j < f->nover) {
+            if (reuse)
+                slot = f->over[j];
+            memmove(&f->over[j], &f->over[j + 1],
+                    (size_t)(f->nover - j - 1) * sizeof *f->over);
+            f->nover--;
+        }
+        if (f->nover == NNINIT__MAX_OVERLAYS)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s: more than %d row overlays",
+                                p->m->tensors[t].name, NNINIT__MAX_OVERLAYS);
+    }
+    if (slot < 0) {
+        size_t k = 0;
+        if ((rc = op_slot(p, &k, err)))
+            return rc;
+        slot = (long)k;
+    }
+    p->ops[slot] = op;
+    if (kind != OP_ROWS) {
+        f->base = slot;
+        f->nover = 0;
+    } else {
+        f->over[f->nover++] = slot;
+    }
     return NNINIT_OK;
 }
 
@@ -944,40 +1036,36 @@ static void fan_view(const nninit_plan *p, size_t t, nninit__final *f)
     }
 }
 
-static void summarize(nninit_plan *p, size_t t)
+/* The entry's init and why texts, from its final steps (pooled). */
+static int summarize(nninit_plan *p, size_t t)
 {
     nninit_plan_entry *e = &p->e[t];
     nninit__final *f = &p->f[t];
-    char sf[128];
-    if (f->base < 0) {
-        nninit__strf(e->init, sizeof e->init, "copy");
-        return;
-    }
+    char sf[128], init[192], why[320];
     const nninit__op *b = &p->ops[f->base];
     e->spec = b->spec;
     e->composite = b->kind == OP_BLOCKS || f->nover > 0;
-    size_t at = nninit__strf(e->init, sizeof e->init, "%s",
-                                 nninit_spec_format(&b->spec, sf, sizeof sf));
+    size_t at = nninit__strf(init, sizeof init, "%s",
+                             nninit_spec_format(&b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
         char sb[64];
         op_shape(p, b, &s);
-        at += nninit__strf(e->init + at, sizeof e->init - at,
-                               " per gate: %d blocks %s", b->blocks,
-                               nninit_shape_format(&s, sb, sizeof sb));
+        at += nninit__strf(init + at, sizeof init - at,
+                           " per gate: %d blocks %s", b->blocks,
+                           nninit_shape_format(&s, sb, sizeof sb));
     }
-    size_t wt = nninit__strf(e->why, sizeof e->why, "%s", b->why);
+    size_t wt = nninit__strf(why, sizeof why, "%s", b->why);
     for (int k = 0; k < f->nover; k++) {
         const nninit__op *o = &p->ops[f->over[k]];
-        if (at < sizeof e->init)
-            at += nninit__strf(e->init + at, sizeof e->init - at,
-                                   "; rows %lld:%lld %s", (long long)o->r0,
-                                   (long long)o->r1,
-                                   nninit_spec_format(&o->spec, sf, sizeof sf));
-        if (wt < sizeof e->why)
-            wt += nninit__strf(e->why + wt, sizeof e->why - wt, "; %s",
-                                   o->why);
+        at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
+                           (long long)o->r0, (long long)o->r1,
+                           nninit_spec_format(&o->spec, sf, sizeof sf));
+        wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
     }
+    e->init = nninit__strpool_intern(&p->strings, init);
+    e->why = nninit__strpool_intern(&p->strings, why);
+    return e->init && e->why ? NNINIT_OK : NNINIT_ENOMEM;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -992,6 +1080,8 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->e);
     nninit__free(a, p->f);
     nninit__free(a, p->ops);
+    nninit__free(a, p->free_ops);
+    nninit__strpool_free(&p->strings);
     nninit__free(a, p->order);
     nninit__free(a, p->warn);
     nninit__free(a, p->final_op);
@@ -1246,19 +1336,26 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     p->m = m;
     p->o = o;
     p->n = m->ntensors;
-    p->e = (nninit_plan_entry *)nninit__alloc(a, p->n * sizeof *p->e);
-    p->f = (nninit__final *)nninit__alloc(a, p->n * sizeof *p->f);
-    p->order = (size_t *)nninit__alloc(a, p->n * sizeof *p->order);
+    nninit__strpool_init(&p->strings, a);
+    p->e = (nninit_plan_entry *)nninit__alloc_array(a, p->n, sizeof *p->e);
+    p->f = (nninit__final *)nninit__alloc_array(a, p->n, sizeof *p->f);
+    p->order = (size_t *)nninit__alloc_array(a, p->n, sizeof *p->order);
     if (!p->e || !p->f || !p->order) {
         nninit_plan_free(p);
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     memset(p->e, 0, p->n * sizeof *p->e);
-    int rc = NNINIT_OK;
+    /* one step per tensor at least (its default): room for them at once,
+     * rather than twice the memory while doubling */
+    int rc = reserve_ops(p, p->n + 64, err);
+    if (rc) {
+        nninit_plan_free(p);
+        return rc;
+    }
     for (size_t t = 0; t < p->n; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
         nninit_plan_entry *e = &p->e[t];
-        nninit__strf(e->name, sizeof e->name, "%s", mt->name);
+        e->name = mt->name;
         e->shape = mt->shape;
         e->type = entry_type(p, mt);
         e->role = tensor_role(p, t);
@@ -1270,8 +1367,12 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             mt->type != NNINIT_ET_OTHER) {
             char why[200];
             e->generated = classify_bare(mt, why, sizeof why) != BK_COPY;
-            if (!e->generated)
-                nninit__strf(e->why, sizeof e->why, "%s", why);
+            if (!e->generated &&
+                (!(e->why = nninit__strpool_intern(&p->strings, why)) ||
+                 !(e->init = nninit__strpool_intern(&p->strings, "copy")))) {
+                nninit_plan_free(p);
+                return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+            }
         }
         nninit_error e2;
         if (nninit_bytes_of(nninit_shape_numel(&e->shape),
@@ -1288,6 +1389,8 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         }
         p->order[t] = t;
         fan_view(p, t, &p->f[t]);
+        p->f[t].base = -1;
+        p->f[t].nover = 0;
     }
     /* 1. construction defaults, in module order */
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++)
@@ -1305,46 +1408,6 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     /* 3. rules, in order */
     if (rc == NNINIT_OK)
         rc = apply_rules(p, err);
-    /* every step must fit its tensor (a script would fail on it too) */
-    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
-        nninit_resolved r;
-        const nninit__op *op = &p->ops[k];
-        nninit_error e2;
-        if ((rc = op_resolve(p, op, &p->f[op->t], &r, &e2)))
-            rc = nninit__fail(err, rc, "%s: %s (%s)", m->tensors[op->t].name,
-                              e2.msg, op->why);
-    }
-    /* collapse each tensor's steps: its last whole-tensor step, then the
-     * row overlays after it (a later overlay of the same rows replaces an
-     * earlier one) */
-    for (size_t t = 0; t < p->n; t++) {
-        p->f[t].base = -1;
-        p->f[t].nover = 0;
-    }
-    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
-        const nninit__op *op = &p->ops[k];
-        nninit__final *f = &p->f[op->t];
-        if (op->kind != OP_ROWS) {
-            f->base = (long)k;
-            f->nover = 0;
-            continue;
-        }
-        int j = 0;
-        while (j < f->nover && !(p->ops[f->over[j]].r0 == op->r0 &&
-                                 p->ops[f->over[j]].r1 == op->r1))
-            j++;
-        if (j < f->nover) {
-            memmove(&f->over[j], &f->over[j + 1],
-                    (size_t)(f->nover - j - 1) * sizeof *f->over);
-            f->nover--;
-        }
-        if (f->nover == NNINIT__MAX_OVERLAYS)
-            rc = nninit__fail(err, NNINIT_EINVAL,
-                              "%s: more than %d row overlays",
-                              m->tensors[op->t].name, NNINIT__MAX_OVERLAYS);
-        else
-            f->over[f->nover++] = (long)k;
-    }
     if (rc == NNINIT_OK && o.rng == NNINIT_RNG_TORCH)
         rc = torch_setup(p, err);
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
@@ -1352,8 +1415,10 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         if (e->generated && p->f[t].base < 0)
             rc = nninit__fail(err, NNINIT_EINVAL, "%s: nothing initializes it",
                               e->name);
+        if (rc == NNINIT_OK && e->generated &&
+            (rc = summarize(p, t)) == NNINIT_ENOMEM)
+            rc = nninit__fail(err, rc, "out of memory");
         if (rc == NNINIT_OK && e->generated) {
-            summarize(p, t);
             rc = op_resolve(p, &p->ops[p->f[t].base], &p->f[t], &e->res, err);
             /* report the tensor's own fans (PyTorch's, or the framework's
              * layout), also when gate blocks were drawn separately */
@@ -1361,8 +1426,6 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             if (p->f[t].fan_shape.ndim >= 2)
                 nninit_fans(&p->f[t].fan_shape, p->f[t].fan_layout,
                             &e->res.fan_in, &e->res.fan_out, NULL);
-        } else if (rc == NNINIT_OK) {
-            nninit__strf(e->init, sizeof e->init, "copy");
         }
     }
     if (rc) {

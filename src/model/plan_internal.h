@@ -25,13 +25,15 @@ typedef struct nninit__op {
     int64_t r0, r1;
     nninit_spec spec;
     int explicit_; /* 0: the preset's default (module construction) */
-    char why[224];
+    const char *why; /* in the plan's string pool */
 } nninit__op;
 
 #define NNINIT__MAX_OVERLAYS 4
 
 /* The steps that decide a tensor's final bytes under the counter-based
- * generator: the last op covering the whole tensor, then row overlays. */
+ * generator: the last op covering the whole tensor, then row overlays.
+ * Kept up to date as ops are added; with the counter-based generator the
+ * steps these replace are dead, and their slots reused. */
 typedef struct nninit__final {
     long base;                          /* op index, -1 for copied tensors */
     long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
@@ -48,6 +50,9 @@ struct nninit_plan {
     size_t n;
     nninit__op *ops;
     size_t nops, capops;
+    size_t *free_ops; /* slots of dead ops (counter-based generator) */
+    size_t nfree, capfree;
+    nninit__strpool strings; /* entries' and ops' texts */
     size_t *order;
     char (*warn)[320];
     size_t nwarn, capwarn;
