@@ -930,53 +930,186 @@ static nninit_role tensor_role(const nninit_plan *p, size_t t)
     }
 }
 
+/* Rules are matched through two sorted views of the names (as written,
+ * and read backwards): a pattern's literal prefix ("h.*.attn*": "h.") or
+ * suffix ("*.bias": ".bias") picks the only names it can match, and a
+ * pattern without wildcards is looked up. So a thousand rules over a
+ * million tensors test about as many names as they match, not a billion;
+ * what is left (patterns like "*attn*") is budgeted. */
+#define MAX_RULE_TESTS (1u << 25)
+
+typedef struct nref {
+    const char *name;
+    size_t len, t;
+} nref;
+
+/* Order of names read forwards (rev 0) or backwards (rev 1). */
+static int nref_cmp(const nref *a, const nref *b, int rev)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char x = (unsigned char)(rev ? a->name[a->len - 1 - k]
+                                              : a->name[k]);
+        unsigned char y = (unsigned char)(rev ? b->name[b->len - 1 - k]
+                                              : b->name[k]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int by_fwd(const void *a, const void *b)
+{
+    return nref_cmp((const nref *)a, (const nref *)b, 0);
+}
+
+static int by_rev(const void *a, const void *b)
+{
+    return nref_cmp((const nref *)a, (const nref *)b, 1);
+}
+
+/* In v (sorted that way), the first name that starts (rev 0) or ends
+ * (rev 1) with lit[0..n) or comes after those (upper 0), or the first that
+ * comes after all of them (upper 1). */
+static size_t lit_bound(const nref *v, size_t count, const char *lit,
+                        size_t n, int rev, int upper)
+{
+    nref key = {lit, n, 0};
+    size_t a = 0, b = count;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        nref cut = v[mid];
+        if (cut.len > n) { /* compare only its first (last) n chars */
+            if (rev)
+                cut.name += cut.len - n;
+            cut.len = n;
+        }
+        int c = nref_cmp(&cut, &key, rev);
+        if (c < 0 || (upper && c == 0))
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+typedef struct rindex {
+    nref *fwd, *rev;
+    size_t *hits;
+    uint64_t tests;
+} rindex;
+
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The tensors rule r matches, in model order, into ix->hits. */
+static int rule_hits(nninit_plan *p, rindex *ix, size_t r, size_t *nhits,
+                     nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    const char *pat = m->rules[r].match;
+    size_t n = m->ntensors, plen = strcspn(pat, "*?[\\");
+    *nhits = 0;
+    if (!pat[plen]) { /* no wildcard: the name itself */
+        long t = nninit__model_find_tensor(m, pat);
+        if (t >= 0)
+            ix->hits[(*nhits)++] = (size_t)t;
+        return NNINIT_OK;
+    }
+    const char *last = pat + plen;
+    for (const char *c = last; *c; c++)
+        if (strchr("*?[]\\", *c))
+            last = c;
+    size_t slen = strlen(last + 1);
+    size_t lo = lit_bound(ix->fwd, n, pat, plen, 0, 0);
+    size_t hi = lit_bound(ix->fwd, n, pat, plen, 0, 1);
+    size_t rlo = lit_bound(ix->rev, n, last + 1, slen, 1, 0);
+    size_t rhi = lit_bound(ix->rev, n, last + 1, slen, 1, 1);
+    const nref *v = hi - lo <= rhi - rlo ? ix->fwd + lo : ix->rev + rlo;
+    size_t count = hi - lo <= rhi - rlo ? hi - lo : rhi - rlo;
+    if (count > MAX_RULE_TESTS - ix->tests)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "rule %zu (match '%s'): the rules need more than "
+                            "%u name tests; give patterns a literal start or "
+                            "end (\"h.*\", \"*.bias\")", r + 1, pat,
+                            MAX_RULE_TESTS);
+    ix->tests += count;
+    for (size_t k = 0; k < count; k++)
+        if (fnmatch(pat, v[k].name, 0) == 0)
+            ix->hits[(*nhits)++] = v[k].t;
+    qsort(ix->hits, *nhits, sizeof *ix->hits, by_index);
+    return NNINIT_OK;
+}
+
+static int rules_index(nninit_plan *p, rindex *ix, nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    const nninit_allocator *a = m->alloc;
+    size_t n = m->ntensors;
+    ix->fwd = (nref *)nninit__alloc_array(a, n, sizeof *ix->fwd);
+    ix->rev = (nref *)nninit__alloc_array(a, n, sizeof *ix->rev);
+    ix->hits = (size_t *)nninit__alloc_array(a, n, sizeof *ix->hits);
+    if (!ix->fwd || !ix->rev || !ix->hits)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (size_t t = 0; t < n; t++) {
+        nref e = {m->tensors[t].name, strlen(m->tensors[t].name), t};
+        ix->fwd[t] = ix->rev[t] = e;
+    }
+    qsort(ix->fwd, n, sizeof *ix->fwd, by_fwd);
+    qsort(ix->rev, n, sizeof *ix->rev, by_rev);
+    return NNINIT_OK;
+}
+
 static int apply_rules(nninit_plan *p, nninit_error *err)
 {
     const nninit_model *m = p->m;
     char ln[32], sf[128], why[224];
-    int rc;
-    for (size_t r = 0; r < m->nrules; r++) {
+    rindex ix;
+    memset(&ix, 0, sizeof ix);
+    int rc = m->nrules ? rules_index(p, &ix, err) : NNINIT_OK;
+    for (size_t r = 0; r < m->nrules && rc == NNINIT_OK; r++) {
         const nninit_rule *ru = &m->rules[r];
         size_t hits = 0;
+        if ((rc = rule_hits(p, &ix, r, &hits, err)))
+            break;
         if (ru->has_init)
             nninit__strf(why, sizeof why, "rule %zu (match '%s'%s): %s", r + 1,
                      ru->match, at_line(ru->line, ln, sizeof ln),
                      nninit_spec_format(&ru->spec, sf, sizeof sf));
         size_t affected = 0;
-        for (size_t t = 0; t < m->ntensors; t++) {
-            if (fnmatch(ru->match, m->tensors[t].name, 0) != 0)
-                continue;
-            hits++;
+        for (size_t h = 0; h < hits && rc == NNINIT_OK; h++) {
+            size_t t = ix.hits[h];
             if (p->e[t].generated == 0)
                 continue; /* copied integer tensors: nothing to draw */
             if (ru->has_init) {
-                if ((rc = add_whole(p, t, &ru->spec, 1, err, why)))
-                    return rc;
+                rc = add_whole(p, t, &ru->spec, 1, err, why);
             } else if (tensor_role(p, t) == NNINIT_ROLE_WEIGHT) {
                 affected++;
                 char pre[200];
                 nninit__strf(pre, sizeof pre, "rule %zu (match '%s'%s): ", r + 1,
                          ru->match, at_line(ru->line, ln, sizeof ln));
-                if ((rc = rule_weight(p, t, ru->activation, ru->slope, 1, pre,
-                                      err)))
-                    return rc;
+                rc = rule_weight(p, t, ru->activation, ru->slope, 1, pre, err);
             }
         }
-        if (hits == 0 &&
-            (rc = add_warning(p, err, "rule %zu (match '%s'%s) matches no "
-                                      "tensor", r + 1, ru->match,
-                              at_line(ru->line, ln, sizeof ln))))
-            return rc;
-        if (hits && ru->has_activation && !affected &&
-            (rc = add_warning(p, err,
-                              "rule %zu (match '%s'%s) sets an activation, "
-                              "but matches no weight it would change "
-                              "(biases, norms and embeddings do not follow "
-                              "an activation)", r + 1, ru->match,
-                              at_line(ru->line, ln, sizeof ln))))
-            return rc;
+        if (rc == NNINIT_OK && hits == 0)
+            rc = add_warning(p, err, "rule %zu (match '%s'%s) matches no "
+                                     "tensor", r + 1, ru->match,
+                             at_line(ru->line, ln, sizeof ln));
+        if (rc == NNINIT_OK && hits && ru->has_activation && !affected)
+            rc = add_warning(p, err,
+                             "rule %zu (match '%s'%s) sets an activation, "
+                             "but matches no weight it would change "
+                             "(biases, norms and embeddings do not follow "
+                             "an activation)", r + 1, ru->match,
+                             at_line(ru->line, ln, sizeof ln));
     }
-    return NNINIT_OK;
+    nninit__free(m->alloc, ix.fwd);
+    nninit__free(m->alloc, ix.rev);
+    nninit__free(m->alloc, ix.hits);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
