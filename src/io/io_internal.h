@@ -126,7 +126,7 @@ typedef struct nninit__stream {
     uint64_t done, total;
     nninit_error *err;
     const void *owner; /* npz: the member whose bytes are in buf */
-    int failed;        /* a chunk failed: err holds why */
+    int failed;        /* a chunk failed (this status): err holds why */
     void *buf2;        /* the second buffer of the write-behind pipeline */
 } nninit__stream;
 

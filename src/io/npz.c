@@ -468,12 +468,13 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
         s->owner = NULL;
         s->failed = 0;
         if (zip_close(za) != 0) {
-            /* our own failures (disk full, interrupted) are already in err */
+            /* our own failures (disk full, interrupted, out of memory)
+             * are already in err */
             if (!sk.nn_failed && !s->failed)
                 nninit__fail(err, NNINIT_EIO,
                              "libzip cannot write the archive: %s",
                              zip_strerror(za));
-            rc = NNINIT_EIO;
+            rc = s->failed ? s->failed : NNINIT_EIO;
         } else {
             za = NULL;
         }

@@ -93,7 +93,7 @@ int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
             rc = nninit__fail(s->err, NNINIT_EIO, "interrupted");
     }
     if (rc)
-        s->failed = 1;
+        s->failed = rc;
     return rc;
 }
 
