@@ -71,6 +71,11 @@ void nninit__strpool_free(nninit__strpool *p);
  * of memory. */
 const char *nninit__strpool_intern(nninit__strpool *p, const char *s);
 
+/* The character starting at s, as people should read it in a message:
+ * printable ASCII as itself, a whole UTF-8 sequence as that character,
+ * anything else as \xNN. */
+void nninit__char_at(const char *s, char out[8]);
+
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
 

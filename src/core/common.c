@@ -5,6 +5,7 @@
 #include "../nninit_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,26 @@ void nninit__free(const nninit_allocator *a, void *p)
         a->free(a->ud, p);
     else
         free(p);
+}
+
+void nninit__char_at(const char *s, char out[8])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int len = u[0] >= 0xf0 && u[0] <= 0xf4   ? 4
+              : u[0] >= 0xe0 && u[0] <= 0xef ? 3
+              : u[0] >= 0xc2 && u[0] <= 0xdf ? 2
+                                             : 0;
+    for (int k = 1; k < len; k++)
+        if ((u[k] & 0xc0) != 0x80)
+            len = 0; /* not a whole UTF-8 sequence */
+    if (u[0] > 0x20 && u[0] < 0x7f)
+        len = 1;
+    if (len) {
+        memcpy(out, s, (size_t)len);
+        out[len] = '\0';
+    } else {
+        snprintf(out, 8, "\\x%02x", u[0]);
+    }
 }
 
 int nninit__lookup(const char *const *table, const char *name)

@@ -105,6 +105,22 @@ int nninit__ck_set_bytes(nninit_ckpt *ck, nninit__ck_tensor *t,
                          unsigned block, unsigned block_bytes,
                          nninit_error *err);
 
+#define NNINIT__NPY_MAX_HEADER (1u << 20)
+
+/* The preamble of a .npy file in b[0..n) (n >= 10; 12 for versions 2 and
+ * 3): its length (*pre) and the header dict's (*dict, at most
+ * NNINIT__NPY_MAX_HEADER). */
+int nninit__npy_preamble(const unsigned char *b, size_t n, size_t *pre,
+                         uint64_t *dict, nninit_error *err);
+
+/* A whole .npy file in memory: its type, the type's spelling, shape, where
+ * the data starts and how many bytes it has (which must be the rest of the
+ * file). NNINIT_EFORMAT naming what is wrong. */
+int nninit__npy_parse(const void *data, size_t size, nninit_etype *type,
+                      char *descr, size_t dn, nninit_shape *shape,
+                      uint64_t *data_off, uint64_t *nbytes,
+                      nninit_error *err);
+
 /* Parse a .npy header dict ("{'descr': '<f4', 'fortran_order': False,
  * 'shape': (50, 10), }"): type, its spelling and shape. */
 int nninit__npy_parse_dict(const char *text, size_t len, nninit_etype *type,

@@ -52,8 +52,6 @@ static int zread(nninit_ckpt *ck, zip_file_t *zf, void *buf, size_t n,
     return NNINIT_OK;
 }
 
-#define NPY_MAX_HEADER (1u << 20)
-
 static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
 {
     zip_stat_t st;
@@ -84,24 +82,21 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
                             ck->path, name, zip_strerror(ck->za));
     unsigned char pre[12];
     char *h = NULL;
+    size_t pl = 10;
+    uint64_t hl;
+    nninit_error e;
     if ((rc = zread(ck, zf, pre, 10, name, err)))
         goto out;
-    if (memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
-        rc = nninit__fail(err, NNINIT_EFORMAT,
-                          "%s: member '%.80s' is not a .npy file (bad magic "
-                          "or version)", ck->path, name);
+    if ((pre[6] == 2 || pre[6] == 3) && st.size >= 12 &&
+        (rc = zread(ck, zf, pre + 10, 2, name, err)) == NNINIT_OK)
+        pl = 12;
+    if (rc == NNINIT_OK &&
+        (rc = nninit__npy_preamble(pre, pl, &pl, &hl, &e)) != NNINIT_OK)
+        rc = nninit__fail(err, rc, "%s: member '%.80s': %s", ck->path, name,
+                          e.msg);
+    if (rc)
         goto out;
-    }
-    uint64_t hl, pl = pre[6] == 1 ? 10 : 12;
-    if (pre[6] == 1) {
-        hl = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
-    } else {
-        if ((rc = zread(ck, zf, pre + 10, 2, name, err)))
-            goto out;
-        hl = (uint64_t)pre[8] | (uint64_t)pre[9] << 8 |
-             (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
-    }
-    if (hl > NPY_MAX_HEADER || pl + hl > st.size) {
+    if (pl + hl > st.size) {
         rc = nninit__fail(err, NNINIT_EFORMAT,
                           "%s: member '%.80s': .npy header length %llu is "
                           "larger than the member", ck->path, name,
@@ -115,7 +110,6 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
     }
     if ((rc = zread(ck, zf, h, (size_t)hl, name, err)))
         goto out;
-    nninit_error e;
     if ((rc = nninit__npy_parse_dict(h, (size_t)hl, &t->pub.type, t->type_name,
                                      sizeof t->type_name, &t->pub.shape,
                                      &e))) {

@@ -363,11 +363,14 @@ static int check_name(const char *what, const char *name, nninit_error *err)
                             name, NNINIT_NAME_MAX - 33);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\')
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\') {
+            char shown[8];
+            nninit__char_at(name + i, shown);
             return nninit__fail(err, NNINIT_EINVAL,
-                                "%s name '%s' contains '%c' (use letters, "
+                                "%s name '%s' contains '%s' (use letters, "
                                 "digits, '_', '-' and '.')", what, name,
-                                c > 0x20 && c < 0x7f ? c : '?');
+                                shown);
+        }
         if (c == '.' && (i == 0 || i + 1 == n || name[i + 1] == '.'))
             return nninit__fail(err, NNINIT_EINVAL,
                                 "%s name '%s' has an empty component", what,
