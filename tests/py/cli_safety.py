@@ -225,6 +225,103 @@ for args in [["sample", "normal", "--shape", "1000,1000"],
           f"{args[:2]} over RLIMIT_FSIZE: exit {rc} {err.strip()!r}")
     os.unlink(out)
 
+# --- inputs that would hang or grow without bound ---------------------------------------
+def peak_rss(args):
+    """Run the CLI; (exit code, stderr, peak resident memory in bytes)."""
+    p = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, preexec_fn=bounded)
+    try:
+        _, err = p.communicate(timeout=LIMIT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return None, f"timed out after {LIMIT} s", 0
+    # the child's own peak (ru_maxrss of all children is the largest so far)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return p.returncode, err.decode(errors="replace"), ru.ru_maxrss * 1024
+
+
+def gguf_keys(name, keys):
+    """A GGUF v3 file of u32 key-values (by the spec) and one 4x3 f32 tensor."""
+    def s(x):
+        return struct.pack("<Q", len(x)) + x.encode()
+    parts = [b"GGUF", struct.pack("<IQQ", 3, 1, len(keys))]
+    parts += [s(k) + struct.pack("<II", 4, i) for i, k in enumerate(keys)]
+    parts += [s("w"), struct.pack("<IQQIQ", 2, 3, 4, 0, 0)]
+    head = b"".join(parts)
+    head += b"\0" * (-len(head) % 32)
+    open(path(name), "wb").write(head + np.ones(12, np.float32).tobytes() + b"\0" * 16)
+
+
+# a GGUF with 400,000 key-values (6 MB): each key checked once, in a set
+n_kv = 400000
+gguf_keys("keys.gguf", [f"k.{i}" for i in range(n_kv)])
+rc, _, err = nninit("plan", path("keys.gguf"))
+check(rc == 0, f"GGUF with {n_kv} keys: {rc} {err.strip()!r}")
+gguf_keys("keys.gguf", [f"k.{i % (n_kv - 1)}" for i in range(n_kv)])
+refused(["plan", path("keys.gguf")], f"duplicate key 'k.0'")
+os.unlink(path("keys.gguf"))
+
+# nesting 100,000 deep: refused while parsing, at the 65th level
+deep = spec("deep.yaml", "layers: " + "[" * 100000 + "]" * 100000 + "\n")
+refused(["plan", deep], "deep.yaml:1:72: lists and mappings nest more than 64 deep")
+deep = spec("deep.yaml", "layers:\n" + "".join(
+    "  " * i + f"- name: b{i}\n" + "  " * i + "  layers:\n" for i in range(20)) +
+    "  " * 20 + "- {name: fc, type: linear, in: 1, out: 1}\n")
+refused(["plan", deep], "layers nest more than 16 deep")
+os.unlink(deep)
+
+# YAML alias expansion ("billion laughs"): a cap on the expanded nodes
+laughs = spec("laughs.yaml", "layers:\n  - {name: a, type: linear, in: 1, out: 1}\n"
+              "rules:\n  - &r0 {match: 'a.*', init: zeros}\n" + "".join(
+                  f"  - &r{i} [" + ", ".join([f"*r{i - 1}"] * 10) + "]\n"
+                  for i in range(1, 9)))
+rc, err, rss = peak_rss(["plan", laughs])
+check(rc == 2 and one_line(err, "aliases expand the description to more than 16777216 nodes"),
+      f"billion laughs: {rc} {err.strip()!r}")
+check(ASAN or rss < 256 << 20, f"billion laughs: {rss >> 20} MB")
+# an alias inside the node it names
+refused(["plan", spec("cycle.yaml", "layers: &l\n  - {name: a, repeat: 2, layers: *l}\n")],
+        "alias *l refers to a node that contains it")
+# a second document is not silently dropped
+refused(["plan", spec("multi.yaml", "layers: [{name: a, type: linear, in: 1, out: 1}]\n"
+                                    "---\nlayers: [{name: b, type: linear, in: 1, out: 1}]\n")],
+        "multi.yaml:2:1: a second YAML document")
+refused(["plan", spec("rep.yaml", "layers:\n  - {name: h, repeat: 1000001, layers: "
+                                  "[{name: fc, type: linear, in: 1, out: 1}]}\n")],
+        "repeat must be at most 1000000")
+for f in ["laughs.yaml", "cycle.yaml", "multi.yaml", "rep.yaml"]:
+    os.unlink(path(f))
+
+# a checkpoint of 200,000 tensors: linear work, and a few hundred bytes of
+# plan per tensor (with the reading, the model and the writer: under 2.5 KB)
+n_t = 200000
+h = {f"layers.{i}.w": {"dtype": "F32", "shape": [1], "data_offsets": [4 * i, 4 * i + 4]}
+     for i in range(n_t)}
+hb = json.dumps(h, separators=(",", ":")).encode()
+open(path("many.safetensors"), "wb").write(struct.pack("<Q", len(hb)) + hb + b"\0" * (4 * n_t))
+rc, err, rss = peak_rss(["init", path("many.safetensors"), "-q", "-o", path("many_out.safetensors")])
+check(rc == 0, f"{n_t} tensors: exit {rc} {err.strip()!r}")
+check(ASAN or rss < n_t * 2560, f"{n_t} tensors: peak {rss >> 20} MB")
+# ... with 10,000 rules that name tensors and 200 that end like them: each
+# finds its tensors through the names' order, not by testing all 200,000
+rules = "rules:\n" + "".join(f"  - {{match: layers.{i * 17}.w, init: ones}}\n"
+                              for i in range(10000))
+rules += "".join(f"  - {{match: '*.{i * 13}.w', init: zeros}}\n" for i in range(200))
+rc, out, err = nninit("plan", path("many.safetensors"), "--rules", spec("rules.yaml", rules))
+check(rc == 0 and b"layers.17.w" in out, f"rules x tensors: {rc} {err.strip()!r}")
+# patterns with neither a literal start nor end test every name: budgeted
+rules = "rules:\n" + "".join(f"  - {{match: '*{i}*', init: ones}}\n" for i in range(200))
+refused(["plan", path("many.safetensors"), "--rules", spec("rules.yaml", rules)],
+        "name tests")
+for f in ["many.safetensors", "many_out.safetensors", "rules.yaml"]:
+    os.unlink(path(f))
+
+# names are quoted as people wrote them
+refused(["plan", spec("u.yaml", "layers:\n  - {name: naïve, type: linear, in: 1, out: 1}\n")],
+        "layer name 'naïve' contains 'ï'")
+os.unlink(path("u.yaml"))
+
 # --- sizes that do not fit: 2^62 elements fit, their bytes do not ---------------------
 E62 = 1 << 62
 refused(["sample", "normal", "--shape", E62, "--dtype", "f64", "-o", path("o.npy")],
