@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
@@ -476,7 +478,14 @@ static size_t read_all(const char *path, char *out, size_t n)
 static void *fifo_reader(void *arg)
 {
     char *got = (char *)arg;
-    read_all(at_dir("fifo"), got, 64);
+    /* open(2) and read(2), which are cancellation points (fopen is not) */
+    int fd = open(at_dir("fifo"), O_RDONLY);
+    ssize_t n = 0, r;
+    while (fd >= 0 && n < 63 && (r = read(fd, got + n, (size_t)(63 - n))) > 0)
+        n += r;
+    got[n] = '\0';
+    if (fd >= 0)
+        close(fd);
     return NULL;
 }
 
@@ -514,16 +523,30 @@ static void output_targets(void)
     pthread_t th;
     got[0] = '\0';
     pthread_create(&th, NULL, fifo_reader, got);
-    CHECK_MSG(write_file(at_dir("fifo"), "five", &err) == NNINIT_OK, "%s",
-              err.msg);
+    int rc = write_file(at_dir("fifo"), "five", &err);
+    CHECK_MSG(rc == NNINIT_OK, "%s", err.msg);
+    int still = lstat(at_dir("fifo"), &st) == 0 && S_ISFIFO(st.st_mode);
+    CHECK(still);
+    if (!still || rc) /* the reader waits for a writer that never came */
+        pthread_cancel(th);
     pthread_join(th, NULL);
-    CHECK(!strcmp(got, "five"));
-    CHECK(lstat(at_dir("fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK(still && !strcmp(got, "five"));
     /* a directory: refused, as is a path ending in '/' */
     CHECK(mkdir(at_dir("sub"), 0700) == 0);
     CHECK(write_file(at_dir("sub"), "x", &err) == NNINIT_EINVAL);
     CHECK_MSG(strstr(err.msg, "is a directory"), "%s", err.msg);
     CHECK(write_file(at_dir("new/"), "x", &err) != NNINIT_OK);
+    /* a socket: refused */
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", at_dir("sock"));
+    int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(sfd >= 0 && bind(sfd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    CHECK(write_file(at_dir("sock"), "x", &err) == NNINIT_EINVAL);
+    CHECK_MSG(strstr(err.msg, "is a socket"), "%s", err.msg);
+    CHECK(lstat(at_dir("sock"), &st) == 0 && S_ISSOCK(st.st_mode));
+    close(sfd);
     /* /dev/null when there is one: a character device, written in place */
     if (stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode)) {
         nninit_ofile f;
@@ -537,7 +560,7 @@ static void output_targets(void)
 static void cleanup(void)
 {
     const char *names[] = {"a",     "l1",    "l2",   "dangling", "made",
-                           "loop1", "loop2", "fifo", "sub"};
+                           "loop1", "loop2", "fifo", "sub",      "sock"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (unlink(at_dir(names[i])) != 0)
             rmdir(at_dir(names[i]));
