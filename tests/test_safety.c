@@ -10,6 +10,7 @@
 #include "nninit/io.h"
 #include "nninit_internal.h"
 #include "nninit_test.h"
+#include "test_bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,37 +27,6 @@
 /* ------------------------------------------------------------------------ */
 /* Byte builders                                                            */
 /* ------------------------------------------------------------------------ */
-
-typedef struct buf {
-    unsigned char *b;
-    size_t n, cap;
-} buf;
-
-static void put(buf *x, const void *d, size_t n)
-{
-    if (x->n + n > x->cap) {
-        x->cap = (x->n + n) * 2 + 64;
-        x->b = (unsigned char *)realloc(x->b, x->cap);
-    }
-    memcpy(x->b + x->n, d, n);
-    x->n += n;
-}
-static void u32(buf *x, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    put(x, b, 4);
-}
-static void u64(buf *x, uint64_t v)
-{
-    u32(x, (uint32_t)v);
-    u32(x, (uint32_t)(v >> 32));
-}
-static void gstr(buf *x, const char *s)
-{
-    u64(x, strlen(s));
-    put(x, s, strlen(s));
-}
 
 static int open_buf(const buf *x, nninit_ckpt **ck, nninit_error *err)
 {

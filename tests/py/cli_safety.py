@@ -20,20 +20,10 @@ import zipfile
 import numpy as np
 
 from modelfiles import read_safetensors, write_gguf
-from nninit_py import BIN, TMP, check, finish, run
+from nninit_py import BIN, TMP, check, finish, path, run, spec
 
 ROOT = os.geteuid() == 0
 LIMIT = 120  # seconds: the unbounded versions of these runs take far longer
-
-
-def path(name):
-    return os.path.join(TMP, name)
-
-
-def spec(name, text):
-    with open(path(name), "w") as f:
-        f.write(text)
-    return path(name)
 
 
 # AddressSanitizer reserves terabytes of address space: no RLIMIT_AS there

@@ -14,19 +14,9 @@ import time
 import numpy as np
 
 from modelfiles import write_gguf, write_safetensors
-from nninit_py import BIN, TMP, check, finish, run
+from nninit_py import BIN, TMP, check, finish, path, run, spec
 
 OLD = b"old bytes that must survive\n"
-
-
-def path(name):
-    return os.path.join(TMP, name)
-
-
-def spec(name, text):
-    with open(path(name), "w") as f:
-        f.write(text)
-    return path(name)
 
 
 def refused(args, want, code=2, name="out.safetensors"):
