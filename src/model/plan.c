@@ -1509,16 +1509,16 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         }
         nninit_error e2;
         if (nninit_bytes_of(nninit_shape_numel(&e->shape),
-                            nninit_etype_size(e->type), &e->nbytes, &e2)) {
+                            nninit_etype_size(e->type), &e->nbytes, &e2))
+            rc = nninit__fail(err, NNINIT_EOVERFLOW, "%s (%s): %s", mt->name,
+                              nninit_etype_name(e->type), e2.msg);
+        else if (nninit__bytes_add(&p->bytes, e->nbytes))
+            rc = nninit__fail(err, NNINIT_EOVERFLOW,
+                              "the model has more than 2^62 bytes (at %s)",
+                              mt->name);
+        if (rc) {
             nninit_plan_free(p);
-            return nninit__fail(err, NNINIT_EOVERFLOW, "%s (%s): %s",
-                                mt->name, nninit_etype_name(e->type), e2.msg);
-        }
-        if (nninit__bytes_add(&p->bytes, e->nbytes)) {
-            nninit_plan_free(p);
-            return nninit__fail(err, NNINIT_EOVERFLOW,
-                                "the model has more than 2^62 bytes (at %s)",
-                                mt->name);
+            return rc;
         }
         p->order[t] = t;
         fan_view(p, t, &p->f[t]);
