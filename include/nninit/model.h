@@ -97,6 +97,8 @@ NNINIT_API int nninit_etype_is_float(nninit_etype t);
  * tensors, construction) under a name. */
 
 #define NNINIT_NAME_MAX 256
+/* The most tensors a model (or a checkpoint nninit reads) may have. */
+#define NNINIT_MAX_TENSORS (1 << 22)
 
 /* An explicit initializer for some of a layer's tensors. `key` selects them:
  *   "weights"  the layer's weights but the recurrent weight_hh: kernels,

@@ -121,40 +121,6 @@ int nninit_model_new(nninit_model **out, const nninit_allocator *alloc,
     return NNINIT_OK;
 }
 
-struct nninit__arena_block {
-    struct nninit__arena_block *next;
-    size_t used, cap;
-    char data[];
-};
-
-char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
-                         size_t n)
-{
-    struct nninit__arena_block *k = a->blocks;
-    if (!k || k->cap - k->used < n) {
-        size_t cap = n > 65536 - sizeof *k ? n : 65536 - sizeof *k;
-        k = (struct nninit__arena_block *)nninit__alloc(alloc, sizeof *k + cap);
-        if (!k)
-            return NULL;
-        k->next = a->blocks;
-        k->used = 0;
-        k->cap = cap;
-        a->blocks = k;
-    }
-    char *s = k->data + k->used;
-    k->used += n;
-    return s;
-}
-
-void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc)
-{
-    while (a->blocks) {
-        struct nninit__arena_block *next = a->blocks->next;
-        nninit__free(alloc, a->blocks);
-        a->blocks = next;
-    }
-}
-
 /* "a" or "a.b", kept as long as the model. */
 static const char *name_copy(nninit_model *m, const char *a, const char *b)
 {
@@ -332,11 +298,14 @@ static int check_name(const char *what, const char *name, nninit_error *err)
                             name, NNINIT_NAME_MAX - 33);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\')
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\') {
+            char shown[8];
+            nninit__char_at(name + i, shown);
             return nninit__fail(err, NNINIT_EINVAL,
-                                "%s name '%s' contains '%c' (use letters, "
+                                "%s name '%s' contains '%s' (use letters, "
                                 "digits, '_', '-' and '.')", what, name,
-                                c > 0x20 && c < 0x7f ? c : '?');
+                                shown);
+        }
         if (c == '.' && (i == 0 || i + 1 == n || name[i + 1] == '.'))
             return nninit__fail(err, NNINIT_EINVAL,
                                 "%s name '%s' has an empty component", what,
@@ -411,6 +380,10 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
                         nninit_error *err)
 {
     size_t base = m->ntensors, nl = strlen(l->name);
+    if (base + (size_t)count > NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': the model would have more than %d "
+                            "tensors", l->name, NNINIT_MAX_TENSORS);
     for (int k = 0; k < count; k++) {
         char full[NNINIT_NAME_MAX];
         if (nl + 1 + strlen(tt[k].name) >= sizeof full)
@@ -532,6 +505,11 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     if (nninit__model_find_tensor(m, name) >= 0)
         return nninit__fail(err, NNINIT_EINVAL, "duplicate tensor name '%s'",
                             name);
+    if (m->ntensors >= NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "tensor '%s': the model has %d tensors already "
+                            "(the most it may have)", name,
+                            NNINIT_MAX_TENSORS);
     if (grow(m->alloc, (void **)&m->tensors, &m->captensors, m->ntensors + 1,
              sizeof *m->tensors) ||
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
@@ -552,6 +530,24 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     set_put(m, m->tset, m->tsetcap, tensor_name_of, m->ntensors);
     m->ntensors++;
     return NNINIT_OK;
+}
+
+int nninit__model_reserve_tensors(nninit_model *m, size_t n)
+{
+    if (n > NNINIT_MAX_TENSORS)
+        return NNINIT_EINVAL;
+    if (n <= m->captensors)
+        return NNINIT_OK;
+    nninit__mtensor *t = (nninit__mtensor *)nninit__alloc_array(
+        m->alloc, n, sizeof *t);
+    if (!t)
+        return NNINIT_ENOMEM;
+    if (m->ntensors)
+        memcpy(t, m->tensors, m->ntensors * sizeof *t);
+    nninit__free(m->alloc, m->tensors);
+    m->tensors = t;
+    m->captensors = n;
+    return set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of, n);
 }
 
 int nninit_model_add_rule(nninit_model *m, const nninit_rule *r,

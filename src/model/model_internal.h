@@ -33,16 +33,6 @@ typedef struct nninit__mtensor {
     size_t source_index;
 } nninit__mtensor;
 
-/* Memory for many small strings, freed all at once: blocks of 64 KB. */
-typedef struct nninit__arena {
-    struct nninit__arena_block *blocks;
-} nninit__arena;
-
-/* n bytes from the arena (the model's allocator); NULL if out of memory. */
-char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
-                         size_t n);
-void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc);
-
 struct nninit_model {
     const nninit_allocator *alloc;
     char name[NNINIT_NAME_MAX];
@@ -77,6 +67,11 @@ int nninit__init_key_matches(const char *key, const nninit_torch_tensor *t);
  * memory from m's allocator; NULL if out of memory. */
 nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
                                            const nninit__mlayer *l);
+
+/* Room for n tensors in all (a checkpoint's count, known up front), so the
+ * array is not doubled past it: NNINIT_ENOMEM, or NNINIT_EINVAL past
+ * NNINIT_MAX_TENSORS. */
+int nninit__model_reserve_tensors(nninit_model *m, size_t n);
 
 /* Find a tensor by exact name; -1 if absent. */
 long nninit__model_find_tensor(const nninit_model *m, const char *name);

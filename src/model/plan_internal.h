@@ -36,7 +36,9 @@ typedef struct nninit__op {
 #define NNINIT__MAX_OVERLAYS 4
 
 /* The steps that decide a tensor's final bytes under the counter-based
- * generator: the last op covering the whole tensor, then row overlays. */
+ * generator: the last op covering the whole tensor, then row overlays.
+ * Kept up to date as ops are added; with the counter-based generator the
+ * steps these replace are dead, and their slots reused. */
 typedef struct nninit__final {
     long base;                          /* op index, -1 for copied tensors */
     long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
@@ -45,29 +47,24 @@ typedef struct nninit__final {
                                            the shape (nninit__fan_view) */
 } nninit__final;
 
-/* The plan's texts, each stored once: a model of a million alike layers
- * keeps one copy of their texts, not a million. */
-typedef struct nninit__strings {
-    const char **slot; /* open addressing, load <= 1/2 */
-    size_t cap, n;
-    nninit__arena text;
-} nninit__strings;
-
 struct nninit_plan {
     const nninit_model *m;
-    nninit__strings strings;
     nninit_plan_opts o;
     nninit_plan_entry *e;
     nninit__final *f;
     size_t n;
     nninit__op *ops;
     size_t nops, capops;
+    size_t *free_ops; /* slots of dead ops (counter-based generator) */
+    size_t nfree;
+    long last_op; /* the slot add_op filled last */
+    /* the entries' and ops' texts, each stored once: a model of a million
+     * alike layers keeps one copy of their texts, not a million */
+    nninit__strpool strings;
     size_t *order;
     char (*warn)[320];
     size_t nwarn, capwarn;
     uint64_t bytes;
-    /* while ops are added: each tensor's last whole op so far */
-    long *cur_whole;
     /* --rng torch: each tensor's last op and its last whole-tensor op (-1
      * if none); the first op from which its steps must write its bytes
      * (its last whole op, or earlier when a clone copies it); and the op

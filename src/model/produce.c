@@ -63,15 +63,17 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->cache_entry = -1;
     pr->serving = -1;
     if (p->o.rng == NNINIT_RNG_TORCH) {
-        pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
-        pr->held_cap = (uint64_t *)nninit__alloc(p->m->alloc,
-                                                 p->n * sizeof *pr->held_cap);
+        pr->held = (void **)nninit__alloc_array(p->m->alloc, p->n,
+                                                sizeof *pr->held);
+        if (pr->held) /* cleared first: nninit_producer_free reads it */
+            memset(pr->held, 0, p->n * sizeof *pr->held);
+        pr->held_cap = (uint64_t *)nninit__alloc_array(
+            p->m->alloc, p->n, sizeof *pr->held_cap);
         pr->released = (unsigned char *)nninit__alloc(p->m->alloc, p->n);
         if (!pr->held || !pr->held_cap || !pr->released) {
             nninit_producer_free(pr);
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
-        memset(pr->held, 0, p->n * sizeof *pr->held);
         memset(pr->held_cap, 0, p->n * sizeof *pr->held_cap);
         memset(pr->released, 0, p->n);
         nninit_torch_gen_init(&pr->g, p->o.seed, p->o.torch_kernel);
