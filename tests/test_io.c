@@ -417,8 +417,8 @@ static void round_trip(nninit_format fmt, const char *ext, nninit_dtype dt)
         const nninit_ckpt_tensor *t = nninit_ckpt_get(ck, i);
         CHECK_MSG(!strcmp(e->name, t->name), "%s vs %s", e->name, t->name);
         CHECK_EQ_INT(e->type, t->type);
-        CHECK(e->shape.ndim == t->shape.ndim || (fmt == NNINIT_FORMAT_GGUF &&
-                                                 e->shape.ndim == 0));
+        CHECK(e->shape->ndim == t->shape.ndim || (fmt == NNINIT_FORMAT_GGUF &&
+                                                 e->shape->ndim == 0));
         CHECK_EQ_U64(e->nbytes, t->nbytes);
         unsigned char *a = (unsigned char *)malloc((size_t)e->nbytes + 1);
         unsigned char *b = (unsigned char *)malloc((size_t)e->nbytes + 1);
@@ -599,8 +599,8 @@ static void load_json_and_blocks(void)
     nninit_plan *p;
     CHECK(nninit_plan_new(m, NULL, &p, &err) == NNINIT_OK);
     CHECK(!strcmp(nninit_plan_get(p, 1)->name, "blk.1.fc.weight"));
-    CHECK_EQ_INT(nninit_plan_get(p, 1)->spec.kind, NNINIT_NORMAL);
-    CHECK_EQ_INT(nninit_plan_get(p, 0)->spec.kind, NNINIT_XAVIER_UNIFORM);
+    CHECK_EQ_INT(nninit_plan_get(p, 1)->spec->kind, NNINIT_NORMAL);
+    CHECK_EQ_INT(nninit_plan_get(p, 0)->spec->kind, NNINIT_XAVIER_UNIFORM);
     nninit_plan_free(p);
     nninit_model_free(m);
 }

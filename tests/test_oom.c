@@ -268,7 +268,7 @@ static int run_model(const nninit_allocator *a, const void *ctx)
     for (size_t k = 0; rc == NNINIT_OK && k < nninit_plan_size(p); k++) {
         size_t i = nninit_plan_order(p, k);
         const nninit_plan_entry *e = nninit_plan_get(p, i);
-        uint64_t n = nninit_shape_numel(&e->shape);
+        uint64_t n = nninit_shape_numel(e->shape);
         if (e->generated && n <= 1024)
             rc = nninit_producer_fill(pr, i, buf, 0, n, NULL);
     }

@@ -210,6 +210,31 @@ static void name_sets(void)
     CHECK(b && strlen(b) == sizeof big - 1);
     CHECK(nninit__strpool_intern(&pool, "same text") == a);
     nninit__strpool_free(&pool);
+
+    /* records: equal bytes share one copy, any difference keeps its own,
+     * and every copy is aligned for any type, across blocks (a shape is 72
+     * bytes, not a multiple of that alignment) */
+    nninit__strpool recs;
+    nninit__strpool_init_records(&recs, NULL, sizeof(nninit_shape));
+    const nninit_shape *first = NULL;
+    int aligned = 1;
+    for (int i = 0; i < 3000; i++) {
+        nninit_shape sh;
+        memset(&sh, 0, sizeof sh); /* compared byte for byte */
+        int64_t d[2] = {1 + i % 1000, 7}; /* 1000 different shapes, 3 times */
+        CHECK(nninit_shape_make(&sh, 2, d, NULL) == NNINIT_OK);
+        const nninit_shape *r =
+            (const nninit_shape *)nninit__strpool_intern_record(&recs, &sh);
+        CHECK(r && r->ndim == 2 && r->dim[0] == d[0] && r->dim[1] == 7);
+        aligned &= (uintptr_t)r % _Alignof(max_align_t) == 0;
+        if (i == 0)
+            first = r;
+        if (i == 2000)
+            CHECK(r == first);
+    }
+    CHECK_EQ_INT((int)recs.set.n, 1000);
+    CHECK(aligned);
+    nninit__strpool_free(&recs);
 }
 
 /* ------------------------------------------------------------------------ */

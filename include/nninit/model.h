@@ -244,23 +244,26 @@ typedef struct nninit_plan_opts {
  * avx2 (PyTorch on any x86-64 CPU with AVX2), torch version 2.6. */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
-/* One tensor of the plan. Its texts belong to the plan (the name to the
- * model), valid until nninit_plan_free; texts shared by many tensors are
- * stored once. */
+/* One tensor of the plan. What it points at belongs to the plan (the name
+ * to the model), valid until nninit_plan_free; what many tensors share
+ * (texts, shapes, initializers and their numbers) is stored once, so an
+ * entry is a few pointers and numbers. */
 typedef struct nninit_plan_entry {
     const char *name;
-    nninit_shape shape;     /* row-major (PyTorch's for layers) */
-    nninit_etype type;      /* element type written */
+    const nninit_shape *shape; /* row-major (PyTorch's for layers) */
+    nninit_etype type;         /* element type written */
     nninit_role role;
-    int generated;          /* 0: copied unchanged from the checkpoint */
-    size_t source_index;    /* the checkpoint tensor (bare tensors only) */
-    nninit_spec spec;       /* the initializer of the whole tensor */
-    nninit_resolved res;    /* spec against the shape: fans, gain, std */
-    int composite;          /* row blocks drawn separately (per-gate
-                               orthogonal, forget-gate bias) */
-    const char *init;       /* what fills it, for people */
-    const char *why;        /* which activation, preset or rule decided */
-    uint64_t stream;        /* nninit_stream_from_name(name) */
+    int generated;             /* 0: copied unchanged from the checkpoint */
+    int composite;             /* row blocks drawn separately (per-gate
+                                  orthogonal, forget-gate bias) */
+    size_t source_index;       /* the checkpoint tensor (bare tensors only) */
+    const nninit_spec *spec;   /* the initializer of the whole tensor (all
+                                  zero bytes for copied tensors) */
+    const nninit_resolved *res; /* spec against the shape: fans, gain, std
+                                   (fans -1 where not defined) */
+    const char *init;          /* what fills it, for people */
+    const char *why;           /* which activation, preset or rule decided */
+    uint64_t stream;           /* nninit_stream_from_name(name) */
     uint64_t nbytes;
 } nninit_plan_entry;
 

@@ -423,7 +423,7 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
         zip_error_init(&m->ze);
         m->data_len = e->nbytes;
         if ((rc = nninit__npy_header_etype(m->hdr, sizeof m->hdr, e->type,
-                                         &e->shape, &m->hdr_len, err)))
+                                         e->shape, &m->hdr_len, err)))
             break;
         char name[NNINIT_NAME_MAX + 8];
         snprintf(name, sizeof name, "%s.npy", e->name);

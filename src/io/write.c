@@ -372,9 +372,9 @@ static int st_header(const nninit_plan *p, const nninit_ckpt *src, gbuf *g,
         g_text(g, ":{\"dtype\":");
         j_str(g, nninit_etype_name(e->type));
         g_text(g, ",\"shape\":[");
-        for (int d = 0; d < e->shape.ndim; d++) {
+        for (int d = 0; d < e->shape->ndim; d++) {
             snprintf(num, sizeof num, "%s%lld", d ? "," : "",
-                     (long long)e->shape.dim[d]);
+                     (long long)e->shape->dim[d]);
             g_text(g, num);
         }
         snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}",
@@ -507,10 +507,10 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
     for (size_t k = 0; k < n; k++) {
         const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
         g_str(tail, e->name);
-        int nd = e->shape.ndim ? e->shape.ndim : 1;
+        int nd = e->shape->ndim ? e->shape->ndim : 1;
         g_u32(tail, (uint32_t)nd);
         for (int d = nd - 1; d >= 0; d--) /* fastest-varying first */
-            g_u64(tail, e->shape.ndim ? (uint64_t)e->shape.dim[d] : 1);
+            g_u64(tail, e->shape->ndim ? (uint64_t)e->shape->dim[d] : 1);
         g_u32(tail, (uint32_t)nninit__ggml_type(e->type));
         g_u64(tail, off);
         off += (e->nbytes + GGUF_ALIGN - 1) / GGUF_ALIGN * GGUF_ALIGN;
@@ -529,10 +529,10 @@ static int gguf_check(const nninit_plan *p, nninit_error *err)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor name '%s' has %zu bytes; GGUF (ggml) "
                                 "allows at most 63", e->name, strlen(e->name));
-        if (e->shape.ndim > 4)
+        if (e->shape->ndim > 4)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor '%s' has %d dimensions; GGUF allows at "
-                                "most 4", e->name, e->shape.ndim);
+                                "most 4", e->name, e->shape->ndim);
         if (nninit__ggml_type(e->type) < 0)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor '%s' is %s, which GGUF has no type for",

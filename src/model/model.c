@@ -116,9 +116,23 @@ int nninit_model_new(nninit_model **out, const nninit_allocator *alloc,
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     memset(m, 0, sizeof *m);
     m->alloc = alloc;
+    nninit__strpool_init_records(&m->args, alloc, sizeof(nninit_torch_layer));
+    nninit__strpool_init_records(&m->shapes, alloc, sizeof(nninit_shape));
     nninit__strf(m->arch, sizeof m->arch, "nninit");
     *out = m;
     return NNINIT_OK;
+}
+
+/* The shape interned, its unused dimensions zero so that equal shapes are
+ * equal byte for byte; NULL if out of memory. */
+static const nninit_shape *shape_copy(nninit_model *m, const nninit_shape *s)
+{
+    nninit_shape c;
+    memset(&c, 0, sizeof c);
+    c.ndim = s->ndim;
+    for (int i = 0; i < s->ndim && i < NNINIT_MAX_DIMS; i++)
+        c.dim[i] = s->dim[i];
+    return (const nninit_shape *)nninit__strpool_intern_record(&m->shapes, &c);
 }
 
 /* "a" or "a.b", kept as long as the model. */
@@ -144,6 +158,8 @@ void nninit_model_free(nninit_model *m)
         return;
     const nninit_allocator *a = m->alloc;
     nninit__arena_free(&m->names, a);
+    nninit__strpool_free(&m->args);
+    nninit__strpool_free(&m->shapes);
     nninit__free(a, m->layers);
     nninit__free(a, m->tensors);
     nninit__free(a, m->inits);
@@ -325,7 +341,7 @@ nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
     nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
         m->alloc, (n ? n : 1) * sizeof *tt);
     if (tt)
-        nninit_torch_layer_tensors(&l->args, tt, l->ntensors, NULL, NULL);
+        nninit_torch_layer_tensors(l->args, tt, l->ntensors, NULL, NULL);
     return tt;
 }
 
@@ -407,21 +423,24 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
                     m->ntensors + (size_t)count))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    /* names first: the only step left that can fail (a wasted string in
-     * the arena is harmless) */
+    /* names, arguments and shapes first: the only steps left that can fail
+     * (a wasted record in an arena is harmless) */
     const char *lname = name_copy(m, l->name, NULL);
-    if (!lname)
+    const nninit_torch_layer *args = (const nninit_torch_layer *)
+        nninit__strpool_intern_record(&m->args, &l->args);
+    if (!lname || !args)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int k = 0; k < count; k++) {
         nninit__mtensor *t = &m->tensors[base + (size_t)k];
         memset(t, 0, sizeof *t);
-        if (!(t->name = name_copy(m, l->name, tt[k].name)))
+        if (!(t->name = name_copy(m, l->name, tt[k].name)) ||
+            !(t->shape = shape_copy(m, &tt[k].shape)))
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     nninit__mlayer *ml = &m->layers[m->nlayers];
     memset(ml, 0, sizeof *ml);
     ml->name = lname;
-    ml->args = l->args;
+    ml->args = args;
     ml->first_tensor = base;
     ml->ntensors = count;
     ml->first_init = m->ninits;
@@ -435,7 +454,6 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
     set_put(m, m->lset, m->lsetcap, layer_name_of, m->nlayers);
     for (int k = 0; k < count; k++) {
         nninit__mtensor *t = &m->tensors[m->ntensors];
-        t->shape = tt[k].shape;
         t->type = tt[k].int64 ? NNINIT_ET_I64 : NNINIT_ET_F32;
         t->layer = (long)m->nlayers;
         t->local = k;
@@ -516,12 +534,13 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
                     m->ntensors + 1))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     const char *copy = name_copy(m, name, NULL);
-    if (!copy)
+    const nninit_shape *sc = shape_copy(m, &s);
+    if (!copy || !sc)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__mtensor *t = &m->tensors[m->ntensors];
     memset(t, 0, sizeof *t);
     t->name = copy;
-    t->shape = s;
+    t->shape = sc;
     t->type = type;
     t->layer = -1;
     t->local = -1;

@@ -8,11 +8,12 @@
 #include "nninit/model.h"
 
 /* One layer of a model: what nninit_layer says, stored compactly (the name
- * in the model's string arena, explicit initializers in one model-wide
- * array), so a model of a million layers fits in a few hundred MB. */
+ * in the model's string arena, the constructor arguments interned: alike
+ * layers share one copy; explicit initializers in one model-wide array), so
+ * a model of a million layers fits in a few hundred MB. */
 typedef struct nninit__mlayer {
     const char *name;
-    nninit_torch_layer args;
+    const nninit_torch_layer *args; /* in m->args */
     size_t first_tensor;  /* its tensors: [first_tensor, + ntensors) */
     size_t first_init;    /* its initializers in m->inits */
     int ntensors, n_inits;
@@ -22,7 +23,7 @@ typedef struct nninit__mlayer {
 /* One tensor of a model. */
 typedef struct nninit__mtensor {
     const char *name;  /* full name, in the string arena */
-    nninit_shape shape;
+    const nninit_shape *shape; /* interned (m->shapes) */
     long layer;        /* index into layers, -1 for bare tensors */
     int local;         /* index among its layer's tensors */
     nninit_etype type; /* bare tensors: the checkpoint's; layers: F32 except
@@ -46,6 +47,8 @@ struct nninit_model {
     nninit_rule *rules;
     size_t nrules, caprules;
     nninit__arena names; /* layer and tensor names */
+    nninit__strpool args;   /* the layers' constructor arguments */
+    nninit__strpool shapes; /* the tensors' shapes */
     /* open-addressing sets of layer and tensor names (indices + 1) */
     size_t *lset, lsetcap;
     size_t *tset, tsetcap;

@@ -79,6 +79,11 @@ static int op_resolve(const nninit_plan *p, const nninit__op *o,
  * many; with the counter-based one only the steps that decide the bytes
  * are (at most 1 + NNINIT__MAX_OVERLAYS per tensor). */
 #define MAX_TORCH_OPS (1u << 23)
+/* op and tensor indices are kept in 32 bits */
+_Static_assert(MAX_TORCH_OPS < INT32_MAX &&
+                   (uint64_t)NNINIT_MAX_TENSORS * (1 + NNINIT__MAX_OVERLAYS) +
+                           64 < INT32_MAX,
+               "op indices fit in an int32_t");
 
 /* Room for nc ops; the free list grows with them, so that freeing an op
  * never allocates. */
@@ -111,7 +116,7 @@ static int op_slot(nninit_plan *p, size_t *slot, nninit_error *err)
         *slot = p->free_ops[--p->nfree];
         return NNINIT_OK;
     }
-    if (p->nops == MAX_TORCH_OPS)
+    if (p->o.rng == NNINIT_RNG_TORCH && p->nops == MAX_TORCH_OPS)
         return nninit__fail(err, NNINIT_EINVAL,
                             "more than %u initialization steps (--rng torch "
                             "replays every one; use fewer rules or --rng "
@@ -143,10 +148,11 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     op.blocks = blocks;
     op.r0 = r0;
     op.r1 = r1;
-    op.spec = *spec;
-    op.explicit_ = explicit_;
+    op.explicit_ = (unsigned char)explicit_;
     op.src = op.src_op = -1;
-    if (!(op.why = nninit__plan_intern(p, why)))
+    if (!(op.spec = (const nninit_spec *)nninit__strpool_intern_record(
+              &p->specs, spec)) ||
+        !(op.why = nninit__plan_intern(p, why)))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__final *f = &p->f[t];
     nninit_resolved r;
@@ -252,8 +258,8 @@ static nninit_spec constant(double v)
 static nninit_orth_mode orth_mode(const nninit_plan *p,
                                   const nninit__mlayer *l)
 {
-    if (l && l->args.orthogonal != NNINIT_ORTH_DEFAULT)
-        return l->args.orthogonal;
+    if (l && l->args->orthogonal != NNINIT_ORTH_DEFAULT)
+        return l->args->orthogonal;
     switch (p->o.preset) {
     case NNINIT_PRESET_SEED:
     case NNINIT_PRESET_FLAX:
@@ -332,7 +338,7 @@ static bare_kind classify_bare(const nninit__mtensor *t, char *why, size_t wn)
     nninit__strf(lname, sizeof lname, "%s", t->name);
     for (char *c = lname; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    int nd = t->shape.ndim;
+    int nd = t->shape->ndim;
     if (!nninit_etype_is_float(t->type) && t->type != NNINIT_ET_OTHER) {
         if (!strcmp(leaf, "num_batches_tracked")) {
             nninit__strf(why, wn, "a batch-norm step counter: starts at 0");
@@ -455,14 +461,14 @@ static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
      * "transformer_encoder_layer linear1.weight" */
     int whole = !strchr(local, '.');
     nninit__strf(pre, sizeof pre, "%s%s%s",
-                 nninit_torch_module_name(l->args.kind), whole ? "" : " ",
+                 nninit_torch_module_name(l->args->kind), whole ? "" : " ",
                  whole ? "" : local);
     size_t at = strlen(pre);
     const nninit_activation act = (nninit_activation)mt->follows;
     switch ((nninit_part)mt->part) {
     case NNINIT_PART_WEIGHT:
         nninit__strf(pre + at, sizeof pre - at, ": ");
-        return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+        return rule_weight(p, t, act, l->args->slope, 0, pre, err);
     case NNINIT_PART_QKV: {
         nninit_spec xu = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
         nninit__strf(pre + at, sizeof pre - at,
@@ -517,7 +523,7 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
     const nninit__op base = p->ops[w]; /* add_op may move the ops */
     int torch = p->o.rng == NNINIT_RNG_TORCH;
     int rc = add_op(p, t, torch ? OP_COPY : base.kind, base.blocks, base.r0,
-                    base.r1, &base.spec, 0, err, "%s", why);
+                    base.r1, base.spec, 0, err, "%s", why);
     if (rc)
         return rc;
     nninit__op *o = &p->ops[p->last_op];
@@ -528,7 +534,7 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
     /* row steps on src after its last whole one (a padding row) */
     for (int k = 0; k < fs->nover && rc == NNINIT_OK; k++) {
         const nninit__op r = p->ops[fs->over[k]];
-        if ((rc = add_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err, "%s",
+        if ((rc = add_op(p, t, OP_ROWS, 1, r.r0, r.r1, r.spec, 0, err, "%s",
                          why)) == NNINIT_OK)
             p->ops[p->last_op].src = r.src < 0 ? (long)src : r.src;
     }
@@ -541,13 +547,13 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
 {
     int ns = 0, rc;
     nninit_error e;
-    if ((rc = nninit_torch_layer_steps(&l->args, NULL, 0, &ns, &e)))
+    if ((rc = nninit_torch_layer_steps(l->args, NULL, 0, &ns, &e)))
         return nninit__fail(err, rc, "layer '%s': %s", l->name, e.msg);
     nninit_torch_step *st = (nninit_torch_step *)nninit__alloc(
         p->m->alloc, (size_t)(ns ? ns : 1) * sizeof *st);
     if (!st)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    nninit_torch_layer_steps(&l->args, st, ns, NULL, NULL);
+    nninit_torch_layer_steps(l->args, st, ns, NULL, NULL);
     for (int i = 0; i < ns && rc == NNINIT_OK; i++) {
         const nninit_torch_step *s = &st[i];
         size_t t = l->first_tensor + (size_t)s->tensor;
@@ -604,7 +610,7 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
         return add_whole(p, t, &s, 0, err, why);
     case NNINIT_PART_WEIGHT:
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
-                     nninit_torch_module_name(l->args.kind), kname);
+                     nninit_torch_module_name(l->args->kind), kname);
         return add_whole(p, t, kernel, 0, err, why);
     case NNINIT_PART_QKV:
         nninit__strf(why, sizeof why,
@@ -702,8 +708,8 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
         long hr = sibling(p, t, "weight_hr_l0"), hh = sibling(p, t,
                                                               "weight_hh_l0");
         long src = hr >= 0 ? hr : hh;
-        if (src >= 0 && p->m->tensors[src].shape.ndim == 2) {
-            int64_t H = p->m->tensors[src].shape.dim[1];
+        if (src >= 0 && p->m->tensors[src].shape->ndim == 2) {
+            int64_t H = p->m->tensors[src].shape->dim[1];
             s = uniform_sym(H > 0 ? 1 / sqrt((double)H) : 0);
             nninit__strf(why, sizeof why,
                      "%s; torch preset: nn.RNN/LSTM/GRU default "
@@ -715,7 +721,7 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
     switch (k) {
     case BK_RECURRENT:
         if (p->o.preset == NNINIT_PRESET_TORCH) {
-            s = uniform_sym(1 / sqrt((double)(mt->shape.dim[1] ? mt->shape.dim[1]
+            s = uniform_sym(1 / sqrt((double)(mt->shape->dim[1] ? mt->shape->dim[1]
                                                                 : 1)));
             nninit__strf(why, sizeof why, "%s; torch preset: U(-1/sqrt(hidden), "
                                       "1/sqrt(hidden))", cls);
@@ -728,7 +734,7 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
     case BK_BIAS:
         if (p->o.preset == NNINIT_PRESET_TORCH) {
             long w = sibling(p, t, "weight");
-            int64_t fi = w >= 0 ? torch_fan_in(&p->m->tensors[w].shape) : 0;
+            int64_t fi = w >= 0 ? torch_fan_in(p->m->tensors[w].shape) : 0;
             if (fi > 0) {
                 s = uniform_sym(1 / sqrt((double)fi));
                 nninit__strf(why, sizeof why,
@@ -819,7 +825,7 @@ static int layer_defaults(nninit_plan *p, const nninit__mlayer *l,
     }
     /* Embedding(padding_idx): PyTorch never updates that row, so it stays
      * what it starts as; every preset starts it at 0, as PyTorch does */
-    const nninit_torch_layer *a = &l->args;
+    const nninit_torch_layer *a = l->args;
     if (rc == NNINIT_OK && a->kind == NNINIT_TORCH_EMBEDDING &&
         a->has_padding_idx) {
         int64_t row = a->padding_idx < 0 ? a->num_embeddings + a->padding_idx
@@ -875,7 +881,7 @@ static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
      * [hidden, 2*hidden). bias_ih's rows get the value and bias_hh's rows
      * zero, so the gate's total bias is exactly forget_bias, as Keras's one
      * bias vector has it. */
-    const nninit_torch_layer *a = &l->args;
+    const nninit_torch_layer *a = l->args;
     double fb = a->forget_bias;
     const char *src = "forget_bias of the layer";
     if (isnan(fb) && is_lstm(a->kind) && a->bias &&
@@ -1132,7 +1138,7 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
 static void op_shape(const nninit_plan *p, const nninit__op *o,
                      nninit_shape *s)
 {
-    *s = p->m->tensors[o->t].shape;
+    *s = *p->m->tensors[o->t].shape;
     if (o->kind == OP_BLOCKS && s->ndim >= 1)
         s->dim[0] /= o->blocks;
     else if (o->kind == OP_ROWS && s->ndim >= 1)
@@ -1156,9 +1162,9 @@ static int op_resolve(const nninit_plan *p, const nninit__op *o,
         nninit__fan_view(p, o->t, &view, &fl);
         fs = &view;
     }
-    int rc = nninit_resolve(&o->spec, fs, fl, r, err);
+    int rc = nninit_resolve(o->spec, fs, fl, r, err);
     if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
-        rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
+        rc = nninit_resolve(o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
     return rc;
 }
 
@@ -1167,13 +1173,13 @@ static int keras_fans(const nninit_plan *p, size_t t)
     const nninit__mtensor *mt = &p->m->tensors[t];
     const nninit__mlayer *l = layer_of(p, t);
     return p->o.preset == NNINIT_PRESET_FLAX && l &&
-           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args.kind);
+           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args->kind);
 }
 
 void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
                       nninit_layout *layout)
 {
-    const nninit_shape *s = &p->m->tensors[t].shape;
+    const nninit_shape *s = p->m->tensors[t].shape;
     *shape = *s;
     *layout = NNINIT_LAYOUT_TORCH;
     if (!p->f[t].keras_fans)
@@ -1197,7 +1203,7 @@ static int summarize(nninit_plan *p, size_t t)
     e->spec = b->spec;
     e->composite = b->kind == OP_BLOCKS || f->nover > 0;
     size_t at = nninit__strf(init, sizeof init, "%s",
-                             nninit_spec_format(&b->spec, sf, sizeof sf));
+                             nninit_spec_format(b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
         char sb[64];
@@ -1213,7 +1219,7 @@ static int summarize(nninit_plan *p, size_t t)
         const nninit__op *o = &p->ops[f->over[k]];
         at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
                            (long long)o->r0, (long long)o->r1,
-                           nninit_spec_format(&o->spec, sf, sizeof sf));
+                           nninit_spec_format(o->spec, sf, sizeof sf));
         wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
     }
     e->init = nninit__plan_intern(p, init);
@@ -1235,6 +1241,8 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->ops);
     nninit__free(a, p->free_ops);
     nninit__strpool_free(&p->strings);
+    nninit__strpool_free(&p->specs);
+    nninit__strpool_free(&p->resolved);
     nninit__free(a, p->order);
     nninit__free(a, p->warn);
     nninit__free(a, p->final_op);
@@ -1291,7 +1299,7 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
             p->last_whole[op->t] = (long)k;
         int rc;
         if (op->kind != OP_COPY && nninit_etype_is_float(p->e[op->t].type) &&
-            (rc = torch_can(&op->spec, (nninit_dtype)p->e[op->t].type,
+            (rc = torch_can(op->spec, (nninit_dtype)p->e[op->t].type,
                             p->o.torch_version,
                             p->e[op->t].name, op->why, err)))
             return rc;
@@ -1374,6 +1382,8 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     p->o = o;
     p->n = m->ntensors;
     nninit__strpool_init(&p->strings, a);
+    nninit__strpool_init_records(&p->specs, a, sizeof(nninit_spec));
+    nninit__strpool_init_records(&p->resolved, a, sizeof(nninit_resolved));
     p->e = (nninit_plan_entry *)nninit__alloc_array(a, p->n, sizeof *p->e);
     p->f = (nninit__final *)nninit__alloc_array(a, p->n, sizeof *p->f);
     p->order = (size_t *)nninit__alloc_array(a, p->n, sizeof *p->order);
@@ -1385,6 +1395,18 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     /* one step per tensor at least (its default): room for them at once,
      * rather than twice the memory while doubling */
     int rc = reserve_ops(p, p->n + 64, err);
+    /* what copied tensors point at: no initializer, no fans */
+    nninit_spec no_spec;
+    nninit_resolved no_res;
+    memset(&no_spec, 0, sizeof no_spec);
+    memset(&no_res, 0, sizeof no_res);
+    no_res.fan_in = no_res.fan_out = -1;
+    const nninit_spec *none = (const nninit_spec *)
+        nninit__strpool_intern_record(&p->specs, &no_spec);
+    const nninit_resolved *none_res = (const nninit_resolved *)
+        nninit__strpool_intern_record(&p->resolved, &no_res);
+    if (rc == NNINIT_OK && (!none || !none_res))
+        rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     if (rc) {
         nninit_plan_free(p);
         return rc;
@@ -1394,13 +1416,14 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         nninit_plan_entry *e = &p->e[t];
         e->name = mt->name;
         e->init = e->why = "";
-        e->shape = mt->shape;
+        e->spec = none;
+        e->res = none_res;
         e->type = entry_type(p, mt);
         e->role = tensor_role(p, t);
         e->source_index = mt->source_index;
         e->stream = nninit_stream_from_name(mt->name);
         e->generated = 1;
-        e->res.fan_in = e->res.fan_out = -1;
+        e->shape = mt->shape;
         if (mt->layer < 0 && !nninit_etype_is_float(mt->type) &&
             mt->type != NNINIT_ET_OTHER) {
             char why[200];
@@ -1413,7 +1436,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             }
         }
         nninit_error e2;
-        if (nninit_bytes_of(nninit_shape_numel(&e->shape),
+        if (nninit_bytes_of(nninit_shape_numel(e->shape),
                             nninit_etype_size(e->type), &e->nbytes, &e2))
             rc = nninit__fail(err, NNINIT_EOVERFLOW, "%s (%s): %s", mt->name,
                               nninit_etype_name(e->type), e2.msg);
@@ -1455,16 +1478,21 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             (rc = summarize(p, t)) == NNINIT_ENOMEM)
             rc = nninit__fail(err, rc, "out of memory");
         if (rc == NNINIT_OK && e->generated) {
-            rc = op_resolve(p, &p->ops[p->f[t].base], &e->res, err);
+            nninit_resolved r;
+            memset(&r, 0, sizeof r); /* interned byte for byte */
+            rc = op_resolve(p, &p->ops[p->f[t].base], &r, err);
             /* report the tensor's own fans (PyTorch's, or the framework's
              * layout), also when gate blocks were drawn separately */
-            e->res.fan_in = e->res.fan_out = -1;
+            r.fan_in = r.fan_out = -1;
             nninit_shape view;
             nninit_layout layout;
             nninit__fan_view(p, t, &view, &layout);
             if (view.ndim >= 2)
-                nninit_fans(&view, layout, &e->res.fan_in, &e->res.fan_out,
-                            NULL);
+                nninit_fans(&view, layout, &r.fan_in, &r.fan_out, NULL);
+            if (rc == NNINIT_OK &&
+                !(e->res = (const nninit_resolved *)
+                      nninit__strpool_intern_record(&p->resolved, &r)))
+                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
     }
     if (rc) {

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 double buf[16];
                 for (size_t i = 0; i < nninit_plan_size(p) && i < 8; i++) {
                     const nninit_plan_entry *e = nninit_plan_get(p, i);
-                    uint64_t n = nninit_shape_numel(&e->shape);
+                    uint64_t n = nninit_shape_numel(e->shape);
                     if (e->generated && n <= 4096)
                         nninit_producer_fill(pr, i, buf, 0, n < 16 ? n : 16,
                                              NULL);

@@ -225,7 +225,7 @@ int cmd_init(int argc, char **argv)
         char b[16];
         uint64_t params = 0;
         for (size_t i = 0; i < nninit_plan_size(cm.plan); i++)
-            params += nninit_shape_numel(&nninit_plan_get(cm.plan, i)->shape);
+            params += nninit_shape_numel(nninit_plan_get(cm.plan, i)->shape);
         human(b, sizeof b, (double)nninit_plan_bytes(cm.plan));
         fprintf(stderr, "nninit: wrote %s: %zu tensors, %llu parameters, %s "
                         "in %.2f s\n",
