@@ -5,7 +5,7 @@
  * and patterns; the YAML budgets, the byte-size limit of every reader, the
  * name sets and the output targets each against a hand-made case.
  */
-#define _GNU_SOURCE /* mkfifo, symlink, O_TMPFILE-free temp dirs */
+#define _GNU_SOURCE /* mkdtemp, mkfifo, symlink */
 #include "nninit.h"
 #include "nninit/io.h"
 #include "nninit_internal.h"

@@ -142,7 +142,11 @@ NNINIT_API int nninit_npy_header(char *buf, size_t size, nninit_dtype dtype,
  * JSON is read too (it is YAML). Every error names the file, line and
  * column ("net.yaml:4:31: in must be a positive integer (got 0)"), also
  * stored in err->line and err->column. NNINIT_EIO if the file cannot be
- * read, NNINIT_EINVAL for a malformed or invalid description. */
+ * read, NNINIT_EINVAL for a malformed or invalid description, and for one
+ * past a budget (checked while parsing, before libyaml builds anything):
+ * more than 64 MiB, a second YAML document, lists and mappings nested more
+ * than 64 deep, an alias inside the node it names, aliases expanding to
+ * more than 2^24 nodes, more than 1,000,000 layers or 100,000 rules. */
 NNINIT_API int nninit_model_load(const char *path, nninit_model *m,
                                  unsigned flags, nninit_error *err);
 /* The same from memory; `name` is used in messages. */

@@ -179,15 +179,17 @@ NNINIT_API const char *nninit_model_architecture(const nninit_model *m);
 /* Validate a layer and append its tensors. NNINIT_EINVAL naming the problem
  * (a missing, zero or negative dimension, channels not divisible by groups,
  * proj_size >= hidden, a duplicate layer name, an initializer key the layer
- * does not have, ...); NNINIT_EOVERFLOW if a shape has more than 2^62
- * elements. The model is unchanged on failure. */
+ * does not have, more than NNINIT_MAX_TENSORS tensors in the model, ...);
+ * NNINIT_EOVERFLOW if a shape has more than 2^62 elements. The model is
+ * unchanged on failure. */
 NNINIT_API int nninit_model_add_layer(nninit_model *m,
                                       const nninit_layer *layer,
                                       nninit_error *err);
 
 /* Append a bare tensor (from a checkpoint: the plan decides its scheme from
  * its name). `source_index` is its index in the checkpoint, kept in the
- * plan so non-float tensors can be copied. Duplicate names: NNINIT_EINVAL. */
+ * plan so non-float tensors can be copied. Duplicate names, or more than
+ * NNINIT_MAX_TENSORS tensors: NNINIT_EINVAL. */
 NNINIT_API int nninit_model_add_tensor(nninit_model *m, const char *name,
                                        const nninit_shape *shape,
                                        nninit_etype type, size_t source_index,
@@ -271,9 +273,13 @@ typedef struct nninit_plan nninit_plan;
 
 /* Decide every tensor's initializer. NNINIT_EINVAL for a spec that does not
  * fit its tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D
- * shape ..."), and for --rng torch with a preset other than torch or with
+ * shape ..."), for --rng torch with a preset other than torch or with
  * a step PyTorch cannot make (variance_scaling, delta_orthogonal, normal
- * draws in f16/bf16). The model must outlive the plan.
+ * draws in f16/bf16), and past a budget: rules whose patterns have neither
+ * a literal start nor end ("*attn*") test at most 2^25 names in all, and
+ * --rng torch replays at most 2^23 steps. NNINIT_EOVERFLOW if a tensor, or
+ * the whole model, has more than NNINIT_MAX_BYTES bytes in its element
+ * type. The model must outlive the plan.
  *
  * --rng torch replays the script PyTorch would run: torch.manual_seed(seed),
  * construct every module in order (each draws its defaults), then the
