@@ -121,6 +121,11 @@ const char *nninit__strpool_intern(nninit__strpool *p, const char *s);
 const void *nninit__strpool_intern_record(nninit__strpool *p,
                                           const void *rec);
 
+/* *s with its padding zero: its kind and every parameter of the table of
+ * initializers copied byte for byte into zeroed memory, so that equal specs
+ * are equal bytes (nninit__strpool_intern_record). */
+void nninit__spec_canonical(const nninit_spec *s, nninit_spec *out);
+
 /* The character starting at s, as people should read it in a message:
  * printable ASCII as itself, a whole UTF-8 sequence as that character,
  * anything else as \xNN. */

@@ -150,8 +150,10 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     op.r1 = r1;
     op.explicit_ = (unsigned char)explicit_;
     op.src = op.src_op = -1;
+    nninit_spec canon;
+    nninit__spec_canonical(spec, &canon);
     if (!(op.spec = (const nninit_spec *)nninit__strpool_intern_record(
-              &p->specs, spec)) ||
+              &p->specs, &canon)) ||
         !(op.why = nninit__plan_intern(p, why)))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__final *f = &p->f[t];
