@@ -27,22 +27,7 @@
 static const char *const format_names[] = {"safetensors", "npz", "gguf"};
 static const nninit_names format_table = {"format", format_names, 3, NULL, 0};
 
-const char *nninit_format_name(nninit_format f)
-{
-    return nninit_names_name(&format_table, (int)f);
-}
-
-int nninit_format_parse(const char *name, nninit_format *out,
-                        nninit_error *err)
-{
-    int i = nninit__lookup(format_names, name);
-    if (i < 0)
-        return nninit__fail(err, NNINIT_EINVAL,
-                            "unknown format '%s' (expected safetensors, npz "
-                            "or gguf)", name ? name : "");
-    *out = (nninit_format)i;
-    return NNINIT_OK;
-}
+NNINIT__NAMED_ENUM(nninit_format, nninit_format, format_table)
 
 int nninit_format_from_path(const char *path, nninit_format *out,
                             nninit_error *err)
