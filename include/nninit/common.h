@@ -99,6 +99,16 @@ typedef struct nninit_allocator {
     void *ud;
 } nninit_allocator;
 
+/* The largest tensor, and the largest file, in bytes, that nninit makes or
+ * accepts: 2^62, so that sums of a few such sizes, headers and padding still
+ * fit in a signed 64-bit file offset. */
+#define NNINIT_MAX_BYTES (UINT64_C(1) << 62)
+
+/* *out = count * elem_size. NNINIT_EOVERFLOW if that is more than
+ * NNINIT_MAX_BYTES ("... elements of 8 bytes are more than 2^62 bytes"). */
+NNINIT_API int nninit_bytes_of(uint64_t count, size_t elem_size,
+                               uint64_t *out, nninit_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Name tables                                                              */
 /* ------------------------------------------------------------------------ */

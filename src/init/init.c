@@ -218,7 +218,10 @@ static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
     int in_place = !tall && (f64 || t == NNINIT_F32) && begin == 0 &&
                    end == numel;
     size_t es = f64 ? sizeof(double) : sizeof(float);
-    void *q = in_place ? out : nninit__alloc_big(o->alloc, (size_t)numel * es);
+    void *q = in_place              ? out
+              : numel > SIZE_MAX / es ? NULL /* (size_t)numel * es wraps */
+                                      : nninit__alloc_big(o->alloc,
+                                                          (size_t)numel * es);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "
@@ -251,8 +254,10 @@ static int fill_delta_orthogonal(const nninit_resolved *r,
     int64_t oc = r->rows, ic = r->cols; /* oc >= ic */
     if (nninit_shape_numel(shape) == 0)
         return NNINIT_OK;
-    double *q = (double *)nninit__alloc_big(o->alloc,
-                                            (size_t)oc * (size_t)ic * 8);
+    uint64_t qn = (uint64_t)oc * (uint64_t)ic; /* <= 2^62: the shape's */
+    double *q = qn > SIZE_MAX / 8 ? NULL
+                                  : (double *)nninit__alloc_big(
+                                        o->alloc, (size_t)qn * 8);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "
@@ -287,7 +292,7 @@ static int fill_sparse(const nninit_resolved *r, nninit_dtype t, void *out,
         c0 = begin % cols;
         c1 = (end - 1) % cols + 1;
     }
-    int64_t *perm = (int64_t *)nninit__alloc(o->alloc, (size_t)rows * 8);
+    int64_t *perm = (int64_t *)nninit__alloc_array(o->alloc, rows, 8);
     if (!perm)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a sparse mask of %llu rows",

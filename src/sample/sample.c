@@ -94,6 +94,8 @@ static nninit_dist make_dist(nninit_dist_kind k, double a, double b, double c,
                              double d)
 {
     nninit_dist x;
+    memset(&x, 0, sizeof x); /* padding too: plans keep alike values once,
+                                compared byte for byte */
     x.kind = k;
     x.p[0] = a, x.p[1] = b, x.p[2] = c, x.p[3] = d;
     return x;

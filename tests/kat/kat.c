@@ -400,7 +400,7 @@ static int hash_plan(kat *k, const nninit_plan *p, size_t chunk, sha256_ctx *c,
         size_t i = nninit_plan_order(p, j);
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         size_t es = nninit_etype_size(e->type);
-        uint64_t n = nninit_shape_numel(&e->shape);
+        uint64_t n = nninit_shape_numel(e->shape);
         for (uint64_t at = 0; at < n && !rc; at += chunk) {
             uint64_t stop = n - at < chunk ? n : at + chunk;
             rc = nninit_producer_fill(pr, i, buf, at, stop, err);

@@ -57,19 +57,19 @@ typedef struct row {
 
 static void make_row(const nninit_plan_entry *e, row *r)
 {
-    nninit_shape_format(&e->shape, r->shape, sizeof r->shape);
+    nninit_shape_format(e->shape, r->shape, sizeof r->shape);
     int gen = e->generated;
-    fan(r->fi, sizeof r->fi, gen ? e->res.fan_in : -1);
-    fan(r->fo, sizeof r->fo, gen ? e->res.fan_out : -1);
-    int elementwise = gen && e->res.draw == NNINIT_DRAW_DIST;
+    fan(r->fi, sizeof r->fi, gen ? e->res->fan_in : -1);
+    fan(r->fo, sizeof r->fo, gen ? e->res->fan_out : -1);
+    int elementwise = gen && e->res->draw == NNINIT_DRAW_DIST;
     /* a gain only where the formula has one (fan-scaled, orthogonal, eye) */
-    int has_gain = gen && (e->res.fan > 0 || e->res.draw == NNINIT_DRAW_EYE ||
-                           e->res.draw == NNINIT_DRAW_ORTHOGONAL ||
-                           e->res.draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
-    num(r->gain, sizeof r->gain, e->res.gain, has_gain);
-    num(r->std, sizeof r->std, e->res.std, elementwise);
-    num(r->bound, sizeof r->bound, e->res.bound,
-        elementwise && e->res.dist.kind == NNINIT_DIST_UNIFORM);
+    int has_gain = gen && (e->res->fan > 0 || e->res->draw == NNINIT_DRAW_EYE ||
+                           e->res->draw == NNINIT_DRAW_ORTHOGONAL ||
+                           e->res->draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
+    num(r->gain, sizeof r->gain, e->res->gain, has_gain);
+    num(r->std, sizeof r->std, e->res->std, elementwise);
+    num(r->bound, sizeof r->bound, e->res->bound,
+        elementwise && e->res->dist.kind == NNINIT_DIST_UNIFORM);
 }
 
 static int print_json(const nninit_plan *p)
@@ -78,35 +78,35 @@ static int print_json(const nninit_plan *p)
     for (size_t i = 0; arr && i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         json_t *o = json_object(), *shape = json_array();
-        for (int d = 0; d < e->shape.ndim; d++)
-            json_array_append_new(shape, json_integer(e->shape.dim[d]));
+        for (int d = 0; d < e->shape->ndim; d++)
+            json_array_append_new(shape, json_integer(e->shape->dim[d]));
         json_object_set_new(o, "name", json_string(e->name));
         json_object_set_new(o, "shape", shape);
         json_object_set_new(o, "dtype",
                             json_string(nninit_etype_name(e->type)));
-        json_object_set_new(o, "fan_in", e->generated && e->res.fan_in >= 0
-                                             ? json_integer(e->res.fan_in)
+        json_object_set_new(o, "fan_in", e->generated && e->res->fan_in >= 0
+                                             ? json_integer(e->res->fan_in)
                                              : json_null());
-        json_object_set_new(o, "fan_out", e->generated && e->res.fan_out >= 0
-                                              ? json_integer(e->res.fan_out)
+        json_object_set_new(o, "fan_out", e->generated && e->res->fan_out >= 0
+                                              ? json_integer(e->res->fan_out)
                                               : json_null());
         json_object_set_new(o, "init", json_string(e->init));
         json_object_set_new(o, "kind",
                             e->generated ? json_string(nninit_kind_name(
-                                               e->spec.kind))
+                                               e->spec->kind))
                                          : json_string("copy"));
-        int ew = e->generated && e->res.draw == NNINIT_DRAW_DIST;
+        int ew = e->generated && e->res->draw == NNINIT_DRAW_DIST;
         int has_gain = e->generated &&
-                       (e->res.fan > 0 || e->res.draw == NNINIT_DRAW_EYE ||
-                        e->res.draw == NNINIT_DRAW_ORTHOGONAL ||
-                        e->res.draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
-        json_object_set_new(o, "gain", has_gain ? json_real(e->res.gain)
+                       (e->res->fan > 0 || e->res->draw == NNINIT_DRAW_EYE ||
+                        e->res->draw == NNINIT_DRAW_ORTHOGONAL ||
+                        e->res->draw == NNINIT_DRAW_DELTA_ORTHOGONAL);
+        json_object_set_new(o, "gain", has_gain ? json_real(e->res->gain)
                                                 : json_null());
-        json_object_set_new(o, "std", ew ? json_real(e->res.std)
+        json_object_set_new(o, "std", ew ? json_real(e->res->std)
                                          : json_null());
         json_object_set_new(o, "bound",
-                            ew && e->res.dist.kind == NNINIT_DIST_UNIFORM
-                                ? json_real(e->res.bound)
+                            ew && e->res->dist.kind == NNINIT_DIST_UNIFORM
+                                ? json_real(e->res->bound)
                                 : json_null());
         json_object_set_new(o, "stream", json_integer((json_int_t)e->stream));
         json_object_set_new(o, "why", json_string(e->why));

@@ -128,7 +128,8 @@ static void help(void)
         "\n"
         "options:\n"
         "  --shape D0,D1,...   tensor shape (required)\n"
-        "  -o, --output FILE   output .npy file (required; written atomically)\n"
+        "  -o, --output FILE   output .npy file (required; written atomically;\n"
+        "                      a device or pipe such as /dev/stdout in place)\n"
         "  --seed N            64-bit seed (default 0; negatives wrap)\n"
         "  --stream N          stream id (default 0)\n"
         "  --name NAME         take the stream id from a tensor name, as\n"
@@ -191,6 +192,44 @@ static int parse_range(const char *text, uint64_t *b, uint64_t *e)
     return 0;
 }
 
+/* Open the output and write the .npy header of out_shape, with the whole
+ * file (the header and `bytes` of data) reserved first, so a disk or a
+ * file-size limit that is too small fails before anything is computed. 0 or an exit code (message printed;
+ * nothing is left under the name). */
+static int open_npy(const char *path, nninit_dtype dtype,
+                    const nninit_shape *out_shape, uint64_t bytes,
+                    nninit_ofile *f)
+{
+    nninit_error err;
+    char hdr[512];
+    size_t hlen;
+    int rc = nninit_npy_header(hdr, sizeof hdr, dtype, out_shape, &hlen, &err);
+    if (rc)
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+    if ((rc = nninit_ofile_open(f, path, &err)))
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    rc = nninit_ofile_reserve(f, hlen + bytes, &err);
+    if (rc == NNINIT_OK)
+        rc = nninit_ofile_write(f, hdr, hlen, &err);
+    if (rc) {
+        nninit_ofile_abort(f);
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    }
+    return 0;
+}
+
+/* Commit f, or abort it when rc (an error already in err) says so. */
+static int close_npy(nninit_ofile *f, int rc, nninit_error *err)
+{
+    if (rc) {
+        nninit_ofile_abort(f);
+        return cli_error(cli_status_exit(rc), "%s", err->msg);
+    }
+    if ((rc = nninit_ofile_commit(f, err)))
+        return cli_error(cli_status_exit(rc), "%s", err->msg);
+    return 0;
+}
+
 /* --rng torch: the whole tensor at once (PyTorch's generator is
  * sequential), then the asked-for range is written. */
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
@@ -199,7 +238,7 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_torch_version version, int threads,
                         nninit_simd simd, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
-                        const char *out_path)
+                        uint64_t out_bytes, const char *out_path)
 {
     nninit_error err;
     uint64_t numel = nninit_shape_numel(shape);
@@ -207,51 +246,38 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
     if (numel > SIZE_MAX / es)
         return cli_error(EXIT_RUNTIME, "tensor too large for this machine");
     void *buf = malloc(numel ? (size_t)(numel * es) : 1);
-    if (!buf)
+    nninit_torch_gen *g = malloc(sizeof *g);
+    if (!buf || !g) {
+        free(buf);
+        free(g);
         return cli_error(EXIT_RUNTIME, "out of memory for %llu elements",
                          (unsigned long long)numel);
-    nninit_torch_gen *g = malloc(sizeof *g);
-    if (!g) {
+    }
+    nninit_ofile f;
+    int rc = open_npy(out_path, dtype, out_shape, out_bytes, &f);
+    if (rc) {
         free(buf);
-        return cli_error(EXIT_RUNTIME, "out of memory");
+        free(g);
+        return rc;
     }
     nninit_torch_gen_init(g, seed, kernel);
     g->version = version;
     g->threads = threads;
     g->simd = simd;
-    int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
+    rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
-    if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
+    if (rc == NNINIT_ENOTSUP) { /* a combination torch mode does not offer */
         free(buf);
-        return cli_error(rc == NNINIT_ENOTSUP ? EXIT_BAD_INPUT
-                                              : cli_status_exit(rc),
-                         "%s", err.msg);
+        nninit_ofile_abort(&f);
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     }
-    char hdr[512];
-    size_t hlen;
-    nninit_ofile f;
-    rc = nninit_npy_header(hdr, sizeof hdr, dtype, out_shape, &hlen, &err);
-    if (rc == NNINIT_OK)
-        rc = nninit_ofile_open(&f, out_path, &err);
-    if (rc) {
-        free(buf);
-        return cli_error(rc == NNINIT_EIO ? EXIT_RUNTIME : EXIT_BAD_INPUT,
-                         "%s", err.msg);
-    }
-    rc = nninit_ofile_write(&f, hdr, hlen, &err);
     nninit_to_little_endian((char *)buf + begin * es, (size_t)(end - begin),
                             es); /* .npy '<' types */
     if (rc == NNINIT_OK && end > begin)
         rc = nninit_ofile_write(&f, (char *)buf + begin * es,
                                 (size_t)((end - begin) * es), &err);
     free(buf);
-    if (rc) {
-        nninit_ofile_abort(&f);
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    }
-    if ((rc = nninit_ofile_commit(&f, &err)))
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    return 0;
+    return close_npy(&f, rc, &err);
 }
 
 /* Elements per pass when streaming an elementwise initializer to disk. */
@@ -407,6 +433,10 @@ int cmd_sample(int argc, char **argv)
     }
     if (!out_path)
         return cli_error(EXIT_BAD_INPUT, "missing -o FILE.npy");
+    uint64_t out_bytes;
+    if (nninit_bytes_of(end - begin, nninit_dtype_size(dtype), &out_bytes,
+                        &err))
+        return cli_error(EXIT_BAD_INPUT, "the output: %s", err.msg);
     if (rng_torch) {
         if (stream_given)
             return cli_error(EXIT_BAD_INPUT,
@@ -419,6 +449,7 @@ int cmd_sample(int argc, char **argv)
                              "torch)");
         return sample_torch(&spec, &shape, dtype, fo.seed, tkernel, tversion,
                             fo.threads, fo.simd, begin, end, &out_shape,
+                            out_bytes,
                             out_path);
     }
     if (kernel_given)
@@ -439,18 +470,12 @@ int cmd_sample(int argc, char **argv)
     if (!buf)
         return cli_error(EXIT_RUNTIME, "out of memory for %llu elements",
                          (unsigned long long)chunk);
-    char hdr[512];
-    size_t hlen;
-    int rc = nninit_npy_header(hdr, sizeof hdr, dtype, &out_shape, &hlen, &err);
     nninit_ofile f;
-    if (rc == NNINIT_OK)
-        rc = nninit_ofile_open(&f, out_path, &err);
+    int rc = open_npy(out_path, dtype, &out_shape, out_bytes, &f);
     if (rc) {
         free(buf);
-        return cli_error(rc == NNINIT_EIO ? EXIT_RUNTIME : EXIT_BAD_INPUT, "%s",
-                         err.msg);
+        return rc;
     }
-    rc = nninit_ofile_write(&f, hdr, hlen, &err);
     for (uint64_t at = begin; rc == NNINIT_OK && at < end; at += chunk) {
         uint64_t stop = end - at < chunk ? end : at + chunk;
         rc = nninit_init(&spec, &shape, layout, dtype, buf, at, stop, &fo,
@@ -460,11 +485,5 @@ int cmd_sample(int argc, char **argv)
             rc = nninit_ofile_write(&f, buf, (size_t)((stop - at) * es), &err);
     }
     free(buf);
-    if (rc) {
-        nninit_ofile_abort(&f);
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    }
-    if ((rc = nninit_ofile_commit(&f, &err)))
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    return 0;
+    return close_npy(&f, rc, &err);
 }
