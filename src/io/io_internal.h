@@ -175,9 +175,9 @@ int nninit__npy_header_etype(char *buf, size_t size, nninit_etype type,
  * (NNINIT__META_MAX long); values point into the plan, its model and
  * seed. Returns the count. */
 size_t nninit__plan_meta(const nninit_plan *p, nninit__meta *m, char seed[32]);
-/* The pairs as one JSON object (NUL-terminated, through alloc; NULL if out
- * of memory or not UTF-8). */
-char *nninit__meta_json(const nninit__meta *m, size_t n,
+/* The pairs, then p's notes, as one JSON object (NUL-terminated, through
+ * alloc; NULL if out of memory or not UTF-8). */
+char *nninit__meta_json(const nninit__meta *m, size_t n, const nninit_plan *p,
                         const nninit_allocator *alloc);
 
 #endif /* NNINIT_IO_INTERNAL_H */

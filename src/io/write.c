@@ -308,14 +308,30 @@ static int j_pair(gbuf *g, const char *key, const char *val, int first)
     return j_str(g, val);
 }
 
+/* The plan's notes, what its schemes need beyond the weights (DeepNet's
+ * alpha, muP's multipliers, ties), as "nninit.KEY" pairs after others. */
+static int j_notes(gbuf *g, const nninit_plan *p)
+{
+    char key[NNINIT_NAME_MAX + 32];
+    int bad = 0;
+    for (size_t i = 0; i < nninit_plan_note_count(p); i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        bad |= j_pair(g, key, note->value, 0);
+    }
+    return bad;
+}
+
 char *nninit__meta_json(const nninit__meta *m, size_t n,
-                        const nninit_allocator *a)
+                        const nninit_plan *p, const nninit_allocator *a)
 {
     gbuf g = {NULL, 0, 0, 0, a};
     g_put(&g, "{", 1);
     for (size_t i = 0; i < n; i++)
         if (j_pair(&g, m[i].key, m[i].val, i == 0))
             g.oom = 1;
+    if (n && j_notes(&g, p))
+        g.oom = 1;
     g_put(&g, "}", 2); /* with the NUL */
     if (g.oom)
         g_free(&g);
@@ -355,6 +371,7 @@ static int st_header(const nninit_plan *p, const nninit_ckpt *src, gbuf *g,
     }
     for (size_t i = 0; i < nmeta; i++)
         bad |= j_pair(g, meta[i].key, meta[i].val, 0);
+    bad |= j_notes(g, p);
     char key[NNINIT_NAME_MAX + 32];
     for (size_t i = 0; i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
@@ -489,7 +506,8 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         }
     int own_arch = !src_has_key(src, "general.architecture");
     int own_name = m->name[0] && !src_has_key(src, "general.name");
-    nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n;
+    size_t nnotes = nninit_plan_note_count(p);
+    nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n + nnotes;
     g_put(head, "GGUF", 4);
     g_u32(head, 3);
     g_u64(head, n);
@@ -513,6 +531,12 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         char key[NNINIT_NAME_MAX + 32];
         snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
         g_kv_str(tail, key, e->init);
+    }
+    for (size_t i = 0; i < nnotes; i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        char key[NNINIT_NAME_MAX + 32];
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        g_kv_str(tail, key, note->value);
     }
     uint64_t off = 0;
     for (size_t k = 0; k < n; k++) {

@@ -43,13 +43,13 @@ static void help(void)
         "options:\n"
         "  -o, --output OUT    the file to write (required)\n"
         "  --format F          safetensors, npz or gguf (default: from OUT's\n"
-        "                      extension; npz needs a file, not a pipe)\n"
-        "  --preset P          seed (default: the per-activation rule),\n"
-        "                      torch, keras or flax (their layer defaults)\n"
+        "                      extension; npz needs a file, not a pipe)\n");
+    cli_model_help();
+    printf(
         "  --seed N            64-bit seed (default 0)\n"
         "  --rng philox|torch  philox (default): each tensor's stream comes\n"
         "                      from its name; torch: PyTorch's generator,\n"
-        "                      bit-exact with --preset torch\n"
+        "                      bit-exact with --preset torch, gpt2, llama\n"
         "  --torch-kernel K    avx2 (default) or default: which of PyTorch's\n"
         "                      CPU kernels --rng torch reproduces\n"
         "  --torch-version V   2.6 (default) or 1.13: which PyTorch release\n"
@@ -229,6 +229,7 @@ int cmd_init(int argc, char **argv)
         return cli_error(cli_status_exit(rc), "%s", err.msg);
     }
     if (!quiet) {
+        cli_model_notes(&cm);
         char b[16];
         uint64_t params = 0;
         for (size_t i = 0; i < nninit_plan_size(cm.plan); i++)
