@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         const nninit_plan_entry *e = nninit_plan_get(plan, i);
         char shape[64];
         printf("%-11s %-9s %s\n", e->name,
-               nninit_shape_format(&e->shape, shape, sizeof shape), e->init);
+               nninit_shape_format(e->shape, shape, sizeof shape), e->init);
     }
     nninit_write_opts wo = nninit_write_opts_default();
     if (nninit_plan_write(plan, out, NNINIT_FORMAT_SAFETENSORS, &wo, &err))

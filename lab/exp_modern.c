@@ -41,7 +41,7 @@ static int plan_fill(const nninit_plan *p, nninit_producer *pr,
         if (strcmp(e->name, name))
             continue;
         return nninit_producer_fill(pr, i, out, 0,
-                                    nninit_shape_numel(&e->shape), err);
+                                    nninit_shape_numel(e->shape), err);
     }
     return nninit__fail(err, NNINIT_EINVAL, "no tensor %s", name);
 }
@@ -302,9 +302,9 @@ static int mup_plan(const nninit_lab_mup_opts *o, int width, int mup,
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         const int k = (int)i / 2; /* fcK.weight, fcK.bias in order */
         if (i % 2 == 0)
-            net->winit[k] = nninit_lab_init_of(e->spec);
+            net->winit[k] = nninit_lab_init_of(*e->spec);
         else
-            net->binit[k] = nninit_lab_init_of(e->spec);
+            net->binit[k] = nninit_lab_init_of(*e->spec);
         net->lr_mult[i] = e->infinite == 3u ? 1 / e->width_mult : 1;
     }
     for (size_t i = 0; !rc && i < nninit_plan_note_count(p); i++) {

@@ -8,6 +8,7 @@
 #include "nninit.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Format a one-line message into err (if not NULL) and return status. */
@@ -20,6 +21,13 @@ int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
 /* Allocation through an optional allocator (NULL: malloc/free). */
 void *nninit__alloc(const nninit_allocator *a, size_t size);
 void nninit__free(const nninit_allocator *a, void *p);
+/* count * elem bytes; NULL (without calling the allocator) if the product
+ * does not fit in a size_t. */
+void *nninit__alloc_array(const nninit_allocator *a, uint64_t count,
+                          size_t elem);
+/* *sum += n, or -1 (sum unchanged) if the total would pass
+ * NNINIT_MAX_BYTES. */
+int nninit__bytes_add(uint64_t *sum, uint64_t n);
 /* The same for large scratch buffers that are written whole soon after:
  * with the default allocator, backed by huge pages where the system allows
  * (workspace.c says why). Freed with nninit__free. */
@@ -44,6 +52,84 @@ void *nninit__alloc_big(const nninit_allocator *a, size_t size);
 #define NNINIT__NAMED_ENUM(fn, type, table)                                    \
     NNINIT__ENUM_PARSE(fn, type, table)                                        \
     const char *fn##_name(type v) { return nninit_names_name(&(table), (int)v); }
+
+/* A set of names (owned by the caller, never moved while in the set), each
+ * with a value: insertion and lookup in constant expected time. A set made
+ * with nninit__nameset_init_records holds records of a fixed size instead
+ * (compared byte for byte). */
+typedef struct nninit__nameslot {
+    const char *name; /* NULL: empty */
+    uint64_t value;
+} nninit__nameslot;
+
+typedef struct nninit__nameset {
+    nninit__nameslot *slot;
+    size_t cap, n;
+    size_t size; /* 0: NUL-terminated names; else records of this size */
+    uint64_t key;
+    const nninit_allocator *alloc;
+} nninit__nameset;
+
+void nninit__nameset_init(nninit__nameset *s, const nninit_allocator *alloc);
+void nninit__nameset_init_records(nninit__nameset *s,
+                                  const nninit_allocator *alloc, size_t size);
+void nninit__nameset_free(nninit__nameset *s);
+/* Add name (value 0) or find it: 1 if it was added, 0 if it was there,
+ * NNINIT_ENOMEM. *out is its slot (valid until the next put). */
+int nninit__nameset_put(nninit__nameset *s, const char *name,
+                        nninit__nameslot **out);
+/* Its slot, or NULL. */
+nninit__nameslot *nninit__nameset_get(const nninit__nameset *s,
+                                      const char *name);
+
+/* Memory for many small strings and records, freed all at once: blocks of
+ * 64 KB. */
+typedef struct nninit__arena {
+    struct nninit__arena_block *blocks;
+} nninit__arena;
+
+/* n bytes from the arena; NULL if out of memory. Aligned for any type when
+ * every earlier take from this arena was a multiple of
+ * NNINIT__ARENA_ALIGN bytes (a record pool's are). */
+#define NNINIT__ARENA_ALIGN _Alignof(max_align_t)
+char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
+                         size_t n);
+void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc);
+
+/* Strings, or records of one fixed size, kept once each (interned) in an
+ * arena: what many tensors of a plan or layers of a model share (texts,
+ * initializers, shapes, constructor arguments) is stored once. The pool
+ * must not move while in use (its set's hash is keyed by its address). */
+typedef struct nninit__strpool {
+    nninit__nameset set;
+    nninit__arena text;
+    const nninit_allocator *alloc;
+} nninit__strpool;
+
+void nninit__strpool_init(nninit__strpool *p, const nninit_allocator *alloc);
+/* A pool of records of `size` bytes (nninit__strpool_intern_record). */
+void nninit__strpool_init_records(nninit__strpool *p,
+                                  const nninit_allocator *alloc, size_t size);
+void nninit__strpool_free(nninit__strpool *p);
+/* The pooled copy of s (the same pointer for equal strings); NULL if out
+ * of memory. */
+const char *nninit__strpool_intern(nninit__strpool *p, const char *s);
+/* The pooled copy of the record at rec (the same pointer for records equal
+ * byte for byte, padding included: records that differ only there are
+ * kept twice, which costs memory, never correctness); NULL if out of
+ * memory. */
+const void *nninit__strpool_intern_record(nninit__strpool *p,
+                                          const void *rec);
+
+/* *s with its padding zero: its kind and every parameter of the table of
+ * initializers copied byte for byte into zeroed memory, so that equal specs
+ * are equal bytes (nninit__strpool_intern_record). */
+void nninit__spec_canonical(const nninit_spec *s, nninit_spec *out);
+
+/* The character starting at s, as people should read it in a message:
+ * printable ASCII as itself, a whole UTF-8 sequence as that character,
+ * anything else as \xNN. */
+void nninit__char_at(const char *s, char out[8]);
 
 /* Case-sensitive lookup of `name` in a NULL-terminated table; -1 if absent. */
 int nninit__lookup(const char *const *table, const char *name);
@@ -80,6 +166,10 @@ int nninit__orthogonal_colmajor(double *q, int64_t m, int64_t n,
 int nninit__orthogonal_colmajor_f32(float *q, int64_t m, int64_t n,
                                     const nninit_fill_opts *opts,
                                     nninit_error *err);
+
+/* The standard normal CDF, from exactly rounded operations only (the same
+ * bytes on every machine; sample.c says why), about 1e-15 relative. */
+double nninit__normal_cdf(double x);
 
 /* Broken internal invariants (never user input) abort, as ggml's GGML_ASSERT. */
 #define NNINIT_ASSERT(x)                                                       \

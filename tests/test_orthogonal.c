@@ -1,7 +1,8 @@
 /*
  * test_orthogonal.c: orthogonal init is orthonormal to the precision it is
- * built in, Haar-distributed, the same bytes at any thread count and for
- * any range, and its backends (builtin, and lapack when built) agree.
+ * built in, Haar-distributed, the same bytes at any thread count, on every
+ * SIMD path and for any range, and its kernels compute exactly the fma
+ * chains ortho.h promises (checked against plain loops written here).
  *
  * Tolerances: Q^T Q - I is computed here in long double from the output.
  * A Householder construction in double is orthonormal to a few 1e-16 per
@@ -10,23 +11,19 @@
  * (PyTorch's float32 QR: 6e-7 at 4096 x 4096); 1e-6 is the bar.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "init/ortho.h"
 #include "nninit.h"
 #include "nninit_test.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
-static const char *const backends[] = {"builtin", "lapack"};
+static const nninit_simd paths[] = {NNINIT_SIMD_SCALAR, NNINIT_SIMD_AVX2,
+                                    NNINIT_SIMD_AVX512};
 
-/* Select a backend for the following calls; 0 if this build lacks it. */
-static int use_backend(const char *name)
-{
-    setenv("NNINIT_ORTHOGONAL", name, 1);
-    return strcmp(nninit_orthogonal_backend(), name) == 0;
-}
-
-static void *ortho(int64_t rows, int64_t cols, nninit_dtype t, double gain,
-                   uint64_t seed, int threads, uint64_t begin, uint64_t end)
+static void *ortho_on(int64_t rows, int64_t cols, nninit_dtype t,
+                      double gain, uint64_t seed, int threads,
+                      nninit_simd simd, uint64_t begin, uint64_t end)
 {
     nninit_shape s;
     int64_t dims[2] = {rows, cols};
@@ -37,6 +34,7 @@ static void *ortho(int64_t rows, int64_t cols, nninit_dtype t, double gain,
     o.seed = seed;
     o.stream = 5;
     o.threads = threads;
+    o.simd = simd;
     size_t bytes = (size_t)(end - begin) * nninit_dtype_size(t);
     void *w = malloc(bytes ? bytes : 1);
     memset(w, 0x77, bytes);
@@ -46,6 +44,13 @@ static void *ortho(int64_t rows, int64_t cols, nninit_dtype t, double gain,
     CHECK_MSG(rc == NNINIT_OK, "%lldx%lld: %s", (long long)rows,
               (long long)cols, err.msg);
     return w;
+}
+
+static void *ortho(int64_t rows, int64_t cols, nninit_dtype t, double gain,
+                   uint64_t seed, int threads, uint64_t begin, uint64_t end)
+{
+    return ortho_on(rows, cols, t, gain, seed, threads, NNINIT_SIMD_AUTO,
+                    begin, end);
 }
 
 static double at(const void *w, nninit_dtype t, uint64_t i)
@@ -89,90 +94,194 @@ static double ortho_error(const void *w, nninit_dtype t, int64_t rows,
 
 static void orthonormal_in_each_precision(void)
 {
-    const int64_t shapes[][2] = {{1, 1},  {2, 1},   {1, 5},   {3, 3},
-                                 {65, 65}, {300, 97}, {64, 200}, {129, 64},
-                                 {200, 130}};
-    for (int be = 0; be < 2; be++) {
-        if (!use_backend(backends[be]))
-            continue;
-        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-            int64_t r = shapes[i][0], c = shapes[i][1];
-            uint64_t n = (uint64_t)(r * c);
-            void *d = ortho(r, c, NNINIT_F64, 1.0, i, 2, 0, n);
-            void *f = ortho(r, c, NNINIT_F32, 1.5, i, 2, 0, n);
-            double ed = ortho_error(d, NNINIT_F64, r, c, 1.0);
-            double ef = ortho_error(f, NNINIT_F32, r, c, 1.5);
-            CHECK_MSG(ed < 1e-13, "%s f64 %lldx%lld: max|QQ^T-I| = %g",
-                      backends[be], (long long)r, (long long)c, ed);
-            CHECK_MSG(ef < 1e-6, "%s f32 %lldx%lld: max|QQ^T-I| = %g",
-                      backends[be], (long long)r, (long long)c, ef);
-            /* same Gaussians: the f32 matrix is the f64 one, rounded */
-            double diff = 0;
-            for (uint64_t k = 0; k < n; k++) {
-                double x = fabs(at(f, NNINIT_F32, k) / 1.5 -
-                                at(d, NNINIT_F64, k));
-                diff = x > diff ? x : diff;
-            }
-            CHECK_MSG(diff < 1e-5, "%s %lldx%lld: f32 and f64 differ by %g",
-                      backends[be], (long long)r, (long long)c, diff);
-            free(d);
-            free(f);
+    const int64_t shapes[][2] = {{1, 1},    {2, 1},    {1, 5},
+                                 {3, 3},    {65, 65},  {300, 97},
+                                 {64, 200}, {129, 64}, {200, 130}};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        int64_t r = shapes[i][0], c = shapes[i][1];
+        uint64_t n = (uint64_t)(r * c);
+        void *d = ortho(r, c, NNINIT_F64, 1.0, i, 2, 0, n);
+        void *f = ortho(r, c, NNINIT_F32, 1.5, i, 2, 0, n);
+        double ed = ortho_error(d, NNINIT_F64, r, c, 1.0);
+        double ef = ortho_error(f, NNINIT_F32, r, c, 1.5);
+        CHECK_MSG(ed < 1e-13, "f64 %lldx%lld: max|QQ^T-I| = %g", (long long)r,
+                  (long long)c, ed);
+        CHECK_MSG(ef < 1e-6, "f32 %lldx%lld: max|QQ^T-I| = %g", (long long)r,
+                  (long long)c, ef);
+        /* same Gaussians: the f32 matrix is the f64 one, rounded */
+        double diff = 0;
+        for (uint64_t k = 0; k < n; k++) {
+            double x =
+                fabs(at(f, NNINIT_F32, k) / 1.5 - at(d, NNINIT_F64, k));
+            diff = x > diff ? x : diff;
         }
+        CHECK_MSG(diff < 1e-5, "%lldx%lld: f32 and f64 differ by %g",
+                  (long long)r, (long long)c, diff);
+        free(d);
+        free(f);
     }
-    unsetenv("NNINIT_ORTHOGONAL");
 }
 
 /* Big enough that every step runs threaded (orthogonal.c's thresholds):
  * 2100 x 130 has > 2^18 elements (column tasks) and blocks with > 2^24
- * flops of row tasks; 300 x 300 has blocks with two update panels. */
-static void same_bytes_at_any_thread_count(void)
+ * flops; 300 x 300 has blocks with several update panels. Every SIMD path
+ * this machine runs, at 1, 2 and 7 threads, gives the bytes of the scalar
+ * path on one thread. */
+static void same_bytes_on_every_path_and_thread_count(void)
 {
     const int64_t shapes[][2] = {{2100, 130}, {300, 300}, {130, 2100}};
     const nninit_dtype dts[] = {NNINIT_F64, NNINIT_F32};
-    for (int be = 0; be < 2; be++) {
-        if (!use_backend(backends[be]))
-            continue;
-        for (int s = 0; s < 3; s++)
-            for (int d = 0; d < 2; d++) {
-                int64_t r = shapes[s][0], c = shapes[s][1];
-                uint64_t n = (uint64_t)(r * c);
-                size_t bytes = (size_t)n * nninit_dtype_size(dts[d]);
-                void *one = ortho(r, c, dts[d], 1.0, 42, 1, 0, n);
-                const int threads[] = {2, 7};
-                for (int k = 0; k < 2; k++) {
-                    void *many = ortho(r, c, dts[d], 1.0, 42, threads[k], 0, n);
-                    CHECK_MSG(memcmp(one, many, bytes) == 0,
-                              "%s %s %lldx%lld: %d threads differ from 1",
-                              backends[be], nninit_dtype_name(dts[d]),
-                              (long long)r, (long long)c, threads[k]);
-                    free(many);
+    const int threads[] = {1, 2, 7};
+    for (int s = 0; s < 3; s++)
+        for (int d = 0; d < 2; d++) {
+            int64_t r = shapes[s][0], c = shapes[s][1];
+            uint64_t n = (uint64_t)(r * c);
+            size_t bytes = (size_t)n * nninit_dtype_size(dts[d]);
+            void *one = ortho_on(r, c, dts[d], 1.0, 42, 1, NNINIT_SIMD_SCALAR,
+                                 0, n);
+            for (int p = 0; p < 3; p++) {
+                if (!nninit_simd_supported(paths[p]))
+                    continue;
+                for (int k = 0; k < 3; k++) {
+                    if (p == 0 && k == 0)
+                        continue;
+                    void *w = ortho_on(r, c, dts[d], 1.0, 42, threads[k],
+                                       paths[p], 0, n);
+                    CHECK_MSG(memcmp(one, w, bytes) == 0,
+                              "%s %lldx%lld: %s on %d threads differs from "
+                              "scalar on 1",
+                              nninit_dtype_name(dts[d]), (long long)r,
+                              (long long)c, nninit_simd_name(paths[p]),
+                              threads[k]);
+                    free(w);
                 }
-                free(one);
             }
-    }
-    unsetenv("NNINIT_ORTHOGONAL");
+            free(one);
+        }
 }
 
-static void backends_agree(void)
+/* ------------------------------------------------------------------------ */
+/* The kernels against the chains ortho.h promises                          */
+/* ------------------------------------------------------------------------ */
+
+#define NB NNINIT__ORTHO_NB
+#define SS NNINIT__ORTHO_STRIP
+
+/* Deterministic values in [-1, 1) with all mantissa bits busy. */
+static double val(uint64_t i)
 {
-    if (!use_backend("lapack")) {
-        printf("  lapack backend not built: SKIPPED\n");
-        unsetenv("NNINIT_ORTHOGONAL");
-        return;
+    uint64_t x = i * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 32;
+    return (double)(x >> 11) * 0x1p-52 - 1.0;
+}
+
+#define KERNEL_CHECKS(REAL, SFX, FMA)                                          \
+    static int kernel_checks_##SFX(const nninit__ortho_kern_##SFX *k,           \
+                                   const char *path)                           \
+    {                                                                          \
+        const int64_t kcs[] = {0, 1, 37, 600}, ns[] = {1, 5, 13, 97};          \
+        const int64_t ms[] = {1, 31, 33, 100, 300}, nbs[] = {1, 17, 64};        \
+        int bad = 0;                                                           \
+        REAL *at = malloc(600 * NB * sizeof *at);                              \
+        REAL *b = malloc(600 * 100 * sizeof *b);                               \
+        REAL *w = malloc(NB * 100 * sizeof *w);                                \
+        REAL *vs = malloc(320 * NB * sizeof *vs);                              \
+        REAL *c = malloc(310 * 100 * sizeof *c);                               \
+        for (int i = 0; i < 600 * NB; i++)                                     \
+            at[i] = (REAL)val((uint64_t)i);                                    \
+        for (int i = 0; i < 600 * 100; i++)                                    \
+            b[i] = (REAL)val((uint64_t)i + 1000000);                           \
+        for (int i = 0; i < 320 * NB; i++)                                     \
+            vs[i] = (REAL)val((uint64_t)i + 2000000);                          \
+        /* atb: W(l, j) = chain over k of at[k*NB + l] * b[k + j*600] */       \
+        for (int x = 0; x < 4; x++)                                            \
+            for (int y = 0; y < 4; y++) {                                      \
+                int64_t kc = kcs[x], n = ns[y];                                \
+                k->atb(kc, n, at, b, 1, 600, w, NB);                           \
+                for (int64_t j = 0; j < n; j++)                                \
+                    for (int l = 0; l < NB; l++) {                             \
+                        REAL acc = 0;                                          \
+                        for (int64_t q = 0; q < kc; q++)                       \
+                            acc = FMA(at[q * NB + l], b[q + j * 600], acc);    \
+                        bad += memcmp(&acc, &w[l + j * NB], sizeof acc) != 0;  \
+                    }                                                          \
+            }                                                                  \
+        /* the Gram form: b is at itself, k stride NB, column stride 1 */      \
+        k->atb(600, 17, at, at, NB, 1, w, NB);                                 \
+        for (int64_t j = 0; j < 17; j++)                                       \
+            for (int l = 0; l < NB; l++) {                                     \
+                REAL acc = 0;                                                  \
+                for (int64_t q = 0; q < 600; q++)                              \
+                    acc = FMA(at[q * NB + l], at[q * NB + j], acc);            \
+                bad += memcmp(&acc, &w[l + j * NB], sizeof acc) != 0;          \
+            }                                                                  \
+        /* sub: C(r, j) = C(r, j) - chain over l of V(r, l) * W(l, j) */       \
+        for (int x = 0; x < 5; x++)                                            \
+            for (int y = 0; y < 4; y++)                                        \
+                for (int z = 0; z < 3; z++) {                                  \
+                    int64_t m = ms[x], n = ns[y], nb = nbs[z], ldc = 310;      \
+                    for (int i = 0; i < 310 * 100; i++)                        \
+                        c[i] = (REAL)val((uint64_t)i + 3000000);               \
+                    k->sub(m, n, nb, vs, b, 600, c, ldc);                      \
+                    for (int64_t j = 0; j < n; j++)                            \
+                        for (int64_t r = 0; r < ldc; r++) {                    \
+                            REAL want = (REAL)val((uint64_t)(r + j * ldc) +    \
+                                                  3000000);                    \
+                            if (r < m) {                                       \
+                                REAL acc = 0;                                  \
+                                for (int64_t l = 0; l < nb; l++)               \
+                                    acc = FMA(vs[r / SS * SS * NB + l * SS +   \
+                                                 r % SS],                      \
+                                              b[l + j * 600], acc);            \
+                                want = want - acc;                             \
+                            }                                                  \
+                            bad += memcmp(&want, &c[r + j * ldc],              \
+                                          sizeof want) != 0;                   \
+                        }                                                      \
+                }                                                              \
+        free(at);                                                              \
+        free(b);                                                               \
+        free(w);                                                               \
+        free(vs);                                                              \
+        free(c);                                                               \
+        CHECK_MSG(bad == 0, "%s %s kernels: %d values differ from the chains", \
+                  path, #SFX, bad);                                            \
+        return bad;                                                            \
     }
-    const int64_t r = 520, c = 333;
+
+KERNEL_CHECKS(double, d, fma)
+KERNEL_CHECKS(float, f, fmaf)
+
+/* atb and sub on every path this machine runs, at awkward sizes (no k, one
+ * k, k not a multiple of anything; partial strips and column tiles), give
+ * exactly the fma chains computed by plain loops here. Each sub call also
+ * checks that rows past m are left alone. */
+static void kernels_are_the_promised_chains(void)
+{
+    for (int p = 0; p < 3; p++) {
+        if (!nninit_simd_supported(paths[p]))
+            continue;
+        const nninit__ortho_kernels *k = nninit__ortho_kernels_for(paths[p]);
+        kernel_checks_d(&k->d, nninit_simd_name(paths[p]));
+        kernel_checks_f(&k->f, nninit_simd_name(paths[p]));
+    }
+}
+
+/* A column longer than one draw of Gaussians (orthogonal.c draws those
+ * twice): still orthonormal, and still the slice of the whole. */
+static void long_columns(void)
+{
+    const int64_t r = 17000, c = 3;
     uint64_t n = (uint64_t)(r * c);
-    use_backend("builtin");
-    double *b = ortho(r, c, NNINIT_F64, 1.0, 3, 2, 0, n);
-    use_backend("lapack");
-    double *l = ortho(r, c, NNINIT_F64, 1.0, 3, 2, 0, n);
-    double diff = 0;
-    for (uint64_t k = 0; k < n; k++)
-        diff = fabs(b[k] - l[k]) > diff ? fabs(b[k] - l[k]) : diff;
-    CHECK_MSG(diff < 1e-12, "builtin and lapack differ by %g", diff);
-    free(b);
-    free(l);
-    unsetenv("NNINIT_ORTHOGONAL");
+    double *d = ortho(r, c, NNINIT_F64, 1.0, 5, 2, 0, n);
+    double e = ortho_error(d, NNINIT_F64, r, c, 1.0);
+    CHECK_MSG(e < 1e-13, "17000x3 f64: max|Q^TQ-I| = %g", e);
+    double *part = ortho(r, c, NNINIT_F64, 1.0, 5, 1, 3 * 16383, 3 * 16390);
+    CHECK(memcmp(part, d + 3 * 16383, 3 * 7 * sizeof *d) == 0);
+    free(d);
+    free(part);
 }
 
 /* Every range, dtype and gain gives the slice of the whole (the tall case
@@ -251,10 +360,10 @@ static void haar_moments(void)
 
 int main(void)
 {
-    printf("  default backend: %s\n", nninit_orthogonal_backend());
     TEST_RUN(orthonormal_in_each_precision);
-    TEST_RUN(same_bytes_at_any_thread_count);
-    TEST_RUN(backends_agree);
+    TEST_RUN(same_bytes_on_every_path_and_thread_count);
+    TEST_RUN(kernels_are_the_promised_chains);
+    TEST_RUN(long_columns);
     TEST_RUN(ranges_and_dtypes_are_slices_of_the_whole);
     TEST_RUN(haar_moments);
     return test_report();

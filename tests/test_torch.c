@@ -7,7 +7,6 @@
  * copies agreeing bit for bit. tests/py/torch_exact.py does the
  * byte-for-byte comparison against PyTorch itself.
  */
-#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "nninit.h"
 #include "nninit_test.h"
 #include "torch/torch_internal.h"
@@ -393,19 +392,28 @@ static double ortho_error(const void *w, nninit_dtype t, int64_t r,
     return worst;
 }
 
-static int torch_orthogonal(uint64_t seed, int64_t r, int64_t k,
-                            nninit_dtype t, double gain, int threads,
-                            void *out)
+static int torch_orthogonal_on(uint64_t seed, int64_t r, int64_t k,
+                               nninit_dtype t, double gain, int threads,
+                               nninit_simd simd, void *out)
 {
     nninit_torch_gen g;
     nninit_torch_gen_init(&g, seed, AVX2);
     g.threads = threads;
+    g.simd = simd;
     nninit_shape sh;
     int64_t dims[2] = {r, k};
     nninit_shape_make(&sh, 2, dims, NULL);
     nninit_spec s = nninit_spec_make(NNINIT_ORTHOGONAL);
     s.gain = gain;
     return nninit_torch_init(&g, &s, &sh, t, out, NULL, NULL);
+}
+
+static int torch_orthogonal(uint64_t seed, int64_t r, int64_t k,
+                            nninit_dtype t, double gain, int threads,
+                            void *out)
+{
+    return torch_orthogonal_on(seed, r, k, t, gain, threads, NNINIT_SIMD_AUTO,
+                               out);
 }
 
 static void orthogonal_is_orthogonal(void)
@@ -545,7 +553,7 @@ static void kernel_copies_agree(void)
         }
     CHECK_NEAR(worst, 0, 1e-11);
     CHECK_NEAR(worstf, 0, 1e-3);
-    /* and whole orthogonal_ results: the portable copy (NNINIT_SIMD=scalar
+    /* and whole orthogonal_ results: the portable copy (simd scalar
      * selects it) gives the AVX2 copy's bytes, tall, wide, both dtypes */
     static double q1[300 * 200], q2[300 * 200];
     static const int64_t shapes[][2] = {{300, 200}, {90, 301}};
@@ -554,11 +562,11 @@ static void kernel_copies_agree(void)
             nninit_dtype t = f ? NNINIT_F32 : NNINIT_F64;
             int64_t r = shapes[c][0], k = shapes[c][1];
             size_t bytes = (size_t)(r * k) * nninit_dtype_size(t);
-            CHECK(torch_orthogonal(5, r, k, t, 1.5, 2, q1) == 0);
-            setenv("NNINIT_SIMD", "scalar", 1);
-            CHECK(nninit__torch_kernels_get() == s);
-            CHECK(torch_orthogonal(5, r, k, t, 1.5, 2, q2) == 0);
-            unsetenv("NNINIT_SIMD");
+            CHECK(torch_orthogonal_on(5, r, k, t, 1.5, 2, NNINIT_SIMD_AVX2,
+                                      q1) == 0);
+            CHECK(nninit__torch_kernels_get(NNINIT_SIMD_SCALAR) == s);
+            CHECK(torch_orthogonal_on(5, r, k, t, 1.5, 2, NNINIT_SIMD_SCALAR,
+                                      q2) == 0);
             CHECK_MSG(!memcmp(q1, q2, bytes),
                       "%lld x %lld %s: portable and AVX2 QR differ",
                       (long long)r, (long long)k, f ? "f32" : "f64");

@@ -34,12 +34,20 @@ extern "C" {
 #endif
 
 #define NNINIT_VERSION_MAJOR 0
-#define NNINIT_VERSION_MINOR 1
+#define NNINIT_VERSION_MINOR 2
 #define NNINIT_VERSION_PATCH 0
-#define NNINIT_VERSION_STRING "0.1.0"
+#define NNINIT_VERSION_STRING "0.2.0"
 
 /* Returns NNINIT_VERSION_STRING of the library actually linked. */
 NNINIT_API const char *nninit_version(void);
+
+/* The version of the bytes: which values a (seed, stream, initializer,
+ * parameters, dtype, shape) gives, in either generator, on every machine.
+ * Version 1 holds from nninit 0.2.0; tests/kat pins it. A release that
+ * changes any tensor's bytes on purpose increments it (and regenerates the
+ * table in the same change); every model file records it as
+ * "nninit.bytes_version". */
+#define NNINIT_BYTES_VERSION 1
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                             */
@@ -90,6 +98,16 @@ typedef struct nninit_allocator {
     void (*free)(void *ud, void *ptr);
     void *ud;
 } nninit_allocator;
+
+/* The largest tensor, and the largest file, in bytes, that nninit makes or
+ * accepts: 2^62, so that sums of a few such sizes, headers and padding still
+ * fit in a signed 64-bit file offset. */
+#define NNINIT_MAX_BYTES (UINT64_C(1) << 62)
+
+/* *out = count * elem_size. NNINIT_EOVERFLOW if that is more than
+ * NNINIT_MAX_BYTES ("... elements of 8 bytes are more than 2^62 bytes"). */
+NNINIT_API int nninit_bytes_of(uint64_t count, size_t elem_size,
+                               uint64_t *out, nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Name tables                                                              */
@@ -158,6 +176,16 @@ NNINIT_API const char *nninit_dtype_name(nninit_dtype dtype);
 /* Accepts f32|float32, f64|float64, f16|float16, bf16|bfloat16. */
 NNINIT_API int nninit_dtype_parse(const char *name, nninit_dtype *out,
                                   nninit_error *err);
+
+/* Byte order. Every file nninit writes stores numbers little-endian, and
+ * the known-answer table (tests/kat) hashes tensors in that order, so a
+ * tensor's bytes in a file are the same on every host. This puts `count`
+ * elements of `size` bytes (1, 2, 4 or 8) at `data` into little-endian
+ * order in place: nothing on little-endian hosts, a byte swap on big-endian
+ * ones. Fills and nninit_init write the host's order (what C code reads);
+ * writers call this just before the bytes leave. */
+NNINIT_API void nninit_to_little_endian(void *data, size_t count,
+                                        size_t size);
 
 /* Conversions with round-to-nearest-even, NaN preserved as a quiet NaN. */
 NNINIT_API uint16_t nninit_f32_to_f16(float x);

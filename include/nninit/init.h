@@ -433,19 +433,15 @@ NNINIT_API int nninit_init(const nninit_spec *spec, const nninit_shape *shape,
  * Orthogonal init (here and through nninit_init) is built in double for
  * f64 output and in float for the other dtypes, as PyTorch builds it in the
  * tensor's dtype (max|Q^T Q - I| about 1e-15 and 2e-7); both start from
- * the same Gaussians. It uses opts->threads, and its bytes are the same at
- * any thread count and for any range; they differ in the last bits between
- * QR backends (see below), and with the lapack backend between BLAS builds.
- * Square and wide f32/f64 matrices filled whole need no workspace. */
+ * the same Gaussians. It uses opts->threads and opts->simd, and like every
+ * initializer its bytes are the same at any thread count, on every SIMD
+ * path, on every CPU architecture and for any range: the products are
+ * nninit's own, each sum one chain of fused multiply-adds in a fixed order.
+ * Square and wide f32/f64 matrices filled whole need no matrix-sized
+ * workspace. */
 NNINIT_API int nninit_orthogonal(double *out, int64_t rows, int64_t cols,
                                  double gain, const nninit_fill_opts *opts,
                                  nninit_error *err);
-
-/* Name of the QR backend in use: "lapack" (LAPACKE + OpenBLAS, when built
- * with NNINIT_WITH_LAPACK) or "builtin" (plain C). The environment variable
- * NNINIT_ORTHOGONAL=builtin|lapack picks one this build has, to compare
- * them. */
-NNINIT_API const char *nninit_orthogonal_backend(void);
 
 /* ------------------------------------------------------------------------ */
 /* The per-layer rule                                                       */

@@ -4,10 +4,14 @@
  * more than one tensor's bytes at a time), whole models written, and the
  * .npy header.
  *
- * Every output file is written atomically: to a temporary file in the same
- * directory, renamed over the final name only when complete. An error, a
- * full disk or a kill never leaves a partial file under the output name and
- * never damages an existing one.
+ * Every output file that is a regular file (or a new name) is written
+ * atomically: to a temporary file in the same directory, renamed over the
+ * final name only when complete. An error, a full disk or a kill never
+ * leaves a partial file under the output name and never damages an
+ * existing one. A symlink is followed and the file it points at replaced
+ * that way (the link stays). Character devices (/dev/null, a terminal) and
+ * FIFOs (pipes, /dev/stdout) are written in place, without that guarantee;
+ * directories, block devices and sockets are refused (NNINIT_EINVAL).
  *
  * Layouts written (little-endian throughout):
  *   safetensors  u64 N | N bytes of JSON header, space-padded to a multiple
@@ -66,35 +70,45 @@ extern "C" {
 
 typedef struct nninit_ofile {
     FILE *fp;
-    char *path;     /* final name (owned) */
-    char *tmp_path; /* temporary name in the same directory (owned) */
+    char *path;     /* the name given (owned; used in messages) */
+    char *target;   /* what the rename replaces: the end of path's symlink
+                       chain (owned) */
+    char *tmp_path; /* temporary name in target's directory (owned) */
     uint64_t written;
     int failed;     /* a write failed: commit will refuse */
     int unnamed;    /* an O_TMPFILE: no name until commit */
+    int through;    /* a character device or FIFO, written in place */
+    const nninit_allocator *alloc; /* NULL: malloc */
 } nninit_ofile;
 
-/* Create a temporary file next to `path`. On Linux it is unnamed
- * (O_TMPFILE) until the commit, so even a SIGKILL leaves nothing behind;
- * elsewhere it is ".NAME.tmp-XXXXXX", which only a kill can leave.
- * NNINIT_EIO (with the reason, e.g. "cannot create 'out/x.npy': No such
- * file or directory") on failure. */
+/* Open the output `path`. A regular file or a new name (also through a
+ * symlink): a temporary file next to the file, unnamed (O_TMPFILE) on
+ * Linux until the commit, so even a SIGKILL leaves nothing behind;
+ * elsewhere ".NAME.tmp-XXXXXX", which only a kill can leave. A character
+ * device or FIFO: the target itself, opened for writing (a FIFO waits for
+ * a reader). NNINIT_EINVAL naming it for a directory, block device or
+ * socket; NNINIT_EIO (with the reason, e.g. "cannot create 'out/x.npy': No
+ * such file or directory") when it cannot be opened. */
 NNINIT_API int nninit_ofile_open(nninit_ofile *f, const char *path,
                                  nninit_error *err);
 NNINIT_API int nninit_ofile_write(nninit_ofile *f, const void *data,
                                   size_t size, nninit_error *err);
 /* Reserve `size` bytes of disk for the file (Linux fallocate), so a disk
- * that is too small fails at once rather than after writing gigabytes.
- * NNINIT_EIO with "no space" if it cannot; a no-op where unsupported. */
+ * that is too small (or a file-size limit) fails at once rather than after
+ * writing gigabytes. NNINIT_EIO with "no space" if it cannot; a no-op where
+ * unsupported and for devices and FIFOs. */
 NNINIT_API int nninit_ofile_reserve(nninit_ofile *f, uint64_t size,
                                     nninit_error *err);
 /* Current position, and moving it (writers that patch a header). */
 NNINIT_API uint64_t nninit_ofile_tell(const nninit_ofile *f);
 NNINIT_API int nninit_ofile_seek(nninit_ofile *f, uint64_t offset,
                                  nninit_error *err);
-/* Flush, fsync and rename over the final name; the file is closed either way
- * (on failure the temporary file is removed). */
+/* Flush, fsync and rename over the final name (devices and FIFOs: flush);
+ * the file is closed either way (on failure the temporary file is
+ * removed). */
 NNINIT_API int nninit_ofile_commit(nninit_ofile *f, nninit_error *err);
-/* Close and remove the temporary file; the final name is untouched. */
+/* Close and remove the temporary file; the final name is untouched (a
+ * device or FIFO keeps what was written to it). */
 NNINIT_API void nninit_ofile_abort(nninit_ofile *f);
 
 /* ------------------------------------------------------------------------ */
@@ -137,7 +151,11 @@ NNINIT_API int nninit_npy_header(char *buf, size_t size, nninit_dtype dtype,
  * JSON is read too (it is YAML). Every error names the file, line and
  * column ("net.yaml:4:31: in must be a positive integer (got 0)"), also
  * stored in err->line and err->column. NNINIT_EIO if the file cannot be
- * read, NNINIT_EINVAL for a malformed or invalid description. */
+ * read, NNINIT_EINVAL for a malformed or invalid description, and for one
+ * past a budget (checked while parsing, before libyaml builds anything):
+ * more than 64 MiB, a second YAML document, lists and mappings nested more
+ * than 64 deep, an alias inside the node it names, aliases expanding to
+ * more than 2^24 nodes, more than 1,000,000 layers or 100,000 rules. */
 NNINIT_API int nninit_model_load(const char *path, nninit_model *m,
                                  unsigned flags, nninit_error *err);
 /* The same from memory; `name` is used in messages. */
@@ -155,6 +173,9 @@ typedef enum nninit_format {
     NNINIT_FORMAT_GGUF = 2
 } nninit_format;
 
+/* From its name: "safetensors", "npz", "gguf". */
+NNINIT_API int nninit_format_parse(const char *name, nninit_format *out,
+                                   nninit_error *err);
 /* From the file name's extension (.safetensors, .npz, .gguf). */
 NNINIT_API int nninit_format_from_path(const char *path, nninit_format *out,
                                        nninit_error *err);
@@ -179,12 +200,17 @@ typedef struct nninit_ckpt_tensor {
  * line naming it: a header longer than the file, invalid JSON, an unknown
  * dtype, offsets that overlap, leave holes or run past the end, a size that
  * does not match the shape, a duplicate name, a truncated zip member or
- * .npy header, a GGUF string longer than the file. The format comes from
- * the file's first bytes. NNINIT_EIO if it cannot be read. */
-NNINIT_API int nninit_ckpt_open(const char *path, nninit_ckpt **out,
-                                nninit_error *err);
+ * .npy header, a GGUF string longer than the file, a size of more than
+ * NNINIT_MAX_BYTES, more than NNINIT_MAX_TENSORS tensors. The format comes
+ * from the file's first bytes. NNINIT_EIO if it cannot be read. nninit's
+ * own memory comes from alloc (NULL: malloc); the libraries it reads
+ * through (jansson, libzip) use malloc. */
+NNINIT_API int nninit_ckpt_open(const char *path,
+                                const nninit_allocator *alloc,
+                                nninit_ckpt **out, nninit_error *err);
 /* The same over memory (tests, fuzzing); data must outlive the handle. */
 NNINIT_API int nninit_ckpt_open_mem(const void *data, size_t size,
+                                    const nninit_allocator *alloc,
                                     nninit_ckpt **out, nninit_error *err);
 NNINIT_API void nninit_ckpt_close(nninit_ckpt *ck);
 
@@ -223,8 +249,9 @@ NNINIT_API nninit_write_opts nninit_write_opts_default(void);
 
 /* Write every tensor of the plan, in nninit_plan_order, streaming chunk by
  * chunk (memory: one chunk, plus one orthogonal/sparse tensor while it is
- * written). The file records nninit's version, the seed, preset, generator
- * and each tensor's scheme (safetensors __metadata__, GGUF keys nninit.*,
+ * written). The file records nninit's version, the bytes version
+ * (NNINIT_BYTES_VERSION), the seed, preset, generator and each tensor's
+ * scheme (safetensors __metadata__, GGUF keys nninit.*,
  * the npz archive comment); metadata of a checkpoint source is kept.
  * NNINIT_EINVAL before anything is written if the format cannot hold the
  * model (bf16 in npz; more than 4 dims, names of 64 bytes or more

@@ -97,6 +97,8 @@ NNINIT_API int nninit_etype_is_float(nninit_etype t);
  * tensors, construction) under a name. */
 
 #define NNINIT_NAME_MAX 256
+/* The most tensors a model (or a checkpoint nninit reads) may have. */
+#define NNINIT_MAX_TENSORS (1 << 22)
 
 /* An explicit initializer for some of a layer's tensors. `key` selects them:
  *   "weights"  the layer's weights but the recurrent weight_hh: kernels,
@@ -188,15 +190,17 @@ NNINIT_API const char *nninit_model_architecture(const nninit_model *m);
 /* Validate a layer and append its tensors. NNINIT_EINVAL naming the problem
  * (a missing, zero or negative dimension, channels not divisible by groups,
  * proj_size >= hidden, a duplicate layer name, an initializer key the layer
- * does not have, ...); NNINIT_EOVERFLOW if a shape has more than 2^62
- * elements. The model is unchanged on failure. */
+ * does not have, more than NNINIT_MAX_TENSORS tensors in the model, ...);
+ * NNINIT_EOVERFLOW if a shape has more than 2^62 elements. The model is
+ * unchanged on failure. */
 NNINIT_API int nninit_model_add_layer(nninit_model *m,
                                       const nninit_layer *layer,
                                       nninit_error *err);
 
 /* Append a bare tensor (from a checkpoint: the plan decides its scheme from
  * its name). `source_index` is its index in the checkpoint, kept in the
- * plan so non-float tensors can be copied. Duplicate names: NNINIT_EINVAL. */
+ * plan so non-float tensors can be copied. Duplicate names, or more than
+ * NNINIT_MAX_TENSORS tensors: NNINIT_EINVAL. */
 NNINIT_API int nninit_model_add_tensor(nninit_model *m, const char *name,
                                        const nninit_shape *shape,
                                        nninit_etype type, size_t source_index,
@@ -345,32 +349,35 @@ typedef struct nninit_plan_opts {
  * avx2 (PyTorch on any x86-64 CPU with AVX2), torch version 2.6. */
 NNINIT_API nninit_plan_opts nninit_plan_opts_default(void);
 
-/* One tensor of the plan. Its texts belong to the plan (the name to the
- * model), valid until nninit_plan_free; texts shared by many tensors are
- * stored once. */
+/* One tensor of the plan. What it points at belongs to the plan (the name
+ * to the model), valid until nninit_plan_free; what many tensors share
+ * (texts, shapes, initializers and their numbers) is stored once, so an
+ * entry is a few pointers and numbers. */
 typedef struct nninit_plan_entry {
     const char *name;
-    nninit_shape shape;     /* row-major (PyTorch's for layers) */
-    nninit_etype type;      /* element type written */
+    const nninit_shape *shape; /* row-major (PyTorch's for layers) */
+    nninit_etype type;         /* element type written */
     nninit_role role;
-    int generated;          /* 0: copied unchanged from the checkpoint */
-    size_t source_index;    /* the checkpoint tensor (bare tensors only) */
-    nninit_spec spec;       /* the initializer of the whole tensor */
-    nninit_resolved res;    /* spec against the shape: fans, gain, std */
-    int composite;          /* row blocks drawn separately (per-gate
-                               orthogonal, forget-gate bias) */
-    const char *init;       /* what fills it, for people */
-    const char *why;        /* which activation, preset or rule decided */
-    uint64_t stream;        /* nninit_stream_from_name(name) */
+    int generated;             /* 0: copied unchanged from the checkpoint */
+    int composite;             /* row blocks drawn separately (per-gate
+                                  orthogonal, forget-gate bias) */
+    size_t source_index;       /* the checkpoint tensor (bare tensors only) */
+    const nninit_spec *spec;   /* the initializer of the whole tensor (all
+                                  zero bytes for copied tensors) */
+    const nninit_resolved *res; /* spec against the shape: fans, gain, std
+                                   (fans -1 where not defined) */
+    const char *init;          /* what fills it, for people */
+    const char *why;           /* which activation, preset or rule decided */
+    uint64_t stream;           /* nninit_stream_from_name(name) */
     uint64_t nbytes;
-    double scale;           /* the factor scalings multiplied its values by
-                               (1: none; NAN: a scaling replaced its
-                               initializer outright, or scaled some rows) */
-    nninit_shape base;      /* muP's base shape (ndim 0: no base shapes);
-                               a dim is infinite if bit d of `infinite` */
+    double scale;              /* the factor scalings multiplied its values
+                                  by (1: none; NAN: a scaling replaced its
+                                  initializer outright, or scaled rows) */
+    const nninit_shape *base;  /* muP's base shape (NULL: no base shapes);
+                                  dim d is infinite if bit d of `infinite` */
     unsigned infinite;
-    double width_mult;      /* size / base of its last infinite dim (muP's
-                               width_mult), 1 if none */
+    double width_mult;         /* size / base of its last infinite dim
+                                  (muP's width_mult), 1 if none */
 } nninit_plan_entry;
 
 typedef struct nninit_plan nninit_plan;
@@ -381,10 +388,14 @@ typedef struct nninit_plan nninit_plan;
  * own, then the model's). NNINIT_EINVAL for a spec that does not fit its
  * tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D shape
  * ..."), a scaling whose places are missing (a role outside any stack,
- * muP without base shapes), and for --rng torch with a preset that builds
- * no PyTorch modules (seed, keras, flax) or with a step PyTorch cannot make
+ * muP without base shapes), for --rng torch with a preset that builds no
+ * PyTorch modules (seed, keras, flax) or with a step PyTorch cannot make
  * (variance_scaling, delta_orthogonal, hadamard, normal draws in
- * f16/bf16). The model must outlive the plan.
+ * f16/bf16), and past a budget: rules whose patterns have neither a
+ * literal start nor end ("*attn*") test at most 2^25 names in all, and
+ * --rng torch replays at most 2^23 steps. NNINIT_EOVERFLOW if a tensor, or
+ * the whole model, has more than NNINIT_MAX_BYTES bytes in its element
+ * type. The model must outlive the plan.
  *
  * --rng torch replays the script PyTorch would run: torch.manual_seed(seed),
  * construct every module in order (each draws its defaults), then (gpt2,

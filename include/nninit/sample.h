@@ -34,17 +34,19 @@
 extern "C" {
 #endif
 
+/* The path is the caller's choice (nninit_fill_opts.simd); the library
+ * reads no environment variable. Every path gives the same bytes, so the
+ * choice is speed only (and a way to compare the paths). */
 typedef enum nninit_simd {
-    NNINIT_SIMD_AUTO = 0, /* best the CPU supports, or $NNINIT_SIMD if set */
+    NNINIT_SIMD_AUTO = 0, /* the best this CPU and build support */
     NNINIT_SIMD_SCALAR = 1,
     NNINIT_SIMD_AVX2 = 2,   /* x86-64 AVX2 + FMA */
     NNINIT_SIMD_AVX512 = 3  /* x86-64 AVX-512F */
 } nninit_simd;
 
-/* Resolves NNINIT_SIMD_AUTO: the environment variable NNINIT_SIMD
- * (scalar|avx2|avx512) if set and supported, else the best supported path.
- * A request the CPU or build cannot honour falls back to the best available
- * path at or below it. */
+/* Resolves NNINIT_SIMD_AUTO to the best supported path. A request the CPU
+ * or build cannot honour falls back to the best available path at or below
+ * it. */
 NNINIT_API nninit_simd nninit_simd_resolve(nninit_simd requested);
 /* 1 if this build and CPU can run `simd`. */
 NNINIT_API int nninit_simd_supported(nninit_simd simd);
@@ -55,7 +57,8 @@ typedef struct nninit_fill_opts {
     uint64_t seed;
     uint64_t stream;
     int threads;      /* <= 0: online CPUs; small ranges stay single-threaded */
-    nninit_simd simd; /* NNINIT_SIMD_AUTO unless forcing a path */
+    nninit_simd simd; /* NNINIT_SIMD_AUTO unless forcing a path (also for
+                         orthogonal init's products) */
     const nninit_allocator *alloc; /* for initializers that need workspace */
 } nninit_fill_opts;
 

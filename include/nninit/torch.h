@@ -124,6 +124,9 @@ typedef struct nninit_torch_gen {
      * everything on the calling thread (the default). The bytes never
      * depend on it. */
     int threads;
+    /* The code path for the bulk loops (NNINIT_SIMD_AUTO: the best this
+     * CPU runs; the default). The bytes never depend on it either. */
+    nninit_simd simd;
 } nninit_torch_gen;
 
 /* torch.manual_seed(seed) on a fresh generator that computes with `kernel`'s
@@ -133,7 +136,7 @@ typedef struct nninit_torch_gen {
 NNINIT_API void nninit_torch_gen_init(nninit_torch_gen *g, uint64_t seed,
                                       nninit_torch_kernel kernel);
 /* torch.manual_seed(seed): reseed, clear the cached normal, keep the kernel,
- * version and threads.
+ * version, the threads and the simd path.
  * The state is seeded with the low 32 bits; all 64 are kept as initial_seed. */
 NNINIT_API void nninit_torch_manual_seed(nninit_torch_gen *g, uint64_t seed);
 /* One tempered 32-bit output (CPUGeneratorImpl::random). */

@@ -5,6 +5,7 @@
 #include "../nninit_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,33 @@ void *nninit__alloc(const nninit_allocator *a, size_t size)
     return a ? a->alloc(a->ud, size) : malloc(size);
 }
 
+void *nninit__alloc_array(const nninit_allocator *a, uint64_t count,
+                          size_t elem)
+{
+    if (elem && count > SIZE_MAX / elem)
+        return NULL;
+    return nninit__alloc(a, (size_t)count * elem);
+}
+
+int nninit_bytes_of(uint64_t count, size_t elem_size, uint64_t *out,
+                    nninit_error *err)
+{
+    if (elem_size && count > NNINIT_MAX_BYTES / elem_size)
+        return nninit__fail(err, NNINIT_EOVERFLOW,
+                            "%llu elements of %zu bytes are more than 2^62 "
+                            "bytes", (unsigned long long)count, elem_size);
+    *out = count * elem_size;
+    return NNINIT_OK;
+}
+
+int nninit__bytes_add(uint64_t *sum, uint64_t n)
+{
+    if (*sum > NNINIT_MAX_BYTES || n > NNINIT_MAX_BYTES - *sum)
+        return -1;
+    *sum += n;
+    return 0;
+}
+
 void nninit__free(const nninit_allocator *a, void *p)
 {
     if (!p)
@@ -64,6 +92,26 @@ void nninit__free(const nninit_allocator *a, void *p)
         a->free(a->ud, p);
     else
         free(p);
+}
+
+void nninit__char_at(const char *s, char out[8])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int len = u[0] >= 0xf0 && u[0] <= 0xf4   ? 4
+              : u[0] >= 0xe0 && u[0] <= 0xef ? 3
+              : u[0] >= 0xc2 && u[0] <= 0xdf ? 2
+                                             : 0;
+    for (int k = 1; k < len; k++)
+        if ((u[k] & 0xc0) != 0x80)
+            len = 0; /* not a whole UTF-8 sequence */
+    if (u[0] > 0x20 && u[0] < 0x7f)
+        len = 1;
+    if (len) {
+        memcpy(out, s, (size_t)len);
+        out[len] = '\0';
+    } else {
+        snprintf(out, 8, "\\x%02x", u[0]);
+    }
 }
 
 int nninit__lookup(const char *const *table, const char *name)
@@ -95,6 +143,22 @@ static const nninit_names dtype_table = {"dtype", dtype_names,
 static const size_t dtype_sizes[] = {4, 8, 2, 2};
 _Static_assert(sizeof dtype_names / sizeof *dtype_names == NNINIT_DTYPE_COUNT,
                "dtype table out of sync");
+
+void nninit_to_little_endian(void *data, size_t count, size_t size)
+{
+    const uint16_t probe = 1;
+    unsigned char low;
+    memcpy(&low, &probe, 1);
+    if (low == 1 || size < 2) /* a little-endian host: nothing to do */
+        return;
+    unsigned char *p = (unsigned char *)data;
+    for (size_t i = 0; i < count; i++, p += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            unsigned char t = p[a];
+            p[a] = p[b];
+            p[b] = t;
+        }
+}
 
 size_t nninit_dtype_size(nninit_dtype dtype)
 {

@@ -185,6 +185,40 @@ static void put_transposed(void *out, nninit_dtype t, const double *q,
     }
 }
 
+/* put_transposed on threads: tasks of whole 8-row groups (any split gives
+ * the same bytes: it only moves and scales values). */
+typedef struct transpose_job {
+    void *out;
+    nninit_dtype t;
+    const double *q;
+    const float *qf;
+    uint64_t rows, cols, begin, end, per;
+    double gain;
+} transpose_job;
+
+static void transpose_task(void *arg, uint64_t task, int worker)
+{
+    const transpose_job *j = (const transpose_job *)arg;
+    (void)worker;
+    uint64_t b = j->begin + task * j->per;
+    uint64_t e = j->end - b < j->per ? j->end : b + j->per;
+    put_transposed((char *)j->out + (b - j->begin) * nninit_dtype_size(j->t),
+                   j->t, j->q, j->qf, j->rows, j->cols, b, e, j->gain);
+}
+
+static void put_transposed_threads(int threads, void *out, nninit_dtype t,
+                                   const double *q, const float *qf,
+                                   uint64_t rows, uint64_t cols,
+                                   uint64_t begin, uint64_t end, double gain)
+{
+    uint64_t rows_per = (NNINIT__MIN_PER_THREAD / cols + TILE_ROWS) /
+                        TILE_ROWS * TILE_ROWS;
+    transpose_job j = {out,  t,   q,   qf,  rows, cols, begin,
+                       end,  rows_per * cols,   gain};
+    uint64_t tasks = (end - begin + j.per - 1) / j.per;
+    nninit__parallel_for(threads, tasks, transpose_task, &j);
+}
+
 static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
                            void *out, uint64_t begin, uint64_t end,
                            const nninit_fill_opts *o, nninit_error *err)
@@ -202,7 +236,10 @@ static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
     int in_place = !tall && (f64 || t == NNINIT_F32) && begin == 0 &&
                    end == numel;
     size_t es = f64 ? sizeof(double) : sizeof(float);
-    void *q = in_place ? out : nninit__alloc_big(o->alloc, (size_t)numel * es);
+    void *q = in_place              ? out
+              : numel > SIZE_MAX / es ? NULL /* (size_t)numel * es wraps */
+                                      : nninit__alloc_big(o->alloc,
+                                                          (size_t)numel * es);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "
@@ -213,8 +250,9 @@ static int fill_orthogonal(const nninit_resolved *r, nninit_dtype t,
     const float *qf = f64 ? NULL : (const float *)q;
     if (rc == NNINIT_OK) {
         if (tall)
-            put_transposed(out, t, qd, qf, (uint64_t)rows, (uint64_t)cols,
-                           begin, end, r->gain);
+            put_transposed_threads(nninit__resolve_threads(o->threads), out,
+                                   t, qd, qf, (uint64_t)rows, (uint64_t)cols,
+                                   begin, end, r->gain);
         else if (!in_place || r->gain != 1.0)
             put_run(out, t, 0, qd ? qd + begin : NULL, qf ? qf + begin : NULL,
                     (size_t)(end - begin), r->gain);
@@ -234,8 +272,10 @@ static int fill_delta_orthogonal(const nninit_resolved *r,
     int64_t oc = r->rows, ic = r->cols; /* oc >= ic */
     if (nninit_shape_numel(shape) == 0)
         return NNINIT_OK;
-    double *q = (double *)nninit__alloc_big(o->alloc,
-                                            (size_t)oc * (size_t)ic * 8);
+    uint64_t qn = (uint64_t)oc * (uint64_t)ic; /* <= 2^62: the shape's */
+    double *q = qn > SIZE_MAX / 8 ? NULL
+                                  : (double *)nninit__alloc_big(
+                                        o->alloc, (size_t)qn * 8);
     if (!q)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a %lld x %lld orthogonal "
@@ -270,7 +310,7 @@ static int fill_sparse(const nninit_resolved *r, nninit_dtype t, void *out,
         c0 = begin % cols;
         c1 = (end - 1) % cols + 1;
     }
-    int64_t *perm = (int64_t *)nninit__alloc(o->alloc, (size_t)rows * 8);
+    int64_t *perm = (int64_t *)nninit__alloc_array(o->alloc, rows, 8);
     if (!perm)
         return nninit__fail(err, NNINIT_ENOMEM,
                             "out of memory for a sparse mask of %llu rows",

@@ -16,22 +16,20 @@
  * normal fill, placed at rows k .. M-1.
  *
  * The accumulation is LAPACK's blocked dorgqr recast so that nearly all of
- * it is matrix-matrix work (ortho_body.h has the steps). Two backends supply
- * those steps: BLAS/LAPACK through OpenBLAS (ortho_lapack.c, when built with
- * NNINIT_WITH_LAPACK), or plain C (ortho_body.h).
+ * it is matrix-matrix work (ortho_body.h has the steps), on nninit's own
+ * kernels (ortho.h, ortho_kern_*.c): no BLAS, because a BLAS picks its
+ * kernels and its summation order by CPU, and the bytes would follow.
  *
  * Precision follows the output: f64 tensors are built in double, all the
- * others in float (as PyTorch does; 2x the speed; max|Q^T Q - I| 1.5e-7
- * at 4096 x 4096 against PyTorch's 5.6e-7, by bench/orthogonal_accuracy).
- * The Gaussians and reflector norms are double in both.
+ * others in float (as PyTorch does; 2x the speed; README gives max|Q^T Q - I|
+ * next to PyTorch's, by bench/orthogonal_accuracy). The Gaussians and
+ * reflector norms are double in both.
  *
- * Threads and determinism: every step is cut into tasks whose bounds depend
- * on the matrix size only (columns for the reflectors and signs, panels of
- * PW columns for the block updates, row ranges for the rest, their partial
- * sums added in task order), each computed by one single-threaded call; so
- * the bytes are the same at any thread count. They differ between the
- * backends (and between BLAS builds) in the last bits;
- * nninit_orthogonal_backend() names the one in use.
+ * The same bytes everywhere: every sum is one chain of fused multiply-adds
+ * in a fixed order (ortho.h), every other step is one IEEE operation (the
+ * build passes -ffp-contract=off), and tasks write disjoint outputs; so the
+ * scalar, AVX2 and AVX-512 kernels, any thread count, and any CPU
+ * architecture give the same matrix.
  */
 #include "../nninit_internal.h"
 #include "ortho.h"
@@ -40,22 +38,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NB 64  /* reflectors per block */
-#define PW 128 /* columns per block-update panel */
+#define NB NNINIT__ORTHO_NB
+#define S NNINIT__ORTHO_STRIP
+#define PW 96          /* columns per update panel */
+#define FORM_ROWS 512  /* rows per task forming a block's own columns */
+#define FORM_COLS 12   /* ... and its columns per product */
+#define PACK_STRIPS 16 /* strips of V packed per task */
 /* Steps smaller than this many flops run on one thread. */
 #define MIN_PARALLEL_FLOPS (UINT64_C(1) << 24)
 /* Columns per task for the column-by-column steps. */
 #define COLS_PER_TASK 16
-/* Scratch per worker: a panel's W (PW x NB) or a row task's copy of V. */
-#define WORK_PER_WORKER(rc) ((size_t)((rc) > PW ? (rc) : PW) * NB)
+/* Gaussians drawn at once per column (longer columns are drawn twice), and
+ * the pieces their squares are summed in (in order: part of the bytes). */
+#define GAUSS_DRAW 16384
+#define GAUSS_SUM 2048
 
-/* Rows per row task: at least 512, and at most about 64 tasks so their
- * partial Gram matrices stay small. A function of the height only. */
-static int64_t chunk_rows(int64_t m)
+const nninit__ortho_kernels *nninit__ortho_kernels_for(nninit_simd simd)
 {
-    int64_t rc = (m + 63) / 64;
-    rc = (rc + 63) / 64 * 64;
-    return rc < 512 ? 512 : rc;
+    switch (nninit_simd_resolve(simd)) {
+#if defined(NNINIT_HAVE_X86_SIMD)
+    case NNINIT_SIMD_AVX512:
+        return &nninit__ortho_kernels_avx512;
+    case NNINIT_SIMD_AVX2:
+        return &nninit__ortho_kernels_avx2;
+#endif
+    default:
+        return &nninit__ortho_kernels_scalar;
+    }
 }
 
 /* The double dot product of the reflector norms, in both precisions. */
@@ -76,66 +85,31 @@ static double dot_dd(const double *a, const double *b, int64_t n)
 
 #define REAL double
 #define SFX d
-#define OPS nninit__ortho_d
+#define KERN nninit__ortho_kern_d
 #include "ortho_body.h"
 #undef REAL
 #undef SFX
-#undef OPS
+#undef KERN
 
 #define REAL float
 #define SFX f
-#define OPS nninit__ortho_f
+#define KERN nninit__ortho_kern_f
 #include "ortho_body.h"
 #undef REAL
 #undef SFX
-#undef OPS
-
-const nninit__ortho_backend nninit__ortho_builtin = {
-    "builtin", &builtin_ops_d, &builtin_ops_f, NULL, NULL};
-
-const nninit__ortho_backend *nninit__ortho_find(const char *name)
-{
-#if defined(NNINIT_HAVE_LAPACK)
-    if (!name || !strcmp(name, "lapack"))
-        return &nninit__ortho_lapack;
-#else
-    if (!name)
-        return &nninit__ortho_builtin;
-#endif
-    if (!strcmp(name, "builtin"))
-        return &nninit__ortho_builtin;
-    return NULL;
-}
-
-/* The build's default backend, or the one $NNINIT_ORTHOGONAL names
- * (builtin or lapack) if this build has it: a switch for comparing them,
- * like $NNINIT_SIMD for the fill paths. */
-static const nninit__ortho_backend *default_backend(void)
-{
-    const char *env = getenv("NNINIT_ORTHOGONAL");
-    const nninit__ortho_backend *be =
-        env && *env ? nninit__ortho_find(env) : NULL;
-    return be ? be : nninit__ortho_find(NULL);
-}
-
-const char *nninit_orthogonal_backend(void) { return default_backend()->name; }
-
-/* LAPACK's dimensions are 32-bit: taller matrices use the builtin steps. */
-static const nninit__ortho_backend *backend_for(int64_t m)
-{
-    return m > INT32_MAX ? &nninit__ortho_builtin : default_backend();
-}
+#undef KERN
 
 int nninit__orthogonal_colmajor(double *q, int64_t M, int64_t N,
-                                const nninit_fill_opts *opts,
-                                nninit_error *err)
+                                const nninit_fill_opts *opts, nninit_error *err)
 {
-    return nninit__orthogonal_d(backend_for(M), q, M, N, opts, err);
+    return nninit__orthogonal_d(&nninit__ortho_kernels_for(opts->simd)->d, q, M,
+                                N, opts, err);
 }
 
 int nninit__orthogonal_colmajor_f32(float *q, int64_t M, int64_t N,
                                     const nninit_fill_opts *opts,
                                     nninit_error *err)
 {
-    return nninit__orthogonal_f(backend_for(M), q, M, N, opts, err);
+    return nninit__orthogonal_f(&nninit__ortho_kernels_for(opts->simd)->f, q, M,
+                                N, opts, err);
 }

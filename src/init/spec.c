@@ -164,6 +164,16 @@ static double get(const nninit_spec *s, int p)
     return i;
 }
 
+void nninit__spec_canonical(const nninit_spec *s, nninit_spec *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(&out->kind, &s->kind, sizeof s->kind);
+    for (int p = 0; p < NNINIT_PARAM_COUNT; p++) /* every other member */
+        memcpy((char *)out + params[p].offset,
+               (const char *)s + params[p].offset,
+               params[p].type == PT_REAL ? sizeof(double) : sizeof(int));
+}
+
 static void put(nninit_spec *s, int p, double v)
 {
     char *at = (char *)s + params[p].offset;

@@ -27,10 +27,7 @@
 static const char *const format_names[] = {"safetensors", "npz", "gguf"};
 static const nninit_names format_table = {"format", format_names, 3, NULL, 0};
 
-const char *nninit_format_name(nninit_format f)
-{
-    return nninit_names_name(&format_table, (int)f);
-}
+NNINIT__NAMED_ENUM(nninit_format, nninit_format, format_table)
 
 int nninit_format_from_path(const char *path, nninit_format *out,
                             nninit_error *err)
@@ -49,7 +46,8 @@ int nninit_format_from_path(const char *path, nninit_format *out,
                         ".npz or .gguf", path ? path : "");
 }
 
-int nninit__read_small_file(const char *path, size_t max, char **out,
+int nninit__read_small_file(const char *path, size_t max,
+                            const nninit_allocator *a, char **out,
                             size_t *len, nninit_error *err)
 {
     *out = NULL;
@@ -59,24 +57,22 @@ int nninit__read_small_file(const char *path, size_t max, char **out,
         return nninit__fail(err, NNINIT_EIO, "cannot open '%s': %s", path,
                             strerror(errno));
     size_t cap = 4096, n = 0;
-    char *buf = (char *)malloc(cap + 1);
+    char *buf = (char *)nninit__alloc(a, cap + 1);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n < cap)
             break;
         if (cap > max) {
-            free(buf);
+            nninit__free(a, buf);
             fclose(f);
             return nninit__fail(err, NNINIT_EINVAL,
                                 "'%s' is larger than %zu bytes", path, max);
         }
-        char *nb = (char *)realloc(buf, cap * 2 + 1);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
+        char *nb = (char *)nninit__alloc(a, cap * 2 + 1);
+        if (nb)
+            memcpy(nb, buf, n);
+        nninit__free(a, buf);
         buf = nb;
         cap *= 2;
     }
@@ -86,7 +82,7 @@ int nninit__read_small_file(const char *path, size_t max, char **out,
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory reading '%s'",
                             path);
     if (bad) {
-        free(buf);
+        nninit__free(a, buf);
         return nninit__fail(err, NNINIT_EIO, "cannot read '%s'", path);
     }
     buf[n] = '\0';
@@ -124,6 +120,26 @@ int nninit__ck_read_at(nninit_ckpt *ck, uint64_t off, void *buf, size_t n,
     return NNINIT_OK;
 }
 
+int nninit__ck_reserve(nninit_ckpt *ck, uint64_t n, nninit_error *err)
+{
+    if (n > NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EFORMAT, "%s: %llu tensors (at most "
+                                                 "%d)", ck->path,
+                            (unsigned long long)n, NNINIT_MAX_TENSORS);
+    if (n <= ck->cap)
+        return NNINIT_OK;
+    nninit__ck_tensor *nt = (nninit__ck_tensor *)nninit__alloc_array(
+        ck->alloc, n, sizeof *nt);
+    if (!nt)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    if (ck->n)
+        memcpy(nt, ck->t, ck->n * sizeof *nt);
+    nninit__free(ck->alloc, ck->t);
+    ck->t = nt;
+    ck->cap = (size_t)n;
+    return NNINIT_OK;
+}
+
 int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
                     nninit__ck_tensor **out, nninit_error *err)
 {
@@ -135,17 +151,17 @@ int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: a tensor name contains a NUL byte",
                             ck->path);
-    if ((ck->n & (ck->n - 1)) == 0) { /* grow at powers of two */
-        size_t nc = ck->n ? ck->n * 2 : 16;
-        nninit__ck_tensor *nt =
-            (nninit__ck_tensor *)realloc(ck->t, nc * sizeof *nt);
-        if (!nt)
-            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-        ck->t = nt;
-    }
+    if (ck->n >= NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            "%s: more than %d tensors", ck->path,
+                            NNINIT_MAX_TENSORS);
+    int rc;
+    if (ck->n == ck->cap &&
+        (rc = nninit__ck_reserve(ck, ck->cap ? ck->cap * 2 : 16, err)))
+        return rc;
     nninit__ck_tensor *t = &ck->t[ck->n];
     memset(t, 0, sizeof *t);
-    t->name = (char *)malloc(name_len + 1);
+    t->name = (char *)nninit__alloc(ck->alloc, name_len + 1);
     if (!t->name)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     memcpy(t->name, name, name_len);
@@ -161,50 +177,45 @@ void nninit_ckpt_close(nninit_ckpt *ck)
 {
     if (!ck)
         return;
+    const nninit_allocator *a = ck->alloc;
     nninit__npz_close(ck);
     for (size_t i = 0; i < ck->n; i++)
-        free(ck->t[i].name);
-    free(ck->t);
+        nninit__free(a, ck->t[i].name);
+    nninit__free(a, ck->t);
     for (size_t i = 0; i < ck->nmeta; i++) {
-        free(ck->meta_key[i]);
-        free(ck->meta_val[i]);
+        nninit__free(a, ck->meta_key[i]);
+        nninit__free(a, ck->meta_val[i]);
     }
-    free(ck->meta_key);
-    free(ck->meta_val);
+    nninit__free(a, ck->meta_key);
+    nninit__free(a, ck->meta_val);
     for (size_t i = 0; i < ck->nkv; i++)
-        free(ck->kv[i].key);
-    free(ck->kv);
-    free(ck->gguf_name);
-    free(ck->gguf_arch);
+        nninit__free(a, ck->kv[i].key);
+    nninit__free(a, ck->kv);
+    nninit__free(a, ck->gguf_name);
+    nninit__free(a, ck->gguf_arch);
     if (ck->fd >= 0)
         close(ck->fd);
-    free(ck->path);
-    free(ck);
+    nninit__free(a, ck->path);
+    nninit__free(a, ck);
 }
 
-/* Names must be unique: sort pointers to them. */
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
+/* Names must be unique (a set of them: linear time). */
 static int check_unique(nninit_ckpt *ck, nninit_error *err)
 {
-    if (ck->n < 2)
-        return NNINIT_OK;
-    const char **names = (const char **)malloc(ck->n * sizeof *names);
-    if (!names)
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ck->n; i++)
-        names[i] = ck->t[i].name;
-    qsort(names, ck->n, sizeof *names, by_name);
+    nninit__nameset set;
+    nninit__nameset_init(&set, ck->alloc);
     int rc = NNINIT_OK;
-    for (size_t i = 1; i < ck->n && rc == NNINIT_OK; i++)
-        if (!strcmp(names[i], names[i - 1]))
+    for (size_t i = 0; i < ck->n && rc == NNINIT_OK; i++) {
+        nninit__nameslot *slot;
+        int added = nninit__nameset_put(&set, ck->t[i].name, &slot);
+        if (added < 0)
+            rc = nninit__fail(err, added, "out of memory");
+        else if (!added)
             rc = nninit__fail(err, NNINIT_EFORMAT,
                               "%s: duplicate tensor name '%s'", ck->path,
-                              names[i]);
-    free(names);
+                              ck->t[i].name);
+    }
+    nninit__nameset_free(&set);
     return rc;
 }
 
@@ -241,26 +252,29 @@ static int open_common(nninit_ckpt *ck, nninit_error *err)
     return rc;
 }
 
-static nninit_ckpt *ck_new(const char *path)
+static nninit_ckpt *ck_new(const char *path, const nninit_allocator *a)
 {
-    nninit_ckpt *ck = (nninit_ckpt *)calloc(1, sizeof *ck);
+    nninit_ckpt *ck = (nninit_ckpt *)nninit__alloc(a, sizeof *ck);
     if (!ck)
         return NULL;
+    memset(ck, 0, sizeof *ck);
+    ck->alloc = a;
     ck->fd = -1;
     size_t n = strlen(path) + 1;
-    ck->path = (char *)malloc(n);
+    ck->path = (char *)nninit__alloc(a, n);
     if (!ck->path) {
-        free(ck);
+        nninit__free(a, ck);
         return NULL;
     }
     memcpy(ck->path, path, n);
     return ck;
 }
 
-int nninit_ckpt_open(const char *path, nninit_ckpt **out, nninit_error *err)
+int nninit_ckpt_open(const char *path, const nninit_allocator *alloc,
+                     nninit_ckpt **out, nninit_error *err)
 {
     *out = NULL;
-    nninit_ckpt *ck = ck_new(path);
+    nninit_ckpt *ck = ck_new(path, alloc);
     if (!ck)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     ck->fd = open(path, O_RDONLY);
@@ -286,11 +300,12 @@ int nninit_ckpt_open(const char *path, nninit_ckpt **out, nninit_error *err)
     return NNINIT_OK;
 }
 
-int nninit_ckpt_open_mem(const void *data, size_t size, nninit_ckpt **out,
+int nninit_ckpt_open_mem(const void *data, size_t size,
+                         const nninit_allocator *alloc, nninit_ckpt **out,
                          nninit_error *err)
 {
     *out = NULL;
-    nninit_ckpt *ck = ck_new("<memory>");
+    nninit_ckpt *ck = ck_new("<memory>", alloc);
     if (!ck)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     ck->mem = (const unsigned char *)(data ? data : "");
@@ -338,12 +353,31 @@ int nninit_ckpt_add_to_model(const nninit_ckpt *ck, nninit_model *m,
         (void)nninit_model_set_name(m, ck->gguf_name, NULL);
     if (ck->gguf_arch)
         (void)nninit_model_set_architecture(m, ck->gguf_arch, NULL);
+    if ((rc = nninit__model_reserve_tensors(m, m->ntensors + ck->n)))
+        return nninit__fail(err, rc, rc == NNINIT_ENOMEM
+                                         ? "out of memory"
+                                         : "the model would have more than "
+                                           "%d tensors", NNINIT_MAX_TENSORS);
     for (size_t i = 0; i < ck->n; i++) {
         const nninit__ck_tensor *t = &ck->t[i];
         if ((rc = nninit_model_add_tensor(m, t->name, &t->pub.shape,
                                           t->pub.type, i, err)))
             return rc;
     }
+    return NNINIT_OK;
+}
+
+int nninit__ck_set_bytes(nninit_ckpt *ck, nninit__ck_tensor *t,
+                         unsigned block, unsigned block_bytes,
+                         nninit_error *err)
+{
+    unsigned es = block == 1 ? (unsigned)nninit_etype_size(t->pub.type)
+                             : block_bytes;
+    nninit_error e;
+    if (nninit_bytes_of(nninit_shape_numel(&t->pub.shape) / block, es,
+                        &t->pub.nbytes, &e))
+        return nninit__fail(err, NNINIT_EFORMAT, "%s: tensor '%s': %s",
+                            ck->path, t->name, e.msg);
     return NNINIT_OK;
 }
 
@@ -464,8 +498,10 @@ static int st_tensor(nninit_ckpt *ck, const char *name, json_t *info,
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: tensor '%s': data_offsets must be [begin, "
                             "end] with 0 <= begin <= end", ck->path, name);
-    uint64_t want = nninit_shape_numel(&t->pub.shape) *
-                    nninit_etype_size(t->pub.type);
+    uint64_t want;
+    if ((rc = nninit__ck_set_bytes(ck, t, 1, 1, err)))
+        return rc;
+    want = t->pub.nbytes;
     if (e - b != want)
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: tensor '%s': data_offsets span %llu bytes "
@@ -481,7 +517,6 @@ static int st_tensor(nninit_ckpt *ck, const char *name, json_t *info,
                             name, (unsigned long long)e,
                             (unsigned long long)data_size);
     t->offset = data_start + b;
-    t->pub.nbytes = want;
     return NNINIT_OK;
 }
 
@@ -492,8 +527,13 @@ static int st_metadata(nninit_ckpt *ck, json_t *md, nninit_error *err)
                             "%s: __metadata__ must be an object of strings",
                             ck->path);
     size_t n = json_object_size(md);
-    ck->meta_key = (char **)calloc(n ? n : 1, sizeof *ck->meta_key);
-    ck->meta_val = (char **)calloc(n ? n : 1, sizeof *ck->meta_val);
+    if (ck->meta_key) /* a second __metadata__ (JSON refuses duplicates) */
+        return nninit__fail(err, NNINIT_EFORMAT, "%s: two __metadata__",
+                            ck->path);
+    ck->meta_key = (char **)nninit__alloc_array(ck->alloc, n ? n : 1,
+                                                sizeof *ck->meta_key);
+    ck->meta_val = (char **)nninit__alloc_array(ck->alloc, n ? n : 1,
+                                                sizeof *ck->meta_val);
     if (!ck->meta_key || !ck->meta_val)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     const char *k;
@@ -505,8 +545,8 @@ static int st_metadata(nninit_ckpt *ck, json_t *md, nninit_error *err)
                                 "%s: __metadata__ value of '%.60s' is not a "
                                 "string", ck->path, k);
         size_t kl = strlen(k) + 1, vl = json_string_length(v) + 1;
-        ck->meta_key[ck->nmeta] = (char *)malloc(kl);
-        ck->meta_val[ck->nmeta] = (char *)malloc(vl);
+        ck->meta_key[ck->nmeta] = (char *)nninit__alloc(ck->alloc, kl);
+        ck->meta_val[ck->nmeta] = (char *)nninit__alloc(ck->alloc, vl);
         if (!ck->meta_key[ck->nmeta] || !ck->meta_val[ck->nmeta]) {
             ck->nmeta++;
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
@@ -537,16 +577,16 @@ int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err)
                             "%s: header length %llu exceeds safetensors' "
                             "limit of %u", ck->path, (unsigned long long)N,
                             ST_MAX_HEADER);
-    char *h = (char *)malloc((size_t)N + 1);
+    char *h = (char *)nninit__alloc(ck->alloc, (size_t)N + 1);
     if (!h)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     if ((rc = nninit__ck_read_at(ck, 8, h, (size_t)N, err))) {
-        free(h);
+        nninit__free(ck->alloc, h);
         return rc;
     }
     json_error_t je;
     json_t *root = json_loadb(h, (size_t)N, JSON_REJECT_DUPLICATES, &je);
-    free(h);
+    nninit__free(ck->alloc, h);
     if (!root)
         return nninit__fail(err, NNINIT_EFORMAT,
                             "%s: invalid JSON header at byte %d: %s",
@@ -557,6 +597,10 @@ int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err)
                             "%s: the JSON header is not an object", ck->path);
     }
     uint64_t data_start = 8 + N, data_size = ck->size - data_start;
+    if ((rc = nninit__ck_reserve(ck, json_object_size(root), err))) {
+        json_decref(root);
+        return rc;
+    }
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v)
@@ -572,7 +616,8 @@ int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err)
         return rc;
     /* the data section: tensors back to back from 0, no holes, no
      * overlaps, and nothing after the last */
-    st_range *r = (st_range *)malloc((ck->n ? ck->n : 1) * sizeof *r);
+    st_range *r = (st_range *)nninit__alloc_array(ck->alloc, ck->n ? ck->n : 1,
+                                                  sizeof *r);
     if (!r)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (size_t i = 0; i < ck->n; i++) {
@@ -595,7 +640,7 @@ int nninit__safetensors_open(nninit_ckpt *ck, nninit_error *err)
                               ck->t[r[i].t].name);
         at = r[i].e;
     }
-    free(r);
+    nninit__free(ck->alloc, r);
     if (rc == NNINIT_OK && at != data_size)
         rc = nninit__fail(err, NNINIT_EFORMAT,
                           "%s: %llu bytes after the last tensor (the data "
@@ -662,6 +707,7 @@ int nninit__ggml_type(nninit_etype t)
 }
 
 #define GGUF_MAX_KEY 65535u
+#define GGUF_MAX_KVS (1 << 22)
 #define GGUF_MAX_NESTING 8
 
 typedef struct gcur {
@@ -737,11 +783,11 @@ static int g_string(gcur *c, uint64_t max, char **out, uint64_t *len,
         return g_skip(c, n, what);
     if (n > c->ck->size - c->pos)
         return g_skip(c, n, what); /* fails with the right message */
-    *out = (char *)malloc((size_t)n + 1);
+    *out = (char *)nninit__alloc(c->ck->alloc, (size_t)n + 1);
     if (!*out)
         return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
     if ((rc = g_read(c, *out, (size_t)n, what))) {
-        free(*out);
+        nninit__free(c->ck->alloc, *out);
         *out = NULL;
         return rc;
     }
@@ -800,6 +846,64 @@ static int g_value(gcur *c, uint32_t type, int depth, const char *key)
     return NNINIT_OK;
 }
 
+/* The key-values: each key once (a set of them), general.alignment,
+ * general.name and general.architecture noted. */
+static int gguf_kvs(gcur *c, uint64_t n_kv, uint64_t *alignment,
+                    nninit__nameset *keys)
+{
+    nninit_ckpt *ck = c->ck;
+    nninit_error *err = c->err;
+    int rc;
+    ck->kv = (nninit__ck_kv *)nninit__alloc_array(ck->alloc, n_kv ? n_kv : 1,
+                                                  sizeof *ck->kv);
+    if (!ck->kv)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < n_kv; i++) {
+        nninit__ck_kv *kv = &ck->kv[ck->nkv];
+        kv->begin = c->pos;
+        uint64_t klen;
+        if ((rc = g_string(c, GGUF_MAX_KEY, &kv->key, &klen, "a key")))
+            return rc;
+        ck->nkv++;
+        if (strlen(kv->key) != klen)
+            return nninit__fail(err, NNINIT_EFORMAT,
+                                "%s: a key contains a NUL byte", ck->path);
+        nninit__nameslot *slot;
+        int added = nninit__nameset_put(keys, kv->key, &slot);
+        if (added < 0)
+            return nninit__fail(err, added, "out of memory");
+        if (!added)
+            return nninit__fail(err, NNINIT_EFORMAT,
+                                "%s: duplicate key '%.60s'", ck->path,
+                                kv->key);
+        uint32_t type;
+        if ((rc = g_u32(c, &type, "a value type")))
+            return rc;
+        uint64_t vstart = c->pos;
+        if ((rc = g_value(c, type, 0, kv->key)))
+            return rc;
+        kv->end = c->pos;
+        if (!strcmp(kv->key, "general.alignment")) {
+            uint32_t a;
+            gcur v = {ck, vstart, err};
+            if (type != GGUF_U32 || g_u32(&v, &a, "general.alignment") ||
+                a == 0 || (a & (a - 1)))
+                return nninit__fail(err, NNINIT_EFORMAT,
+                                    "%s: general.alignment must be a u32 "
+                                    "power of two", ck->path);
+            *alignment = a;
+        } else if ((!strcmp(kv->key, "general.architecture") ||
+                    !strcmp(kv->key, "general.name")) &&
+                   type == GGUF_STRING) {
+            gcur v = {ck, vstart, err};
+            char **dst = kv->key[8] == 'a' ? &ck->gguf_arch : &ck->gguf_name;
+            if ((rc = g_string(&v, NNINIT_NAME_MAX - 1, dst, NULL, kv->key)))
+                return rc;
+        }
+    }
+    return NNINIT_OK;
+}
+
 int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
 {
     gcur c = {ck, 4, err};
@@ -823,52 +927,22 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                             (unsigned long long)n_tensors,
                             (unsigned long long)n_kv,
                             (unsigned long long)ck->size);
-    ck->kv = (nninit__ck_kv *)calloc(n_kv ? (size_t)n_kv : 1, sizeof *ck->kv);
-    if (!ck->kv)
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    if (n_tensors > NNINIT_MAX_TENSORS || n_kv > GGUF_MAX_KVS)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            "%s: %llu tensors and %llu key-values (at most "
+                            "%d and %d)", ck->path,
+                            (unsigned long long)n_tensors,
+                            (unsigned long long)n_kv, NNINIT_MAX_TENSORS,
+                            GGUF_MAX_KVS);
+    if ((rc = nninit__ck_reserve(ck, n_tensors, err)))
+        return rc;
     uint64_t alignment = 32;
-    for (uint64_t i = 0; i < n_kv; i++) {
-        nninit__ck_kv *kv = &ck->kv[ck->nkv];
-        kv->begin = c.pos;
-        uint64_t klen;
-        if ((rc = g_string(&c, GGUF_MAX_KEY, &kv->key, &klen, "a key")))
-            return rc;
-        ck->nkv++;
-        if (strlen(kv->key) != klen)
-            return nninit__fail(err, NNINIT_EFORMAT,
-                                "%s: a key contains a NUL byte", ck->path);
-        for (size_t j = 0; j + 1 < ck->nkv; j++)
-            if (!strcmp(ck->kv[j].key, kv->key))
-                return nninit__fail(err, NNINIT_EFORMAT,
-                                    "%s: duplicate key '%.60s'", ck->path,
-                                    kv->key);
-        uint32_t type;
-        if ((rc = g_u32(&c, &type, "a value type")))
-            return rc;
-        uint64_t vstart = c.pos;
-        if ((rc = g_value(&c, type, 0, kv->key)))
-            return rc;
-        kv->end = c.pos;
-        if (!strcmp(kv->key, "general.alignment")) {
-            uint32_t a;
-            gcur v = {ck, vstart, err};
-            if (type != GGUF_U32 || g_u32(&v, &a, "general.alignment") ||
-                a == 0 || (a & (a - 1)))
-                return nninit__fail(err, NNINIT_EFORMAT,
-                                    "%s: general.alignment must be a u32 "
-                                    "power of two", ck->path);
-            alignment = a;
-        } else if ((!strcmp(kv->key, "general.architecture") ||
-                    !strcmp(kv->key, "general.name")) &&
-                   type == GGUF_STRING) {
-            gcur v = {ck, vstart, err};
-            char **dst = kv->key[8] == 'a' ? &ck->gguf_arch : &ck->gguf_name;
-            free(*dst);
-            *dst = NULL;
-            if ((rc = g_string(&v, NNINIT_NAME_MAX - 1, dst, NULL, kv->key)))
-                return rc;
-        }
-    }
+    nninit__nameset keys;
+    nninit__nameset_init(&keys, ck->alloc);
+    rc = gguf_kvs(&c, n_kv, &alignment, &keys);
+    nninit__nameset_free(&keys);
+    if (rc)
+        return rc;
     for (uint64_t i = 0; i < n_tensors; i++) {
         char *name = NULL;
         uint64_t nlen;
@@ -877,7 +951,7 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
             return rc;
         nninit__ck_tensor *t;
         rc = nninit__ck_push(ck, name, (size_t)nlen, &t, err);
-        free(name);
+        nninit__free(ck->alloc, name);
         if (rc)
             return rc;
         uint32_t nd, type;
@@ -917,8 +991,9 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                                 t->name, (unsigned long long)ne[0],
                                 ggml_types[type].name,
                                 ggml_types[type].block);
-        uint64_t numel = nninit_shape_numel(&t->pub.shape);
-        t->pub.nbytes = numel / ggml_types[type].block * ggml_types[type].size;
+        if ((rc = nninit__ck_set_bytes(ck, t, ggml_types[type].block,
+                                       ggml_types[type].size, err)))
+            return rc;
     }
     uint64_t data = (c.pos + alignment - 1) / alignment * alignment;
     if (n_tensors && data > ck->size)
@@ -927,7 +1002,8 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                             "the end of the file (%llu bytes)", ck->path,
                             (unsigned long long)data,
                             (unsigned long long)ck->size);
-    st_range *r = (st_range *)malloc((ck->n ? ck->n : 1) * sizeof *r);
+    st_range *r = (st_range *)nninit__alloc_array(ck->alloc, ck->n ? ck->n : 1,
+                                                  sizeof *r);
     if (!r)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (size_t i = 0; i < ck->n && rc == NNINIT_OK; i++) {
@@ -959,6 +1035,6 @@ int nninit__gguf_open(nninit_ckpt *ck, nninit_error *err)
                                   ck->path, ck->t[r[i - 1].t].name,
                                   ck->t[r[i].t].name);
     }
-    free(r);
+    nninit__free(ck->alloc, r);
     return rc;
 }

@@ -9,9 +9,16 @@
 
 #include <zip.h>
 
+/* nninit_ofile_open with an allocator for its names. */
+int nninit__ofile_open(nninit_ofile *f, const char *path,
+                       const nninit_allocator *alloc, nninit_error *err);
+/* 1 if the output can seek (a regular file, /dev/null; not a pipe). */
+int nninit__ofile_seekable(const nninit_ofile *f);
+
 /* Read a whole file of at most `max` bytes (NUL-terminated copy in *out,
- * free() it). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
-int nninit__read_small_file(const char *path, size_t max, char **out,
+ * freed through alloc). NNINIT_EIO if it cannot be read, NNINIT_EINVAL if larger. */
+int nninit__read_small_file(const char *path, size_t max,
+                            const nninit_allocator *alloc, char **out,
                             size_t *len, nninit_error *err);
 
 /* GGUF value types and ggml tensor types. */
@@ -50,13 +57,14 @@ typedef struct nninit__ck_kv {
 } nninit__ck_kv;
 
 struct nninit_ckpt {
+    const nninit_allocator *alloc; /* NULL: malloc */
     nninit_format fmt;
     int fd;                   /* file input, or -1 */
     const unsigned char *mem; /* memory input */
     uint64_t size;
     char *path;
     nninit__ck_tensor *t;
-    size_t n;
+    size_t n, cap;
     /* safetensors __metadata__ */
     char **meta_key, **meta_val;
     size_t nmeta;
@@ -83,9 +91,35 @@ int nninit__npz_read(nninit_ckpt *ck, size_t i, uint64_t off, void *buf,
                      size_t n, nninit_error *err);
 void nninit__npz_close(nninit_ckpt *ck);
 
+/* Room for n tensor records (the count a header announces):
+ * NNINIT_EFORMAT past NNINIT_MAX_TENSORS. */
+int nninit__ck_reserve(nninit_ckpt *ck, uint64_t n, nninit_error *err);
 /* Append a tensor record (name copied). */
 int nninit__ck_push(nninit_ckpt *ck, const char *name, size_t name_len,
                     nninit__ck_tensor **out, nninit_error *err);
+
+/* t->pub.nbytes from its shape: elements / block * block_bytes (block 1:
+ * the element type's size). NNINIT_EFORMAT naming the tensor if that is
+ * more than NNINIT_MAX_BYTES. */
+int nninit__ck_set_bytes(nninit_ckpt *ck, nninit__ck_tensor *t,
+                         unsigned block, unsigned block_bytes,
+                         nninit_error *err);
+
+#define NNINIT__NPY_MAX_HEADER (1u << 20)
+
+/* The preamble of a .npy file in b[0..n) (n >= 10; 12 for versions 2 and
+ * 3): its length (*pre) and the header dict's (*dict, at most
+ * NNINIT__NPY_MAX_HEADER). */
+int nninit__npy_preamble(const unsigned char *b, size_t n, size_t *pre,
+                         uint64_t *dict, nninit_error *err);
+
+/* A whole .npy file in memory: its type, the type's spelling, shape, where
+ * the data starts and how many bytes it has (which must be the rest of the
+ * file). NNINIT_EFORMAT naming what is wrong. */
+int nninit__npy_parse(const void *data, size_t size, nninit_etype *type,
+                      char *descr, size_t dn, nninit_shape *shape,
+                      uint64_t *data_off, uint64_t *nbytes,
+                      nninit_error *err);
 
 /* Parse a .npy header dict ("{'descr': '<f4', 'fortran_order': False,
  * 'shape': (50, 10), }"): type, its spelling and shape. */
@@ -108,7 +142,7 @@ typedef struct nninit__stream {
     uint64_t done, total;
     nninit_error *err;
     const void *owner; /* npz: the member whose bytes are in buf */
-    int failed;        /* a chunk failed: err holds why */
+    int failed;        /* a chunk failed (this status): err holds why */
     void *buf2;        /* the second buffer of the write-behind pipeline */
 } nninit__stream;
 
@@ -127,20 +161,23 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
 
 /* The metadata every writer records: (key, value) strings, in order. */
 typedef struct nninit__meta {
-    char key[NNINIT_NAME_MAX + 32];
-    char *val; /* owned */
+    const char *key, *val;
 } nninit__meta;
+
+#define NNINIT__META_MAX 8
 
 /* The .npy header of any element type (not bf16 or quantized types). */
 int nninit__npy_header_etype(char *buf, size_t size, nninit_etype type,
                              const nninit_shape *shape, size_t *len,
                              nninit_error *err);
 
-/* The metadata as one JSON object (malloc'ed; NULL if out of memory). */
-char *nninit__meta_json(const nninit__meta *m, size_t n);
-
-int nninit__plan_meta(const nninit_plan *p, int per_tensor,
-                      nninit__meta **out, size_t *n, nninit_error *err);
-void nninit__meta_free(nninit__meta *m, size_t n);
+/* The plan's record (version, preset, generator, seed, model name) into m
+ * (NNINIT__META_MAX long); values point into the plan, its model and
+ * seed. Returns the count. */
+size_t nninit__plan_meta(const nninit_plan *p, nninit__meta *m, char seed[32]);
+/* The pairs, then p's notes, as one JSON object (NUL-terminated, through
+ * alloc; NULL if out of memory or not UTF-8). */
+char *nninit__meta_json(const nninit__meta *m, size_t n, const nninit_plan *p,
+                        const nninit_allocator *alloc);
 
 #endif /* NNINIT_IO_INTERNAL_H */

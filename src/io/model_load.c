@@ -3,10 +3,13 @@
  * document loader (JSON is YAML, and libyaml keeps every node's line and
  * column, so every error can point at the offending text).
  *
- * libyaml accepts duplicate mapping keys and aliases that refer to their
- * own ancestors; both are refused here (duplicates by name, cycles by a
- * nesting limit), and repeated blocks are capped so a small file cannot
- * expand into an unbounded model.
+ * Before libyaml's loader builds the document, one pass over the parser's
+ * events enforces the budgets a small file could otherwise defeat: one
+ * document only, a nesting limit, no alias that refers to a node containing
+ * it, and a cap on the nodes the aliases expand the description to. libyaml
+ * accepts duplicate mapping keys; they are refused here (a set of the keys
+ * for large mappings). Repeated blocks and layers are capped, so a small
+ * file cannot expand into an unbounded model.
  */
 #include "io_internal.h"
 
@@ -17,8 +20,11 @@
 #include <yaml.h>
 
 #define MAX_SPEC_BYTES (64u << 20)
-#define MAX_DEPTH 16
+#define MAX_DEPTH 16            /* blocks inside blocks */
 #define MAX_LAYERS 1000000
+#define MAX_RULES 100000
+#define MAX_NESTING 64          /* YAML lists and mappings inside each other */
+#define MAX_EXPANDED (1u << 24) /* nodes, each alias counting its whole node */
 
 typedef struct ctx {
     yaml_document_t *doc;
@@ -43,15 +49,14 @@ static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
 #endif
     ;
 
-static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
+/* "file:line:column: message" (position 0:0 without a mark). */
+static int vfail_mark(ctx *c, const yaml_mark_t *at, const char *fmt,
+                      va_list ap)
 {
     char msg[224];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = n ? (int)n->start_mark.line + 1 : 0;
-    int col = n ? (int)n->start_mark.column + 1 : 0;
+    int line = at ? (int)at->line + 1 : 0;
+    int col = at ? (int)at->column + 1 : 0;
     if (c->err) {
         nninit__strf(c->err->msg, sizeof c->err->msg, "%s:%d:%d: %s", c->file,
                      line, col, msg);
@@ -59,6 +64,30 @@ static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
         c->err->column = col;
     }
     return NNINIT_EINVAL;
+}
+
+static int fail_mark(ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail_mark(ctx *c, const yaml_mark_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail_mark(c, at, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int fail_at(ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail_mark(c, n ? &n->start_mark : NULL, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* A library error (from nninit_model_add_*) located at node n. */
@@ -161,24 +190,48 @@ static int get_double(ctx *c, const yaml_node_t *n, const char *key,
     return NNINIT_OK;
 }
 
-/* Mapping pairs, checked for duplicate keys and non-scalar keys. */
+/* Mapping pairs, checked for duplicate keys and non-scalar keys: small
+ * mappings (a layer) pair by pair, large ones through a set of the keys. */
 static int check_mapping(ctx *c, const yaml_node_t *n, const char *what)
 {
     if (n->type != YAML_MAPPING_NODE)
         return fail_at(c, n, "%s must be a mapping (key: value), not %s",
                        what, kind_word(n));
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-         p < n->data.mapping.pairs.top; p++) {
+    yaml_node_pair_t *first = n->data.mapping.pairs.start;
+    int large = n->data.mapping.pairs.top - first > 16, rc = NNINIT_OK;
+    nninit__nameset keys;
+    nninit__nameset_init(&keys, c->m->alloc);
+    for (yaml_node_pair_t *p = first; p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node(c, p->key);
-        if (!scalar(k))
-            return fail_at(c, k, "%s keys must be names", what);
-        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++)
-            if (!strcmp(scalar(node(c, q->key)), scalar(k)))
-                return fail_at(c, k, "duplicate key '%s' (first at line %d)",
-                               scalar(k),
-                               (int)node(c, q->key)->start_mark.line + 1);
+        if (!scalar(k)) {
+            rc = fail_at(c, k, "%s keys must be names", what);
+            break;
+        }
+        const yaml_node_t *dup = NULL;
+        if (large) {
+            nninit__nameslot *slot;
+            int added = nninit__nameset_put(&keys, scalar(k), &slot);
+            if (added < 0) {
+                rc = nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
+                break;
+            }
+            if (added)
+                slot->value = (uint64_t)(p - first);
+            else
+                dup = node(c, first[slot->value].key);
+        } else {
+            for (yaml_node_pair_t *q = first; q < p && !dup; q++)
+                if (!strcmp(scalar(node(c, q->key)), scalar(k)))
+                    dup = node(c, q->key);
+        }
+        if (dup) {
+            rc = fail_at(c, k, "duplicate key '%s' (first at line %d)",
+                         scalar(k), (int)dup->start_mark.line + 1);
+            break;
+        }
     }
-    return NNINIT_OK;
+    nninit__nameset_free(&keys);
+    return rc;
 }
 
 static yaml_node_t *lookup(ctx *c, const yaml_node_t *map, const char *key)
@@ -716,6 +769,13 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
+/* Flags of nninit_model_load beyond the public ones: loading the base
+ * model named by base_shapes. */
+#define LOAD_BASE (1u << 30)
+
+static int load_text(ctx *c, const char *text, size_t len,
+                     int (*parse)(ctx *, const yaml_node_t *));
+
 /* `base_shapes: FILE`, relative to the description's directory: a model
  * description of the base model (the same tensor names, narrower), or a
  * .bsh file the mup package wrote. */
@@ -736,37 +796,26 @@ static int parse_base_shapes(ctx *c, const yaml_node_t *n)
     if (has_suffix(path, ".bsh")) {
         char *text = NULL;
         size_t len = 0;
-        if ((rc = nninit__read_small_file(path, MAX_SPEC_BYTES, &text, &len,
-                                          &e))) {
+        if ((rc = nninit__read_small_file(path, MAX_SPEC_BYTES, c->m->alloc,
+                                          &text, &len, &e))) {
             fail_at(c, n, "base_shapes: %s", e.msg);
             return rc;
         }
-        yaml_parser_t parser;
-        yaml_document_t doc;
-        if (!yaml_parser_initialize(&parser)) {
-            free(text);
-            return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
-        }
-        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-        if (!yaml_parser_load(&parser, &doc)) {
-            rc = fail_at(c, n, "base_shapes: %s:%d: %s", path,
-                         (int)parser.problem_mark.line + 1,
-                         parser.problem ? parser.problem : "syntax error");
-        } else {
-            ctx b = *c;
-            b.doc = &doc;
-            b.file = path;
-            rc = parse_bsh(&b, yaml_document_get_root_node(&doc));
-            yaml_document_delete(&doc);
-        }
-        yaml_parser_delete(&parser);
-        free(text);
+        ctx b = *c;
+        b.file = path;
+        rc = load_text(&b, text, len, parse_bsh);
+        nninit__free(c->m->alloc, text);
         return rc;
     }
+    /* the base model's own description: one level (a base_shapes key in
+     * it would be a loop, or a base of a base) */
+    if (c->flags & LOAD_BASE)
+        return fail_at(c, n, "base_shapes in the base model's description "
+                             "(a base model has no base shapes)");
     nninit_model *base;
     if ((rc = nninit_model_new(&base, NULL, c->err)))
         return rc;
-    rc = nninit_model_load(path, base, 0, &e);
+    rc = nninit_model_load(path, base, LOAD_BASE, &e);
     if (rc == NNINIT_OK)
         rc = nninit_model_set_base_shapes(c->m, base, &e);
     nninit_model_free(base);
@@ -836,51 +885,206 @@ static int parse_root(ctx *c, const yaml_node_t *root)
             return fail_at(c, rules, "rules must be a list, not %s",
                            kind_word(rules));
         for (yaml_node_item_t *i = rules->data.sequence.items.start;
-             i < rules->data.sequence.items.top; i++)
+             i < rules->data.sequence.items.top; i++) {
+            if (nninit_model_rule_count(c->m) >= MAX_RULES)
+                return fail_at(c, node(c, *i), "more than %d rules",
+                               MAX_RULES);
             if ((rc = parse_rule(c, node(c, *i))))
                 return rc;
+        }
     }
     return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The budgets, enforced on the parser's events                             */
+/* ------------------------------------------------------------------------ */
+
+/* libyaml's own error (syntax, or memory), located. */
+static int parser_error(ctx *c, const yaml_parser_t *parser)
+{
+    if (parser->error == YAML_MEMORY_ERROR)
+        return nninit__fail(c->err, NNINIT_ENOMEM, "%s: out of memory",
+                            c->file);
+    return fail_mark(c, &parser->problem_mark, "%s%s%s",
+                     parser->problem ? parser->problem : "syntax error",
+                     parser->context ? " " : "",
+                     parser->context ? parser->context : "");
+}
+
+#define OPEN UINT64_MAX /* an anchored node not finished yet */
+
+typedef struct scan {
+    ctx *c;
+    uint64_t nodes[MAX_NESTING + 1]; /* expanded nodes of each open node */
+    const char *anchor[MAX_NESTING + 1]; /* and its anchor (or NULL) */
+    int depth;
+    nninit__nameset anchors; /* anchor -> its node's expanded size */
+} scan;
+
+/* Count n expanded nodes into the innermost open node (or the document). */
+static int scan_add(scan *sc, uint64_t n, const yaml_mark_t *at)
+{
+    uint64_t *into = &sc->nodes[sc->depth];
+    if (n > MAX_EXPANDED - *into)
+        return fail_mark(sc->c, at, "aliases expand the description to more "
+                                    "than %u nodes", MAX_EXPANDED);
+    *into += n;
+    return NNINIT_OK;
+}
+
+/* A new anchor (its name copied), OPEN until its node ends. */
+static int scan_anchor(scan *sc, const yaml_char_t *anchor,
+                       const yaml_mark_t *at, nninit__nameslot **out)
+{
+    const nninit_allocator *a = sc->c->m->alloc;
+    size_t n = strlen((const char *)anchor) + 1;
+    char *name = (char *)nninit__alloc(a, n);
+    if (!name)
+        return nninit__fail(sc->c->err, NNINIT_ENOMEM, "out of memory");
+    memcpy(name, anchor, n);
+    int added = nninit__nameset_put(&sc->anchors, name, out);
+    if (added <= 0) {
+        nninit__free(a, name);
+        return added ? nninit__fail(sc->c->err, added, "out of memory")
+                     : fail_mark(sc->c, at, "anchor &%s is defined twice",
+                                 (const char *)anchor);
+    }
+    (*out)->value = OPEN;
+    return NNINIT_OK;
+}
+
+static int scan_event(scan *sc, const yaml_event_t *ev, int *docs)
+{
+    ctx *c = sc->c;
+    const yaml_mark_t *at = &ev->start_mark;
+    nninit__nameslot *slot = NULL;
+    const yaml_char_t *anchor = NULL;
+    int rc;
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if (++*docs > 1)
+            return fail_mark(c, at, "a second YAML document (a description "
+                                    "is one document)");
+        return NNINIT_OK;
+    case YAML_SCALAR_EVENT:
+        if (ev->data.scalar.anchor &&
+            (rc = scan_anchor(sc, ev->data.scalar.anchor, at, &slot)))
+            return rc;
+        if (slot)
+            slot->value = 1;
+        return scan_add(sc, 1, at);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (sc->depth == MAX_NESTING)
+            return fail_mark(c, at, "lists and mappings nest more than %d "
+                                    "deep", MAX_NESTING);
+        anchor = ev->type == YAML_SEQUENCE_START_EVENT
+                     ? ev->data.sequence_start.anchor
+                     : ev->data.mapping_start.anchor;
+        if (anchor && (rc = scan_anchor(sc, anchor, at, &slot)))
+            return rc;
+        sc->depth++;
+        sc->nodes[sc->depth] = 1;
+        sc->anchor[sc->depth] = slot ? slot->name : NULL;
+        return NNINIT_OK;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        uint64_t n = sc->nodes[sc->depth];
+        const char *name = sc->anchor[sc->depth];
+        if (sc->depth == 0) /* unbalanced: the loader tells */
+            return NNINIT_OK;
+        sc->depth--;
+        if (name) /* aliases to it now count its whole size */
+            nninit__nameset_get(&sc->anchors, name)->value = n;
+        return scan_add(sc, n, at);
+    }
+    case YAML_ALIAS_EVENT:
+        slot = nninit__nameset_get(&sc->anchors,
+                                   (const char *)ev->data.alias.anchor);
+        if (!slot) /* the loader says "found undefined alias" */
+            return scan_add(sc, 1, at);
+        if (slot->value == OPEN)
+            return fail_mark(c, at, "alias *%s refers to a node that "
+                                    "contains it",
+                             (const char *)ev->data.alias.anchor);
+        return scan_add(sc, slot->value, at);
+    default:
+        return NNINIT_OK;
+    }
+}
+
+/* One pass over the events: the budgets above, before the loader builds
+ * anything (a syntax error is left to the loader's message). */
+static int prescan(ctx *c, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.c = c;
+    nninit__nameset_init(&sc.anchors, c->m->alloc);
+    if (!yaml_parser_initialize(&parser))
+        return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = NNINIT_OK, docs = 0;
+    while (rc == NNINIT_OK) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            if (parser.error == YAML_MEMORY_ERROR)
+                rc = parser_error(c, &parser);
+            break;
+        }
+        int end = ev.type == YAML_STREAM_END_EVENT;
+        rc = scan_event(&sc, &ev, &docs);
+        yaml_event_delete(&ev);
+        if (end)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    for (size_t i = 0; i < sc.anchors.cap; i++)
+        nninit__free(c->m->alloc, (void *)sc.anchors.slot[i].name);
+    nninit__nameset_free(&sc.anchors);
+    return rc;
+}
+
+/* text checked against the budgets, loaded, and handed to parse. */
+static int load_text(ctx *c, const char *text, size_t len,
+                     int (*parse)(ctx *, const yaml_node_t *))
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (len > MAX_SPEC_BYTES)
+        return fail_at(c, NULL, "larger than %u MiB", MAX_SPEC_BYTES >> 20);
+    int rc = prescan(c, text, len);
+    if (rc)
+        return rc;
+    if (!yaml_parser_initialize(&parser))
+        return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = parser_error(c, &parser);
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    yaml_document_t *outer = c->doc;
+    c->doc = &doc;
+    rc = parse(c, yaml_document_get_root_node(&doc));
+    c->doc = outer;
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
 }
 
 int nninit_model_load_mem(const char *text, size_t len, const char *name,
                           nninit_model *m, unsigned flags, nninit_error *err)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
     ctx c;
     memset(&c, 0, sizeof c);
     c.file = name ? name : "<model>";
     c.m = m;
     c.err = err;
     c.flags = flags;
-    c.doc = &doc;
-    if (len > MAX_SPEC_BYTES)
-        return fail_at(&c, NULL, "larger than %u MiB", MAX_SPEC_BYTES >> 20);
-    if (!yaml_parser_initialize(&parser))
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        int line = (int)parser.problem_mark.line + 1;
-        int col = (int)parser.problem_mark.column + 1;
-        int rc = parser.error == YAML_MEMORY_ERROR ? NNINIT_ENOMEM
-                                                   : NNINIT_EINVAL;
-        if (err) {
-            nninit__strf(err->msg, sizeof err->msg, "%s:%d:%d: %s%s%s", c.file,
-                         line, col,
-                         parser.problem ? parser.problem : "syntax error",
-                         parser.context ? " " : "",
-                         parser.context ? parser.context : "");
-            err->line = line;
-            err->column = col;
-        }
-        yaml_parser_delete(&parser);
-        return rc;
-    }
-    int rc = parse_root(&c, yaml_document_get_root_node(&doc));
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    return rc;
+    return load_text(&c, text, len, parse_root);
 }
 
 int nninit_model_load(const char *path, nninit_model *m, unsigned flags,
@@ -888,10 +1092,11 @@ int nninit_model_load(const char *path, nninit_model *m, unsigned flags,
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = nninit__read_small_file(path, MAX_SPEC_BYTES, &text, &len, err);
+    int rc = nninit__read_small_file(path, MAX_SPEC_BYTES, m->alloc, &text,
+                                     &len, err);
     if (rc)
         return rc;
     rc = nninit_model_load_mem(text, len, path, m, flags, err);
-    free(text);
+    nninit__free(m->alloc, text);
     return rc;
 }

@@ -252,3 +252,61 @@ int nninit__npy_parse_dict(const char *text, size_t len, nninit_etype *type,
         return nninit__fail(err, NNINIT_EFORMAT, "the .npy shape: %s", e.msg);
     return NNINIT_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* A whole .npy file                                                        */
+/* ------------------------------------------------------------------------ */
+
+int nninit__npy_preamble(const unsigned char *b, size_t n, size_t *pre,
+                         uint64_t *dict, nninit_error *err)
+{
+    if (n < 10 || memcmp(b, "\x93NUMPY", 6) != 0 || b[6] < 1 || b[6] > 3)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            "not a .npy file (bad magic or version)");
+    if (b[6] == 1) {
+        *pre = 10;
+        *dict = (uint64_t)b[8] | (uint64_t)b[9] << 8;
+    } else {
+        if (n < 12)
+            return nninit__fail(err, NNINIT_EFORMAT,
+                                "the .npy preamble is truncated");
+        *pre = 12;
+        *dict = (uint64_t)b[8] | (uint64_t)b[9] << 8 |
+                (uint64_t)b[10] << 16 | (uint64_t)b[11] << 24;
+    }
+    if (*dict > NNINIT__NPY_MAX_HEADER)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            ".npy header length %llu is larger than %u",
+                            (unsigned long long)*dict, NNINIT__NPY_MAX_HEADER);
+    return NNINIT_OK;
+}
+
+int nninit__npy_parse(const void *data, size_t size, nninit_etype *type,
+                      char *descr, size_t dn, nninit_shape *shape,
+                      uint64_t *data_off, uint64_t *nbytes, nninit_error *err)
+{
+    const unsigned char *b = (const unsigned char *)data;
+    size_t pre;
+    uint64_t dl;
+    int rc = nninit__npy_preamble(b, size < 12 ? size : 12, &pre, &dl, err);
+    if (rc)
+        return rc;
+    if (dl > size - pre)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            ".npy header length %llu is larger than the file",
+                            (unsigned long long)dl);
+    if ((rc = nninit__npy_parse_dict((const char *)b + pre, (size_t)dl, type,
+                                     descr, dn, shape, err)))
+        return rc;
+    if ((rc = nninit_bytes_of(nninit_shape_numel(shape),
+                              nninit_etype_size(*type), nbytes, err)))
+        return nninit__fail(err, NNINIT_EFORMAT, "the .npy array: %s",
+                            err ? err->msg : "too large");
+    *data_off = pre + dl;
+    if (size - *data_off != *nbytes)
+        return nninit__fail(err, NNINIT_EFORMAT,
+                            "the .npy data is %llu bytes but its header says "
+                            "%llu", (unsigned long long)(size - *data_off),
+                            (unsigned long long)*nbytes);
+    return NNINIT_OK;
+}

@@ -52,8 +52,6 @@ static int zread(nninit_ckpt *ck, zip_file_t *zf, void *buf, size_t n,
     return NNINIT_OK;
 }
 
-#define NPY_MAX_HEADER (1u << 20)
-
 static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
 {
     zip_stat_t st;
@@ -84,38 +82,34 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
                             ck->path, name, zip_strerror(ck->za));
     unsigned char pre[12];
     char *h = NULL;
+    size_t pl = 10;
+    uint64_t hl;
+    nninit_error e;
     if ((rc = zread(ck, zf, pre, 10, name, err)))
         goto out;
-    if (memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] < 1 || pre[6] > 3) {
-        rc = nninit__fail(err, NNINIT_EFORMAT,
-                          "%s: member '%.80s' is not a .npy file (bad magic "
-                          "or version)", ck->path, name);
+    if ((pre[6] == 2 || pre[6] == 3) && st.size >= 12 &&
+        (rc = zread(ck, zf, pre + 10, 2, name, err)) == NNINIT_OK)
+        pl = 12;
+    if (rc == NNINIT_OK &&
+        (rc = nninit__npy_preamble(pre, pl, &pl, &hl, &e)) != NNINIT_OK)
+        rc = nninit__fail(err, rc, "%s: member '%.80s': %s", ck->path, name,
+                          e.msg);
+    if (rc)
         goto out;
-    }
-    uint64_t hl, pl = pre[6] == 1 ? 10 : 12;
-    if (pre[6] == 1) {
-        hl = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
-    } else {
-        if ((rc = zread(ck, zf, pre + 10, 2, name, err)))
-            goto out;
-        hl = (uint64_t)pre[8] | (uint64_t)pre[9] << 8 |
-             (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
-    }
-    if (hl > NPY_MAX_HEADER || pl + hl > st.size) {
+    if (pl + hl > st.size) {
         rc = nninit__fail(err, NNINIT_EFORMAT,
                           "%s: member '%.80s': .npy header length %llu is "
                           "larger than the member", ck->path, name,
                           (unsigned long long)hl);
         goto out;
     }
-    h = (char *)malloc((size_t)hl + 1);
+    h = (char *)nninit__alloc(ck->alloc, (size_t)hl + 1);
     if (!h) {
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         goto out;
     }
     if ((rc = zread(ck, zf, h, (size_t)hl, name, err)))
         goto out;
-    nninit_error e;
     if ((rc = nninit__npy_parse_dict(h, (size_t)hl, &t->pub.type, t->type_name,
                                      sizeof t->type_name, &t->pub.shape,
                                      &e))) {
@@ -124,8 +118,8 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
         goto out;
     }
     t->offset = pl + hl;
-    t->pub.nbytes = nninit_shape_numel(&t->pub.shape) *
-                    nninit_etype_size(t->pub.type);
+    if ((rc = nninit__ck_set_bytes(ck, t, 1, 1, err)))
+        goto out;
     if (st.size - t->offset != t->pub.nbytes)
         rc = nninit__fail(err, NNINIT_EFORMAT,
                           "%s: member '%.80s' holds %llu bytes of data but "
@@ -135,7 +129,7 @@ static int npz_member(nninit_ckpt *ck, zip_uint64_t idx, nninit_error *err)
                           nninit_shape_format(&t->pub.shape, (char[96]){0},
                                               96));
 out:
-    free(h);
+    nninit__free(ck->alloc, h);
     zip_fclose(zf);
     return rc;
 }
@@ -161,8 +155,11 @@ int nninit__npz_open(nninit_ckpt *ck, nninit_error *err)
     }
     zip_error_fini(&ze);
     zip_int64_t n = zip_get_num_entries(ck->za, 0);
+    int rc = nninit__ck_reserve(ck, n > 0 ? (uint64_t)n : 0, err);
+    if (rc)
+        return rc;
     for (zip_int64_t i = 0; i < n; i++) {
-        int rc = npz_member(ck, (zip_uint64_t)i, err);
+        rc = npz_member(ck, (zip_uint64_t)i, err);
         if (rc)
             return rc;
     }
@@ -381,9 +378,10 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                       nninit__stream *s, nninit_error *err)
 {
     size_t n = nninit_plan_size(p);
-    member *mem = (member *)calloc(n, sizeof *mem);
-    nninit__meta *meta = NULL;
-    size_t nmeta = 0;
+    const nninit_allocator *a = s->o->fill.alloc;
+    member *mem = (member *)nninit__alloc_array(a, n, sizeof *mem);
+    nninit__meta meta[NNINIT__META_MAX];
+    char seed[32];
     char *comment = NULL;
     sink sk;
     memset(&sk, 0, sizeof sk);
@@ -398,6 +396,7 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         goto out;
     }
+    memset(mem, 0, n * sizeof *mem);
     zip_source_t *root = zip_source_function_create(sink_cb, &sk, &ze);
     if (!root) {
         rc = nninit__fail(err, NNINIT_ENOMEM, "libzip: %s",
@@ -411,6 +410,10 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                                            "%s", zip_error_strerror(&ze));
         goto out;
     }
+    /* what the archive takes at least (each member's local header, name,
+     * .npy header and data, its central directory entry, the end record):
+     * reserved up front, so a disk that is too small fails at once */
+    uint64_t least = 22;
     for (size_t k = 0; k < n && rc == NNINIT_OK; k++) {
         size_t i = nninit_plan_order(p, k);
         const nninit_plan_entry *e = nninit_plan_get(p, i);
@@ -420,10 +423,11 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
         zip_error_init(&m->ze);
         m->data_len = e->nbytes;
         if ((rc = nninit__npy_header_etype(m->hdr, sizeof m->hdr, e->type,
-                                         &e->shape, &m->hdr_len, err)))
+                                         e->shape, &m->hdr_len, err)))
             break;
         char name[NNINIT_NAME_MAX + 8];
         snprintf(name, sizeof name, "%s.npy", e->name);
+        least += 30 + 46 + 2 * strlen(name) + m->hdr_len + m->data_len;
         zip_source_t *src = zip_source_function(za, member_cb, m);
         zip_int64_t idx = src ? zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8)
                               : -1;
@@ -443,9 +447,9 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
             rc = nninit__fail(err, NNINIT_EIO, "libzip: %s", zip_strerror(za));
     }
     /* nninit's record, as JSON, in the archive comment (numpy ignores it) */
-    if (rc == NNINIT_OK &&
-        (rc = nninit__plan_meta(p, 0, &meta, &nmeta, err)) == NNINIT_OK) {
-        comment = nninit__meta_json(meta, nmeta);
+    if (rc == NNINIT_OK) {
+        size_t nm = nninit__plan_meta(p, meta, seed);
+        comment = nninit__meta_json(meta, nm, p, a);
         if (!comment)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         else if (strlen(comment) <= 65535 &&
@@ -453,16 +457,19 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
                                          (zip_uint16_t)strlen(comment)))
             rc = nninit__fail(err, NNINIT_EIO, "libzip: %s", zip_strerror(za));
     }
+    if (rc == NNINIT_OK)
+        rc = nninit_ofile_reserve(f, least, err);
     if (rc == NNINIT_OK) {
         s->owner = NULL;
         s->failed = 0;
         if (zip_close(za) != 0) {
-            /* our own failures (disk full, interrupted) are already in err */
+            /* our own failures (disk full, interrupted, out of memory)
+             * are already in err */
             if (!sk.nn_failed && !s->failed)
                 nninit__fail(err, NNINIT_EIO,
                              "libzip cannot write the archive: %s",
                              zip_strerror(za));
-            rc = NNINIT_EIO;
+            rc = s->failed ? s->failed : NNINIT_EIO;
         } else {
             za = NULL;
         }
@@ -471,12 +478,11 @@ out:
     if (za)
         zip_discard(za);
     s->owner = NULL;
-    nninit__meta_free(meta, nmeta);
-    free(comment);
+    nninit__free(a, comment);
     if (mem)
         for (size_t k = 0; k < n; k++)
             zip_error_fini(&mem[k].ze);
-    free(mem);
+    nninit__free(a, mem);
     zip_error_fini(&sk.ze);
     zip_error_fini(&ze);
     return rc;

@@ -41,8 +41,8 @@ int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
     size_t cb = o->chunk_bytes ? o->chunk_bytes : DEFAULT_CHUNK;
     cb = cb < 64 ? 64 : cb / 8 * 8; /* whole elements of every type */
     s->buf_bytes = cb;
-    s->buf = malloc(cb);
-    s->buf2 = malloc(cb);
+    s->buf = nninit__alloc(o->fill.alloc, cb);
+    s->buf2 = nninit__alloc(o->fill.alloc, cb);
     if (!s->buf || !s->buf2) {
         nninit__stream_free(s);
         return nninit__fail(err, NNINIT_ENOMEM,
@@ -57,8 +57,8 @@ int nninit__stream_init(nninit__stream *s, const nninit_plan *p,
 void nninit__stream_free(nninit__stream *s)
 {
     nninit_producer_free(s->pr);
-    free(s->buf);
-    free(s->buf2);
+    nninit__free(s->o->fill.alloc, s->buf);
+    nninit__free(s->o->fill.alloc, s->buf2);
     s->pr = NULL;
     s->buf = NULL;
     s->buf2 = NULL;
@@ -76,9 +76,11 @@ int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
     size_t es = nninit_etype_size(e->type);
     int rc;
     NNINIT_ASSERT(n <= s->buf_bytes && off % es == 0 && n % es == 0);
-    if (e->generated)
+    if (e->generated) {
         rc = nninit_producer_fill(s->pr, i, dst, off / es, (off + n) / es,
                                   s->err);
+        nninit_to_little_endian(dst, n / es, es); /* files are little-endian */
+    }
     else if (!s->o->source)
         rc = nninit__fail(s->err, NNINIT_EINVAL,
                           "%s is copied from a checkpoint, but none was given",
@@ -93,7 +95,7 @@ int nninit__stream_chunk_into(nninit__stream *s, size_t i, uint64_t off,
             rc = nninit__fail(s->err, NNINIT_EIO, "interrupted");
     }
     if (rc)
-        s->failed = 1;
+        s->failed = rc;
     return rc;
 }
 
@@ -216,103 +218,142 @@ static int write_zeros(wbehind *w, size_t n, nninit_error *err)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Metadata                                                                 */
+/* Headers: a growable buffer, metadata, JSON text                          */
 /* ------------------------------------------------------------------------ */
 
-void nninit__meta_free(nninit__meta *m, size_t n)
+/* A growable byte buffer (the GGUF header, the safetensors JSON); after a
+ * failed allocation it only records the failure. */
+typedef struct gbuf {
+    unsigned char *b;
+    size_t n, cap;
+    int oom;
+    const nninit_allocator *a;
+} gbuf;
+
+static void g_put(gbuf *g, const void *d, size_t n)
 {
-    for (size_t i = 0; m && i < n; i++)
-        free(m[i].val);
-    free(m);
+    if (g->oom)
+        return;
+    if (n > g->cap - g->n) {
+        size_t nc = g->cap ? g->cap : 4096;
+        while (nc - g->n < n)
+            nc *= 2;
+        unsigned char *nb = (unsigned char *)nninit__alloc(g->a, nc);
+        if (!nb) {
+            g->oom = 1;
+            return;
+        }
+        if (g->n)
+            memcpy(nb, g->b, g->n);
+        nninit__free(g->a, g->b);
+        g->b = nb;
+        g->cap = nc;
+    }
+    memcpy(g->b + g->n, d, n);
+    g->n += n;
 }
 
-static int meta_add(nninit__meta *m, size_t *n, const char *key,
-                    const char *val, nninit_error *err)
+static void g_text(gbuf *g, const char *s) { g_put(g, s, strlen(s)); }
+
+static void g_free(gbuf *g)
 {
-    nninit__strf(m[*n].key, sizeof m[*n].key, "%s", key);
-    size_t l = strlen(val) + 1;
-    m[*n].val = (char *)malloc(l);
-    if (!m[*n].val)
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    memcpy(m[*n].val, val, l);
-    (*n)++;
-    return NNINIT_OK;
+    nninit__free(g->a, g->b);
+    g->b = NULL;
+    g->n = g->cap = 0;
 }
 
-int nninit__plan_meta(const nninit_plan *p, int per_tensor, nninit__meta **out,
-                      size_t *n, nninit_error *err)
+/* NNINIT_BYTES_VERSION as text */
+#define NNINIT__TEXT(x) #x
+#define NNINIT__TEXT_OF(x) NNINIT__TEXT(x)
+static const char bytes_version[] = NNINIT__TEXT_OF(NNINIT_BYTES_VERSION);
+
+size_t nninit__plan_meta(const nninit_plan *p, nninit__meta *m,
+                         char seed[32])
 {
-    size_t cnt = 8 + nninit_plan_note_count(p) +
-                 (per_tensor ? nninit_plan_size(p) : 0);
-    nninit__meta *m = (nninit__meta *)calloc(cnt, sizeof *m);
-    *out = NULL;
-    *n = 0;
-    if (!m)
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     const nninit_plan_opts *o = nninit_plan_options(p);
     const char *name = nninit_model_name(nninit_plan_model(p));
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    int rc = meta_add(m, n, "nninit.version", nninit_version(), err);
-    if (!rc)
-        rc = meta_add(m, n, "nninit.preset", nninit_preset_name(o->preset),
-                      err);
-    if (!rc)
-        rc = meta_add(m, n, "nninit.rng", nninit_rng_kind_name(o->rng), err);
-    if (!rc)
-        rc = meta_add(m, n, "nninit.seed", seed, err);
-    if (!rc && name[0])
-        rc = meta_add(m, n, "nninit.model", name, err);
-    /* what the schemes need beyond the weights (DeepNet's alpha, muP's
-     * multipliers, ties) */
-    for (size_t i = 0; !rc && i < nninit_plan_note_count(p); i++) {
-        const nninit_plan_note *note = nninit_plan_note_get(p, i);
-        char key[NNINIT_NAME_MAX + 32];
-        snprintf(key, sizeof key, "nninit.%s", note->key);
-        rc = meta_add(m, n, key, note->value, err);
-    }
-    for (size_t i = 0; per_tensor && !rc && i < nninit_plan_size(p); i++) {
-        const nninit_plan_entry *e = nninit_plan_get(p, i);
-        char key[NNINIT_NAME_MAX + 32];
-        snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
-        rc = meta_add(m, n, key, e->init, err);
-    }
-    if (rc) {
-        nninit__meta_free(m, *n);
-        *n = 0;
-        return rc;
-    }
-    *out = m;
-    return NNINIT_OK;
+    size_t n = 0;
+    snprintf(seed, 32, "%llu", (unsigned long long)o->seed);
+    m[n++] = (nninit__meta){"nninit.version", nninit_version()};
+    m[n++] = (nninit__meta){"nninit.bytes_version", bytes_version};
+    m[n++] = (nninit__meta){"nninit.preset", nninit_preset_name(o->preset)};
+    m[n++] = (nninit__meta){"nninit.rng", nninit_rng_kind_name(o->rng)};
+    m[n++] = (nninit__meta){"nninit.seed", seed};
+    if (name[0])
+        m[n++] = (nninit__meta){"nninit.model", name};
+    return n;
 }
 
-char *nninit__meta_json(const nninit__meta *m, size_t n)
+/* s as JSON, encoded by jansson (its escaping); -1 if s is not UTF-8. */
+static int j_str(gbuf *g, const char *s)
 {
-    json_t *o = json_object();
-    for (size_t i = 0; o && i < n; i++)
-        if (json_object_set_new(o, m[i].key, json_string(m[i].val))) {
-            json_decref(o);
-            return NULL;
-        }
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
+    json_t *j = json_string(s);
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!t)
+        return -1;
+    g_text(g, t);
+    free(t); /* jansson's */
+    return 0;
+}
+
+/* "key":"value" (after a comma unless first). */
+static int j_pair(gbuf *g, const char *key, const char *val, int first)
+{
+    if (!first)
+        g_put(g, ",", 1);
+    if (j_str(g, key))
+        return -1;
+    g_put(g, ":", 1);
+    return j_str(g, val);
+}
+
+/* The plan's notes, what its schemes need beyond the weights (DeepNet's
+ * alpha, muP's multipliers, ties), as "nninit.KEY" pairs after others. */
+static int j_notes(gbuf *g, const nninit_plan *p)
+{
+    char key[NNINIT_NAME_MAX + 32];
+    int bad = 0;
+    for (size_t i = 0; i < nninit_plan_note_count(p); i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        bad |= j_pair(g, key, note->value, 0);
+    }
+    return bad;
+}
+
+char *nninit__meta_json(const nninit__meta *m, size_t n,
+                        const nninit_plan *p, const nninit_allocator *a)
+{
+    gbuf g = {NULL, 0, 0, 0, a};
+    g_put(&g, "{", 1);
+    for (size_t i = 0; i < n; i++)
+        if (j_pair(&g, m[i].key, m[i].val, i == 0))
+            g.oom = 1;
+    if (n && j_notes(&g, p))
+        g.oom = 1;
+    g_put(&g, "}", 2); /* with the NUL */
+    if (g.oom)
+        g_free(&g);
+    return (char *)g.b;
 }
 
 /* ------------------------------------------------------------------------ */
 /* safetensors                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* The header JSON (unpadded), in nninit_plan_order. */
-static char *st_header(const nninit_plan *p, const nninit_ckpt *src,
-                       nninit_error *err)
+/* The header JSON (unpadded), in nninit_plan_order: written as text, each
+ * string encoded by jansson, so a model of a million tensors needs no
+ * million JSON objects. The bytes are jansson's compact dump of the same
+ * object, keys in insertion order. */
+static int st_header(const nninit_plan *p, const nninit_ckpt *src, gbuf *g,
+                     nninit_error *err)
 {
-    nninit__meta *meta = NULL;
-    size_t nmeta = 0;
-    json_t *root = json_object(), *md = json_object();
-    char *out = NULL;
-    if (!root || !md)
-        goto oom;
+    nninit__meta meta[NNINIT__META_MAX];
+    char seed[32];
+    size_t nmeta = nninit__plan_meta(p, meta, seed);
+    int bad = 0, first = 1;
+    g_put(g, "{\"__metadata__\":{", 17);
     /* the source's metadata, without an older nninit record; "format":
      * "pt" so that transformers accepts the file */
     int has_format = 0;
@@ -321,67 +362,63 @@ static char *st_header(const nninit_plan *p, const nninit_ckpt *src,
             if (!strncmp(src->meta_key[i], "nninit.", 7))
                 continue;
             has_format |= !strcmp(src->meta_key[i], "format");
-            if (json_object_set_new(md, src->meta_key[i],
-                                    json_string(src->meta_val[i])))
-                goto oom;
+            bad |= j_pair(g, src->meta_key[i], src->meta_val[i], first);
+            first = 0;
         }
-    if (!has_format && json_object_set_new(md, "format", json_string("pt")))
-        goto oom;
-    if (nninit__plan_meta(p, 1, &meta, &nmeta, err))
-        goto fail;
-    for (size_t i = 0; i < nmeta; i++)
-        if (json_object_set_new(md, meta[i].key, json_string(meta[i].val)))
-            goto oom;
-    if (json_object_set_new(root, "__metadata__", md)) {
-        md = NULL;
-        goto oom;
+    if (!has_format) {
+        bad |= j_pair(g, "format", "pt", first);
+        first = 0;
     }
-    md = NULL;
+    for (size_t i = 0; i < nmeta; i++)
+        bad |= j_pair(g, meta[i].key, meta[i].val, 0);
+    bad |= j_notes(g, p);
+    char key[NNINIT_NAME_MAX + 32];
+    for (size_t i = 0; i < nninit_plan_size(p); i++) {
+        const nninit_plan_entry *e = nninit_plan_get(p, i);
+        snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
+        if (j_pair(g, key, e->init, 0))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor name '%s' is not valid UTF-8",
+                                e->name);
+    }
+    if (bad) /* read from a safetensors file, so once valid */
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "the source's metadata is not valid UTF-8");
+    g_put(g, "}", 1);
     uint64_t at = 0;
     for (size_t k = 0; k < nninit_plan_size(p); k++) {
         const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
-        json_t *t = json_object(), *shape = json_array(), *offs = json_array();
-        if (!t || !shape || !offs) {
-            json_decref(t);
-            json_decref(shape);
-            json_decref(offs);
-            goto oom;
+        char num[64];
+        g_put(g, ",", 1);
+        if (!strcmp(e->name, "__metadata__") || j_str(g, e->name))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor name '%s' is not valid UTF-8 (or "
+                                "clashes with __metadata__)", e->name);
+        g_text(g, ":{\"dtype\":");
+        j_str(g, nninit_etype_name(e->type));
+        g_text(g, ",\"shape\":[");
+        for (int d = 0; d < e->shape->ndim; d++) {
+            snprintf(num, sizeof num, "%s%lld", d ? "," : "",
+                     (long long)e->shape->dim[d]);
+            g_text(g, num);
         }
-        for (int d = 0; d < e->shape.ndim; d++)
-            json_array_append_new(shape, json_integer(e->shape.dim[d]));
-        json_array_append_new(offs, json_integer((json_int_t)at));
-        json_array_append_new(offs, json_integer((json_int_t)(at + e->nbytes)));
-        json_object_set_new(t, "dtype", json_string(nninit_etype_name(e->type)));
-        json_object_set_new(t, "shape", shape);
-        json_object_set_new(t, "data_offsets", offs);
-        if (!strcmp(e->name, "__metadata__") ||
-            json_object_set_new(root, e->name, t)) {
-            nninit__fail(err, NNINIT_EINVAL,
-                         "tensor name '%s' is not valid UTF-8 (or clashes "
-                         "with __metadata__)", e->name);
-            goto fail;
-        }
+        snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}",
+                 (unsigned long long)at, (unsigned long long)(at + e->nbytes));
+        g_text(g, num);
         at += e->nbytes;
     }
-    out = json_dumps(root, JSON_COMPACT);
-    if (!out)
-        goto oom;
-    goto done;
-oom:
-    nninit__fail(err, NNINIT_ENOMEM, "out of memory building the header");
-fail:
-    out = NULL;
-done:
-    json_decref(md);
-    json_decref(root);
-    nninit__meta_free(meta, nmeta);
-    return out;
+    g_put(g, "}", 1);
+    if (g->oom)
+        return nninit__fail(err, NNINIT_ENOMEM,
+                            "out of memory building the header");
+    return NNINIT_OK;
 }
 
 static int st_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
-                    const char *hdr, nninit_error *err)
+                    const gbuf *hb, nninit_error *err)
 {
-    size_t n = strlen(hdr), pad = (8 - n % 8) % 8;
+    const unsigned char *hdr = hb->b;
+    size_t n = hb->n, pad = (8 - n % 8) % 8;
     uint64_t N = n + pad, total = 8 + N + nninit_plan_bytes(p);
     unsigned char lb[8];
     for (int i = 0; i < 8; i++)
@@ -405,33 +442,6 @@ static int st_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
 /* ------------------------------------------------------------------------ */
 /* GGUF                                                                     */
 /* ------------------------------------------------------------------------ */
-
-/* A growable little-endian byte buffer for the GGUF header. */
-typedef struct gbuf {
-    unsigned char *b;
-    size_t n, cap;
-    int oom;
-} gbuf;
-
-static void g_put(gbuf *g, const void *d, size_t n)
-{
-    if (g->oom)
-        return;
-    if (g->n + n > g->cap) {
-        size_t nc = g->cap ? g->cap : 4096;
-        while (nc < g->n + n)
-            nc *= 2;
-        unsigned char *nb = (unsigned char *)realloc(g->b, nc);
-        if (!nb) {
-            g->oom = 1;
-            return;
-        }
-        g->b = nb;
-        g->cap = nc;
-    }
-    memcpy(g->b + g->n, d, n);
-    g->n += n;
-}
 
 static void g_u32(gbuf *g, uint32_t v)
 {
@@ -497,7 +507,7 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
     int own_arch = !src_has_key(src, "general.architecture");
     int own_name = m->name[0] && !src_has_key(src, "general.name");
     size_t nnotes = nninit_plan_note_count(p);
-    nkv += (uint64_t)own_arch + (uint64_t)own_name + 4 + n + nnotes;
+    nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n + nnotes;
     g_put(head, "GGUF", 4);
     g_u32(head, 3);
     g_u64(head, n);
@@ -508,6 +518,9 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
         g_kv_str(head, "general.name", m->name);
     /* (the source's key-values go here) */
     g_kv_str(tail, "nninit.version", nninit_version());
+    g_str(tail, "nninit.bytes_version");
+    g_u32(tail, GGUF_U32);
+    g_u32(tail, NNINIT_BYTES_VERSION);
     g_kv_str(tail, "nninit.preset", nninit_preset_name(o->preset));
     g_kv_str(tail, "nninit.rng", nninit_rng_kind_name(o->rng));
     g_str(tail, "nninit.seed");
@@ -529,10 +542,10 @@ static int gguf_header(const nninit_plan *p, const nninit_ckpt *src,
     for (size_t k = 0; k < n; k++) {
         const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
         g_str(tail, e->name);
-        int nd = e->shape.ndim ? e->shape.ndim : 1;
+        int nd = e->shape->ndim ? e->shape->ndim : 1;
         g_u32(tail, (uint32_t)nd);
         for (int d = nd - 1; d >= 0; d--) /* fastest-varying first */
-            g_u64(tail, e->shape.ndim ? (uint64_t)e->shape.dim[d] : 1);
+            g_u64(tail, e->shape->ndim ? (uint64_t)e->shape->dim[d] : 1);
         g_u32(tail, (uint32_t)nninit__ggml_type(e->type));
         g_u64(tail, off);
         off += (e->nbytes + GGUF_ALIGN - 1) / GGUF_ALIGN * GGUF_ALIGN;
@@ -551,10 +564,10 @@ static int gguf_check(const nninit_plan *p, nninit_error *err)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor name '%s' has %zu bytes; GGUF (ggml) "
                                 "allows at most 63", e->name, strlen(e->name));
-        if (e->shape.ndim > 4)
+        if (e->shape->ndim > 4)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor '%s' has %d dimensions; GGUF allows at "
-                                "most 4", e->name, e->shape.ndim);
+                                "most 4", e->name, e->shape->ndim);
         if (nninit__ggml_type(e->type) < 0)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "tensor '%s' is %s, which GGUF has no type for",
@@ -613,66 +626,77 @@ static int gguf_write(const nninit_plan *p, nninit_ofile *f, nninit__stream *s,
 /* Dispatch                                                                 */
 /* ------------------------------------------------------------------------ */
 
-int nninit_plan_write(const nninit_plan *p, const char *path,
-                      nninit_format fmt, const nninit_write_opts *opts,
-                      nninit_error *err)
+/* Everything that can be refused, refused before the output exists: the
+ * format's limits, and the headers built (head: the safetensors JSON or
+ * GGUF's first part; tail: GGUF's rest). */
+static int prepare(const nninit_plan *p, nninit_format fmt,
+                   const nninit_write_opts *o, gbuf *head, gbuf *tail,
+                   uint64_t *kvbytes, nninit_error *err)
 {
-    nninit_write_opts def = nninit_write_opts_default();
-    const nninit_write_opts *o = opts ? opts : &def;
-    char *st_hdr = NULL;
-    gbuf head = {0}, tail = {0};
-    uint64_t kvbytes = 0;
-    int rc = NNINIT_OK;
-    if (err)
-        err->msg[0] = '\0';
     for (size_t i = 0; i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         if (!e->generated && !o->source)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "%s is copied from a checkpoint, but none "
                                 "was given", e->name);
+        if (fmt == NNINIT_FORMAT_NPZ && e->type == NNINIT_ET_BF16)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "tensor '%s' is bf16, which .npz cannot "
+                                "hold (NumPy has no bfloat16); use "
+                                "--dtype f32, f16 or f64", e->name);
     }
-    switch (fmt) { /* all refusals before the output exists */
+    switch (fmt) {
     case NNINIT_FORMAT_SAFETENSORS:
-        if (!(st_hdr = st_header(p, o->source, err)))
-            return err && err->msg[0] ? NNINIT_EINVAL : NNINIT_ENOMEM;
-        break;
+        return st_header(p, o->source, head, err);
     case NNINIT_FORMAT_NPZ:
-        for (size_t i = 0; i < nninit_plan_size(p); i++) {
-            const nninit_plan_entry *e = nninit_plan_get(p, i);
-            if (e->type == NNINIT_ET_BF16)
-                return nninit__fail(err, NNINIT_EINVAL,
-                                    "tensor '%s' is bf16, which .npz cannot "
-                                    "hold (NumPy has no bfloat16); use "
-                                    "--dtype f32, f16 or f64", e->name);
-        }
-        break;
-    case NNINIT_FORMAT_GGUF:
-        if ((rc = gguf_check(p, err)) ||
-            (rc = gguf_header(p, o->source, &head, &tail, &kvbytes, err))) {
-            free(head.b);
-            free(tail.b);
-            return rc;
-        }
-        break;
+        return NNINIT_OK;
+    case NNINIT_FORMAT_GGUF: {
+        int rc = gguf_check(p, err);
+        return rc ? rc : gguf_header(p, o->source, head, tail, kvbytes, err);
+    }
     default:
         return nninit__fail(err, NNINIT_EINVAL, "unknown format %d", (int)fmt);
     }
+}
+
+/* The file's bytes into f, an open output. */
+static int write_body(const nninit_plan *p, nninit_format fmt, nninit_ofile *f,
+                      nninit__stream *s, const gbuf *head, const gbuf *tail,
+                      uint64_t kvbytes, nninit_error *err)
+{
+    switch (fmt) {
+    case NNINIT_FORMAT_SAFETENSORS:
+        return st_write(p, f, s, head, err);
+    case NNINIT_FORMAT_NPZ:
+        /* libzip seeks back to fill in each member's header */
+        if (!nninit__ofile_seekable(f))
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "'%s' is a pipe, and an .npz archive must be "
+                                "written to a file (write safetensors or "
+                                "gguf to a pipe)", f->path);
+        return nninit__npz_write(p, f, s, err);
+    default:
+        return gguf_write(p, f, s, head, tail, kvbytes, err);
+    }
+}
+
+int nninit_plan_write(const nninit_plan *p, const char *path,
+                      nninit_format fmt, const nninit_write_opts *opts,
+                      nninit_error *err)
+{
+    nninit_write_opts def = nninit_write_opts_default();
+    const nninit_write_opts *o = opts ? opts : &def;
+    gbuf head = {NULL, 0, 0, 0, o->fill.alloc};
+    gbuf tail = head;
+    uint64_t kvbytes = 0;
     nninit__stream s;
     nninit_ofile f;
-    if ((rc = nninit__stream_init(&s, p, o, err)) == NNINIT_OK) {
-        if ((rc = nninit_ofile_open(&f, path, err)) == NNINIT_OK) {
-            switch (fmt) {
-            case NNINIT_FORMAT_SAFETENSORS:
-                rc = st_write(p, &f, &s, st_hdr, err);
-                break;
-            case NNINIT_FORMAT_NPZ:
-                rc = nninit__npz_write(p, &f, &s, err);
-                break;
-            default:
-                rc = gguf_write(p, &f, &s, &head, &tail, kvbytes, err);
-                break;
-            }
+    int rc = prepare(p, fmt, o, &head, &tail, &kvbytes, err);
+    if (rc == NNINIT_OK &&
+        (rc = nninit__stream_init(&s, p, o, err)) == NNINIT_OK) {
+        if ((rc = nninit__ofile_open(&f, path, o->fill.alloc, err)) ==
+            NNINIT_OK) {
+            rc = write_body(p, fmt, &f, &s, &head, &tail, kvbytes, err);
             if (rc)
                 nninit_ofile_abort(&f);
             else
@@ -680,8 +704,7 @@ int nninit_plan_write(const nninit_plan *p, const char *path,
         }
         nninit__stream_free(&s);
     }
-    free(st_hdr);
-    free(head.b);
-    free(tail.b);
+    g_free(&head);
+    g_free(&tail);
     return rc;
 }

@@ -116,43 +116,23 @@ int nninit_model_new(nninit_model **out, const nninit_allocator *alloc,
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     memset(m, 0, sizeof *m);
     m->alloc = alloc;
+    nninit__strpool_init_records(&m->args, alloc, sizeof(nninit_torch_layer));
+    nninit__strpool_init_records(&m->shapes, alloc, sizeof(nninit_shape));
     nninit__strf(m->arch, sizeof m->arch, "nninit");
     *out = m;
     return NNINIT_OK;
 }
 
-struct nninit__arena_block {
-    struct nninit__arena_block *next;
-    size_t used, cap;
-    char data[];
-};
-
-char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
-                         size_t n)
+/* The shape interned, its unused dimensions zero so that equal shapes are
+ * equal byte for byte; NULL if out of memory. */
+static const nninit_shape *shape_copy(nninit_model *m, const nninit_shape *s)
 {
-    struct nninit__arena_block *k = a->blocks;
-    if (!k || k->cap - k->used < n) {
-        size_t cap = n > 65536 - sizeof *k ? n : 65536 - sizeof *k;
-        k = (struct nninit__arena_block *)nninit__alloc(alloc, sizeof *k + cap);
-        if (!k)
-            return NULL;
-        k->next = a->blocks;
-        k->used = 0;
-        k->cap = cap;
-        a->blocks = k;
-    }
-    char *s = k->data + k->used;
-    k->used += n;
-    return s;
-}
-
-void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc)
-{
-    while (a->blocks) {
-        struct nninit__arena_block *next = a->blocks->next;
-        nninit__free(alloc, a->blocks);
-        a->blocks = next;
-    }
+    nninit_shape c;
+    memset(&c, 0, sizeof c);
+    c.ndim = s->ndim;
+    for (int i = 0; i < s->ndim && i < NNINIT_MAX_DIMS; i++)
+        c.dim[i] = s->dim[i];
+    return (const nninit_shape *)nninit__strpool_intern_record(&m->shapes, &c);
 }
 
 /* "a" or "a.b", kept as long as the model. */
@@ -178,6 +158,8 @@ void nninit_model_free(nninit_model *m)
         return;
     const nninit_allocator *a = m->alloc;
     nninit__arena_free(&m->names, a);
+    nninit__strpool_free(&m->args);
+    nninit__strpool_free(&m->shapes);
     nninit__free(a, m->layers);
     nninit__free(a, m->tensors);
     nninit__free(a, m->inits);
@@ -333,11 +315,14 @@ static int check_name(const char *what, const char *name, nninit_error *err)
                             name, NNINIT_NAME_MAX - 33);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\')
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\') {
+            char shown[8];
+            nninit__char_at(name + i, shown);
             return nninit__fail(err, NNINIT_EINVAL,
-                                "%s name '%s' contains '%c' (use letters, "
+                                "%s name '%s' contains '%s' (use letters, "
                                 "digits, '_', '-' and '.')", what, name,
-                                c > 0x20 && c < 0x7f ? c : '?');
+                                shown);
+        }
         if (c == '.' && (i == 0 || i + 1 == n || name[i + 1] == '.'))
             return nninit__fail(err, NNINIT_EINVAL,
                                 "%s name '%s' has an empty component", what,
@@ -357,7 +342,7 @@ nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
     nninit_torch_tensor *tt = (nninit_torch_tensor *)nninit__alloc(
         m->alloc, (n ? n : 1) * sizeof *tt);
     if (tt)
-        nninit_torch_layer_tensors(&l->args, tt, l->ntensors, NULL, NULL);
+        nninit_torch_layer_tensors(l->args, tt, l->ntensors, NULL, NULL);
     return tt;
 }
 
@@ -508,9 +493,9 @@ static int resolve_tie(nninit_model *m, const nninit_layer *l,
         return nninit__fail(err, NNINIT_EINVAL,
                             "layer '%s': tie: layer '%s' (%s) has no weight",
                             l->name, l->tie,
-                            nninit_torch_module_name(t->args.kind));
+                            nninit_torch_module_name(t->args->kind));
     *target = (long)nninit__layer_tensor(t, k);
-    const nninit_shape *a = &tt[*local].shape, *b = &m->tensors[*target].shape;
+    const nninit_shape *a = &tt[*local].shape, *b = m->tensors[*target].shape;
     int same = a->ndim == b->ndim;
     for (int d = 0; same && d < a->ndim; d++)
         same = a->dim[d] == b->dim[d];
@@ -533,6 +518,10 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
                         int tied_local, long tie_target, nninit_error *err)
 {
     size_t base = m->ntensors, nl = strlen(l->name);
+    if (base + (size_t)count > NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': the model would have more than %d "
+                            "tensors", l->name, NNINIT_MAX_TENSORS);
     int own = count - (tied_local >= 0);
     for (int k = 0; k < count; k++) {
         if (k == tied_local)
@@ -559,23 +548,26 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
                     m->ntensors + (size_t)own))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    /* names first: the only step left that can fail (a wasted string in
-     * the arena is harmless) */
+    /* names, arguments and shapes first: the only steps left that can fail
+     * (a wasted record in an arena is harmless) */
     const char *lname = name_copy(m, l->name, NULL);
-    if (!lname)
+    const nninit_torch_layer *args = (const nninit_torch_layer *)
+        nninit__strpool_intern_record(&m->args, &l->args);
+    if (!lname || !args)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int k = 0, j = 0; k < count; k++) {
         if (k == tied_local)
             continue;
         nninit__mtensor *t = &m->tensors[base + (size_t)j++];
         memset(t, 0, sizeof *t);
-        if (!(t->name = name_copy(m, l->name, tt[k].name)))
+        if (!(t->name = name_copy(m, l->name, tt[k].name)) ||
+            !(t->shape = shape_copy(m, &tt[k].shape)))
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     nninit__mlayer *ml = &m->layers[m->nlayers];
     memset(ml, 0, sizeof *ml);
     ml->name = lname;
-    ml->args = l->args;
+    ml->args = args;
     ml->first_tensor = base;
     ml->ntensors = count;
     ml->first_init = m->ninits;
@@ -597,7 +589,6 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         if (k == tied_local)
             continue;
         nninit__mtensor *t = &m->tensors[m->ntensors];
-        t->shape = tt[k].shape;
         t->type = tt[k].int64 ? NNINIT_ET_I64 : NNINIT_ET_F32;
         t->layer = (long)m->nlayers;
         t->local = k;
@@ -674,18 +665,24 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     if (nninit__model_find_tensor(m, name) >= 0)
         return nninit__fail(err, NNINIT_EINVAL, "duplicate tensor name '%s'",
                             name);
+    if (m->ntensors >= NNINIT_MAX_TENSORS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "tensor '%s': the model has %d tensors already "
+                            "(the most it may have)", name,
+                            NNINIT_MAX_TENSORS);
     if (grow(m->alloc, (void **)&m->tensors, &m->captensors, m->ntensors + 1,
              sizeof *m->tensors) ||
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
                     m->ntensors + 1))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     const char *copy = name_copy(m, name, NULL);
-    if (!copy)
+    const nninit_shape *sc = shape_copy(m, &s);
+    if (!copy || !sc)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     nninit__mtensor *t = &m->tensors[m->ntensors];
     memset(t, 0, sizeof *t);
     t->name = copy;
-    t->shape = s;
+    t->shape = sc;
     t->type = type;
     t->layer = -1;
     t->local = -1;
@@ -694,6 +691,24 @@ int nninit_model_add_tensor(nninit_model *m, const char *name,
     set_put(m, m->tset, m->tsetcap, tensor_name_of, m->ntensors);
     m->ntensors++;
     return NNINIT_OK;
+}
+
+int nninit__model_reserve_tensors(nninit_model *m, size_t n)
+{
+    if (n > NNINIT_MAX_TENSORS)
+        return NNINIT_EINVAL;
+    if (n <= m->captensors)
+        return NNINIT_OK;
+    nninit__mtensor *t = (nninit__mtensor *)nninit__alloc_array(
+        m->alloc, n, sizeof *t);
+    if (!t)
+        return NNINIT_ENOMEM;
+    if (m->ntensors)
+        memcpy(t, m->tensors, m->ntensors * sizeof *t);
+    nninit__free(m->alloc, m->tensors);
+    m->tensors = t;
+    m->captensors = n;
+    return set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of, n);
 }
 
 int nninit_model_add_rule(nninit_model *m, const nninit_rule *r,
@@ -768,7 +783,7 @@ int nninit_model_set_base_shape(nninit_model *m, const char *name,
         return nninit__fail(err, NNINIT_EINVAL,
                             "base shape of '%s', which the model does not "
                             "have", name ? name : "(null)");
-    const nninit_shape *s = &m->tensors[t].shape;
+    const nninit_shape *s = m->tensors[t].shape;
     char sa[64];
     if (base->ndim != s->ndim)
         return nninit__fail(err, NNINIT_EINVAL,
@@ -802,8 +817,8 @@ int nninit_model_set_base_shapes(nninit_model *m, const nninit_model *base,
                                 m->tensors[t].name);
         /* as the mup package's zip_infshape: a dim equal to the base's is
          * finite */
-        nninit_shape s = base->tensors[b].shape;
-        const nninit_shape *own = &m->tensors[t].shape;
+        nninit_shape s = *base->tensors[b].shape;
+        const nninit_shape *own = m->tensors[t].shape;
         for (int d = 0; d < s.ndim && d < own->ndim; d++)
             if (s.dim[d] == own->dim[d])
                 s.dim[d] = 0;

@@ -8,11 +8,12 @@
 #include "nninit/model.h"
 
 /* One layer of a model: what nninit_layer says, stored compactly (the name
- * in the model's string arena, explicit initializers in one model-wide
- * array), so a model of a million layers fits in a few hundred MB. */
+ * in the model's string arena, the constructor arguments interned: alike
+ * layers share one copy; explicit initializers in one model-wide array), so
+ * a model of a million layers fits in a few hundred MB. */
 typedef struct nninit__mlayer {
     const char *name;
-    nninit_torch_layer args;
+    const nninit_torch_layer *args; /* in m->args */
     size_t first_tensor;  /* its tensors: [first_tensor, + ntensors) */
     size_t first_init;    /* its initializers in m->inits */
     int ntensors, n_inits; /* ntensors: its module's tensors, the tied
@@ -38,7 +39,7 @@ static inline size_t nninit__layer_tensor(const nninit__mlayer *l, int k)
 /* One tensor of a model. */
 typedef struct nninit__mtensor {
     const char *name;  /* full name, in the string arena */
-    nninit_shape shape;
+    const nninit_shape *shape; /* interned (m->shapes) */
     long layer;        /* index into layers, -1 for bare tensors */
     int local;         /* index among its layer's tensors */
     nninit_etype type; /* bare tensors: the checkpoint's; layers: F32 except
@@ -52,16 +53,6 @@ typedef struct nninit__mtensor {
     int64_t depth, depth_count; /* depth_count (0: in no stack) */
     size_t source_index;
 } nninit__mtensor;
-
-/* Memory for many small strings, freed all at once: blocks of 64 KB. */
-typedef struct nninit__arena {
-    struct nninit__arena_block *blocks;
-} nninit__arena;
-
-/* n bytes from the arena (the model's allocator); NULL if out of memory. */
-char *nninit__arena_take(nninit__arena *a, const nninit_allocator *alloc,
-                         size_t n);
-void nninit__arena_free(nninit__arena *a, const nninit_allocator *alloc);
 
 struct nninit_model {
     const nninit_allocator *alloc;
@@ -81,6 +72,8 @@ struct nninit_model {
                            0 is finite, ndim 0 none for that tensor) */
     size_t capbase;
     nninit__arena names; /* layer and tensor names */
+    nninit__strpool args;   /* the layers' constructor arguments */
+    nninit__strpool shapes; /* the tensors' shapes */
     /* open-addressing sets of layer and tensor names (indices + 1) */
     size_t *lset, lsetcap;
     size_t *tset, tsetcap;
@@ -102,6 +95,11 @@ int nninit__init_key_matches(const char *key, const nninit_torch_tensor *t);
  * memory from m's allocator; NULL if out of memory. */
 nninit_torch_tensor *nninit__layer_tensors(const nninit_model *m,
                                            const nninit__mlayer *l);
+
+/* Room for n tensors in all (a checkpoint's count, known up front), so the
+ * array is not doubled past it: NNINIT_ENOMEM, or NNINIT_EINVAL past
+ * NNINIT_MAX_TENSORS. */
+int nninit__model_reserve_tensors(nninit_model *m, size_t n);
 
 /* Find a tensor by exact name; -1 if absent. */
 long nninit__model_find_tensor(const nninit_model *m, const char *name);

@@ -60,91 +60,145 @@ static int is_lstm(nninit_torch_module k)
 }
 
 
-static uint64_t text_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 const char *nninit__plan_intern(nninit_plan *p, const char *text)
 {
-    nninit__strings *t = &p->strings;
-    const nninit_allocator *a = p->m->alloc;
-    if (2 * (t->n + 1) > t->cap) { /* grow the table */
-        size_t nc = t->cap ? 2 * t->cap : 256;
-        const char **ns = (const char **)nninit__alloc(a, nc * sizeof *ns);
-        if (!ns)
-            return NULL;
-        memset(ns, 0, nc * sizeof *ns);
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->slot[i]) {
-                size_t h = (size_t)text_hash(t->slot[i]) & (nc - 1);
-                while (ns[h])
-                    h = (h + 1) & (nc - 1);
-                ns[h] = t->slot[i];
-            }
-        nninit__free(a, t->slot);
-        t->slot = ns;
-        t->cap = nc;
-    }
-    size_t h = (size_t)text_hash(text) & (t->cap - 1);
-    for (; t->slot[h]; h = (h + 1) & (t->cap - 1))
-        if (!strcmp(t->slot[h], text))
-            return t->slot[h];
-    size_t n = strlen(text) + 1;
-    char *copy = nninit__arena_take(&t->text, a, n);
-    if (!copy)
-        return NULL;
-    memcpy(copy, text, n);
-    t->slot[h] = copy;
-    t->n++;
-    return copy;
+    return nninit__strpool_intern(&p->strings, text);
 }
 
-static void strings_free(nninit_plan *p)
+static int op_resolve(const nninit_plan *p, const nninit__op *o,
+                      nninit_resolved *r, nninit_error *err);
+
+/* With PyTorch's generator every step draws, so all are kept, up to this
+ * many; with the counter-based one only the steps that decide the bytes
+ * are (at most 1 + NNINIT__MAX_OVERLAYS per tensor). */
+#define MAX_TORCH_OPS (1u << 23)
+/* op and tensor indices are kept in 32 bits */
+_Static_assert(MAX_TORCH_OPS < INT32_MAX &&
+                   (uint64_t)NNINIT_MAX_TENSORS * (1 + NNINIT__MAX_OVERLAYS) +
+                           64 < INT32_MAX,
+               "op indices fit in an int32_t");
+
+/* Room for nc ops; the free list grows with them, so that freeing an op
+ * never allocates. */
+static int reserve_ops(nninit_plan *p, size_t nc, nninit_error *err)
 {
-    nninit__arena_free(&p->strings.text, p->m->alloc);
-    nninit__free(p->m->alloc, p->strings.slot);
+    const nninit_allocator *a = p->m->alloc;
+    nninit__op *no = (nninit__op *)nninit__alloc_array(a, nc, sizeof *no);
+    size_t *nf = (size_t *)nninit__alloc_array(a, nc, sizeof *nf);
+    if (!no || !nf) {
+        nninit__free(a, no);
+        nninit__free(a, nf);
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    }
+    if (p->nops)
+        memcpy(no, p->ops, p->nops * sizeof *no);
+    if (p->nfree)
+        memcpy(nf, p->free_ops, p->nfree * sizeof *nf);
+    nninit__free(a, p->ops);
+    nninit__free(a, p->free_ops);
+    p->ops = no;
+    p->free_ops = nf;
+    p->capops = nc;
+    return NNINIT_OK;
 }
 
+/* A slot for a new op: a dead one, or one more at the end. */
+static int op_slot(nninit_plan *p, size_t *slot, nninit_error *err)
+{
+    if (p->nfree) {
+        *slot = p->free_ops[--p->nfree];
+        return NNINIT_OK;
+    }
+    if (p->o.rng == NNINIT_RNG_TORCH && p->nops == MAX_TORCH_OPS)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "more than %u initialization steps (--rng torch "
+                            "replays every one; use fewer rules or --rng "
+                            "philox)", MAX_TORCH_OPS);
+    int rc;
+    if (p->nops == p->capops &&
+        (rc = reserve_ops(p, p->capops ? p->capops * 2 : 64, err)))
+        return rc;
+    *slot = p->nops++;
+    return NNINIT_OK;
+}
+
+/* Add a step and update the tensor's final steps: a whole-tensor step
+ * replaces everything before it, a row overlay an earlier one of the same
+ * rows. Every step must fit its tensor (a script would fail on it too). */
 int nninit__plan_op(nninit_plan *p, size_t t, nninit__op_kind kind,
                     int blocks, int64_t r0, int64_t r1,
                     const nninit_spec *spec, int explicit_, nninit_error *err,
                     const char *fmt, ...)
 {
-    if (p->nops == p->capops) {
-        size_t nc = p->capops ? p->capops * 2 : 64;
-        nninit__op *no =
-            (nninit__op *)nninit__alloc(p->m->alloc, nc * sizeof *no);
-        if (!no)
-            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-        if (p->ops)
-            memcpy(no, p->ops, p->nops * sizeof *no);
-        nninit__free(p->m->alloc, p->ops);
-        p->ops = no;
-        p->capops = nc;
-    }
-    nninit__op *o = &p->ops[p->nops++];
-    memset(o, 0, sizeof *o);
-    if (kind != OP_ROWS)
-        p->cur_whole[t] = (long)(p->nops - 1);
-    o->src = o->src_op = -1;
-    o->t = t;
-    o->kind = kind;
-    o->blocks = blocks;
-    o->r0 = r0;
-    o->r1 = r1;
-    o->spec = *spec;
-    o->explicit_ = explicit_;
-    char why[224];
+    char why[320];
+    size_t at = p->why_prefix ? nninit__strf(why, sizeof why, "%s",
+                                             p->why_prefix)
+                              : 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
+    vsnprintf(why + at, sizeof why - at, fmt, ap);
     va_end(ap);
-    if (!(o->why = nninit__plan_intern(p, why)))
+    nninit__op op;
+    memset(&op, 0, sizeof op);
+    op.t = t;
+    op.kind = kind;
+    op.blocks = blocks;
+    op.r0 = r0;
+    op.r1 = r1;
+    op.explicit_ = (unsigned char)explicit_;
+    op.src = op.src_op = -1;
+    nninit_spec canon;
+    nninit__spec_canonical(spec, &canon);
+    if (!(op.spec = (const nninit_spec *)nninit__strpool_intern_record(
+              &p->specs, &canon)) ||
+        !(op.why = nninit__plan_intern(p, why)))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    nninit__final *f = &p->f[t];
+    nninit_resolved r;
+    nninit_error e2;
+    int rc = op_resolve(p, &op, &r, &e2);
+    if (rc)
+        return nninit__fail(err, rc, "%s: %s (%s)", p->m->tensors[t].name,
+                            e2.msg, why);
+    int reuse = p->o.rng != NNINIT_RNG_TORCH; /* dead steps' slots */
+    long slot = -1;
+    if (kind != OP_ROWS) {
+        if (reuse) {
+            slot = f->base;
+            for (int j = 0; j < f->nover; j++)
+                p->free_ops[p->nfree++] = (size_t)f->over[j];
+        }
+    } else {
+        int j = 0;
+        while (j < f->nover && !(p->ops[f->over[j]].r0 == r0 &&
+                                 p->ops[f->over[j]].r1 == r1))
+            j++;
+        if (j < f->nover) {
+            if (reuse)
+                slot = f->over[j];
+            memmove(&f->over[j], &f->over[j + 1],
+                    (size_t)(f->nover - j - 1) * sizeof *f->over);
+            f->nover--;
+        }
+        if (f->nover == NNINIT__MAX_OVERLAYS)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s: more than %d row overlays",
+                                p->m->tensors[t].name, NNINIT__MAX_OVERLAYS);
+    }
+    if (slot < 0) {
+        size_t k = 0;
+        if ((rc = op_slot(p, &k, err)))
+            return rc;
+        slot = (long)k;
+    }
+    p->ops[slot] = op;
+    if (kind != OP_ROWS) {
+        f->base = slot;
+        f->nover = 0;
+    } else {
+        f->over[f->nover++] = slot;
+    }
+    p->last_op = slot;
     return NNINIT_OK;
 }
 
@@ -231,8 +285,8 @@ static nninit_spec constant(double v)
 static nninit_orth_mode orth_mode(const nninit_plan *p,
                                   const nninit__mlayer *l)
 {
-    if (l && l->args.orthogonal != NNINIT_ORTH_DEFAULT)
-        return l->args.orthogonal;
+    if (l && l->args->orthogonal != NNINIT_ORTH_DEFAULT)
+        return l->args->orthogonal;
     switch (p->o.preset) {
     case NNINIT_PRESET_SEED:
     case NNINIT_PRESET_FLAX:
@@ -314,7 +368,7 @@ static bare_kind classify_bare(const nninit__mtensor *t, char *why, size_t wn)
     nninit__strf(lname, sizeof lname, "%s", t->name);
     for (char *c = lname; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    int nd = t->shape.ndim;
+    int nd = t->shape->ndim;
     if (!nninit_etype_is_float(t->type) && t->type != NNINIT_ET_OTHER) {
         if (!strcmp(leaf, "num_batches_tracked")) {
             nninit__strf(why, wn, "a batch-norm step counter: starts at 0");
@@ -436,7 +490,7 @@ static int seed_default(nninit_plan *p, const nninit__mlayer *l,
      * "transformer_encoder_layer linear1.weight" */
     int whole = !strchr(local, '.');
     nninit__strf(pre, sizeof pre, "%s%s%s",
-                 nninit_torch_module_name(l->args.kind), whole ? "" : " ",
+                 nninit_torch_module_name(l->args->kind), whole ? "" : " ",
                  whole ? "" : local);
     size_t at = strlen(pre);
     const nninit_activation act = (nninit_activation)mt->follows;
@@ -444,7 +498,7 @@ static int seed_default(nninit_plan *p, const nninit__mlayer *l,
     case NNINIT_PART_WEIGHT:
         if (mt->blocks == 1) {
             nninit__strf(pre + at, sizeof pre - at, ": ");
-            return rule_weight(p, t, act, l->args.slope, 0, pre, err);
+            return rule_weight(p, t, act, l->args->slope, 0, pre, err);
         }
         /* a linear layer tagged attn_qkv is a packed q, k, v */
         /* fall through */
@@ -493,7 +547,8 @@ static int seed_default(nninit_plan *p, const nninit__mlayer *l,
 static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
                     const char *why)
 {
-    long w = p->cur_whole[src];
+    const nninit__final *fs = &p->f[src]; /* src's steps so far */
+    long w = fs->base;
     if (w < 0)
         return nninit__fail(err, NNINIT_EINVAL, "%s: a clone of %s, which "
                             "nothing made yet", p->m->tensors[t].name,
@@ -501,22 +556,20 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
     const nninit__op base = p->ops[w]; /* add_op may move the ops */
     int torch = p->o.rng == NNINIT_RNG_TORCH;
     int rc = nninit__plan_op(p, t, torch ? OP_COPY : base.kind, base.blocks,
-                             base.r0, base.r1, &base.spec, 0, err, "%s", why);
+                             base.r0, base.r1, base.spec, 0, err, "%s", why);
     if (rc)
         return rc;
-    nninit__op *o = &p->ops[p->nops - 1];
+    nninit__op *o = &p->ops[p->last_op];
     o->src = torch || base.src < 0 ? (long)src : base.src;
     o->src_op = w;
     if (torch)
         return NNINIT_OK;
     /* row steps on src after its last whole one (a padding row) */
-    for (size_t j = (size_t)w + 1; j < p->nops - 1 && rc == NNINIT_OK; j++) {
-        const nninit__op r = p->ops[j];
-        if (r.t != src)
-            continue;
-        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec, 0, err,
-                                  "%s", why)) == NNINIT_OK)
-            p->ops[p->nops - 1].src = r.src < 0 ? (long)src : r.src;
+    for (int k = 0; k < fs->nover && rc == NNINIT_OK; k++) {
+        const nninit__op r = p->ops[fs->over[k]];
+        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, r.spec, 0,
+                                  err, "%s", why)) == NNINIT_OK)
+            p->ops[p->last_op].src = r.src < 0 ? (long)src : r.src;
     }
     return rc;
 }
@@ -527,13 +580,13 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
 {
     int ns = 0, rc;
     nninit_error e;
-    if ((rc = nninit_torch_layer_steps(&l->args, NULL, 0, &ns, &e)))
+    if ((rc = nninit_torch_layer_steps(l->args, NULL, 0, &ns, &e)))
         return nninit__fail(err, rc, "layer '%s': %s", l->name, e.msg);
     nninit_torch_step *st = (nninit_torch_step *)nninit__alloc(
         p->m->alloc, (size_t)(ns ? ns : 1) * sizeof *st);
     if (!st)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    nninit_torch_layer_steps(&l->args, st, ns, NULL, NULL);
+    nninit_torch_layer_steps(l->args, st, ns, NULL, NULL);
     for (int i = 0; i < ns && rc == NNINIT_OK; i++) {
         const nninit_torch_step *s = &st[i];
         size_t t = nninit__layer_tensor(l, s->tensor);
@@ -590,7 +643,7 @@ static int framework_default(nninit_plan *p, const nninit__mlayer *l,
         return add_whole(p, t, &s, 0, err, why);
     case NNINIT_PART_WEIGHT:
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
-                     nninit_torch_module_name(l->args.kind), kname);
+                     nninit_torch_module_name(l->args->kind), kname);
         if (mt->blocks > 1) /* a linear layer tagged attn_qkv */
             return add_qkv(p, t, kernel, err, why);
         return add_whole(p, t, kernel, 0, err, why);
@@ -644,9 +697,9 @@ static int flax_default(nninit_plan *p, const nninit__mlayer *l,
  * weights are MultiheadAttention's own parameters). */
 static int of_linear(const nninit__mlayer *l, const nninit__mtensor *mt)
 {
-    if (l->args.kind == NNINIT_TORCH_LINEAR)
+    if (l->args->kind == NNINIT_TORCH_LINEAR)
         return 1;
-    switch (l->args.kind) {
+    switch (l->args->kind) {
     case NNINIT_TORCH_MULTIHEAD_ATTENTION:
     case NNINIT_TORCH_TRANSFORMER_ENCODER_LAYER:
     case NNINIT_TORCH_TRANSFORMER_DECODER_LAYER:
@@ -823,8 +876,8 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
         long hr = sibling(p, t, "weight_hr_l0"), hh = sibling(p, t,
                                                               "weight_hh_l0");
         long src = hr >= 0 ? hr : hh;
-        if (src >= 0 && p->m->tensors[src].shape.ndim == 2) {
-            int64_t H = p->m->tensors[src].shape.dim[1];
+        if (src >= 0 && p->m->tensors[src].shape->ndim == 2) {
+            int64_t H = p->m->tensors[src].shape->dim[1];
             s = uniform_sym(H > 0 ? 1 / sqrt((double)H) : 0);
             nninit__strf(why, sizeof why,
                      "%s; torch preset: nn.RNN/LSTM/GRU default "
@@ -836,7 +889,7 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
     switch (k) {
     case BK_RECURRENT:
         if (p->o.preset == NNINIT_PRESET_TORCH) {
-            s = uniform_sym(1 / sqrt((double)(mt->shape.dim[1] ? mt->shape.dim[1]
+            s = uniform_sym(1 / sqrt((double)(mt->shape->dim[1] ? mt->shape->dim[1]
                                                                 : 1)));
             nninit__strf(why, sizeof why, "%s; torch preset: U(-1/sqrt(hidden), "
                                       "1/sqrt(hidden))", cls);
@@ -849,7 +902,7 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
     case BK_BIAS:
         if (p->o.preset == NNINIT_PRESET_TORCH) {
             long w = sibling(p, t, "weight");
-            int64_t fi = w >= 0 ? torch_fan_in(&p->m->tensors[w].shape) : 0;
+            int64_t fi = w >= 0 ? torch_fan_in(p->m->tensors[w].shape) : 0;
             if (fi > 0) {
                 s = uniform_sym(1 / sqrt((double)fi));
                 nninit__strf(why, sizeof why,
@@ -942,7 +995,12 @@ static int layer_defaults(nninit_plan *p, const nninit__mlayer *l,
             view.follows = (unsigned char)tt[k].follows;
             view.blocks = (unsigned char)tt[k].blocks;
         }
-        size_t first = p->nops;
+        /* say whose choice a shared tensor got */
+        char pre[NNINIT_NAME_MAX + 96];
+        if (k == l->tied_local) {
+            nninit__strf(pre, sizeof pre, "as %s (tied to it): ", tname);
+            p->why_prefix = pre;
+        }
         switch ((nninit_part)view.part) {
         case NNINIT_PART_RUNNING_MEAN:
         case NNINIT_PART_RUNNING_VAR:
@@ -953,21 +1011,13 @@ static int layer_defaults(nninit_plan *p, const nninit__mlayer *l,
         default:
             rc = row->tensor_default(p, l, &view, t, err);
         }
-        /* say whose choice a shared tensor got */
-        for (size_t j = first; j < p->nops && rc == NNINIT_OK &&
-                               k == l->tied_local; j++) {
-            char why[320];
-            nninit__strf(why, sizeof why, "as %s (tied to it): %s", tname,
-                         p->ops[j].why);
-            if (!(p->ops[j].why = nninit__plan_intern(p, why)))
-                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-        }
+        p->why_prefix = NULL;
     }
     nninit__free(p->m->alloc, tt);
     /* Embedding(padding_idx): PyTorch never updates that row, so it stays
      * what it starts as; every preset starts it at 0, as PyTorch does (and
      * as Hugging Face's _init_weights does again after its normal_) */
-    const nninit_torch_layer *a = &l->args;
+    const nninit_torch_layer *a = l->args;
     if (rc == NNINIT_OK && a->kind == NNINIT_TORCH_EMBEDDING &&
         a->has_padding_idx && row->tensor_default) {
         int64_t r = a->padding_idx < 0 ? a->num_embeddings + a->padding_idx
@@ -1025,7 +1075,7 @@ static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
      * [hidden, 2*hidden). bias_ih's rows get the value and bias_hh's rows
      * zero, so the gate's total bias is exactly forget_bias, as Keras's one
      * bias vector has it. */
-    const nninit_torch_layer *a = &l->args;
+    const nninit_torch_layer *a = l->args;
     double fb = a->forget_bias;
     const char *src = "forget_bias of the layer";
     if (isnan(fb) && is_lstm(a->kind) && a->bias &&
@@ -1093,55 +1143,187 @@ static nninit_role tensor_role(const nninit_plan *p, size_t t)
     }
 }
 
+/* Rules are matched through two sorted views of the names (as written,
+ * and read backwards): a pattern's literal prefix ("h.*.attn*": "h.") or
+ * suffix ("*.bias": ".bias") picks the only names it can match, and a
+ * pattern without wildcards is looked up. So a thousand rules over a
+ * million tensors test about as many names as they match, not a billion;
+ * what is left (patterns like "*attn*") is budgeted. */
+#define MAX_RULE_TESTS (1u << 25)
+
+typedef struct nref {
+    const char *name;
+    size_t len, t;
+} nref;
+
+/* Order of names read forwards (rev 0) or backwards (rev 1). */
+static int nref_cmp(const nref *a, const nref *b, int rev)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char x = (unsigned char)(rev ? a->name[a->len - 1 - k]
+                                              : a->name[k]);
+        unsigned char y = (unsigned char)(rev ? b->name[b->len - 1 - k]
+                                              : b->name[k]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int by_fwd(const void *a, const void *b)
+{
+    return nref_cmp((const nref *)a, (const nref *)b, 0);
+}
+
+static int by_rev(const void *a, const void *b)
+{
+    return nref_cmp((const nref *)a, (const nref *)b, 1);
+}
+
+/* In v (sorted that way), the first name that starts (rev 0) or ends
+ * (rev 1) with lit[0..n) or comes after those (upper 0), or the first that
+ * comes after all of them (upper 1). */
+static size_t lit_bound(const nref *v, size_t count, const char *lit,
+                        size_t n, int rev, int upper)
+{
+    nref key = {lit, n, 0};
+    size_t a = 0, b = count;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        nref cut = v[mid];
+        if (cut.len > n) { /* compare only its first (last) n chars */
+            if (rev)
+                cut.name += cut.len - n;
+            cut.len = n;
+        }
+        int c = nref_cmp(&cut, &key, rev);
+        if (c < 0 || (upper && c == 0))
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+typedef struct rindex {
+    nref *fwd, *rev;
+    size_t *hits;
+    uint64_t tests;
+} rindex;
+
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The tensors rule r matches, in model order, into ix->hits. */
+static int rule_hits(nninit_plan *p, rindex *ix, size_t r, size_t *nhits,
+                     nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    const char *pat = m->rules[r].match;
+    size_t n = m->ntensors, plen = strcspn(pat, "*?[\\");
+    *nhits = 0;
+    if (!pat[plen]) { /* no wildcard: the name itself */
+        long t = nninit__model_find_tensor(m, pat);
+        if (t >= 0)
+            ix->hits[(*nhits)++] = (size_t)t;
+        return NNINIT_OK;
+    }
+    const char *last = pat + plen;
+    for (const char *c = last; *c; c++)
+        if (strchr("*?[]\\", *c))
+            last = c;
+    size_t slen = strlen(last + 1);
+    size_t lo = lit_bound(ix->fwd, n, pat, plen, 0, 0);
+    size_t hi = lit_bound(ix->fwd, n, pat, plen, 0, 1);
+    size_t rlo = lit_bound(ix->rev, n, last + 1, slen, 1, 0);
+    size_t rhi = lit_bound(ix->rev, n, last + 1, slen, 1, 1);
+    const nref *v = hi - lo <= rhi - rlo ? ix->fwd + lo : ix->rev + rlo;
+    size_t count = hi - lo <= rhi - rlo ? hi - lo : rhi - rlo;
+    if (count > MAX_RULE_TESTS - ix->tests)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "rule %zu (match '%s'): the rules need more than "
+                            "%u name tests; give patterns a literal start or "
+                            "end (\"h.*\", \"*.bias\")", r + 1, pat,
+                            MAX_RULE_TESTS);
+    ix->tests += count;
+    for (size_t k = 0; k < count; k++)
+        if (fnmatch(pat, v[k].name, 0) == 0)
+            ix->hits[(*nhits)++] = v[k].t;
+    qsort(ix->hits, *nhits, sizeof *ix->hits, by_index);
+    return NNINIT_OK;
+}
+
+static int rules_index(nninit_plan *p, rindex *ix, nninit_error *err)
+{
+    const nninit_model *m = p->m;
+    const nninit_allocator *a = m->alloc;
+    size_t n = m->ntensors;
+    ix->fwd = (nref *)nninit__alloc_array(a, n, sizeof *ix->fwd);
+    ix->rev = (nref *)nninit__alloc_array(a, n, sizeof *ix->rev);
+    ix->hits = (size_t *)nninit__alloc_array(a, n, sizeof *ix->hits);
+    if (!ix->fwd || !ix->rev || !ix->hits)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (size_t t = 0; t < n; t++) {
+        nref e = {m->tensors[t].name, strlen(m->tensors[t].name), t};
+        ix->fwd[t] = ix->rev[t] = e;
+    }
+    qsort(ix->fwd, n, sizeof *ix->fwd, by_fwd);
+    qsort(ix->rev, n, sizeof *ix->rev, by_rev);
+    return NNINIT_OK;
+}
+
 static int apply_rules(nninit_plan *p, nninit_error *err)
 {
     const nninit_model *m = p->m;
     char ln[32], sf[128], why[224];
-    int rc;
-    for (size_t r = 0; r < m->nrules; r++) {
+    rindex ix;
+    memset(&ix, 0, sizeof ix);
+    int rc = m->nrules ? rules_index(p, &ix, err) : NNINIT_OK;
+    for (size_t r = 0; r < m->nrules && rc == NNINIT_OK; r++) {
         const nninit_rule *ru = &m->rules[r];
         size_t hits = 0;
+        if ((rc = rule_hits(p, &ix, r, &hits, err)))
+            break;
         if (ru->has_init)
             nninit__strf(why, sizeof why, "rule %zu (match '%s'%s): %s", r + 1,
                      ru->match, at_line(ru->line, ln, sizeof ln),
                      nninit_spec_format(&ru->spec, sf, sizeof sf));
         size_t affected = 0;
-        for (size_t t = 0; t < m->ntensors; t++) {
-            if (fnmatch(ru->match, m->tensors[t].name, 0) != 0)
-                continue;
-            hits++;
+        for (size_t h = 0; h < hits && rc == NNINIT_OK; h++) {
+            size_t t = ix.hits[h];
             if (p->e[t].generated == 0)
                 continue; /* copied integer tensors: nothing to draw */
             if (ru->has_init) {
-                if ((rc = add_whole(p, t, &ru->spec, 1, err, why)))
-                    return rc;
+                rc = add_whole(p, t, &ru->spec, 1, err, why);
             } else if (tensor_role(p, t) == NNINIT_ROLE_WEIGHT) {
                 affected++;
                 char pre[200];
                 nninit__strf(pre, sizeof pre, "rule %zu (match '%s'%s): ", r + 1,
                          ru->match, at_line(ru->line, ln, sizeof ln));
-                if ((rc = rule_weight(p, t, ru->activation, ru->slope, 1, pre,
-                                      err)))
-                    return rc;
+                rc = rule_weight(p, t, ru->activation, ru->slope, 1, pre, err);
             }
         }
-        if (hits == 0 &&
-            (rc = nninit__plan_warn(p, err,
-                                    "rule %zu (match '%s'%s) matches no "
-                                    "tensor",
-                                    r + 1, ru->match,
-                                    at_line(ru->line, ln, sizeof ln))))
-            return rc;
-        if (hits && ru->has_activation && !affected &&
-            (rc = nninit__plan_warn(p, err,
-                              "rule %zu (match '%s'%s) sets an activation, "
-                              "but matches no weight it would change "
-                              "(biases, norms and embeddings do not follow "
-                              "an activation)", r + 1, ru->match,
-                              at_line(ru->line, ln, sizeof ln))))
-            return rc;
+        if (rc == NNINIT_OK && hits == 0)
+            rc = nninit__plan_warn(p, err, "rule %zu (match '%s'%s) matches "
+                                   "no tensor", r + 1, ru->match,
+                                   at_line(ru->line, ln, sizeof ln));
+        if (rc == NNINIT_OK && hits && ru->has_activation && !affected)
+            rc = nninit__plan_warn(p, err,
+                                   "rule %zu (match '%s'%s) sets an "
+                                   "activation, but matches no weight it "
+                                   "would change (biases, norms and "
+                                   "embeddings do not follow an activation)",
+                                   r + 1, ru->match,
+                                   at_line(ru->line, ln, sizeof ln));
     }
-    return NNINIT_OK;
+    nninit__free(m->alloc, ix.fwd);
+    nninit__free(m->alloc, ix.rev);
+    nninit__free(m->alloc, ix.hits);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1180,11 +1362,11 @@ int nninit__op_resolve(const nninit_plan *p, const nninit__op *o,
     nninit_shape s, view;
     nninit_layout fl;
     nninit__op_view(p, o, full, 1, &view, &fl);
-    int rc = nninit_resolve(&o->spec, &view, fl, r, err);
+    int rc = nninit_resolve(o->spec, &view, fl, r, err);
     if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST &&
         fl != NNINIT_LAYOUT_TORCH) {
         nninit__op_view(p, o, full, 0, &s, &fl);
-        rc = nninit_resolve(&o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
+        rc = nninit_resolve(o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
     }
     return rc;
 }
@@ -1195,7 +1377,7 @@ int nninit__op_resolve(const nninit_plan *p, const nninit__op *o,
 static int op_resolve(const nninit_plan *p, const nninit__op *o,
                       nninit_resolved *r, nninit_error *err)
 {
-    return nninit__op_resolve(p, o, &p->m->tensors[o->t].shape, r, err);
+    return nninit__op_resolve(p, o, p->m->tensors[o->t].shape, r, err);
 }
 
 static int keras_fans(const nninit_plan *p, size_t t)
@@ -1203,7 +1385,7 @@ static int keras_fans(const nninit_plan *p, size_t t)
     const nninit__mtensor *mt = &p->m->tensors[t];
     const nninit__mlayer *l = layer_of(p, t);
     return p->o.preset == NNINIT_PRESET_FLAX && l &&
-           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args.kind);
+           mt->part == NNINIT_PART_WEIGHT && is_conv_transpose(l->args->kind);
 }
 
 void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
@@ -1213,27 +1395,25 @@ void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
     memset(&o, 0, sizeof o);
     o.t = t;
     o.kind = OP_WHOLE;
-    nninit__op_view(p, &o, &p->m->tensors[t].shape, 1, shape, layout);
+    nninit__op_view(p, &o, p->m->tensors[t].shape, 1, shape, layout);
 }
 
+/* The entry's init and why texts, from its final steps (interned). */
 static int summarize(nninit_plan *p, size_t t)
 {
     nninit_plan_entry *e = &p->e[t];
     nninit__final *f = &p->f[t];
     char sf[128], init[192], why[320];
-    if (f->base < 0)
-        return (e->init = nninit__plan_intern(p, "copy")) ? NNINIT_OK
-                                                          : NNINIT_ENOMEM;
     const nninit__op *b = &p->ops[f->base];
     e->spec = b->spec;
     e->composite = b->kind == OP_BLOCKS || f->nover > 0;
     size_t at = nninit__strf(init, sizeof init, "%s",
-                             nninit_spec_format(&b->spec, sf, sizeof sf));
+                             nninit_spec_format(b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
         nninit_layout lay;
         char sb[64];
-        nninit__op_view(p, b, &p->m->tensors[t].shape, 0, &s, &lay);
+        nninit__op_view(p, b, p->m->tensors[t].shape, 0, &s, &lay);
         at += nninit__strf(init + at, sizeof init - at, " per %s: %d blocks %s",
                            p->m->tensors[t].part == NNINIT_PART_QKV
                                ? "projection"
@@ -1243,12 +1423,10 @@ static int summarize(nninit_plan *p, size_t t)
     size_t wt = nninit__strf(why, sizeof why, "%s", b->why);
     for (int k = 0; k < f->nover; k++) {
         const nninit__op *o = &p->ops[f->over[k]];
-        if (at < sizeof init)
-            at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
-                               (long long)o->r0, (long long)o->r1,
-                               nninit_spec_format(&o->spec, sf, sizeof sf));
-        if (wt < sizeof why)
-            wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
+        at += nninit__strf(init + at, sizeof init - at, "; rows %lld:%lld %s",
+                           (long long)o->r0, (long long)o->r1,
+                           nninit_spec_format(o->spec, sf, sizeof sf));
+        wt += nninit__strf(why + wt, sizeof why - wt, "; %s", o->why);
     }
     e->init = nninit__plan_intern(p, init);
     e->why = nninit__plan_intern(p, why);
@@ -1267,16 +1445,18 @@ void nninit_plan_free(nninit_plan *p)
     nninit__free(a, p->e);
     nninit__free(a, p->f);
     nninit__free(a, p->ops);
+    nninit__free(a, p->free_ops);
+    nninit__strpool_free(&p->strings);
+    nninit__strpool_free(&p->specs);
+    nninit__strpool_free(&p->resolved);
     nninit__free(a, p->order);
     nninit__free(a, p->warn);
     nninit__free(a, p->notes);
-    nninit__free(a, p->scale);
+    nninit__strpool_free(&p->bases);
     nninit__free(a, p->final_op);
     nninit__free(a, p->last_whole);
     nninit__free(a, p->keep_from);
     nninit__free(a, p->serve_after);
-    nninit__free(a, p->cur_whole);
-    strings_free(p);
     nninit__free(a, p);
 }
 
@@ -1327,7 +1507,7 @@ static int torch_setup(nninit_plan *p, nninit_error *err)
             p->last_whole[op->t] = (long)k;
         int rc;
         if (op->kind != OP_COPY && nninit_etype_is_float(p->e[op->t].type) &&
-            (rc = torch_can(&op->spec, (nninit_dtype)p->e[op->t].type,
+            (rc = torch_can(op->spec, (nninit_dtype)p->e[op->t].type,
                             p->o.torch_version,
                             p->e[op->t].name, op->why, err)))
             return rc;
@@ -1380,6 +1560,30 @@ static nninit_etype entry_type(const nninit_plan *p, const nninit__mtensor *mt)
     return mt->type;
 }
 
+/* Entry t's muP base shape from the model's (a dim given as 0 is finite:
+ * the tensor's own size), interned. */
+static int base_shape(nninit_plan *p, size_t t, const nninit_shape *given,
+                      nninit_error *err)
+{
+    nninit_plan_entry *e = &p->e[t];
+    nninit_shape b = *given;
+    for (int d = 0; d < b.ndim; d++)
+        if (b.dim[d] > 0) { /* the last one is muP's main */
+            e->infinite |= 1u << d;
+            e->width_mult = (double)e->shape->dim[d] / (double)b.dim[d];
+        } else {
+            b.dim[d] = e->shape->dim[d];
+        }
+    nninit_shape canon;
+    memset(&canon, 0, sizeof canon); /* interned byte for byte */
+    canon.ndim = b.ndim;
+    memcpy(canon.dim, b.dim, (size_t)b.ndim * sizeof *b.dim);
+    if (!(e->base = (const nninit_shape *)nninit__strpool_intern_record(
+              &p->bases, &canon)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    return NNINIT_OK;
+}
+
 int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
                     nninit_plan **out, nninit_error *err)
 {
@@ -1411,64 +1615,84 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     p->m = m;
     p->o = o;
     p->n = m->ntensors;
-    p->e = (nninit_plan_entry *)nninit__alloc(a, p->n * sizeof *p->e);
-    p->f = (nninit__final *)nninit__alloc(a, p->n * sizeof *p->f);
-    p->order = (size_t *)nninit__alloc(a, p->n * sizeof *p->order);
-    p->cur_whole = (long *)nninit__alloc(a, p->n * sizeof *p->cur_whole);
-    p->scale = (double *)nninit__alloc(a, p->n * sizeof *p->scale);
-    if (!p->e || !p->f || !p->order || !p->cur_whole || !p->scale) {
+    nninit__strpool_init(&p->strings, a);
+    nninit__strpool_init_records(&p->specs, a, sizeof(nninit_spec));
+    nninit__strpool_init_records(&p->resolved, a, sizeof(nninit_resolved));
+    nninit__strpool_init_records(&p->bases, a, sizeof(nninit_shape));
+    p->e = (nninit_plan_entry *)nninit__alloc_array(a, p->n, sizeof *p->e);
+    p->f = (nninit__final *)nninit__alloc_array(a, p->n, sizeof *p->f);
+    p->order = (size_t *)nninit__alloc_array(a, p->n, sizeof *p->order);
+    if (!p->e || !p->f || !p->order) {
         nninit_plan_free(p);
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     memset(p->e, 0, p->n * sizeof *p->e);
-    for (size_t t = 0; t < p->n; t++) {
-        p->cur_whole[t] = -1;
-        p->scale[t] = 1;
+    /* one step per tensor at least (its default): room for them at once,
+     * rather than twice the memory while doubling */
+    int rc = reserve_ops(p, p->n + 64, err);
+    /* what copied tensors point at: no initializer, no fans */
+    nninit_spec no_spec;
+    nninit_resolved no_res;
+    memset(&no_spec, 0, sizeof no_spec);
+    memset(&no_res, 0, sizeof no_res);
+    no_res.fan_in = no_res.fan_out = -1;
+    const nninit_spec *none = (const nninit_spec *)
+        nninit__strpool_intern_record(&p->specs, &no_spec);
+    const nninit_resolved *none_res = (const nninit_resolved *)
+        nninit__strpool_intern_record(&p->resolved, &no_res);
+    if (rc == NNINIT_OK && (!none || !none_res))
+        rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    if (rc) {
+        nninit_plan_free(p);
+        return rc;
     }
-    int rc = NNINIT_OK;
     for (size_t t = 0; t < p->n; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
         nninit_plan_entry *e = &p->e[t];
         e->name = mt->name;
         e->init = e->why = "";
-        e->shape = mt->shape;
+        e->spec = none;
+        e->res = none_res;
         e->type = entry_type(p, mt);
         e->role = tensor_role(p, t);
         e->source_index = mt->source_index;
         e->stream = nninit_stream_from_name(mt->name);
         e->generated = 1;
-        e->res.fan_in = e->res.fan_out = -1;
+        e->shape = mt->shape;
         if (mt->layer < 0 && !nninit_etype_is_float(mt->type) &&
             mt->type != NNINIT_ET_OTHER) {
             char why[200];
             e->generated = classify_bare(mt, why, sizeof why) != BK_COPY;
-            if (!e->generated && !(e->why = nninit__plan_intern(p, why))) {
+            if (!e->generated &&
+                (!(e->why = nninit__plan_intern(p, why)) ||
+                 !(e->init = nninit__plan_intern(p, "copy")))) {
                 nninit_plan_free(p);
                 return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
             }
         }
-        uint64_t es = nninit_etype_size(e->type);
-        e->nbytes = nninit_shape_numel(&e->shape) * es;
-        if (p->bytes > UINT64_MAX / 2 - e->nbytes) {
+        nninit_error e2;
+        if (nninit_bytes_of(nninit_shape_numel(e->shape),
+                            nninit_etype_size(e->type), &e->nbytes, &e2))
+            rc = nninit__fail(err, NNINIT_EOVERFLOW, "%s (%s): %s", mt->name,
+                              nninit_etype_name(e->type), e2.msg);
+        else if (nninit__bytes_add(&p->bytes, e->nbytes))
+            rc = nninit__fail(err, NNINIT_EOVERFLOW,
+                              "the model has more than 2^62 bytes (at %s)",
+                              mt->name);
+        if (rc) {
             nninit_plan_free(p);
-            return nninit__fail(err, NNINIT_EOVERFLOW,
-                                "the model has more than 2^63 bytes");
+            return rc;
         }
-        p->bytes += e->nbytes;
         p->order[t] = t;
         p->f[t].keras_fans = keras_fans(p, t);
+        p->f[t].base = -1;
+        p->f[t].nover = 0;
         e->width_mult = 1;
         e->scale = 1;
-        if (m->base && t < m->capbase && m->base[t].ndim > 0) {
-            e->base = m->base[t];
-            for (int d = 0; d < e->base.ndim; d++)
-                if (e->base.dim[d] > 0) { /* the last one is muP's main */
-                    e->infinite |= 1u << d;
-                    e->width_mult =
-                        (double)e->shape.dim[d] / (double)e->base.dim[d];
-                } else {
-                    e->base.dim[d] = e->shape.dim[d];
-                }
+        if (m->base && t < m->capbase && m->base[t].ndim > 0 &&
+            (rc = base_shape(p, t, &m->base[t], err))) {
+            nninit_plan_free(p);
+            return rc;
         }
     }
     /* 1. construction, in module order: PyTorch's module defaults for
@@ -1518,46 +1742,6 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
                                "%s.weight is %s (tied): one tensor, written "
                                "once under that name", ml->name, target);
     }
-    /* every step must fit its tensor (a script would fail on it too) */
-    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
-        nninit_resolved r;
-        const nninit__op *op = &p->ops[k];
-        nninit_error e2;
-        if ((rc = op_resolve(p, op, &r, &e2)))
-            rc = nninit__fail(err, rc, "%s: %s (%s)", m->tensors[op->t].name,
-                              e2.msg, op->why);
-    }
-    /* collapse each tensor's steps: its last whole-tensor step, then the
-     * row overlays after it (a later overlay of the same rows replaces an
-     * earlier one) */
-    for (size_t t = 0; t < p->n; t++) {
-        p->f[t].base = -1;
-        p->f[t].nover = 0;
-    }
-    for (size_t k = 0; k < p->nops && rc == NNINIT_OK; k++) {
-        const nninit__op *op = &p->ops[k];
-        nninit__final *f = &p->f[op->t];
-        if (op->kind != OP_ROWS) {
-            f->base = (long)k;
-            f->nover = 0;
-            continue;
-        }
-        int j = 0;
-        while (j < f->nover && !(p->ops[f->over[j]].r0 == op->r0 &&
-                                 p->ops[f->over[j]].r1 == op->r1))
-            j++;
-        if (j < f->nover) {
-            memmove(&f->over[j], &f->over[j + 1],
-                    (size_t)(f->nover - j - 1) * sizeof *f->over);
-            f->nover--;
-        }
-        if (f->nover == NNINIT__MAX_OVERLAYS)
-            rc = nninit__fail(err, NNINIT_EINVAL,
-                              "%s: more than %d row overlays",
-                              m->tensors[op->t].name, NNINIT__MAX_OVERLAYS);
-        else
-            f->over[f->nover++] = (long)k;
-    }
     if (rc == NNINIT_OK && o.rng == NNINIT_RNG_TORCH)
         rc = torch_setup(p, err);
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
@@ -1565,25 +1749,25 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         if (e->generated && p->f[t].base < 0)
             rc = nninit__fail(err, NNINIT_EINVAL, "%s: nothing initializes it",
                               e->name);
+        if (rc == NNINIT_OK && e->generated &&
+            (rc = summarize(p, t)) == NNINIT_ENOMEM)
+            rc = nninit__fail(err, rc, "out of memory");
         if (rc == NNINIT_OK && e->generated) {
-            e->scale = p->scale[t];
-            if (summarize(p, t))
-                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-            else
-                rc = op_resolve(p, &p->ops[p->f[t].base], &e->res,
-                                err);
+            nninit_resolved r;
+            memset(&r, 0, sizeof r); /* interned byte for byte */
+            rc = op_resolve(p, &p->ops[p->f[t].base], &r, err);
             /* report the tensor's own fans (PyTorch's, or the framework's
              * layout), also when gate blocks were drawn separately */
-            e->res.fan_in = e->res.fan_out = -1;
+            r.fan_in = r.fan_out = -1;
             nninit_shape view;
             nninit_layout layout;
             nninit__fan_view(p, t, &view, &layout);
             if (view.ndim >= 2)
-                nninit_fans(&view, layout, &e->res.fan_in, &e->res.fan_out,
-                            NULL);
-        } else if (rc == NNINIT_OK && !(e->init = nninit__plan_intern(p,
-                                                                      "copy"))) {
-            rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+                nninit_fans(&view, layout, &r.fan_in, &r.fan_out, NULL);
+            if (rc == NNINIT_OK &&
+                !(e->res = (const nninit_resolved *)
+                      nninit__strpool_intern_record(&p->resolved, &r)))
+                rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
     }
     if (rc) {

@@ -21,57 +21,59 @@ typedef enum nninit__op_kind {
 } nninit__op_kind;
 
 typedef struct nninit__op {
-    size_t t; /* tensor (= plan entry) index */
-    nninit__op_kind kind;
-    int blocks;
     int64_t r0, r1;
-    nninit_spec spec;
-    int explicit_; /* 0: the preset's default (module construction) */
-    long src;      /* >= 0: a clone of that tensor: its stream (philox), its
-                      values (OP_COPY); -1 otherwise */
-    long src_op;   /* OP_COPY: src's last whole op when it runs */
-    const char *why; /* interned (nninit__plan_intern) */
+    const nninit_spec *spec; /* interned (p->specs) */
+    const char *why;         /* interned (nninit__plan_intern) */
+    uint32_t t;              /* tensor (= plan entry) index */
+    int32_t src;             /* >= 0: a clone of that tensor: its stream
+                                (philox), its values (OP_COPY); -1 otherwise */
+    int32_t src_op;          /* OP_COPY: src's last whole op when it runs */
+    int32_t blocks;
+    unsigned char kind;      /* nninit__op_kind */
+    unsigned char explicit_; /* 0: the preset's default (module
+                                construction) */
 } nninit__op;
 
 #define NNINIT__MAX_OVERLAYS 4
 
 /* The steps that decide a tensor's final bytes under the counter-based
- * generator: the last op covering the whole tensor, then row overlays. */
+ * generator: the last op covering the whole tensor, then row overlays.
+ * Kept up to date as ops are added; with the counter-based generator the
+ * steps these replace are dead, and their slots reused. */
 typedef struct nninit__final {
-    long base;                          /* op index, -1 for copied tensors */
-    long over[NNINIT__MAX_OVERLAYS];    /* OP_ROWS after base, in order */
-    int nover;
-    int keras_fans;                     /* fans from a Keras-layout view of
+    int32_t base;                       /* op index, -1 for copied tensors */
+    int32_t over[NNINIT__MAX_OVERLAYS]; /* OP_ROWS after base, in order */
+    unsigned char nover;
+    unsigned char keras_fans;           /* fans from a Keras-layout view of
                                            the shape (nninit__fan_view) */
 } nninit__final;
 
-/* The plan's texts, each stored once: a model of a million alike layers
- * keeps one copy of their texts, not a million. */
-typedef struct nninit__strings {
-    const char **slot; /* open addressing, load <= 1/2 */
-    size_t cap, n;
-    nninit__arena text;
-} nninit__strings;
-
 struct nninit_plan {
     const nninit_model *m;
-    nninit__strings strings;
     nninit_plan_opts o;
     nninit_plan_entry *e;
     nninit__final *f;
     size_t n;
     nninit__op *ops;
     size_t nops, capops;
+    size_t *free_ops; /* slots of dead ops (counter-based generator) */
+    size_t nfree;
+    long last_op; /* the slot add_op filled last */
+    /* what entries and ops point at, each stored once: a model of a million
+     * alike layers keeps one copy of their texts, initializers and numbers,
+     * not a million (shapes: the model's, interned the same way) */
+    nninit__strpool strings, specs, resolved;
     size_t *order;
     char (*warn)[320];
     size_t nwarn, capwarn;
     nninit_plan_note *notes; /* texts interned */
     size_t nnotes, capnotes;
-    double *scale; /* per tensor: the factor scalings applied (NAN:
-                      replaced) */
+    /* muP's base shapes of the entries (interned like the model's shapes) */
+    nninit__strpool bases;
+    /* while a tied weight gets its owner's defaults: what every step's why
+     * begins with ("as lm_head.weight (tied to it): ") */
+    const char *why_prefix;
     uint64_t bytes;
-    /* while ops are added: each tensor's last whole op so far */
-    long *cur_whole;
     /* --rng torch: each tensor's last op and its last whole-tensor op (-1
      * if none); the first op from which its steps must write its bytes
      * (its last whole op, or earlier when a clone copies it); and the op

@@ -63,19 +63,22 @@ int nninit_producer_new(const nninit_plan *p, const nninit_fill_opts *fill,
     pr->cache_entry = -1;
     pr->serving = -1;
     if (p->o.rng == NNINIT_RNG_TORCH) {
-        pr->held = (void **)nninit__alloc(p->m->alloc, p->n * sizeof *pr->held);
-        pr->held_cap = (uint64_t *)nninit__alloc(p->m->alloc,
-                                                 p->n * sizeof *pr->held_cap);
+        pr->held = (void **)nninit__alloc_array(p->m->alloc, p->n,
+                                                sizeof *pr->held);
+        if (pr->held) /* cleared first: nninit_producer_free reads it */
+            memset(pr->held, 0, p->n * sizeof *pr->held);
+        pr->held_cap = (uint64_t *)nninit__alloc_array(
+            p->m->alloc, p->n, sizeof *pr->held_cap);
         pr->released = (unsigned char *)nninit__alloc(p->m->alloc, p->n);
         if (!pr->held || !pr->held_cap || !pr->released) {
             nninit_producer_free(pr);
             return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         }
-        memset(pr->held, 0, p->n * sizeof *pr->held);
         memset(pr->held_cap, 0, p->n * sizeof *pr->held_cap);
         memset(pr->released, 0, p->n);
         nninit_torch_gen_init(&pr->g, p->o.seed, p->o.torch_kernel);
         pr->g.version = p->o.torch_version;
+        pr->g.simd = pr->fo.simd;
     }
     *out = pr;
     return NNINIT_OK;
@@ -155,28 +158,28 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
         rc = NNINIT_OK;
     }
     else if (op->kind == OP_WHOLE)
-        rc = buf ? nninit_torch_init(&pr->g, &op->spec, &e->shape, dt, buf,
+        rc = buf ? nninit_torch_init(&pr->g, op->spec, e->shape, dt, buf,
                                      pr->fo.alloc, err)
-                 : nninit_torch_skip(&pr->g, &op->spec, &e->shape, dt,
+                 : nninit_torch_skip(&pr->g, op->spec, e->shape, dt,
                                      pr->fo.alloc, err);
     else {
         /* w.chunk(blocks) or w[r0:r1]: each a contiguous row range */
-        nninit_shape s = e->shape;
-        uint64_t row = nninit_shape_numel(&e->shape) /
-                       (uint64_t)(e->shape.dim[0] ? e->shape.dim[0] : 1);
+        nninit_shape s = *e->shape;
+        uint64_t row = nninit_shape_numel(e->shape) /
+                       (uint64_t)(e->shape->dim[0] ? e->shape->dim[0] : 1);
         int parts = op->kind == OP_BLOCKS ? op->blocks : 1;
-        s.dim[0] = op->kind == OP_BLOCKS ? e->shape.dim[0] / op->blocks
+        s.dim[0] = op->kind == OP_BLOCKS ? e->shape->dim[0] / op->blocks
                                          : op->r1 - op->r0;
         uint64_t first = op->kind == OP_BLOCKS ? 0 : (uint64_t)op->r0;
         rc = NNINIT_OK;
         for (int g = 0; g < parts && rc == NNINIT_OK; g++)
             rc = buf ? nninit_torch_init(
-                           &pr->g, &op->spec, &s, dt,
+                           &pr->g, op->spec, &s, dt,
                            (char *)buf + (first + (uint64_t)g *
                                                       (uint64_t)s.dim[0]) *
                                              row * es,
                            pr->fo.alloc, err)
-                     : nninit_torch_skip(&pr->g, &op->spec, &s, dt,
+                     : nninit_torch_skip(&pr->g, op->spec, &s, dt,
                                          pr->fo.alloc, err);
     }
     return named(rc, e, err);
@@ -185,7 +188,7 @@ static int torch_op(nninit_producer *pr, size_t k, void *buf,
 /* 1 if op k draws nothing: a constant fill (zeros_, ones_, fill_). */
 static int constant_op(const nninit_plan *p, size_t k)
 {
-    nninit_kind kind = p->ops[k].spec.kind;
+    nninit_kind kind = p->ops[k].spec->kind;
     return kind == NNINIT_ZEROS || kind == NNINIT_ONES ||
            kind == NNINIT_CONSTANT;
 }
@@ -205,7 +208,7 @@ static int torch_stream_begin(nninit_producer *pr, size_t i, size_t k)
         if (p->ops[j].t != i || p->ops[j].kind != OP_ROWS ||
             !constant_op(p, j))
             return 0;
-    return nninit_torch_stream_begin(&pr->st, &op->spec, &e->shape,
+    return nninit_torch_stream_begin(&pr->st, op->spec, e->shape,
                                      (nninit_dtype)e->type);
 }
 
@@ -216,8 +219,8 @@ static int torch_overlays(nninit_producer *pr, size_t i, void *out,
 {
     const nninit_plan *p = pr->p;
     const nninit_plan_entry *e = &p->e[i];
-    uint64_t row = nninit_shape_numel(&e->shape) /
-                   (uint64_t)(e->shape.dim[0] ? e->shape.dim[0] : 1);
+    uint64_t row = nninit_shape_numel(e->shape) /
+                   (uint64_t)(e->shape->dim[0] ? e->shape->dim[0] : 1);
     size_t es = nninit_etype_size(e->type);
     for (size_t j = (size_t)p->last_whole[i] + 1;
          j <= (size_t)p->final_op[i]; j++) {
@@ -230,7 +233,7 @@ static int torch_overlays(nninit_producer *pr, size_t i, void *out,
         nninit_shape piece;
         int64_t n = (int64_t)(hi - lo);
         nninit_shape_make(&piece, 1, &n, NULL);
-        int rc = nninit_torch_init(&pr->g, &o->spec, &piece,
+        int rc = nninit_torch_init(&pr->g, o->spec, &piece,
                                    (nninit_dtype)e->type,
                                    (char *)out + (lo - begin) * es,
                                    pr->fo.alloc, err);
@@ -421,7 +424,7 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
         return nninit__fail(err, NNINIT_EINVAL,
                             "%s is copied from the input, not generated",
                             e->name);
-    uint64_t numel = nninit_shape_numel(&e->shape);
+    uint64_t numel = nninit_shape_numel(e->shape);
     if (begin > end || end > numel)
         return nninit__fail(err, NNINIT_ERANGE,
                             "%s: range %llu:%llu is outside its %llu elements",
@@ -444,7 +447,7 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
     uint64_t stream = b->src >= 0 ? p->e[b->src].stream : e->stream;
     int rc = NNINIT_OK;
     if (b->kind == OP_BLOCKS) {
-        nninit_shape bs = e->shape;
+        nninit_shape bs = *e->shape;
         bs.dim[0] /= b->blocks;
         uint64_t bn = nninit_shape_numel(&bs);
         for (int g = 0; g < b->blocks && rc == NNINIT_OK; g++) {
@@ -452,7 +455,7 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
             uint64_t lo = begin > g0 ? begin : g0, hi = end < g1 ? end : g1;
             if (lo >= hi)
                 continue;
-            rc = fill_part(pr, (long)i, g, &b->spec, &bs, &bs,
+            rc = fill_part(pr, (long)i, g, b->spec, &bs, &bs,
                            NNINIT_LAYOUT_TORCH, dt,
                            nninit_stream_derive(stream,
                                                 NNINIT_BLOCK_TAG +
@@ -464,20 +467,20 @@ int nninit_producer_fill(nninit_producer *pr, size_t i, void *out,
         nninit_shape view;
         nninit_layout layout;
         nninit__fan_view(p, i, &view, &layout);
-        rc = fill_part(pr, (long)i, -1, &b->spec, &e->shape, &view, layout, dt,
+        rc = fill_part(pr, (long)i, -1, b->spec, e->shape, &view, layout, dt,
                        stream, out, begin, end, err);
     }
     /* row overlays (the forget-gate bias), each drawn as its own tensor */
-    uint64_t row = e->shape.ndim ? numel / (uint64_t)e->shape.dim[0] : 1;
+    uint64_t row = e->shape->ndim ? numel / (uint64_t)e->shape->dim[0] : 1;
     for (int k = 0; k < f->nover && rc == NNINIT_OK; k++) {
         const nninit__op *o = &p->ops[f->over[k]];
         uint64_t o0 = (uint64_t)o->r0 * row, o1 = (uint64_t)o->r1 * row;
         uint64_t lo = begin > o0 ? begin : o0, hi = end < o1 ? end : o1;
         if (lo >= hi)
             continue;
-        nninit_shape rs = e->shape;
+        nninit_shape rs = *e->shape;
         rs.dim[0] = o->r1 - o->r0;
-        rc = fill_part(pr, (long)i, 1000 + k, &o->spec, &rs, &rs,
+        rc = fill_part(pr, (long)i, 1000 + k, o->spec, &rs, &rs,
                        NNINIT_LAYOUT_TORCH, dt,
                        nninit_stream_derive(o->src >= 0
                                                 ? p->e[o->src].stream

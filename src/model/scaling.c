@@ -226,20 +226,30 @@ static const char *role_of(const nninit_plan *p, size_t t)
     return nninit_layer_role_name((nninit_layer_role)p->m->tensors[t].role);
 }
 
-/* Re-add the row steps that followed tensor t's whole step w (a padding
- * row, forget-gate rows) after a new whole step: they still hold. */
-static int keep_rows(nninit_plan *p, size_t t, long w, size_t end,
-                     nninit_error *err)
+/* A tensor's row steps after its last whole one (a padding row,
+ * forget-gate rows), kept across a new whole step: they still hold. */
+typedef struct rows_kept {
+    nninit__op op[NNINIT__MAX_OVERLAYS];
+    int n;
+} rows_kept;
+
+static void rows_save(const nninit_plan *p, size_t t, rows_kept *k)
 {
-    for (size_t j = (size_t)w + 1; j < end; j++) {
-        const nninit__op r = p->ops[j]; /* nninit__plan_op may move ops */
-        if (r.t != t || r.kind != OP_ROWS)
-            continue;
-        int rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, &r.spec,
-                                 r.explicit_, err, "%s", r.why);
+    k->n = p->f[t].nover;
+    for (int j = 0; j < k->n; j++)
+        k->op[j] = p->ops[p->f[t].over[j]];
+}
+
+static int rows_restore(nninit_plan *p, size_t t, const rows_kept *k,
+                        nninit_error *err)
+{
+    for (int j = 0; j < k->n; j++) {
+        const nninit__op *r = &k->op[j];
+        int rc = nninit__plan_op(p, t, OP_ROWS, 1, r->r0, r->r1, r->spec,
+                                 r->explicit_, err, "%s", r->why);
         if (rc)
             return rc;
-        p->ops[p->nops - 1].src = r.src;
+        p->ops[p->last_op].src = r->src;
     }
     return NNINIT_OK;
 }
@@ -250,22 +260,23 @@ static int keep_rows(nninit_plan *p, size_t t, long w, size_t end,
 static int restep(nninit_plan *p, size_t t, long w, const nninit_spec *spec,
                   nninit_error *err, const char *why)
 {
-    const nninit__op base = p->ops[w];
-    size_t end = p->nops;
+    const nninit__op base = p->ops[w]; /* nninit__plan_op may reuse w */
+    rows_kept kept;
+    rows_save(p, t, &kept);
     int rc =
         nninit__plan_op(p, t, base.kind == OP_BLOCKS ? OP_BLOCKS : OP_WHOLE,
                         base.blocks, 0, 0, spec, 1, err, "%s", why);
     if (rc)
         return rc;
     if (p->o.rng != NNINIT_RNG_TORCH)
-        p->ops[p->nops - 1].src = base.src;
-    return keep_rows(p, t, w, end, err);
+        p->ops[p->last_op].src = base.src;
+    return rows_restore(p, t, &kept, err);
 }
 
 /* Tensor t's current step (its last whole one); NNINIT_EINVAL if none. */
 static int current(const nninit_plan *p, size_t t, long *w, nninit_error *err)
 {
-    *w = p->cur_whole[t];
+    *w = p->f[t].base;
     if (*w < 0)
         return nninit__fail(err, NNINIT_EINVAL, "%s: nothing to scale",
                             p->m->tensors[t].name);
@@ -283,17 +294,17 @@ static int scale_tensor(nninit_plan *p, size_t t, double mul, double div,
     const nninit__op *o = &p->ops[w];
     nninit_shape view;
     nninit_layout layout;
-    nninit__op_view(p, o, &p->m->tensors[t].shape, 1, &view, &layout);
+    nninit__op_view(p, o, p->m->tensors[t].shape, 1, &view, &layout);
     nninit_spec s;
     nninit_error e;
-    if ((rc = nninit_spec_scale(&o->spec, &view, layout, mul, div, &s, &e)))
+    if ((rc = nninit_spec_scale(o->spec, &view, layout, mul, div, &s, &e)))
         return nninit__fail(err, rc, "%s: %s (%s)", p->m->tensors[t].name,
                             e.msg, why);
     char sf[128], text[320];
     nninit__strf(text, sizeof text, "%s; was %s", why,
-                 nninit_spec_format(&o->spec, sf, sizeof sf));
-    if (!isnan(p->scale[t]))
-        p->scale[t] *= mul / div;
+                 nninit_spec_format(o->spec, sf, sizeof sf));
+    if (!isnan(p->e[t].scale))
+        p->e[t].scale *= mul / div;
     return restep(p, t, w, &s, err, text);
 }
 
@@ -305,12 +316,13 @@ static int replace_tensor(nninit_plan *p, size_t t, const nninit_spec *spec,
     int rc = current(p, t, &w, err);
     if (rc)
         return rc;
-    size_t end = p->nops;
+    rows_kept kept;
+    rows_save(p, t, &kept);
     if ((rc = nninit__plan_op(p, t, OP_WHOLE, 1, 0, 0, spec, 1, err, "%s",
                               why)))
         return rc;
-    p->scale[t] = NAN;
-    return keep_rows(p, t, w, end, err);
+    p->e[t].scale = NAN;
+    return rows_restore(p, t, &kept, err);
 }
 
 /* The elementwise spec of a resolved draw, with its numbers written out. */
@@ -356,13 +368,13 @@ static int scale_rows(nninit_plan *p, size_t t, int64_t r0, int64_t r1,
     if (rc)
         return rc;
     const nninit__op *o = &p->ops[w];
-    nninit_spec s = set ? *set : o->spec;
+    nninit_spec s = set ? *set : *o->spec;
     if (!set) {
         nninit_resolved r;
         nninit_shape view;
         nninit_layout layout;
-        nninit__op_view(p, o, &p->m->tensors[t].shape, 1, &view, &layout);
-        if ((rc = nninit__op_resolve(p, o, &p->m->tensors[t].shape, &r, err)))
+        nninit__op_view(p, o, p->m->tensors[t].shape, 1, &view, &layout);
+        if ((rc = nninit__op_resolve(p, o, p->m->tensors[t].shape, &r, err)))
             return rc;
         /* a block of its own (per-projection blocks) keeps its spec; a
          * whole-tensor draw is written out as the numbers it draws */
@@ -371,19 +383,19 @@ static int scale_rows(nninit_plan *p, size_t t, int64_t r0, int64_t r1,
                                 "%s: rows %lld:%lld of %s cannot be scaled "
                                 "apart from the rest (%s)",
                                 p->m->tensors[t].name, (long long)r0,
-                                (long long)r1, nninit_kind_name(o->spec.kind),
+                                (long long)r1, nninit_kind_name(o->spec->kind),
                                 why);
         nninit_shape rs = view;
         rs.dim[0] = r1 - r0;
         nninit_error e;
         if (o->kind == OP_BLOCKS)
-            nninit__op_view(p, o, &p->m->tensors[t].shape, 0, &rs, &layout);
+            nninit__op_view(p, o, p->m->tensors[t].shape, 0, &rs, &layout);
         if ((rc = nninit_spec_scale(&s, &rs, NNINIT_LAYOUT_TORCH, mul, div, &s,
                                     &e)))
             return nninit__fail(err, rc, "%s: %s (%s)", p->m->tensors[t].name,
                                 e.msg, why);
     }
-    p->scale[t] = NAN;
+    p->e[t].scale = NAN;
     return nninit__plan_op(p, t, OP_ROWS, 1, r0, r1, &s, 1, err, "%s", why);
 }
 
@@ -405,7 +417,7 @@ static int zero_layer(nninit_plan *p, size_t t, nninit_error *err,
     nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
     int rc = replace_tensor(p, t, &z, err, why);
     long b = bias_of(p, t);
-    if (rc == NNINIT_OK && b >= 0 && p->cur_whole[b] >= 0)
+    if (rc == NNINIT_OK && b >= 0 && p->f[b].base >= 0)
         rc = replace_tensor(p, (size_t)b, &z, err, why);
     return rc;
 }
@@ -490,7 +502,7 @@ static int none_tagged(nninit_plan *p, const nninit_scaling *s,
 static int qkv_value(nninit_plan *p, size_t t, double mul, double div,
                      nninit_error *err, const char *why)
 {
-    int64_t rows = p->m->tensors[t].shape.dim[0];
+    int64_t rows = p->m->tensors[t].shape->dim[0];
     if (rows % 3)
         return nninit__fail(err, NNINIT_EINVAL,
                             "%s: role attn_qkv needs 3 equal row blocks "
@@ -576,7 +588,7 @@ SCALING_FN(torchtitan)
                          sp.std);
             break;
         case NNINIT_LAYER_READOUT: {
-            double dim = (double)mt->shape.dim[mt->shape.ndim - 1];
+            double dim = (double)mt->shape->dim[mt->shape->ndim - 1];
             sp.std = pow(dim, -0.5);
             sp.trunc_a = -3 * sp.std;
             sp.trunc_b = 3 * sp.std;
@@ -719,7 +731,7 @@ SCALING_FN(t_fixup)
             continue;
         char why[320];
         if (mt->role == NNINIT_LAYER_EMBEDDING && emb_blocks > 0) {
-            double d = (double)mt->shape.dim[mt->shape.ndim - 1];
+            double d = (double)mt->shape->dim[mt->shape->ndim - 1];
             nninit_spec sp = nninit_spec_make(NNINIT_NORMAL);
             sp.std = pow(d, -0.5) / pow(9 * emb_blocks, 0.25);
             nninit__strf(why, sizeof why,
@@ -848,7 +860,7 @@ SCALING_FN(zero_init)
             rc = zero_layer(p, t, err, why);
             continue;
         }
-        const nninit_shape *sh = &mt->shape;
+        const nninit_shape *sh = mt->shape;
         int64_t out = sh->dim[0], in = sh->dim[1];
         nninit_spec sp;
         if (sh->ndim == 2 && out <= in) {
@@ -893,9 +905,9 @@ static int at_base(const nninit_plan *p, size_t t, long w, double *f,
 {
     const nninit__op *o = &p->ops[w];
     nninit_resolved a, b;
-    int rc = nninit__op_resolve(p, o, &p->m->tensors[t].shape, &a, err);
+    int rc = nninit__op_resolve(p, o, p->m->tensors[t].shape, &a, err);
     if (rc == NNINIT_OK)
-        rc = nninit__op_resolve(p, o, &p->e[t].base, &b, err);
+        rc = nninit__op_resolve(p, o, p->e[t].base, &b, err);
     *f = rc == NNINIT_OK && a.std > 0 && b.std > 0 ? b.std / a.std : 1;
     return rc;
 }
@@ -910,8 +922,8 @@ static int of_linear_or_conv(nninit_torch_module k)
 static double fanin_mult(const nninit_plan *p, long w)
 {
     const nninit_plan_entry *e = &p->e[w];
-    return e->shape.ndim >= 2 && (e->infinite >> 1 & 1u)
-               ? (double)e->shape.dim[1] / (double)e->base.dim[1]
+    return e->shape->ndim >= 2 && (e->infinite >> 1 & 1u)
+               ? (double)e->shape->dim[1] / (double)e->base->dim[1]
                : 1;
 }
 
@@ -920,7 +932,7 @@ static double fanin_mult(const nninit_plan *p, long w)
 static int is_readout(const nninit_plan *p, size_t t)
 {
     const nninit_plan_entry *e = &p->e[t];
-    return p->m->tensors[t].part == NNINIT_PART_WEIGHT && e->shape.ndim >= 2 &&
+    return p->m->tensors[t].part == NNINIT_PART_WEIGHT && e->shape->ndim >= 2 &&
            !(e->infinite & 1u) && (e->infinite >> 1 & 1u);
 }
 
@@ -928,7 +940,7 @@ SCALING_FN(mup)
 {
     int any = 0, attention = 0, rc = NNINIT_OK;
     for (size_t t = 0; t < p->n; t++)
-        any |= p->e[t].base.ndim > 0;
+        any |= p->e[t].base != NULL;
     if (!any)
         return nninit__fail(err, NNINIT_EINVAL,
                             "mup needs base shapes (the spec's base_shapes: "
@@ -941,10 +953,10 @@ SCALING_FN(mup)
                      mt->role <= NNINIT_LAYER_ATTN_OUT;
         attention |= mt->part == NNINIT_PART_QKV;
         if (!e->generated || !nninit_etype_is_float(e->type) ||
-            e->base.ndim == 0 || p->cur_whole[t] < 0)
+            !e->base || p->f[t].base < 0)
             continue;
         int ninf = 0;
-        for (int d = 0; d < e->shape.ndim; d++)
+        for (int d = 0; d < e->shape->ndim; d++)
             ninf += e->infinite >> d & 1u;
         if (ninf > 2)
             return nninit__fail(err, NNINIT_EINVAL,
@@ -971,7 +983,7 @@ SCALING_FN(mup)
                                        "(Yang et al. 2022's recommendation)");
             continue;
         }
-        long w = p->cur_whole[t];
+        long w = p->f[t].base;
         double f;
         if ((rc = at_base(p, t, w, &f, err)))
             return rc;
@@ -979,8 +991,8 @@ SCALING_FN(mup)
         const nninit__op *o = &p->ops[w];
         int bias_rule = 0;
         if (mt->part == NNINIT_PART_BIAS && !o->explicit_ &&
-            o->spec.kind == NNINIT_UNIFORM && mt->layer >= 0 &&
-            of_linear_or_conv(p->m->layers[mt->layer].args.kind)) {
+            o->spec->kind == NNINIT_UNIFORM && mt->layer >= 0 &&
+            of_linear_or_conv(p->m->layers[mt->layer].args->kind)) {
             /* PyTorch's default bias U(+-1/sqrt(fan_in)): its bound comes
              * from the weight's fan_in, taken at the base (the mup
              * package's rescale_linear_bias and MuReadout's rescale) */
@@ -1017,7 +1029,7 @@ SCALING_FN(mup)
                 (p->m->tensors[t].part == NNINIT_PART_QKV &&
                  p->m->tensors[t].blocks == 3)) {
                 nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
-                rc = scale_rows(p, t, 0, p->m->tensors[t].shape.dim[0] / 3, 1,
+                rc = scale_rows(p, t, 0, p->m->tensors[t].shape->dim[0] / 3, 1,
                                 1, &z, err,
                                 "mup scaling: the query rows 0 (Yang et al. "
                                 "2022's recommendation)");

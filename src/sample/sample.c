@@ -55,16 +55,9 @@ int nninit_simd_supported(nninit_simd simd)
 
 nninit_simd nninit_simd_resolve(nninit_simd requested)
 {
-    nninit_simd want = requested;
-    if (want == NNINIT_SIMD_AUTO) {
-        const char *env = getenv("NNINIT_SIMD");
-        nninit_simd parsed;
-        want = NNINIT_SIMD_AVX512;
-        if (env && *env && nninit_simd_parse(env, &parsed) == NNINIT_OK &&
-            parsed != NNINIT_SIMD_AUTO)
-            want = parsed;
-    }
-    for (int s = (int)want; s > NNINIT_SIMD_SCALAR; s--)
+    int want = requested == NNINIT_SIMD_AUTO ? (int)NNINIT_SIMD_AVX512
+                                             : (int)requested;
+    for (int s = want; s > NNINIT_SIMD_SCALAR; s--)
         if (nninit_simd_supported((nninit_simd)s))
             return (nninit_simd)s;
     return NNINIT_SIMD_SCALAR;
@@ -101,6 +94,8 @@ static nninit_dist make_dist(nninit_dist_kind k, double a, double b, double c,
                              double d)
 {
     nninit_dist x;
+    memset(&x, 0, sizeof x); /* padding too: plans keep alike values once,
+                                compared byte for byte */
     x.kind = k;
     x.p[0] = a, x.p[1] = b, x.p[2] = c, x.p[3] = d;
     return x;
@@ -166,8 +161,87 @@ int nninit_dist_check(const nninit_dist *d, nninit_error *err)
     return NNINIT_OK;
 }
 
-/* Standard normal CDF, accurate in both tails (setup only, through libm). */
-static double phi(double x) { return 0.5 * erfc(-x / 1.4142135623730951); }
+/* ------------------------------------------------------------------------ */
+/* The normal CDF without libm                                              */
+/* ------------------------------------------------------------------------ */
+
+/* A truncated normal needs Phi at its bounds, and their last bits reach
+ * every sample. libm's erfc and exp are not correctly rounded and differ
+ * between C libraries, builds and CPUs, so these are nninit's own, made of
+ * +, -, *, /, fma, floor and sqrt only (each exactly rounded everywhere):
+ * about 1e-15 relative, the same bytes on every machine. */
+
+/* 2^k for k in [-1022, 1023], exactly. */
+static double pow2(int k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* e^y for y <= 0 (0 below -745.2), within about an ulp: y = n ln2 + r
+ * with ln2 in two parts (the first times n is exact), e^r by its Taylor
+ * series to r^13 (|r| <= 0.35: the rest is below 1e-17), then times 2^n
+ * with one rounding at most. */
+static double exp_neg(double y)
+{
+    if (y < -745.2)
+        return 0;
+    double n = floor(y * 1.4426950408889634 + 0.5);
+    double r = fma(-n, 0x1.62e42feep-1, y);
+    r = fma(-n, 0x1.a39ef35793c76p-33, r);
+    double fact = 6227020800.0, p = 1.0 / fact; /* 13! */
+    for (int k = 13; k >= 1; k--) {
+        fact /= k; /* (k-1)!, exact */
+        p = fma(p, r, 1.0 / fact);
+    }
+    int e = (int)n;
+    return e >= -1022 ? p * pow2(e) : p * pow2(e + 60) * pow2(-60);
+}
+
+/* The standard normal density. x^2 is split (x = xh + d, xh with 12
+ * fractional bits, so xh^2 is exact) so that its rounding does not grow
+ * into the tails' exponent. */
+static double density(double x)
+{
+    double xh = (double)(int64_t)(x * 4096.0) / 4096.0, d = x - xh;
+    return 0.3989422804014327 * exp_neg(-0.5 * xh * xh) *
+           exp_neg(-0.5 * d * (x + xh));
+}
+
+/* Phi(x) for x <= -1.5: the density over Laplace's continued fraction for
+ * the Mills ratio, t + 1/(t + 2/(t + 3/(t + ...))), t = -x, evaluated from
+ * its 400th term back (converged to double precision from t = 1.5 on). */
+static double lower_tail(double x)
+{
+    double t = -x, f = t;
+    for (int k = 400; k >= 1; k--)
+        f = t + k / f;
+    return density(x) / f;
+}
+
+double nninit__normal_cdf(double x)
+{
+    if (x <= -40)
+        return 0; /* below the smallest double */
+    if (x >= 40)
+        return 1;
+    if (x <= -1.5)
+        return lower_tail(x);
+    if (x >= 1.5)
+        return 1 - lower_tail(-x);
+    /* 1/2 + density * (x + x^3/3 + x^5/(3*5) + ...), every term positive
+     * times the sign of x (Marsaglia 2004); at most 7.5x cancellation */
+    double term = x, sum = x, x2 = x * x;
+    for (int n = 1; fabs(term) > 1e-17 * fabs(sum); n++) {
+        term = term * x2 / (2 * n + 1);
+        sum += term;
+    }
+    return 0.5 + density(x) * sum;
+}
+
+static double phi(double x) { return nninit__normal_cdf(x); }
 
 /* Smallest float >= x and largest float <= x (x finite double). */
 static float float_up(double x)

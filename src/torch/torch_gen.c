@@ -17,11 +17,13 @@ static const nninit_names version_table = {"torch version", version_names, 2,
                                            NULL, 0};
 NNINIT__NAMED_ENUM(nninit_torch_version, nninit_torch_version, version_table)
 
-const nninit__torch_kernels *nninit__torch_kernels_get(void)
+const nninit__torch_kernels *nninit__torch_kernels_get(nninit_simd simd)
 {
 #if defined(NNINIT_HAVE_X86_SIMD)
-    if (nninit_simd_resolve(NNINIT_SIMD_AUTO) >= NNINIT_SIMD_AVX2)
+    if (nninit_simd_resolve(simd) >= NNINIT_SIMD_AVX2)
         return &nninit__torch_kernels_avx2;
+#else
+    (void)simd; /* one copy only */
 #endif
     return &nninit__torch_kernels_scalar;
 }

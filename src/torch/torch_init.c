@@ -45,6 +45,7 @@ typedef struct tail_ctx {
     double scale, mean, a, b;
     int fused;
     int scale_narrow; /* mul_'s scalar rounded to the dtype (1.13) */
+    nninit_simd simd;
 } tail_ctx;
 
 /* trunc_normal_'s steps after uniform_ on Half/BFloat16: erfinv_ is the
@@ -62,7 +63,7 @@ static void tail_narrow(const tail_ctx *c, uint16_t *x, size_t n)
                                         : (float)c->scale;
     const float mean = wid(nar((float)c->mean));
     const float lo = wid(nar((float)c->a)), hi = wid(nar((float)c->b));
-    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    const nninit__torch_kernels *k = nninit__torch_kernels_get(c->simd);
     float buf[256];
     for (size_t i = 0; i < n;) {
         size_t m = n - i < 256 ? n - i : 256;
@@ -92,7 +93,7 @@ static void tail_run(void *p, size_t begin, size_t end)
         return;
     }
     if (c->t == NNINIT_F32) {
-        nninit__torch_kernels_get()->trunc_tail_f32(
+        nninit__torch_kernels_get(c->simd)->trunc_tail_f32(
             (float *)c->x + begin, end - begin, (float)c->scale,
             (float)c->mean, (float)c->a, (float)c->b, c->fused);
         return;
@@ -132,7 +133,7 @@ static int trunc_normal(nninit_torch_gen *g, const nninit_spec *s,
      * elementwise, so split over threads */
     tail_ctx c = {out, t, sd * sqrt(2.), mean, a, b,
                   g->kernel == NNINIT_TORCH_KERNEL_AVX2,
-                  g->version == NNINIT_TORCH_1_13};
+                  g->version == NNINIT_TORCH_1_13, g->simd};
     nninit__torch_parallel(g->threads, (size_t)n, 64, 1u << 14, tail_run, &c);
     return NNINIT_OK;
 }
@@ -194,10 +195,10 @@ static int orthogonal(nninit_torch_gen *g, const nninit_resolved *r,
         else
             transpose_d((double *)q, (const double *)out, R, Cn, 1.0);
     }
-    rc = f32 ? nninit__torch_qr_signed_f((float *)q, M, N, g->threads, alloc,
-                                         err)
+    rc = f32 ? nninit__torch_qr_signed_f((float *)q, M, N, g->threads,
+                                         g->simd, alloc, err)
              : nninit__torch_qr_signed_d((double *)q, M, N, g->threads,
-                                         alloc, err);
+                                         g->simd, alloc, err);
     if (rc == NNINIT_OK) {
         const double gain = r->gain;
         const float fgain = (float)gain;

@@ -4,7 +4,8 @@
  * with -mavx2 -mfma so the compiler vectorizes it. Every operation in the
  * template is exactly rounded (explicit fma/fmaf, no contraction: the build
  * uses -ffp-contract=off), so both copies give the same bits; the choice is
- * speed only (NNINIT_SIMD=scalar forces the portable copy).
+ * speed only (nninit_torch_gen.simd = NNINIT_SIMD_SCALAR forces the
+ * portable copy).
  */
 #ifndef NNINIT_TORCH_INTERNAL_H
 #define NNINIT_TORCH_INTERNAL_H
@@ -60,8 +61,9 @@ extern const nninit__torch_kernels nninit__torch_kernels_scalar;
 extern const nninit__torch_kernels nninit__torch_kernels_avx2;
 #endif
 
-/* The fastest kernel copy this CPU runs (honours NNINIT_SIMD). */
-const nninit__torch_kernels *nninit__torch_kernels_get(void);
+/* The kernel copy for a SIMD request (nninit_torch_gen.simd): the AVX2 one
+ * if it resolves to AVX2 or better, else the portable one. */
+const nninit__torch_kernels *nninit__torch_kernels_get(nninit_simd simd);
 
 /* fn(ctx, begin, end) over [0, n), cut at multiples of grain, on up to
  * `threads` threads with at least min_per_thread items each (the caller's
@@ -96,10 +98,10 @@ int nninit__torch_normal(nninit_torch_gen *g, nninit_dtype dtype, void *data,
  * split over `threads` by columns, which never changes the bits. Workspace
  * through alloc. */
 int nninit__torch_qr_signed_d(double *a, int64_t m, int64_t n, int threads,
-                              const nninit_allocator *alloc,
+                              nninit_simd simd, const nninit_allocator *alloc,
                               nninit_error *err);
 int nninit__torch_qr_signed_f(float *a, int64_t m, int64_t n, int threads,
-                              const nninit_allocator *alloc,
+                              nninit_simd simd, const nninit_allocator *alloc,
                               nninit_error *err);
 
 /* torch's calc_erfinv for double, with (fused) or without the FMA

@@ -114,7 +114,7 @@ int nninit__torch_uniform(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         rc = check_uniform(dtype, from, to, err);
     if (rc)
         return rc;
-    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    const nninit__torch_kernels *k = nninit__torch_kernels_get(g->simd);
     if (!data) { /* one word per value, two for double */
         nninit__torch_words(g, k, NULL, dtype == NNINIT_F64 ? 2 * n : n);
         return NNINIT_OK;
@@ -416,7 +416,7 @@ int nninit__torch_normal(nninit_torch_gen *g, nninit_dtype dtype, void *data,
         }
         return NNINIT_OK;
     }
-    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    const nninit__torch_kernels *k = nninit__torch_kernels_get(g->simd);
     if (!data) {
         /* the fills above: n uniforms (two words each for double), then,
          * if n % 16 != 0, 16 more for the last block */

@@ -173,7 +173,8 @@ static void QFN(apply_block)(const nninit__torch_kernels *k, int threads,
 }
 
 int QFN(nninit__torch_qr_signed)(REAL *a, int64_t m_, int64_t n_,
-                                 int threads, const nninit_allocator *alloc,
+                                 int threads, nninit_simd simd,
+                                 const nninit_allocator *alloc,
                                  nninit_error *err)
 {
     if (n_ == 0)
@@ -188,7 +189,7 @@ int QFN(nninit__torch_qr_signed)(REAL *a, int64_t m_, int64_t n_,
                             (long long)m_, (long long)n_);
     REAL *tau = ws, *sgn = tau + n, *t = sgn + n, *g = t + NB * NB,
          *v = g + NB * NB, *w = v + m * NB;
-    const nninit__torch_kernels *k = nninit__torch_kernels_get();
+    const nninit__torch_kernels *k = nninit__torch_kernels_get(simd);
 
     /* ?geqrf */
     for (size_t k0 = 0; k0 < n; k0 += NB) {

@@ -33,6 +33,18 @@ def sample(init, shape, *opts, name="t", env=None):
     return np.load(path)
 
 
+def path(name):
+    """A file in the tests' temporary directory."""
+    return os.path.join(TMP, name)
+
+
+def spec(name, text):
+    """A text file (a description, rules) in TMP; its path."""
+    with open(path(name), "w") as f:
+        f.write(text)
+    return path(name)
+
+
 def check(cond, what):
     if not cond:
         failures.append(what)

@@ -171,6 +171,10 @@ check(meta["nninit.seed"] == "42" and meta["nninit.preset"] == "seed" and meta["
 check(meta["nninit.scheme.fc.weight"] == byname["fc.weight"]["init"], "per-tensor scheme")
 check(kv["general.architecture"] == "nninit" and kv["general.name"] == "zoo" and
       kv["nninit.seed"] == 42, "gguf keys")
+# the version of the bytes (tests/kat pins version 1), in every format
+check(meta["nninit.bytes_version"] == "1" and kv["nninit.bytes_version"] == 1 and
+      json.loads(zipfile.ZipFile(out("zoo.npz")).comment)["nninit.bytes_version"] == "1",
+      "bytes version recorded")
 # torch loads the safetensors tensors straight into the module
 m = torch_zoo()
 m.load_state_dict(sf, strict=True)

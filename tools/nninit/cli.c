@@ -194,6 +194,18 @@ int cli_next(cli_parser *p)
     return CLI_ERROR;
 }
 
+int cli_simd(const char *text, nninit_simd *out)
+{
+    if (nninit_simd_parse(text, out) != NNINIT_OK)
+        return cli_error(EXIT_BAD_INPUT,
+                         "--simd: unknown path '%s' (auto, scalar, avx2, "
+                         "avx512)", text);
+    if (*out != NNINIT_SIMD_AUTO && !nninit_simd_supported(*out))
+        return cli_error(EXIT_BAD_INPUT,
+                         "--simd %s: not supported by this CPU or build", text);
+    return 0;
+}
+
 int cli_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -35,6 +35,8 @@ int cli_u64(const char *opt, const char *text, uint64_t *out);
 int cli_int(const char *opt, const char *text, int *out);
 /* Seeds: any integer in [-2^63, 2^64); negatives wrap as in torch. */
 int cli_seed(const char *opt, const char *text, uint64_t *out);
+/* --simd auto|scalar|avx2|avx512: a path this CPU and build run. */
+int cli_simd(const char *text, nninit_simd *out);
 
 /* A long option. `arg` is 1 if it takes a value. */
 typedef struct cli_opt {

@@ -80,7 +80,7 @@ int cli_model_load(cli_model *cm)
         rc = nninit_model_load(p, cm->m, 0, &err);
     } else if (has_ext(p, ".safetensors") || has_ext(p, ".npz") ||
                has_ext(p, ".gguf")) {
-        rc = nninit_ckpt_open(p, &cm->ck, &err);
+        rc = nninit_ckpt_open(p, NULL, &cm->ck, &err);
         if (rc == NNINIT_OK)
             rc = nninit_ckpt_add_to_model(cm->ck, cm->m, &err);
     } else {

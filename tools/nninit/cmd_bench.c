@@ -67,7 +67,7 @@ static void help(void)
         "                      at most 3)\n"
         "  --dtype f32|f64|f16|bf16  element type (default f32)\n"
         "  --seed N            seed (default 0)\n"
-        "  --simd auto|scalar|avx2|avx512  fill path (default auto)\n"
+        "  --simd auto|scalar|avx2|avx512  code path (default auto)\n"
         "  --format text|tsv   tsv: a header line, then one line per row:\n"
         "                      init threads elements seconds mvalues_per_s\n"
         "                      gb_per_s memset_ratio (the first row is the\n"
@@ -301,19 +301,8 @@ int cmd_bench(int argc, char **argv)
                 goto done;
             break;
         case O_SIMD:
-            if (nninit_simd_parse(p.value, &fo.simd) != NNINIT_OK) {
-                rc = cli_error(EXIT_BAD_INPUT,
-                               "--simd: unknown path '%s' (auto, scalar, "
-                               "avx2, avx512)", p.value);
+            if ((rc = cli_simd(p.value, &fo.simd)))
                 goto done;
-            }
-            if (!nninit_simd_supported(fo.simd) &&
-                fo.simd != NNINIT_SIMD_AUTO) {
-                rc = cli_error(EXIT_BAD_INPUT,
-                               "--simd %s: not supported by this CPU or build",
-                               p.value);
-                goto done;
-            }
             break;
         case O_FORMAT: {
             static const char *const formats[] = {"text", "tsv"};
@@ -392,11 +381,10 @@ int cmd_bench(int argc, char **argv)
         printf("init\tthreads\telements\tseconds\tmvalues_per_s\tgb_per_s\t"
                "memset_ratio\n");
     } else {
-        printf("nninit bench: %s, %d thread%s, simd %s, orthogonal backend "
-               "%s, best of %d\nload average before: %s\n\n",
+        printf("nninit bench: %s, %d thread%s, simd %s, best of %d\n"
+               "load average before: %s\n\n",
                nninit_dtype_name(dtype), fo.threads, fo.threads == 1 ? "" : "s",
-               nninit_simd_name(nninit_simd_resolve(fo.simd)),
-               nninit_orthogonal_backend(), reps, load);
+               nninit_simd_name(nninit_simd_resolve(fo.simd)), reps, load);
         printf("%-16s %-14s %11s %10s %8s %7s\n", "init", "shape", "seconds",
                "Mvalues/s", "GB/s", "memset");
     }

@@ -14,13 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { O_HELP = 1, O_OUTPUT, O_THREADS, O_QUIET, O_CHUNK };
+enum { O_HELP = 1, O_OUTPUT, O_THREADS, O_QUIET, O_CHUNK, O_SIMD, O_FORMAT };
 
 static const cli_opt init_opts[] = {
     {"help", 0, O_HELP},       {"h", 0, O_HELP},
     {"output", 1, O_OUTPUT},   {"o", 1, O_OUTPUT},
     {"threads", 1, O_THREADS}, {"quiet", 0, O_QUIET},
     {"q", 0, O_QUIET},         {"chunk-mb", 1, O_CHUNK},
+    {"simd", 1, O_SIMD},       {"format", 1, O_FORMAT},
     CLI_MODEL_OPTS,            {NULL, 0, 0}};
 
 static void help(void)
@@ -31,14 +32,18 @@ static void help(void)
         "\n"
         "Initialize every tensor of MODEL as `nninit plan MODEL` shows and\n"
         "write them to OUT (the format follows its extension), in bounded\n"
-        "memory, atomically: OUT appears only when complete.\n"
+        "memory, atomically: OUT appears only when complete. A symlink is\n"
+        "followed (the file it points at is replaced); a device or a pipe\n"
+        "(/dev/null, /dev/stdout) is written in place, not atomically.\n"
         "\n"
         "MODEL is a description (.yaml, .yml, .json: layers and rules) or a\n"
         "checkpoint (.safetensors, .npz, .gguf): its names, shapes and types\n"
         "are kept, its values re-initialized (integer tensors are copied).\n"
         "\n"
         "options:\n"
-        "  -o, --output OUT    the file to write (required)\n");
+        "  -o, --output OUT    the file to write (required)\n"
+        "  --format F          safetensors, npz or gguf (default: from OUT's\n"
+        "                      extension; npz needs a file, not a pipe)\n");
     cli_model_help();
     printf(
         "  --seed N            64-bit seed (default 0)\n"
@@ -53,6 +58,8 @@ static void help(void)
         "                      bf16; checkpoints keep their types unless set\n"
         "  --rules FILE        more rules (YAML/JSON with rules: [...])\n"
         "  --threads T         worker threads (default: online CPUs)\n"
+        "  --simd P            auto (default), scalar, avx2 or avx512: the\n"
+        "                      code path; every path gives the same bytes\n"
         "  --chunk-mb N        memory per chunk (default 16)\n"
         "  -q, --quiet         no progress bar and no summary\n");
 }
@@ -117,8 +124,9 @@ static int on_progress(void *ud, uint64_t done, uint64_t total)
 
 int cmd_init(int argc, char **argv)
 {
-    const char *out = NULL;
+    const char *out = NULL, *format = NULL;
     int threads = cli_default_threads(), quiet = 0, chunk_mb = 16;
+    nninit_simd simd = NNINIT_SIMD_AUTO;
     cli_model cm;
     cli_model_init(&cm);
     cli_parser p;
@@ -141,6 +149,9 @@ int cmd_init(int argc, char **argv)
         case O_OUTPUT:
             out = p.value;
             break;
+        case O_FORMAT:
+            format = p.value;
+            break;
         case O_THREADS:
             if ((rc = cli_int("threads", p.value, &threads)))
                 break;
@@ -159,6 +170,9 @@ int cmd_init(int argc, char **argv)
         case O_QUIET:
             quiet = 1;
             break;
+        case O_SIMD:
+            rc = cli_simd(p.value, &simd);
+            break;
         default:
             rc = cli_model_option(&cm, k, p.value);
             break;
@@ -171,8 +185,11 @@ int cmd_init(int argc, char **argv)
     if (!out)
         return cli_error(EXIT_BAD_INPUT, "missing -o OUT (.safetensors, .npz "
                                          "or .gguf)");
-    if (nninit_format_from_path(out, &fmt, &err))
-        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+    if (format ? nninit_format_parse(format, &fmt, &err)
+               : nninit_format_from_path(out, &fmt, &err))
+        return cli_error(EXIT_BAD_INPUT, format ? "--format: %s"
+                                                : "%s (or give --format)",
+                         err.msg);
     int rc = cli_model_load(&cm);
     if (rc) {
         cli_model_free(&cm);
@@ -185,6 +202,7 @@ int cmd_init(int argc, char **argv)
     pg.quiet = quiet;
     nninit_write_opts wo = nninit_write_opts_default();
     wo.fill.threads = threads;
+    wo.fill.simd = simd;
     wo.source = cm.ck;
     wo.progress = on_progress;
     wo.progress_ud = &pg;
@@ -215,7 +233,7 @@ int cmd_init(int argc, char **argv)
         char b[16];
         uint64_t params = 0;
         for (size_t i = 0; i < nninit_plan_size(cm.plan); i++)
-            params += nninit_shape_numel(&nninit_plan_get(cm.plan, i)->shape);
+            params += nninit_shape_numel(nninit_plan_get(cm.plan, i)->shape);
         human(b, sizeof b, (double)nninit_plan_bytes(cm.plan));
         fprintf(stderr, "nninit: wrote %s: %zu tensors, %llu parameters, %s "
                         "in %.2f s\n",

@@ -63,20 +63,20 @@ typedef struct row {
 /* "(64/1024, 784)": each dimension, base/size where it is infinite. */
 static void infshape(const nninit_plan_entry *e, char *buf, size_t n)
 {
-    if (!e->base.ndim) {
+    if (!e->base) {
         snprintf(buf, n, "-");
         return;
     }
     size_t at = 0;
-    for (int d = 0; d < e->shape.ndim; d++) {
+    for (int d = 0; d < e->shape->ndim; d++) {
         char one[48];
         if (e->infinite >> d & 1u)
-            snprintf(one, sizeof one, "%lld/%lld", (long long)e->base.dim[d],
-                     (long long)e->shape.dim[d]);
+            snprintf(one, sizeof one, "%lld/%lld", (long long)e->base->dim[d],
+                     (long long)e->shape->dim[d]);
         else
-            snprintf(one, sizeof one, "%lld", (long long)e->shape.dim[d]);
+            snprintf(one, sizeof one, "%lld", (long long)e->shape->dim[d]);
         int k = snprintf(buf + at, n - at, "%s%s%s", d ? ", " : "(", one,
-                         d + 1 == e->shape.ndim ? ")" : "");
+                         d + 1 == e->shape->ndim ? ")" : "");
         if (k < 0 || (size_t)k >= n - at)
             return;
         at += (size_t)k;
@@ -88,23 +88,23 @@ static void infshape(const nninit_plan_entry *e, char *buf, size_t n)
 static int has_gain(const nninit_plan_entry *e)
 {
     return e->generated &&
-           (e->res.fan > 0 || e->res.draw == NNINIT_DRAW_EYE ||
-            e->res.draw == NNINIT_DRAW_ORTHOGONAL ||
-            e->res.draw == NNINIT_DRAW_DELTA_ORTHOGONAL ||
-            e->res.draw == NNINIT_DRAW_HADAMARD);
+           (e->res->fan > 0 || e->res->draw == NNINIT_DRAW_EYE ||
+            e->res->draw == NNINIT_DRAW_ORTHOGONAL ||
+            e->res->draw == NNINIT_DRAW_DELTA_ORTHOGONAL ||
+            e->res->draw == NNINIT_DRAW_HADAMARD);
 }
 
 static void make_row(const nninit_plan_entry *e, row *r)
 {
-    nninit_shape_format(&e->shape, r->shape, sizeof r->shape);
+    nninit_shape_format(e->shape, r->shape, sizeof r->shape);
     int gen = e->generated;
-    fan(r->fi, sizeof r->fi, gen ? e->res.fan_in : -1);
-    fan(r->fo, sizeof r->fo, gen ? e->res.fan_out : -1);
-    int elementwise = gen && e->res.draw == NNINIT_DRAW_DIST;
-    num(r->gain, sizeof r->gain, e->res.gain, has_gain(e));
-    num(r->std, sizeof r->std, e->res.std, elementwise);
-    num(r->bound, sizeof r->bound, e->res.bound,
-        elementwise && e->res.dist.kind == NNINIT_DIST_UNIFORM);
+    fan(r->fi, sizeof r->fi, gen ? e->res->fan_in : -1);
+    fan(r->fo, sizeof r->fo, gen ? e->res->fan_out : -1);
+    int elementwise = gen && e->res->draw == NNINIT_DRAW_DIST;
+    num(r->gain, sizeof r->gain, e->res->gain, has_gain(e));
+    num(r->std, sizeof r->std, e->res->std, elementwise);
+    num(r->bound, sizeof r->bound, e->res->bound,
+        elementwise && e->res->dist.kind == NNINIT_DIST_UNIFORM);
     if (isnan(e->scale))
         snprintf(r->scale, sizeof r->scale, "~");
     else
@@ -118,43 +118,43 @@ static int print_json(const nninit_plan *p)
     for (size_t i = 0; arr && i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
         json_t *o = json_object(), *shape = json_array();
-        for (int d = 0; d < e->shape.ndim; d++)
-            json_array_append_new(shape, json_integer(e->shape.dim[d]));
+        for (int d = 0; d < e->shape->ndim; d++)
+            json_array_append_new(shape, json_integer(e->shape->dim[d]));
         json_object_set_new(o, "name", json_string(e->name));
         json_object_set_new(o, "shape", shape);
         json_object_set_new(o, "dtype",
                             json_string(nninit_etype_name(e->type)));
-        json_object_set_new(o, "fan_in", e->generated && e->res.fan_in >= 0
-                                             ? json_integer(e->res.fan_in)
+        json_object_set_new(o, "fan_in", e->generated && e->res->fan_in >= 0
+                                             ? json_integer(e->res->fan_in)
                                              : json_null());
-        json_object_set_new(o, "fan_out", e->generated && e->res.fan_out >= 0
-                                              ? json_integer(e->res.fan_out)
+        json_object_set_new(o, "fan_out", e->generated && e->res->fan_out >= 0
+                                              ? json_integer(e->res->fan_out)
                                               : json_null());
         json_object_set_new(o, "init", json_string(e->init));
         json_object_set_new(o, "kind",
                             e->generated ? json_string(nninit_kind_name(
-                                               e->spec.kind))
+                                               e->spec->kind))
                                          : json_string("copy"));
-        int ew = e->generated && e->res.draw == NNINIT_DRAW_DIST;
-        json_object_set_new(o, "gain", has_gain(e) ? json_real(e->res.gain)
+        int ew = e->generated && e->res->draw == NNINIT_DRAW_DIST;
+        json_object_set_new(o, "gain", has_gain(e) ? json_real(e->res->gain)
                                                    : json_null());
         json_object_set_new(o, "scale", isnan(e->scale) || !e->generated
                                             ? json_null()
                                             : json_real(e->scale));
-        if (e->base.ndim) {
+        if (e->base) {
             json_t *inf = json_array();
-            for (int d = 0; d < e->shape.ndim; d++)
+            for (int d = 0; d < e->shape->ndim; d++)
                 json_array_append_new(inf, e->infinite >> d & 1u
-                                               ? json_integer(e->base.dim[d])
+                                               ? json_integer(e->base->dim[d])
                                                : json_null());
             json_object_set_new(o, "base_shape", inf);
             json_object_set_new(o, "width_mult", json_real(e->width_mult));
         }
-        json_object_set_new(o, "std", ew ? json_real(e->res.std)
+        json_object_set_new(o, "std", ew ? json_real(e->res->std)
                                          : json_null());
         json_object_set_new(o, "bound",
-                            ew && e->res.dist.kind == NNINIT_DIST_UNIFORM
-                                ? json_real(e->res.bound)
+                            ew && e->res->dist.kind == NNINIT_DIST_UNIFORM
+                                ? json_real(e->res->bound)
                                 : json_null());
         json_object_set_new(o, "stream", json_integer((json_int_t)e->stream));
         json_object_set_new(o, "why", json_string(e->why));
@@ -223,7 +223,7 @@ int cmd_plan(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         const nninit_plan_entry *e = nninit_plan_get(pl, i);
         show_scale |= e->generated && e->scale != 1;
-        show_inf |= e->base.ndim > 0;
+        show_inf |= e->base != NULL;
     }
     if (!strcmp(format, "json")) {
         rc = print_json(pl);

@@ -11,7 +11,7 @@
  * (parameter p is key p + 1), the rest from 1000. */
 enum {
     O_HELP = 1000, O_SHAPE, O_SEED, O_STREAM, O_NAME, O_THREADS, O_DTYPE,
-    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION
+    O_LAYOUT, O_RANGE, O_OUTPUT, O_RNG, O_TORCH_KERNEL, O_TORCH_VERSION, O_SIMD
 };
 
 static const cli_opt opts[] = {
@@ -20,7 +20,7 @@ static const cli_opt opts[] = {
     {"name", 1, O_NAME}, {"threads", 1, O_THREADS}, {"dtype", 1, O_DTYPE},
     {"layout", 1, O_LAYOUT}, {"range", 1, O_RANGE}, {"output", 1, O_OUTPUT},
     {"o", 1, O_OUTPUT}, {"rng", 1, O_RNG}, {"torch-kernel", 1, O_TORCH_KERNEL},
-    {"torch-version", 1, O_TORCH_VERSION},
+    {"torch-version", 1, O_TORCH_VERSION}, {"simd", 1, O_SIMD},
     {NULL, 0, 0}};
 
 #define NOPTS (sizeof opts / sizeof *opts)
@@ -128,12 +128,15 @@ static void help(void)
         "\n"
         "options:\n"
         "  --shape D0,D1,...   tensor shape (required)\n"
-        "  -o, --output FILE   output .npy file (required; written atomically)\n"
+        "  -o, --output FILE   output .npy file (required; written atomically;\n"
+        "                      a device or pipe such as /dev/stdout in place)\n"
         "  --seed N            64-bit seed (default 0; negatives wrap)\n"
         "  --stream N          stream id (default 0)\n"
         "  --name NAME         take the stream id from a tensor name, as\n"
         "                      'nninit init' does (e.g. fc1.weight)\n"
         "  --threads T         worker threads (default: online CPUs)\n"
+        "  --simd auto|scalar|avx2|avx512  code path (default auto: the best\n"
+        "                      this CPU runs; every path gives the same bytes)\n"
         "  --dtype f32|f64|f16 element type (default f32)\n"
         "  --layout torch|keras  where in/out sit in the shape (default torch)\n"
         "  --range BEGIN:END   write only elements [BEGIN, END) of the\n"
@@ -189,14 +192,53 @@ static int parse_range(const char *text, uint64_t *b, uint64_t *e)
     return 0;
 }
 
+/* Open the output and write the .npy header of out_shape, with the whole
+ * file (the header and `bytes` of data) reserved first, so a disk or a
+ * file-size limit that is too small fails before anything is computed. 0 or an exit code (message printed;
+ * nothing is left under the name). */
+static int open_npy(const char *path, nninit_dtype dtype,
+                    const nninit_shape *out_shape, uint64_t bytes,
+                    nninit_ofile *f)
+{
+    nninit_error err;
+    char hdr[512];
+    size_t hlen;
+    int rc = nninit_npy_header(hdr, sizeof hdr, dtype, out_shape, &hlen, &err);
+    if (rc)
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
+    if ((rc = nninit_ofile_open(f, path, &err)))
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    rc = nninit_ofile_reserve(f, hlen + bytes, &err);
+    if (rc == NNINIT_OK)
+        rc = nninit_ofile_write(f, hdr, hlen, &err);
+    if (rc) {
+        nninit_ofile_abort(f);
+        return cli_error(cli_status_exit(rc), "%s", err.msg);
+    }
+    return 0;
+}
+
+/* Commit f, or abort it when rc (an error already in err) says so. */
+static int close_npy(nninit_ofile *f, int rc, nninit_error *err)
+{
+    if (rc) {
+        nninit_ofile_abort(f);
+        return cli_error(cli_status_exit(rc), "%s", err->msg);
+    }
+    if ((rc = nninit_ofile_commit(f, err)))
+        return cli_error(cli_status_exit(rc), "%s", err->msg);
+    return 0;
+}
+
 /* --rng torch: the whole tensor at once (PyTorch's generator is
  * sequential), then the asked-for range is written. */
 static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
                         nninit_dtype dtype, uint64_t seed,
                         nninit_torch_kernel kernel,
-                        nninit_torch_version version, int threads, uint64_t begin,
+                        nninit_torch_version version, int threads,
+                        nninit_simd simd, uint64_t begin,
                         uint64_t end, const nninit_shape *out_shape,
-                        const char *out_path)
+                        uint64_t out_bytes, const char *out_path)
 {
     nninit_error err;
     uint64_t numel = nninit_shape_numel(shape);
@@ -204,48 +246,38 @@ static int sample_torch(const nninit_spec *spec, const nninit_shape *shape,
     if (numel > SIZE_MAX / es)
         return cli_error(EXIT_RUNTIME, "tensor too large for this machine");
     void *buf = malloc(numel ? (size_t)(numel * es) : 1);
-    if (!buf)
+    nninit_torch_gen *g = malloc(sizeof *g);
+    if (!buf || !g) {
+        free(buf);
+        free(g);
         return cli_error(EXIT_RUNTIME, "out of memory for %llu elements",
                          (unsigned long long)numel);
-    nninit_torch_gen *g = malloc(sizeof *g);
-    if (!g) {
+    }
+    nninit_ofile f;
+    int rc = open_npy(out_path, dtype, out_shape, out_bytes, &f);
+    if (rc) {
         free(buf);
-        return cli_error(EXIT_RUNTIME, "out of memory");
+        free(g);
+        return rc;
     }
     nninit_torch_gen_init(g, seed, kernel);
     g->version = version;
     g->threads = threads;
-    int rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
+    g->simd = simd;
+    rc = nninit_torch_init(g, spec, shape, dtype, buf, NULL, &err);
     free(g);
-    if (rc) { /* ENOTSUP: a combination torch mode does not offer (input) */
+    if (rc == NNINIT_ENOTSUP) { /* a combination torch mode does not offer */
         free(buf);
-        return cli_error(rc == NNINIT_ENOTSUP ? EXIT_BAD_INPUT
-                                              : cli_status_exit(rc),
-                         "%s", err.msg);
+        nninit_ofile_abort(&f);
+        return cli_error(EXIT_BAD_INPUT, "%s", err.msg);
     }
-    char hdr[512];
-    size_t hlen;
-    nninit_ofile f;
-    rc = nninit_npy_header(hdr, sizeof hdr, dtype, out_shape, &hlen, &err);
-    if (rc == NNINIT_OK)
-        rc = nninit_ofile_open(&f, out_path, &err);
-    if (rc) {
-        free(buf);
-        return cli_error(rc == NNINIT_EIO ? EXIT_RUNTIME : EXIT_BAD_INPUT,
-                         "%s", err.msg);
-    }
-    rc = nninit_ofile_write(&f, hdr, hlen, &err);
+    nninit_to_little_endian((char *)buf + begin * es, (size_t)(end - begin),
+                            es); /* .npy '<' types */
     if (rc == NNINIT_OK && end > begin)
         rc = nninit_ofile_write(&f, (char *)buf + begin * es,
                                 (size_t)((end - begin) * es), &err);
     free(buf);
-    if (rc) {
-        nninit_ofile_abort(&f);
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    }
-    if ((rc = nninit_ofile_commit(&f, &err)))
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    return 0;
+    return close_npy(&f, rc, &err);
 }
 
 /* Elements per pass when streaming an elementwise initializer to disk. */
@@ -324,6 +356,10 @@ int cmd_sample(int argc, char **argv)
                                  err.msg);
             kernel_given = 1; /* means nothing without --rng torch either */
             break;
+        case O_SIMD:
+            if (cli_simd(p.value, &fo.simd))
+                return EXIT_BAD_INPUT;
+            break;
         case O_THREADS:
             if (cli_int("threads", p.value, &fo.threads))
                 return EXIT_BAD_INPUT;
@@ -397,6 +433,10 @@ int cmd_sample(int argc, char **argv)
     }
     if (!out_path)
         return cli_error(EXIT_BAD_INPUT, "missing -o FILE.npy");
+    uint64_t out_bytes;
+    if (nninit_bytes_of(end - begin, nninit_dtype_size(dtype), &out_bytes,
+                        &err))
+        return cli_error(EXIT_BAD_INPUT, "the output: %s", err.msg);
     if (rng_torch) {
         if (stream_given)
             return cli_error(EXIT_BAD_INPUT,
@@ -408,7 +448,9 @@ int cmd_sample(int argc, char **argv)
                              "--rng torch uses PyTorch's layout (--layout "
                              "torch)");
         return sample_torch(&spec, &shape, dtype, fo.seed, tkernel, tversion,
-                            fo.threads, begin, end, &out_shape, out_path);
+                            fo.threads, fo.simd, begin, end, &out_shape,
+                            out_bytes,
+                            out_path);
     }
     if (kernel_given)
         return cli_error(EXIT_BAD_INPUT,
@@ -428,31 +470,20 @@ int cmd_sample(int argc, char **argv)
     if (!buf)
         return cli_error(EXIT_RUNTIME, "out of memory for %llu elements",
                          (unsigned long long)chunk);
-    char hdr[512];
-    size_t hlen;
-    int rc = nninit_npy_header(hdr, sizeof hdr, dtype, &out_shape, &hlen, &err);
     nninit_ofile f;
-    if (rc == NNINIT_OK)
-        rc = nninit_ofile_open(&f, out_path, &err);
+    int rc = open_npy(out_path, dtype, &out_shape, out_bytes, &f);
     if (rc) {
         free(buf);
-        return cli_error(rc == NNINIT_EIO ? EXIT_RUNTIME : EXIT_BAD_INPUT, "%s",
-                         err.msg);
+        return rc;
     }
-    rc = nninit_ofile_write(&f, hdr, hlen, &err);
     for (uint64_t at = begin; rc == NNINIT_OK && at < end; at += chunk) {
         uint64_t stop = end - at < chunk ? end : at + chunk;
         rc = nninit_init(&spec, &shape, layout, dtype, buf, at, stop, &fo,
                          &err);
+        nninit_to_little_endian(buf, (size_t)(stop - at), es);
         if (rc == NNINIT_OK)
             rc = nninit_ofile_write(&f, buf, (size_t)((stop - at) * es), &err);
     }
     free(buf);
-    if (rc) {
-        nninit_ofile_abort(&f);
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    }
-    if ((rc = nninit_ofile_commit(&f, &err)))
-        return cli_error(cli_status_exit(rc), "%s", err.msg);
-    return 0;
+    return close_npy(&f, rc, &err);
 }

@@ -2,8 +2,10 @@
  * main.c: the nninit command-line tool. Dispatches to one file per command;
  * this layer only parses, prints and chooses exit codes.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <signal.h>
 #include <string.h>
 
 static const cli_command commands[] = {
@@ -39,6 +41,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Past a file-size limit (ulimit -f) the kernel's default is to kill
+     * the process without a word; ignored, the write fails with EFBIG and
+     * the command says so ("File too large"), exit 1. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_BAD_INPUT;
