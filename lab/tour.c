@@ -1121,10 +1121,13 @@ static void gains_measure(const nninit_lab_any_opts *a,
     const nninit_activation G = NNINIT_ACT_GELU, S = NNINIT_ACT_SILU;
 #define GN_A(u) ((u) ? per_layer((u)->act_std[0], (u)->act_std[D - 1], D) : NAN)
     m[GN_GELU_NUM] = GN_A(sig_find(r, G, "rule"));
-    m[GN_GELU_SQRT2] = GN_A(sig_find(r, G, "kaiming_uniform(relu)"));
-    m[GN_GELU_ONE] = GN_A(sig_find(r, G, "kaiming_uniform(linear)"));
+    m[GN_GELU_SQRT2] =
+        GN_A(sig_find(r, G, "kaiming_uniform(nonlinearity=relu)"));
+    m[GN_GELU_ONE] =
+        GN_A(sig_find(r, G, "kaiming_uniform(nonlinearity=linear)"));
     m[GN_SILU_NUM] = GN_A(sig_find(r, S, "rule"));
-    m[GN_SILU_ONE] = GN_A(sig_find(r, S, "kaiming_uniform(linear)"));
+    m[GN_SILU_ONE] =
+        GN_A(sig_find(r, S, "kaiming_uniform(nonlinearity=linear)"));
 #undef GN_A
 }
 

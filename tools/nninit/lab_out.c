@@ -76,6 +76,20 @@ static json_t *common_json(const char *name, const nninit_lab_common *c)
                      c->fashion ? "fashion-mnist" : "synthetic");
 }
 
+/* The init column's width: the widest run's label, at least `min`, so a
+ * label that names its parameters keeps the columns aligned. */
+static int init_width(const char *first, size_t stride, int n, int min)
+{
+    int w = min;
+    for (int i = 0; i < n; i++) {
+        const int len = (int)strlen(first + (size_t)i * stride);
+        w = len > w ? len : w;
+    }
+    return w;
+}
+#define INIT_WIDTH(r, min)                                                     \
+    init_width((r)->runs[0].init, sizeof(r)->runs[0], (r)->n_runs, min)
+
 /* ------------------------------------------------------------------------ */
 /* symmetry                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -85,7 +99,8 @@ static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_symmetry_result *r = &res->symmetry;
     (void)o;
-    fprintf(f, "%-28s %-22s %14s %11s\n", "init", "distinct units/layer",
+    const int iw = INIT_WIDTH(r, 28);
+    fprintf(f, "%-*s %-22s %14s %11s\n", iw, "init", "distinct units/layer",
             "test accuracy", "final loss");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_symmetry_run *u = &r->runs[i];
@@ -95,7 +110,7 @@ static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
             len += (size_t)snprintf(du + len, sizeof du - len, "%s%d/%d",
                                     k ? " " : "", u->distinct_units[k],
                                     r->width);
-        fprintf(f, "%-28s %-22s %13.2f%% %11.4f\n", u->init, du,
+        fprintf(f, "%-*s %-22s %13.2f%% %11.4f\n", iw, u->init, du,
                 100 * u->test_accuracy, u->final_loss);
     }
 }
@@ -147,13 +162,14 @@ static void print_signal(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_signal_result *r = &res->signal;
     const int every = o->signal.depth > 12 ? 5 : 1;
+    const int iw = INIT_WIDTH(r, 24);
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_signal_run *u = &r->runs[i];
         if (i == 0 || u->act != r->runs[i - 1].act) {
             fprintf(f, "%s%s: std of activations (act) and of dLoss/dz (grad), "
                        "by layer\n",
                     i ? "\n" : "", nninit_activation_name(u->act));
-            fprintf(f, "%-24s %-5s", "init", "");
+            fprintf(f, "%-*s %-5s", iw, "init", "");
             for (int k = 0; k < u->depth; k++)
                 if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
                     fprintf(f, " %9d", k + 1);
@@ -161,7 +177,7 @@ static void print_signal(FILE *f, const nninit_lab_any_opts *o,
         }
         for (int w = 0; w < 2; w++) {
             const double *v = w ? u->grad_std : u->act_std;
-            fprintf(f, "%-24s %-5s", w ? "" : u->init, w ? "grad" : "act");
+            fprintf(f, "%-*s %-5s", iw, w ? "" : u->init, w ? "grad" : "act");
             for (int k = 0; k < u->depth; k++)
                 if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
                     fprintf(f, " %9.3g", v[k]);
@@ -209,11 +225,12 @@ static void print_depth(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_depth_result *r = &res->depth;
     (void)o;
-    fprintf(f, "%-24s %12s %12s %11s %11s %14s\n", "init", "act std L1",
+    const int iw = INIT_WIDTH(r, 24);
+    fprintf(f, "%-*s %12s %12s %11s %11s %14s\n", iw, "init", "act std L1",
             "act std Llast", "first loss", "final loss", "test accuracy");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_depth_run *u = &r->runs[i];
-        fprintf(f, "%-24s %12.4g %12.4g %11.4f %11.4f %13.2f%%\n", u->init,
+        fprintf(f, "%-*s %12.4g %12.4g %11.4f %11.4f %13.2f%%\n", iw, u->init,
                 u->act_std_first, u->act_std_last,
                 u->n_log ? u->train_loss[0] : NAN, u->final_train_loss,
                 100 * u->test_accuracy);
@@ -269,7 +286,8 @@ static void print_selu(FILE *f, const nninit_lab_any_opts *o,
     const int every = o->selu.depth > 16 ? 8 : 1;
     if (!r->n_runs)
         return;
-    fprintf(f, "%-24s %-5s", "init", "");
+    const int iw = INIT_WIDTH(r, 24);
+    fprintf(f, "%-*s %-5s", iw, "init", "");
     const int D = r->runs[0].depth;
     for (int k = 0; k < D; k++)
         if (k == 0 || (k + 1) % every == 0 || k == D - 1)
@@ -279,7 +297,7 @@ static void print_selu(FILE *f, const nninit_lab_any_opts *o,
         const nninit_lab_selu_run *u = &r->runs[i];
         for (int w = 0; w < 2; w++) {
             const double *v = w ? u->var : u->mean;
-            fprintf(f, "%-24s %-5s", w ? "" : u->init, w ? "var" : "mean");
+            fprintf(f, "%-*s %-5s", iw, w ? "" : u->init, w ? "var" : "mean");
             for (int k = 0; k < D; k++)
                 if (k == 0 || (k + 1) % every == 0 || k == D - 1)
                     fprintf(f, " %8.3g", v[k]);
@@ -327,12 +345,13 @@ static void print_isometry(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_isometry_result *r = &res->isometry;
     (void)o;
-    fprintf(f, "%-7s %-16s %6s %12s %11s %11s %11s\n", "net", "init",
+    const int iw = INIT_WIDTH(r, 16);
+    fprintf(f, "%-7s %-*s %6s %12s %11s %11s %11s\n", "net", iw, "init",
             "depth", "condition", "max|s-1|", "largest s", "smallest s");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_isometry_run *u = &r->runs[i];
-        fprintf(f, "%-7s %-16s %6d %12.4g %11.3g %11.4g %11.4g\n",
-                nninit_lab_iso_net_name(u->net), u->init, u->depth,
+        fprintf(f, "%-7s %-*s %6d %12.4g %11.3g %11.4g %11.4g\n",
+                nninit_lab_iso_net_name(u->net), iw, u->init, u->depth,
                 u->condition_number, u->max_dev, u->singular_values[0],
                 u->singular_values[u->n - 1]);
     }
@@ -389,7 +408,8 @@ static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
                              const nninit_lab_any_result *res)
 {
     const nninit_lab_deeplinear_result *r = &res->deeplinear;
-    fprintf(f, "%-16s %6s %14s %11s\n", "init", "depth", "steps to reach",
+    const int iw = INIT_WIDTH(r, 16);
+    fprintf(f, "%-*s %6s %14s %11s\n", iw, "init", "depth", "steps to reach",
             "final loss");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_deeplinear_run *u = &r->runs[i];
@@ -398,7 +418,7 @@ static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
             snprintf(st, sizeof st, "%d", u->steps_to_threshold);
         else
             snprintf(st, sizeof st, "> %d", o->deeplinear.max_steps);
-        fprintf(f, "%-16s %6d %14s %11.4f\n", u->init, u->depth, st,
+        fprintf(f, "%-*s %6d %14s %11.4f\n", iw, u->init, u->depth, st,
                 u->final_loss);
     }
 }
@@ -456,7 +476,8 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     if (trained)
         fprintf(f, "baseline (predicting the mean / blanks / 0): %.4f\n",
                 r->baseline);
-    fprintf(f, "%-10s %-20s %10s", "cell", "recurrent init",
+    const int iw = INIT_WIDTH(r, 20);
+    fprintf(f, "%-10s %-*s %10s", "cell", iw, "recurrent init",
             trained ? "first loss" : "loss");
     if (trained)
         fprintf(f, " %10s %10s %14s", "final loss", "test loss",
@@ -464,7 +485,7 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     fprintf(f, " %13s\n", "grad@1/grad@T");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_rnn_run *u = &r->runs[i];
-        fprintf(f, "%-10s %-20s %10.4g", nninit_lab_cell_name(u->cell),
+        fprintf(f, "%-10s %-*s %10.4g", nninit_lab_cell_name(u->cell), iw,
                 u->init, u->n_log ? u->loss[0] : NAN);
         if (trained)
             fprintf(f, " %10.4g %10.4g %14.3f", u->final_loss, u->test_loss,
