@@ -69,6 +69,17 @@ static json_t *jarr(const double *v, int n)
     return a;
 }
 
+/* doc[key] = [one(res, 0), ..., one(res, n - 1)]: an experiment's runs. */
+static void set_runs(json_t *doc, const char *key, int n,
+                     json_t *(*one)(const nninit_lab_any_result *, int),
+                     const nninit_lab_any_result *res)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        json_array_append_new(a, one(res, i));
+    json_object_set_new(doc, key, a);
+}
+
 static json_t *common_json(const char *name, const nninit_lab_common *c)
 {
     return json_pack("{s:s, s:I, s:s}", "experiment", name, "seed",
@@ -115,11 +126,21 @@ static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_symmetry(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_symmetry(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_symmetry_run *u = &res->symmetry.runs[i];
+    json_t *du = json_array();
+    for (int k = 0; k < u->n_hidden; k++)
+        json_array_append_new(du, json_integer(u->distinct_units[k]));
+    return json_pack("{s:s, s:o, s:o, s:o}", "init", u->init, "distinct_units",
+                     du, "test_accuracy", lab_jnum(u->test_accuracy),
+                     "final_loss", lab_jnum(u->final_loss));
+}
+
+static void json_symmetry(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_symmetry_opts *o = &ao->symmetry;
-    const nninit_lab_symmetry_result *r = &res->symmetry;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:s, s:i, s:i, s:f, s:i, s:i}",
                                   "hidden_layers", o->hidden_layers, "width",
@@ -127,20 +148,7 @@ static json_t *json_symmetry(const nninit_lab_any_opts *ao,
                                   nninit_activation_name(o->act), "epochs",
                                   o->epochs, "batch", o->batch, "lr", o->lr,
                                   "n_train", o->n_train, "n_test", o->n_test));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_symmetry_run *u = &r->runs[i];
-        json_t *du = json_array();
-        for (int k = 0; k < u->n_hidden; k++)
-            json_array_append_new(du, json_integer(u->distinct_units[k]));
-        json_array_append_new(
-            runs, json_pack("{s:s, s:o, s:o, s:o}", "init", u->init,
-                            "distinct_units", du, "test_accuracy",
-                            lab_jnum(u->test_accuracy), "final_loss",
-                            lab_jnum(u->final_loss)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->symmetry.n_runs, run_symmetry, res);
 }
 
 static void header_symmetry(FILE *f, const nninit_lab_any_opts *ao)
@@ -186,25 +194,23 @@ static void print_signal(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_signal(const nninit_lab_any_opts *ao,
-                           const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_signal(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_signal_run *u = &res->signal.runs[i];
+    return json_pack("{s:s, s:s, s:o, s:o}", "activation",
+                     nninit_activation_name(u->act), "init", u->init, "act_std",
+                     jarr(u->act_std, u->depth), "grad_std",
+                     jarr(u->grad_std, u->depth));
+}
+
+static void json_signal(const nninit_lab_any_opts *ao,
+                        const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_signal_opts *o = &ao->signal;
-    const nninit_lab_signal_result *r = &res->signal;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_signal_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o}", "activation",
-                            nninit_activation_name(u->act), "init", u->init,
-                            "act_std", jarr(u->act_std, u->depth), "grad_std",
-                            jarr(u->grad_std, u->depth)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->signal.n_runs, run_signal, res);
 }
 
 static void header_signal(FILE *f, const nninit_lab_any_opts *ao)
@@ -237,32 +243,28 @@ static void print_depth(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_depth(const nninit_lab_any_opts *ao,
-                          const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_depth(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_depth_run *u = &res->depth.runs[i];
+    return json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "init", u->init, "step",
+        jarr(u->step, u->n_log), "train_loss", jarr(u->train_loss, u->n_log),
+        "final_train_loss", lab_jnum(u->final_train_loss), "test_accuracy",
+        lab_jnum(u->test_accuracy), "act_std_first", lab_jnum(u->act_std_first),
+        "act_std_last", lab_jnum(u->act_std_last));
+}
+
+static void json_depth(const nninit_lab_any_opts *ao,
+                       const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_depth_opts *o = &ao->depth;
-    const nninit_lab_depth_result *r = &res->depth;
     json_object_set_new(
         doc, "settings",
         json_pack("{s:i, s:i, s:s, s:i, s:i, s:i, s:f}", "depth", o->depth,
                   "width", o->width, "activation",
                   nninit_activation_name(o->act), "steps", o->steps, "batch",
                   o->batch, "log_every", o->log_every, "lr", o->lr));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_depth_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "init", u->init,
-                      "step", jarr(u->step, u->n_log), "train_loss",
-                      jarr(u->train_loss, u->n_log), "final_train_loss",
-                      lab_jnum(u->final_train_loss), "test_accuracy",
-                      lab_jnum(u->test_accuracy), "act_std_first",
-                      lab_jnum(u->act_std_first), "act_std_last",
-                      lab_jnum(u->act_std_last)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->depth.n_runs, run_depth, res);
 }
 
 static void header_depth(FILE *f, const nninit_lab_any_opts *ao)
@@ -306,25 +308,22 @@ static void print_selu(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_selu(const nninit_lab_any_opts *ao,
-                         const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_selu(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_selu_run *u = &res->selu.runs[i];
+    return json_pack("{s:s, s:o, s:o}", "init", u->init, "mean",
+                     jarr(u->mean, u->depth), "var", jarr(u->var, u->depth));
+}
+
+static void json_selu(const nninit_lab_any_opts *ao,
+                      const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_selu_opts *o = &ao->selu;
-    const nninit_lab_selu_result *r = &res->selu;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i, s:s}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch,
                                   "activation", nninit_activation_name(o->act)));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_selu_run *u = &r->runs[i];
-        json_array_append_new(runs, json_pack("{s:s, s:o, s:o}", "init",
-                                              u->init, "mean",
-                                              jarr(u->mean, u->depth), "var",
-                                              jarr(u->var, u->depth)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->selu.n_runs, run_selu, res);
 }
 
 static void header_selu(FILE *f, const nninit_lab_any_opts *ao)
@@ -357,11 +356,21 @@ static void print_isometry(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_isometry(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_isometry(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_isometry_run *u = &res->isometry.runs[i];
+    return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "net",
+                     nninit_lab_iso_net_name(u->net), "init", u->init,
+                     u->net == NNINIT_LAB_ISO_RNN ? "steps" : "depth", u->depth,
+                     "singular_values", jarr(u->singular_values, u->n),
+                     "condition_number", lab_jnum(u->condition_number),
+                     "max_dev", lab_jnum(u->max_dev));
+}
+
+static void json_isometry(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_isometry_opts *o = &ao->isometry;
-    const nninit_lab_isometry_result *r = &res->isometry;
     json_t *depths = json_array(), *nets = json_array();
     for (int k = 0; k < o->n_depths; k++)
         json_array_append_new(depths, json_integer(o->depths[k]));
@@ -373,21 +382,7 @@ static json_t *json_isometry(const nninit_lab_any_opts *ao,
                         json_pack("{s:i, s:o, s:o, s:f}", "width", o->width,
                                   "nets", nets, "depths", depths, "input_std",
                                   o->input_std));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_isometry_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "net",
-                      nninit_lab_iso_net_name(u->net), "init", u->init,
-                      u->net == NNINIT_LAB_ISO_RNN ? "steps" : "depth",
-                      u->depth, "singular_values",
-                      jarr(u->singular_values, u->n), "condition_number",
-                      lab_jnum(u->condition_number), "max_dev",
-                      lab_jnum(u->max_dev)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->isometry.n_runs, run_isometry, res);
 }
 
 static void header_isometry(FILE *f, const nninit_lab_any_opts *ao)
@@ -423,11 +418,22 @@ static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_deeplinear(const nninit_lab_any_opts *ao,
-                               const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_deeplinear(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_deeplinear_run *u = &res->deeplinear.runs[i];
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "init", u->init, "depth",
+                     u->depth, "steps_to_threshold",
+                     u->steps_to_threshold ? json_integer(u->steps_to_threshold)
+                                           : json_null(),
+                     "step", jarr(u->step, u->n_log), "loss",
+                     jarr(u->loss, u->n_log), "final_loss",
+                     lab_jnum(u->final_loss));
+}
+
+static void json_deeplinear(const nninit_lab_any_opts *ao,
+                            const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_deeplinear_opts *o = &ao->deeplinear;
-    const nninit_lab_deeplinear_result *r = &res->deeplinear;
     json_t *depths = json_array();
     for (int k = 0; k < o->n_depths; k++)
         json_array_append_new(depths, json_integer(o->depths[k]));
@@ -438,21 +444,7 @@ static json_t *json_deeplinear(const nninit_lab_any_opts *ao,
                   "depths", depths, "batch", o->batch, "max_steps",
                   o->max_steps, "window", o->window, "lr", o->lr,
                   "threshold", o->threshold));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_deeplinear_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "init", u->init,
-                      "depth", u->depth, "steps_to_threshold",
-                      u->steps_to_threshold ? json_integer(u->steps_to_threshold)
-                                            : json_null(),
-                      "step", jarr(u->step, u->n_log), "loss",
-                      jarr(u->loss, u->n_log), "final_loss",
-                      lab_jnum(u->final_loss)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->deeplinear.n_runs, run_deeplinear, res);
 }
 
 static void header_deeplinear(FILE *f, const nninit_lab_any_opts *ao)
@@ -494,8 +486,19 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_rnn(const nninit_lab_any_opts *ao,
-                        const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_rnn(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_rnn_run *u = &res->rnn.runs[i];
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "cell",
+                     nninit_lab_cell_name(u->cell), "init", u->init, "step",
+                     jarr(u->step, u->n_log), "loss", jarr(u->loss, u->n_log),
+                     "final_loss", lab_jnum(u->final_loss), "test_loss",
+                     lab_jnum(u->test_loss), "grad_through_time",
+                     jarr(u->grad_t, u->steps_T));
+}
+
+static void json_rnn(const nninit_lab_any_opts *ao,
+                     const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_rnn_opts *o = &ao->rnn;
     const nninit_lab_rnn_result *r = &res->rnn;
@@ -511,20 +514,7 @@ static json_t *json_rnn(const nninit_lab_any_opts *ao,
                   nninit_lab_optimizer_name(o->optimizer), "input_init", in,
                   "test_batch", o->test_batch));
     json_object_set_new(doc, "baseline", lab_jnum(r->baseline));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_rnn_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "cell",
-                            nninit_lab_cell_name(u->cell), "init", u->init,
-                            "step", jarr(u->step, u->n_log), "loss",
-                            jarr(u->loss, u->n_log), "final_loss",
-                            lab_jnum(u->final_loss), "test_loss",
-                            lab_jnum(u->test_loss), "grad_through_time",
-                            jarr(u->grad_t, u->steps_T)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", r->n_runs, run_rnn, res);
 }
 
 static void header_rnn(FILE *f, const nninit_lab_any_opts *ao)
@@ -559,8 +549,17 @@ static void print_train(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_train(const nninit_lab_any_opts *ao,
-                          const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_train(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_train_epoch *ep = &res->train.epochs[i];
+    return json_pack("{s:i, s:o, s:o, s:o}", "epoch", ep->epoch, "train_loss",
+                     lab_jnum(ep->train_loss), "test_accuracy",
+                     lab_jnum(ep->test_accuracy), "seconds",
+                     lab_jnum(ep->seconds));
+}
+
+static void json_train(const nninit_lab_any_opts *ao,
+                       const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_train_opts *o = &ao->train;
     const nninit_lab_train_result *r = &res->train;
@@ -577,21 +576,11 @@ static json_t *json_train(const nninit_lab_any_opts *ao,
                   "optimizer", nninit_lab_optimizer_name(o->optimizer), "lr",
                   o->lr, "momentum", o->momentum, "cosine_lr", o->cosine,
                   "n_train", o->n_train, "n_test", o->n_test));
-    json_t *eps = json_array();
-    for (int e = 0; e < r->n_epochs; e++) {
-        const nninit_lab_train_epoch *ep = &r->epochs[e];
-        json_array_append_new(
-            eps, json_pack("{s:i, s:o, s:o, s:o}", "epoch", ep->epoch,
-                           "train_loss", lab_jnum(ep->train_loss),
-                           "test_accuracy", lab_jnum(ep->test_accuracy),
-                           "seconds", lab_jnum(ep->seconds)));
-    }
-    json_object_set_new(doc, "epochs", eps);
+    set_runs(doc, "epochs", r->n_epochs, run_train, res);
     if (r->n_epochs)
         json_object_set_new(
             doc, "final_test_accuracy",
             lab_jnum(r->epochs[r->n_epochs - 1].test_accuracy));
-    return doc;
 }
 
 static void header_train(FILE *f, const nninit_lab_any_opts *ao)
@@ -629,23 +618,22 @@ static void print_residual(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_residual(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_residual(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_residual_run *u = &res->residual.runs[i];
+    return json_pack("{s:s, s:o}", "scaling", u->scheme, "std_ratio",
+                     jarr(u->ratio, u->blocks));
+}
+
+static void json_residual(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_residual_opts *o = &ao->residual;
-    const nninit_lab_residual_result *r = &res->residual;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i, s:i}", "blocks", o->blocks,
                                   "width", o->width, "hidden", o->hidden,
                                   "batch", o->batch));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++)
-        json_array_append_new(
-            runs, json_pack("{s:s, s:o}", "scaling", r->runs[i].scheme,
-                            "std_ratio",
-                            jarr(r->runs[i].ratio, r->runs[i].blocks)));
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->residual.n_runs, run_residual, res);
 }
 
 static void header_residual(FILE *f, const nninit_lab_any_opts *ao)
@@ -678,11 +666,20 @@ static void print_mup(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_mup(const nninit_lab_any_opts *ao,
-                        const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_mup(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_mup_run *u = &res->mup.runs[i];
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "parametrization",
+                     u->mup ? "mup" : "sp", "width", u->width, "lr",
+                     jarr(u->lr, u->n_lrs), "loss", jarr(u->loss, u->n_lrs),
+                     "best_lr", lab_jnum(u->best_lr), "window_centre_log2",
+                     lab_jnum(u->window_centre));
+}
+
+static void json_mup(const nninit_lab_any_opts *ao,
+                     const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_mup_opts *o = &ao->mup;
-    const nninit_lab_mup_result *r = &res->mup;
     double w[8];
     for (int k = 0; k < o->n_widths; k++)
         w[k] = o->widths[k];
@@ -694,19 +691,7 @@ static json_t *json_mup(const nninit_lab_any_opts *ao,
                   nninit_activation_name(o->act), "steps", o->steps, "batch",
                   o->batch, "window", o->window, "train_size", o->n_train,
                   "lr", jarr(o->lrs, o->n_lrs)));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_mup_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}",
-                            "parametrization", u->mup ? "mup" : "sp", "width",
-                            u->width, "lr", jarr(u->lr, u->n_lrs), "loss",
-                            jarr(u->loss, u->n_lrs), "best_lr",
-                            lab_jnum(u->best_lr), "window_centre_log2",
-                            lab_jnum(u->window_centre)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->mup.n_runs, run_mup, res);
 }
 
 static void header_mup(FILE *f, const nninit_lab_any_opts *ao)
@@ -727,8 +712,8 @@ static void header_mup(FILE *f, const nninit_lab_any_opts *ao)
 typedef struct out_row {
     void (*print)(FILE *, const nninit_lab_any_opts *,
                   const nninit_lab_any_result *);
-    json_t *(*json)(const nninit_lab_any_opts *, const nninit_lab_any_result *,
-                    json_t *);
+    void (*json)(const nninit_lab_any_opts *, const nninit_lab_any_result *,
+                 json_t *);
     void (*header)(FILE *, const nninit_lab_any_opts *);
 } out_row;
 
@@ -752,7 +737,9 @@ json_t *lab_json(nninit_lab_experiment e, const nninit_lab_any_opts *o,
     if ((unsigned)e >= NNINIT_LAB_EXP_COUNT)
         return NULL;
     json_t *doc = common_json(nninit_lab_experiment_name(e), &o->c);
-    return doc ? outputs[e].json(o, r, doc) : NULL;
+    if (doc)
+        outputs[e].json(o, r, doc);
+    return doc;
 }
 
 void lab_print_header(FILE *f, nninit_lab_experiment e,
