@@ -211,11 +211,9 @@ int nninit_lab_signal(const nninit_lab_signal_opts *o,
         return rc;
     const int D = o->depth;
     real *dl = nninit__lab_zalloc(a, (size_t)o->batch * 10);
-    double *lx = nninit__lab_dalloc(a, (size_t)D);
+    double *lx = nninit__lab_axis(a, D);
     if (!dl || !lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (int k = 0; !rc && k < D; k++)
-        lx[k] = k + 1;
     for (int ai = 0; ai < o->n_acts && !rc; ai++) {
         const char *an = nninit_activation_name(o->acts[ai]);
         char nm[48], title[128];
@@ -249,21 +247,10 @@ int nninit_lab_signal(const nninit_lab_signal_opts *o,
             const lab_stack st = {in.dim, D, o->width, 10, o->acts[ai],
                                   o->inits[i], nninit_lab_init_rule(),
                                   o->batch, in.x, o->batch};
-            nninit_lab_mlp *net;
-            if ((rc = nninit__lab_stack_new(&o->c, &st, &net, err)))
+            if ((rc = nninit__lab_at_init(&o->c, &st, in.x, in.y, o->batch,
+                                          dl, run->act_std, NULL,
+                                          run->grad_std, err)))
                 break;
-            nninit_lab_mlp_forward(net, in.x, o->batch);
-            nninit_lab_softmax_xent(nninit_lab_mlp_output(net), in.y, o->batch,
-                                    10, dl);
-            nninit_lab_mlp_backward(net, dl);
-            const size_t n = (size_t)o->batch * o->width;
-            for (int k = 0; k < D; k++) {
-                run->act_std[k] =
-                    nninit_lab_std(nninit_lab_mlp_layer_output(net, k), n, NULL);
-                run->grad_std[k] =
-                    nninit_lab_std(nninit_lab_mlp_layer_grad(net, k), n, NULL);
-            }
-            nninit_lab_mlp_free(net);
             rc = nninit__lab_fig_add(fa, run->init, D, lx, run->act_std, err);
             if (!rc)
                 rc = nninit__lab_fig_add(fg, run->init, D, lx, run->grad_std,
@@ -464,12 +451,10 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
     if ((rc = nninit__lab_input_batch(&c, o->batch, o->width, &in, err)))
         return rc;
     const int D = o->depth;
-    double *lx = nninit__lab_dalloc(a, (size_t)D);
+    double *lx = nninit__lab_axis(a, D);
     nninit_lab_figure *fm = NULL, *fv = NULL;
     if (!lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (int k = 0; !rc && k < D; k++)
-        lx[k] = k + 1;
     const char *an = nninit_activation_name(o->act);
     char title[128];
     snprintf(title, sizeof title, "selu: mean of activations per layer (%s)",
@@ -506,17 +491,12 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
         }
         const lab_stack st = {o->width, D, o->width, 0, o->act, o->inits[i],
                               o->inits[i], o->batch, in.x, o->batch};
-        nninit_lab_mlp *net;
-        if ((rc = nninit__lab_stack_new(&c, &st, &net, err)))
+        /* the std into var, then squared */
+        if ((rc = nninit__lab_at_init(&c, &st, in.x, NULL, o->batch, NULL,
+                                      run->var, run->mean, NULL, err)))
             break;
-        nninit_lab_mlp_forward(net, in.x, o->batch);
-        for (int k = 0; k < D; k++) {
-            double sd = nninit_lab_std(nninit_lab_mlp_layer_output(net, k),
-                                       (size_t)o->batch * o->width,
-                                       &run->mean[k]);
-            run->var[k] = sd * sd;
-        }
-        nninit_lab_mlp_free(net);
+        for (int k = 0; k < D; k++)
+            run->var[k] *= run->var[k];
         rc = nninit__lab_fig_add(fm, run->init, D, lx, run->mean, err);
         if (!rc)
             rc = nninit__lab_fig_add(fv, run->init, D, lx, run->var, err);

@@ -153,11 +153,10 @@ int nninit_lab_residual(const nninit_lab_residual_opts *o,
     memset(w, 0, sizeof w);
     real *x = nninit__lab_zalloc(a, (size_t)B * W);
     real *h = nninit__lab_zalloc(a, (size_t)B * H);
-    double *lx = nninit__lab_dalloc(a, (size_t)L);
+    double *lx = nninit__lab_axis(a, L);
     if (!x || !h || !lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int l = 0; l < L && !rc; l++) {
-        lx[l] = l + 1;
         w[4 * l] = nninit__lab_zalloc(a, (size_t)H * W);
         w[4 * l + 1] = nninit__lab_zalloc(a, (size_t)H);
         w[4 * l + 2] = nninit__lab_zalloc(a, (size_t)W * H);

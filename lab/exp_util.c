@@ -198,6 +198,40 @@ int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
     return rc;
 }
 
+int nninit__lab_at_init(const nninit_lab_common *c, const lab_stack *s,
+                        const real *x, const int32_t *y, int n, real *dl,
+                        double *sd, double *mean, double *grad_sd,
+                        nninit_error *err)
+{
+    nninit_lab_mlp *net;
+    int rc = nninit__lab_stack_new(c, s, &net, err);
+    if (rc)
+        return rc;
+    nninit_lab_mlp_forward(net, x, n);
+    if (grad_sd) {
+        nninit_lab_softmax_xent(nninit_lab_mlp_output(net), y, n, s->out, dl);
+        nninit_lab_mlp_backward(net, dl);
+    }
+    const size_t len = (size_t)n * s->width;
+    for (int k = 0; k < s->depth; k++) {
+        sd[k] = nninit_lab_std(nninit_lab_mlp_layer_output(net, k), len,
+                               mean ? &mean[k] : NULL);
+        if (grad_sd)
+            grad_sd[k] =
+                nninit_lab_std(nninit_lab_mlp_layer_grad(net, k), len, NULL);
+    }
+    nninit_lab_mlp_free(net);
+    return NNINIT_OK;
+}
+
+double *nninit__lab_axis(const nninit_allocator *a, int n)
+{
+    double *v = nninit__lab_dalloc(a, (size_t)n);
+    for (int k = 0; v && k < n; k++)
+        v[k] = k + 1;
+    return v;
+}
+
 int nninit__lab_batcher_init(lab_batcher *b, const nninit_lab_data *d,
                              int batch, uint64_t seed, const char *stream,
                              const nninit_allocator *alloc, nninit_error *err)

@@ -110,6 +110,17 @@ typedef struct lab_stack {
 int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
                           nninit_lab_mlp **net, nninit_error *err);
 
+/* The network of `s` at initialization on n inputs x: per hidden layer
+ * k < s->depth, the std of its outputs in sd[k] (their mean in mean[k]
+ * if mean) and, if grad_sd, the std of dLoss/dz back-propagated from the
+ * cross-entropy on labels y (dl: n x s->out of scratch). */
+int nninit__lab_at_init(const nninit_lab_common *c, const lab_stack *s,
+                        const real *x, const int32_t *y, int n, real *dl,
+                        double *sd, double *mean, double *grad_sd,
+                        nninit_error *err);
+/* 1, 2, ..., n: the x axis of a per-layer (or per-step) figure. */
+double *nninit__lab_axis(const nninit_allocator *a, int n);
+
 /* A shuffled minibatch stream over a data set. */
 typedef struct lab_batcher {
     const nninit_lab_data *d;
