@@ -165,6 +165,23 @@ static void header_symmetry(FILE *f, const nninit_lab_any_opts *ao)
 /* signal                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* One line of a per-layer table: the init and row-name columns, then at
+ * layers 1, every, 2 every, ..., D their numbers (v NULL) or v's values,
+ * in columns of cw. */
+static void layer_row(FILE *f, int iw, const char *init, const char *what,
+                      const double *v, int D, int every, int cw)
+{
+    fprintf(f, "%-*s %-5s", iw, init, what);
+    for (int k = 0; k < D; k++)
+        if (k == 0 || (k + 1) % every == 0 || k == D - 1) {
+            if (v)
+                fprintf(f, " %*.3g", cw, v[k]);
+            else
+                fprintf(f, " %*d", cw, k + 1);
+        }
+    fprintf(f, "\n");
+}
+
 static void print_signal(FILE *f, const nninit_lab_any_opts *o,
                          const nninit_lab_any_result *res)
 {
@@ -177,20 +194,10 @@ static void print_signal(FILE *f, const nninit_lab_any_opts *o,
             fprintf(f, "%s%s: std of activations (act) and of dLoss/dz (grad), "
                        "by layer\n",
                     i ? "\n" : "", nninit_activation_name(u->act));
-            fprintf(f, "%-*s %-5s", iw, "init", "");
-            for (int k = 0; k < u->depth; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
-                    fprintf(f, " %9d", k + 1);
-            fprintf(f, "\n");
+            layer_row(f, iw, "init", "", NULL, u->depth, every, 9);
         }
-        for (int w = 0; w < 2; w++) {
-            const double *v = w ? u->grad_std : u->act_std;
-            fprintf(f, "%-*s %-5s", iw, w ? "" : u->init, w ? "grad" : "act");
-            for (int k = 0; k < u->depth; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
-                    fprintf(f, " %9.3g", v[k]);
-            fprintf(f, "\n");
-        }
+        layer_row(f, iw, u->init, "act", u->act_std, u->depth, every, 9);
+        layer_row(f, iw, "", "grad", u->grad_std, u->depth, every, 9);
     }
 }
 
@@ -289,22 +296,12 @@ static void print_selu(FILE *f, const nninit_lab_any_opts *o,
     if (!r->n_runs)
         return;
     const int iw = INIT_WIDTH(r, 24);
-    fprintf(f, "%-*s %-5s", iw, "init", "");
     const int D = r->runs[0].depth;
-    for (int k = 0; k < D; k++)
-        if (k == 0 || (k + 1) % every == 0 || k == D - 1)
-            fprintf(f, " %8d", k + 1);
-    fprintf(f, "\n");
+    layer_row(f, iw, "init", "", NULL, D, every, 8);
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_selu_run *u = &r->runs[i];
-        for (int w = 0; w < 2; w++) {
-            const double *v = w ? u->var : u->mean;
-            fprintf(f, "%-*s %-5s", iw, w ? "" : u->init, w ? "var" : "mean");
-            for (int k = 0; k < D; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == D - 1)
-                    fprintf(f, " %8.3g", v[k]);
-            fprintf(f, "\n");
-        }
+        layer_row(f, iw, u->init, "mean", u->mean, D, every, 8);
+        layer_row(f, iw, "", "var", u->var, D, every, 8);
     }
 }
 
