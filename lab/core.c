@@ -231,30 +231,10 @@ int nninit_lab_init_parse(const char *text, nninit_lab_init *out,
 char *nninit_lab_init_label(const nninit_lab_init *init, char *buf,
                             size_t size)
 {
-    const nninit_spec *s = &init->spec;
-    if (init->rule)
-        snprintf(buf, size, "rule");
-    else if (init->lsuv)
-        snprintf(buf, size, "lsuv");
-    else if (s->kind == NNINIT_UNIFORM)
-        snprintf(buf, size, "uniform(%g,%g)", s->low, s->high);
-    else if (s->kind == NNINIT_NORMAL)
-        snprintf(buf, size, "normal(std=%g)", s->std);
-    else if (s->kind == NNINIT_CONSTANT)
-        snprintf(buf, size, "constant(%g)", s->value);
-    else if ((s->kind == NNINIT_XAVIER_UNIFORM ||
-              s->kind == NNINIT_XAVIER_NORMAL ||
-              s->kind == NNINIT_ORTHOGONAL || s->kind == NNINIT_EYE) &&
-             s->gain != 1.0)
-        snprintf(buf, size, "%s(gain=%g)", nninit_kind_name(s->kind),
-                 s->gain);
-    else if ((s->kind == NNINIT_KAIMING_UNIFORM ||
-              s->kind == NNINIT_KAIMING_NORMAL) &&
-             s->nonlinearity != NNINIT_NL_LEAKY_RELU)
-        snprintf(buf, size, "%s(%s)", nninit_kind_name(s->kind),
-                 nninit_nonlinearity_name(s->nonlinearity));
+    if (init->rule || init->lsuv)
+        snprintf(buf, size, "%s", init->rule ? "rule" : "lsuv");
     else
-        snprintf(buf, size, "%s", nninit_kind_name(s->kind));
+        nninit_spec_format_brief(&init->spec, buf, size);
     return buf;
 }
 

@@ -96,12 +96,11 @@ int nninit_lab_symmetry(const nninit_lab_symmetry_opts *o,
         return rc;
     r->width = o->width;
     const int maxdim = tr.dim > o->width ? tr.dim : o->width;
-    real *dl = nninit__lab_zalloc(a, (size_t)o->batch * tr.classes);
     real *rowbuf = nninit__lab_zalloc(a, (size_t)o->width * (maxdim + 1));
     lab_log lg;
     memset(&lg, 0, sizeof lg);
     nninit_lab_figure *fig = NULL;
-    if (!dl || !rowbuf)
+    if (!rowbuf)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     if (!rc)
         rc = nninit__lab_fig_new(r->figures, &r->n_figures, a, "symmetry-loss",
@@ -118,34 +117,26 @@ int nninit_lab_symmetry(const nninit_lab_symmetry_opts *o,
                               o->act, o->inits[i], o->inits[i], o->batch,
                               tr.x, o->batch < tr.n ? o->batch : tr.n};
         nninit_lab_mlp *net = NULL;
-        lab_batcher bt;
-        memset(&bt, 0, sizeof bt);
+        lab_trainer t;
+        memset(&t, 0, sizeof t);
         if (!run->distinct_units)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         if (!rc)
             rc = nninit__lab_stack_new(&o->c, &st, &net, err);
         if (!rc)
-            rc = nninit__lab_batcher_init(&bt, &tr, o->batch, o->c.seed,
-                                          "lab.symmetry.shuffle", a, err);
+            rc = nninit__lab_trainer_init(
+                &t, net, &tr, o->batch, o->c.seed, "lab.symmetry.shuffle",
+                nninit_lab_optim_make(NNINIT_LAB_MOMENTUM, o->lr), a, err);
         if (!rc)
             rc = nninit__lab_log_init(&lg, o->epochs, 1, a, err);
-        nninit_lab_optim opt =
-            nninit_lab_optim_make(NNINIT_LAB_MOMENTUM, o->lr);
-        for (int e = 0; e < o->epochs && !rc; e++) {
-            double sum = 0;
-            int nb = 0, end = 0;
-            while (!end) {
-                int n = nninit__lab_batcher_next(&bt, &end);
-                sum += nninit__lab_train_step(net, &opt, bt.x, bt.y, n,
-                                              tr.classes, dl);
-                nb++;
-            }
-            nninit__lab_log_add(&lg, e, sum / nb);
-            char what[96];
-            snprintf(what, sizeof what, "symmetry: %s", run->init);
-            nninit__lab_progress(&o->c, what,
-                                 (i + (e + 1.0) / o->epochs) / o->n_inits);
-        }
+        char what[96];
+        snprintf(what, sizeof what, "symmetry: %s", run->init);
+        for (int e = 0; e < o->epochs && !rc; e++)
+            nninit__lab_log_add(
+                &lg, e,
+                nninit__lab_trainer_epoch(
+                    &t, &o->c, what, (i + (double)e / o->epochs) / o->n_inits,
+                    (i + (e + 1.0) / o->epochs) / o->n_inits));
         if (!rc) {
             run->final_loss = lg.val[lg.n - 1];
             run->test_accuracy = nninit__lab_evaluate(net, &te, o->batch);
@@ -158,10 +149,8 @@ int nninit_lab_symmetry(const nninit_lab_symmetry_opts *o,
             rc = nninit__lab_fig_add(fig, run->init, lg.n, lg.step, lg.val,
                                      err);
         nninit__lab_log_free(&lg);
-        nninit__lab_batcher_free(&bt);
-        nninit_lab_mlp_free(net);
+        nninit__lab_trainer_free(&t); /* frees net from its init on */
     }
-    nninit__free(a, dl);
     nninit__free(a, rowbuf);
     nninit_lab_data_free(&tr);
     nninit_lab_data_free(&te);
@@ -222,11 +211,9 @@ int nninit_lab_signal(const nninit_lab_signal_opts *o,
         return rc;
     const int D = o->depth;
     real *dl = nninit__lab_zalloc(a, (size_t)o->batch * 10);
-    double *lx = nninit__lab_dalloc(a, (size_t)D);
+    double *lx = nninit__lab_axis(a, D);
     if (!dl || !lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (int k = 0; !rc && k < D; k++)
-        lx[k] = k + 1;
     for (int ai = 0; ai < o->n_acts && !rc; ai++) {
         const char *an = nninit_activation_name(o->acts[ai]);
         char nm[48], title[128];
@@ -260,21 +247,10 @@ int nninit_lab_signal(const nninit_lab_signal_opts *o,
             const lab_stack st = {in.dim, D, o->width, 10, o->acts[ai],
                                   o->inits[i], nninit_lab_init_rule(),
                                   o->batch, in.x, o->batch};
-            nninit_lab_mlp *net;
-            if ((rc = nninit__lab_stack_new(&o->c, &st, &net, err)))
+            if ((rc = nninit__lab_at_init(&o->c, &st, in.x, in.y, o->batch,
+                                          dl, run->act_std, NULL,
+                                          run->grad_std, err)))
                 break;
-            nninit_lab_mlp_forward(net, in.x, o->batch);
-            nninit_lab_softmax_xent(nninit_lab_mlp_output(net), in.y, o->batch,
-                                    10, dl);
-            nninit_lab_mlp_backward(net, dl);
-            const size_t n = (size_t)o->batch * o->width;
-            for (int k = 0; k < D; k++) {
-                run->act_std[k] =
-                    nninit_lab_std(nninit_lab_mlp_layer_output(net, k), n, NULL);
-                run->grad_std[k] =
-                    nninit_lab_std(nninit_lab_mlp_layer_grad(net, k), n, NULL);
-            }
-            nninit_lab_mlp_free(net);
             rc = nninit__lab_fig_add(fa, run->init, D, lx, run->act_std, err);
             if (!rc)
                 rc = nninit__lab_fig_add(fg, run->init, D, lx, run->grad_std,
@@ -350,10 +326,7 @@ int nninit_lab_depth(const nninit_lab_depth_opts *o,
                                     err)))
         return rc;
     const int D = o->depth;
-    real *dl = nninit__lab_zalloc(a, (size_t)o->batch * tr.classes);
     nninit_lab_figure *fig = NULL;
-    if (!dl)
-        rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     char title[128];
     snprintf(title, sizeof title,
              "depth: %d-layer %s MLP (width %d), training loss", D,
@@ -377,33 +350,29 @@ int nninit_lab_depth(const nninit_lab_depth_opts *o,
                               o->inits[i], o->inits[i], o->batch, tr.x,
                               o->batch < tr.n ? o->batch : tr.n};
         nninit_lab_mlp *net = NULL;
-        lab_batcher bt;
+        lab_trainer t;
         lab_log lg;
-        memset(&bt, 0, sizeof bt);
+        memset(&t, 0, sizeof t);
         memset(&lg, 0, sizeof lg);
         rc = nninit__lab_stack_new(&o->c, &st, &net, err);
         if (!rc)
-            rc = nninit__lab_batcher_init(&bt, &tr, o->batch, o->c.seed,
-                                          "lab.depth.shuffle", a, err);
+            rc = nninit__lab_trainer_init(
+                &t, net, &tr, o->batch, o->c.seed, "lab.depth.shuffle",
+                nninit_lab_optim_make(NNINIT_LAB_MOMENTUM, o->lr), a, err);
         if (!rc)
             rc = nninit__lab_log_init(&lg, o->steps, o->log_every, a, err);
-        nninit_lab_optim opt =
-            nninit_lab_optim_make(NNINIT_LAB_MOMENTUM, o->lr);
         int diverged = 0;
         for (int s = 0; s < o->steps && !rc; s++) {
-            int n = nninit__lab_batcher_next(&bt, NULL);
+            int n = nninit__lab_batcher_next(&t.bt, NULL);
             if (s == 0) {
-                nninit_lab_mlp_forward(net, bt.x, n);
+                nninit_lab_mlp_forward(net, t.bt.x, n);
                 size_t w = (size_t)n * o->width;
                 run->act_std_first =
                     nninit_lab_std(nninit_lab_mlp_layer_output(net, 0), w, NULL);
                 run->act_std_last = nninit_lab_std(
                     nninit_lab_mlp_layer_output(net, D - 1), w, NULL);
             }
-            double loss = diverged ? NAN
-                                   : nninit__lab_train_step(net, &opt, bt.x,
-                                                            bt.y, n,
-                                                            tr.classes, dl);
+            double loss = diverged ? NAN : nninit__lab_trainer_step(&t, n);
             diverged |= !isfinite(loss);
             if (nninit__lab_log_add(&lg, s, loss)) {
                 char what[96];
@@ -424,10 +393,8 @@ int nninit_lab_depth(const nninit_lab_depth_opts *o,
                                      run->train_loss, err);
         }
         nninit__lab_log_free(&lg);
-        nninit__lab_batcher_free(&bt);
-        nninit_lab_mlp_free(net);
+        nninit__lab_trainer_free(&t); /* frees net from its init on */
     }
-    nninit__free(a, dl);
     nninit_lab_data_free(&tr);
     nninit_lab_data_free(&te);
     if (rc)
@@ -484,12 +451,10 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
     if ((rc = nninit__lab_input_batch(&c, o->batch, o->width, &in, err)))
         return rc;
     const int D = o->depth;
-    double *lx = nninit__lab_dalloc(a, (size_t)D);
+    double *lx = nninit__lab_axis(a, D);
     nninit_lab_figure *fm = NULL, *fv = NULL;
     if (!lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (int k = 0; !rc && k < D; k++)
-        lx[k] = k + 1;
     const char *an = nninit_activation_name(o->act);
     char title[128];
     snprintf(title, sizeof title, "selu: mean of activations per layer (%s)",
@@ -526,17 +491,12 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
         }
         const lab_stack st = {o->width, D, o->width, 0, o->act, o->inits[i],
                               o->inits[i], o->batch, in.x, o->batch};
-        nninit_lab_mlp *net;
-        if ((rc = nninit__lab_stack_new(&c, &st, &net, err)))
+        /* the std into var, then squared */
+        if ((rc = nninit__lab_at_init(&c, &st, in.x, NULL, o->batch, NULL,
+                                      run->var, run->mean, NULL, err)))
             break;
-        nninit_lab_mlp_forward(net, in.x, o->batch);
-        for (int k = 0; k < D; k++) {
-            double sd = nninit_lab_std(nninit_lab_mlp_layer_output(net, k),
-                                       (size_t)o->batch * o->width,
-                                       &run->mean[k]);
-            run->var[k] = sd * sd;
-        }
-        nninit_lab_mlp_free(net);
+        for (int k = 0; k < D; k++)
+            run->var[k] *= run->var[k];
         rc = nninit__lab_fig_add(fm, run->init, D, lx, run->mean, err);
         if (!rc)
             rc = nninit__lab_fig_add(fv, run->init, D, lx, run->var, err);
@@ -603,10 +563,9 @@ int nninit_lab_train(const nninit_lab_train_opts *o,
         return rc;
     nninit_activation acts[16];
     nninit_lab_mlp *net = NULL;
-    real *dl = NULL;
-    lab_batcher bt;
+    lab_trainer t;
     lab_log lg;
-    memset(&bt, 0, sizeof bt);
+    memset(&t, 0, sizeof t);
     memset(&lg, 0, sizeof lg);
     if (o->sizes[0] != tr.dim || o->sizes[o->n_layers] != tr.classes)
         rc = nninit__fail(err, NNINIT_EINVAL,
@@ -626,40 +585,30 @@ int nninit_lab_train(const nninit_lab_train_opts *o,
         d.max_batch = o->batch;
         rc = nninit_lab_mlp_new(&d, a, &net, err);
     }
+    nninit_lab_optim opt = nninit_lab_optim_make(o->optimizer, o->lr);
+    opt.momentum = o->momentum;
+    if (!rc)
+        rc = nninit__lab_trainer_init(&t, net, &tr, o->batch, o->c.seed,
+                                      "lab.train.shuffle", opt, a, err);
     if (!rc) {
         r->epochs = (nninit_lab_train_epoch *)nninit__lab_calloc(
             a, (size_t)o->epochs, sizeof *r->epochs);
-        dl = nninit__lab_zalloc(a, (size_t)o->batch * tr.classes);
-        if (!r->epochs || !dl)
+        if (!r->epochs)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     }
     if (!rc)
-        rc = nninit__lab_batcher_init(&bt, &tr, o->batch, o->c.seed,
-                                      "lab.train.shuffle", a, err);
-    if (!rc)
         rc = nninit__lab_log_init(&lg, o->epochs, 1, a, err);
-    nninit_lab_optim opt = nninit_lab_optim_make(o->optimizer, o->lr);
-    opt.momentum = o->momentum;
     for (int e = 0; e < o->epochs && !rc; e++) {
         if (o->cosine)
-            opt.lr = o->lr * 0.5 * (1 + cos(3.14159265358979323846 * e /
-                                            o->epochs));
-        double t0 = now_seconds(), sum = 0;
-        int nb = 0, end = 0;
-        const int total = (tr.n + o->batch - 1) / o->batch;
-        while (!end) {
-            int n = nninit__lab_batcher_next(&bt, &end);
-            sum += nninit__lab_train_step(net, &opt, bt.x, bt.y, n,
-                                          tr.classes, dl);
-            nb++;
-            if (nb % 50 == 0 || end)
-                nninit__lab_progress(&o->c, "train",
-                                     (e + (double)nb / total) / o->epochs);
-        }
+            t.opt.lr = o->lr * 0.5 * (1 + cos(3.14159265358979323846 * e /
+                                              o->epochs));
+        double t0 = now_seconds();
         nninit_lab_train_epoch *ep = &r->epochs[e];
+        ep->train_loss = nninit__lab_trainer_epoch(
+            &t, &o->c, "train", (double)e / o->epochs,
+            (e + 1.0) / o->epochs);
         ep->epoch = e + 1;
         ep->seconds = now_seconds() - t0;
-        ep->train_loss = sum / nb;
         ep->test_accuracy = nninit__lab_evaluate(net, &te, o->batch);
         r->n_epochs = e + 1;
         nninit__lab_log_add(&lg, e, ep->test_accuracy);
@@ -673,9 +622,7 @@ int nninit_lab_train(const nninit_lab_train_opts *o,
     if (!rc)
         rc = nninit__lab_fig_add(fig, r->init[0], lg.n, lg.step, lg.val, err);
     nninit__lab_log_free(&lg);
-    nninit__lab_batcher_free(&bt);
-    nninit__free(a, dl);
-    nninit_lab_mlp_free(net);
+    nninit__lab_trainer_free(&t); /* frees net from its init on */
     nninit_lab_data_free(&tr);
     nninit_lab_data_free(&te);
     if (rc)

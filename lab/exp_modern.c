@@ -153,11 +153,10 @@ int nninit_lab_residual(const nninit_lab_residual_opts *o,
     memset(w, 0, sizeof w);
     real *x = nninit__lab_zalloc(a, (size_t)B * W);
     real *h = nninit__lab_zalloc(a, (size_t)B * H);
-    double *lx = nninit__lab_dalloc(a, (size_t)L);
+    double *lx = nninit__lab_axis(a, L);
     if (!x || !h || !lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int l = 0; l < L && !rc; l++) {
-        lx[l] = l + 1;
         w[4 * l] = nninit__lab_zalloc(a, (size_t)H * W);
         w[4 * l + 1] = nninit__lab_zalloc(a, (size_t)H);
         w[4 * l + 2] = nninit__lab_zalloc(a, (size_t)W * H);
@@ -321,7 +320,7 @@ static int mup_plan(const nninit_lab_mup_opts *o, int width, int mup,
 /* Train one net; the mean loss of the last window (NAN if it diverged). */
 static int mup_train(const nninit_lab_mup_opts *o, const nninit_lab_data *tr,
                      int width, const mup_net *mn, double lr, double *loss,
-                     real *dl, nninit_error *err)
+                     nninit_error *err)
 {
     int sizes[17];
     nninit_activation acts[16];
@@ -337,32 +336,30 @@ static int mup_train(const nninit_lab_mup_opts *o, const nninit_lab_data *tr,
     d.max_batch = o->batch;
     d.out_mult = mn->out_mult;
     nninit_lab_mlp *net = NULL;
-    lab_batcher bt;
-    memset(&bt, 0, sizeof bt);
+    lab_trainer t;
+    memset(&t, 0, sizeof t);
     int rc = nninit_lab_mlp_new(&d, o->c.alloc, &net, err);
     if (!rc)
-        rc = nninit__lab_batcher_init(&bt, tr, o->batch, o->c.seed,
-                                      "lab.mup.shuffle", o->c.alloc, err);
+        rc = nninit__lab_trainer_init(
+            &t, net, tr, o->batch, o->c.seed, "lab.mup.shuffle",
+            nninit_lab_optim_make(NNINIT_LAB_ADAM, lr), o->c.alloc, err);
     if (!rc) {
         int np;
         nninit_lab_param *p = nninit_lab_mlp_params(net, &np);
         for (int k = 0; k < np; k++)
             p[k].lr_mult = mn->lr_mult[k];
     }
-    nninit_lab_optim opt = nninit_lab_optim_make(NNINIT_LAB_ADAM, lr);
     double sum = 0;
     int diverged = 0;
     for (int s = 0; s < o->steps && !rc && !diverged; s++) {
-        int n = nninit__lab_batcher_next(&bt, NULL);
-        double l = nninit__lab_train_step(net, &opt, bt.x, bt.y, n,
-                                          tr->classes, dl);
+        double l = nninit__lab_trainer_step(
+            &t, nninit__lab_batcher_next(&t.bt, NULL));
         diverged = !isfinite(l);
         if (s >= o->steps - o->window)
             sum += l;
     }
     *loss = diverged ? NAN : sum / o->window;
-    nninit__lab_batcher_free(&bt);
-    nninit_lab_mlp_free(net);
+    nninit__lab_trainer_free(&t); /* frees net from its init on */
     return rc;
 }
 
@@ -409,9 +406,8 @@ int nninit_lab_mup(const nninit_lab_mup_opts *o, nninit_lab_mup_result *r,
     nninit_lab_data tr, te;
     if ((rc = nninit__lab_load_data(&o->c, o->n_train, 100, &tr, &te, err)))
         return rc;
-    real *dl = nninit__lab_zalloc(a, (size_t)o->batch * tr.classes);
     double *lx = nninit__lab_dalloc(a, (size_t)o->n_lrs);
-    if (!dl || !lx)
+    if (!lx)
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     for (int k = 0; !rc && k < o->n_lrs; k++)
         lx[k] = o->lrs[k];
@@ -447,7 +443,7 @@ int nninit_lab_mup(const nninit_lab_mup_opts *o, nninit_lab_mup_result *r,
             for (int k = 0; k < o->n_lrs && !rc; k++) {
                 run->lr[k] = o->lrs[k];
                 rc = mup_train(o, &tr, run->width, &mn, o->lrs[k],
-                               &run->loss[k], dl, err);
+                               &run->loss[k], err);
                 char what[64];
                 snprintf(what, sizeof what, "mup: %s width %d",
                          mup ? "muP" : "SP", run->width);
@@ -463,7 +459,6 @@ int nninit_lab_mup(const nninit_lab_mup_opts *o, nninit_lab_mup_result *r,
                                          err);
         }
     }
-    nninit__free(a, dl);
     nninit__free(a, lx);
     nninit_lab_data_free(&tr);
     nninit_lab_data_free(&te);

@@ -158,16 +158,14 @@ static int grad_through_time(nninit_lab_rnn_run *run, nninit_lab_rnn *net,
     int TT;
     const double *gn = nninit_lab_rnn_grad_norms(net, &TT);
     run->grad_t = nninit__lab_dalloc(a, (size_t)TT);
-    double *tx = nninit__lab_dalloc(a, (size_t)TT);
+    double *tx = nninit__lab_axis(a, TT);
     int rc = NNINIT_OK;
     if (!run->grad_t || !tx) {
         rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     } else {
         run->steps_T = TT;
-        for (int q = 0; q < TT; q++) {
+        for (int q = 0; q < TT; q++)
             run->grad_t[q] = gn[q] / gn[TT - 1];
-            tx[q] = q + 1;
-        }
         rc = nninit__lab_fig_add(fgt, run->init, TT, tx, run->grad_t, err);
     }
     nninit__free(a, tx);

@@ -198,6 +198,40 @@ int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
     return rc;
 }
 
+int nninit__lab_at_init(const nninit_lab_common *c, const lab_stack *s,
+                        const real *x, const int32_t *y, int n, real *dl,
+                        double *sd, double *mean, double *grad_sd,
+                        nninit_error *err)
+{
+    nninit_lab_mlp *net;
+    int rc = nninit__lab_stack_new(c, s, &net, err);
+    if (rc)
+        return rc;
+    nninit_lab_mlp_forward(net, x, n);
+    if (grad_sd) {
+        nninit_lab_softmax_xent(nninit_lab_mlp_output(net), y, n, s->out, dl);
+        nninit_lab_mlp_backward(net, dl);
+    }
+    const size_t len = (size_t)n * s->width;
+    for (int k = 0; k < s->depth; k++) {
+        sd[k] = nninit_lab_std(nninit_lab_mlp_layer_output(net, k), len,
+                               mean ? &mean[k] : NULL);
+        if (grad_sd)
+            grad_sd[k] =
+                nninit_lab_std(nninit_lab_mlp_layer_grad(net, k), len, NULL);
+    }
+    nninit_lab_mlp_free(net);
+    return NNINIT_OK;
+}
+
+double *nninit__lab_axis(const nninit_allocator *a, int n)
+{
+    double *v = nninit__lab_dalloc(a, (size_t)n);
+    for (int k = 0; v && k < n; k++)
+        v[k] = k + 1;
+    return v;
+}
+
 int nninit__lab_batcher_init(lab_batcher *b, const nninit_lab_data *d,
                              int batch, uint64_t seed, const char *stream,
                              const nninit_allocator *alloc, nninit_error *err)
@@ -247,18 +281,59 @@ int nninit__lab_batcher_next(lab_batcher *b, int *epoch_end)
     return n;
 }
 
-double nninit__lab_train_step(nninit_lab_mlp *net, nninit_lab_optim *opt,
-                              const real *x, const int32_t *y, int n,
-                              int classes, real *dl)
+int nninit__lab_trainer_init(lab_trainer *t, nninit_lab_mlp *net,
+                             const nninit_lab_data *tr, int batch,
+                             uint64_t seed, const char *stream,
+                             nninit_lab_optim opt,
+                             const nninit_allocator *alloc, nninit_error *err)
 {
-    nninit_lab_mlp_forward(net, x, n);
-    double loss = nninit_lab_softmax_xent(nninit_lab_mlp_output(net), y, n,
-                                          classes, dl);
-    nninit_lab_mlp_backward(net, dl);
+    memset(t, 0, sizeof *t);
+    t->net = net;
+    t->opt = opt;
+    t->classes = tr->classes;
+    t->alloc = alloc;
+    t->dl = nninit__lab_zalloc(alloc, (size_t)batch * tr->classes);
+    if (!t->dl)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    return nninit__lab_batcher_init(&t->bt, tr, batch, seed, stream, alloc,
+                                    err);
+}
+
+void nninit__lab_trainer_free(lab_trainer *t)
+{
+    nninit__lab_batcher_free(&t->bt);
+    nninit__free(t->alloc, t->dl);
+    nninit_lab_mlp_free(t->net);
+    t->dl = NULL;
+    t->net = NULL;
+}
+
+double nninit__lab_trainer_step(lab_trainer *t, int n)
+{
+    nninit_lab_mlp_forward(t->net, t->bt.x, n);
+    double loss = nninit_lab_softmax_xent(nninit_lab_mlp_output(t->net),
+                                          t->bt.y, n, t->classes, t->dl);
+    nninit_lab_mlp_backward(t->net, t->dl);
     int np;
-    nninit_lab_param *p = nninit_lab_mlp_params(net, &np);
-    nninit_lab_optim_step(opt, p, np);
+    nninit_lab_param *p = nninit_lab_mlp_params(t->net, &np);
+    nninit_lab_optim_step(&t->opt, p, np);
     return loss;
+}
+
+double nninit__lab_trainer_epoch(lab_trainer *t, const nninit_lab_common *c,
+                                 const char *what, double f0, double f1)
+{
+    const int total = (t->bt.d->n + t->bt.batch - 1) / t->bt.batch;
+    double sum = 0;
+    int nb = 0, end = 0;
+    while (!end) {
+        sum += nninit__lab_trainer_step(t,
+                                        nninit__lab_batcher_next(&t->bt, &end));
+        nb++;
+        if (nb % 50 == 0 || end)
+            nninit__lab_progress(c, what, f0 + (f1 - f0) * nb / total);
+    }
+    return sum / nb;
 }
 
 double nninit__lab_evaluate(nninit_lab_mlp *net, const nninit_lab_data *d,
@@ -420,8 +495,45 @@ int nninit_lab_distinct_rows(const real *m, int rows, int cols, double tol,
 /* The table of experiments                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Adapters from the typed functions to the table's common signature. */
-#define LAB_EXP_ADAPT(name, run, freefn, defaults)                             \
+/* The experiments, in nninit_lab_experiment order: name, the typed run and
+ * free functions, and the summary `nninit lab --help` shows. The adapters
+ * to the table's common signature and the table itself are made from this
+ * one list. */
+#define LAB_EXPERIMENTS(X)                                                     \
+    X(symmetry, nninit_lab_symmetry, nninit_lab_symmetry_free,                 \
+      "zero / constant vs random init of an MLP: distinct hidden units after " \
+      "training, test accuracy")                                               \
+    X(signal, nninit_lab_signal, nninit_lab_signal_free,                       \
+      "a deep MLP at init, activation x initializer: std of activations and "  \
+      "back-propagated gradients per layer (Glorot & Bengio 2010)")            \
+    X(depth, nninit_lab_depth, nninit_lab_depth_free,                          \
+      "a 30-layer ReLU MLP trained under Xavier and He: training loss curves " \
+      "(He et al. 2015)")                                                      \
+    X(selu, nninit_lab_selu, nninit_lab_selu_free,                             \
+      "mean and variance through many SELU layers under LeCun normal vs "      \
+      "others (Klambauer et al. 2017)")                                        \
+    X(isometry, nninit_lab_isometry, nninit_lab_isometry_free,                 \
+      "singular values of the input-output Jacobian of deep linear and tanh "  \
+      "nets and of an unrolled RNN at init (Saxe et al. 2014; Pennington et "  \
+      "al. 2017)")                                                             \
+    X(deeplinear, nninit_lab_deeplinear, nninit_lab_deeplinear_free,           \
+      "deep linear nets: training steps to a loss threshold against depth, "   \
+      "orthogonal vs Gaussian (Saxe et al. 2014)")                             \
+    X(rnn, nninit_lab_rnn_run_all, nninit_lab_rnn_result_free,                 \
+      "vanilla RNN / LSTM / GRU on delayed recall, the adding or the copy "    \
+      "task, recurrent init orthogonal vs Gaussian vs identity")               \
+    X(train, nninit_lab_train, nninit_lab_train_free,                          \
+      "an MLP (784-256-128-10 ReLU) on Fashion-MNIST with a chosen init per "  \
+      "layer (the rule by default)")                                           \
+    X(residual, nninit_lab_residual, nninit_lab_residual_free,                 \
+      "a deep residual MLP at init under each depth scaling (GPT-2, "          \
+      "torchtitan, DeepNet, T-Fixup, Fixup, ZerO): the stream's std by block") \
+    X(mup, nninit_lab_mup, nninit_lab_mup_free,                                \
+      "MLPs of widths 64..1024 on Fashion-MNIST over a grid of learning "      \
+      "rates, standard parametrization vs muP: the best learning rate "        \
+      "transfers (Yang et al. 2022)")
+
+#define LAB_EXP_ADAPT(name, run, freefn, summary)                              \
     static int run_##name(const nninit_lab_any_opts *o,                        \
                           nninit_lab_any_result *r, nninit_error *err)         \
     {                                                                          \
@@ -432,7 +544,7 @@ int nninit_lab_distinct_rows(const real *m, int rows, int cols, double tol,
     {                                                                          \
         nninit_lab_any_opts o;                                                 \
         memset(&o, 0, sizeof o);                                               \
-        o.name = defaults();                                                   \
+        o.name = nninit_lab_##name##_defaults();                               \
         return o;                                                              \
     }                                                                          \
     static const nninit_lab_figure *figs_##name(                               \
@@ -441,27 +553,7 @@ int nninit_lab_distinct_rows(const real *m, int rows, int cols, double tol,
         *n = r->name.n_figures;                                                \
         return r->name.figures;                                                \
     }
-
-LAB_EXP_ADAPT(symmetry, nninit_lab_symmetry, nninit_lab_symmetry_free,
-              nninit_lab_symmetry_defaults)
-LAB_EXP_ADAPT(signal, nninit_lab_signal, nninit_lab_signal_free,
-              nninit_lab_signal_defaults)
-LAB_EXP_ADAPT(depth, nninit_lab_depth, nninit_lab_depth_free,
-              nninit_lab_depth_defaults)
-LAB_EXP_ADAPT(selu, nninit_lab_selu, nninit_lab_selu_free,
-              nninit_lab_selu_defaults)
-LAB_EXP_ADAPT(isometry, nninit_lab_isometry, nninit_lab_isometry_free,
-              nninit_lab_isometry_defaults)
-LAB_EXP_ADAPT(deeplinear, nninit_lab_deeplinear, nninit_lab_deeplinear_free,
-              nninit_lab_deeplinear_defaults)
-LAB_EXP_ADAPT(rnn, nninit_lab_rnn_run_all, nninit_lab_rnn_result_free,
-              nninit_lab_rnn_defaults)
-LAB_EXP_ADAPT(train, nninit_lab_train, nninit_lab_train_free,
-              nninit_lab_train_defaults)
-LAB_EXP_ADAPT(residual, nninit_lab_residual, nninit_lab_residual_free,
-              nninit_lab_residual_defaults)
-LAB_EXP_ADAPT(mup, nninit_lab_mup, nninit_lab_mup_free,
-              nninit_lab_mup_defaults)
+LAB_EXPERIMENTS(LAB_EXP_ADAPT)
 
 typedef struct exp_row {
     const char *name, *summary;
@@ -472,37 +564,13 @@ typedef struct exp_row {
     const nninit_lab_figure *(*figures)(const nninit_lab_any_result *, int *);
 } exp_row;
 
-#define LAB_EXP_ROW(name, summary)                                             \
-    {#name, summary, run_##name, free_##name, def_##name, figs_##name}
-
+#define LAB_EXP_ROW(name, run, freefn, summary)                                \
+    {#name, summary, run_##name, free_##name, def_##name, figs_##name},
 static const exp_row experiments[NNINIT_LAB_EXP_COUNT] = {
-    LAB_EXP_ROW(symmetry, "zero / constant vs random init of an MLP: distinct "
-                          "hidden units after training, test accuracy"),
-    LAB_EXP_ROW(signal, "a deep MLP at init, activation x initializer: std of "
-                        "activations and back-propagated gradients per layer "
-                        "(Glorot & Bengio 2010)"),
-    LAB_EXP_ROW(depth, "a 30-layer ReLU MLP trained under Xavier and He: "
-                       "training loss curves (He et al. 2015)"),
-    LAB_EXP_ROW(selu, "mean and variance through many SELU layers under LeCun "
-                      "normal vs others (Klambauer et al. 2017)"),
-    LAB_EXP_ROW(isometry, "singular values of the input-output Jacobian of "
-                          "deep linear and tanh nets and of an unrolled RNN at "
-                          "init (Saxe et al. 2014; Pennington et al. 2017)"),
-    LAB_EXP_ROW(deeplinear, "deep linear nets: training steps to a loss "
-                            "threshold against depth, orthogonal vs Gaussian "
-                            "(Saxe et al. 2014)"),
-    LAB_EXP_ROW(rnn, "vanilla RNN / LSTM / GRU on delayed recall, the adding "
-                     "or the copy task, recurrent init orthogonal vs Gaussian "
-                     "vs identity"),
-    LAB_EXP_ROW(train, "an MLP (784-256-128-10 ReLU) on Fashion-MNIST with a "
-                       "chosen init per layer (the rule by default)"),
-    LAB_EXP_ROW(residual, "a deep residual MLP at init under each depth "
-                          "scaling (GPT-2, torchtitan, DeepNet, T-Fixup, "
-                          "Fixup, ZerO): the stream's std by block"),
-    LAB_EXP_ROW(mup, "MLPs of widths 64..1024 on Fashion-MNIST over a grid of "
-                     "learning rates, standard parametrization vs muP: the "
-                     "best learning rate transfers (Yang et al. 2022)"),
-};
+    LAB_EXPERIMENTS(LAB_EXP_ROW)};
+#define LAB_EXP_ONE(name, run, freefn, summary) +1
+_Static_assert(0 LAB_EXPERIMENTS(LAB_EXP_ONE) == NNINIT_LAB_EXP_COUNT,
+               "one row per experiment");
 
 static const exp_row *row_of(nninit_lab_experiment e)
 {

@@ -110,6 +110,17 @@ typedef struct lab_stack {
 int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
                           nninit_lab_mlp **net, nninit_error *err);
 
+/* The network of `s` at initialization on n inputs x: per hidden layer
+ * k < s->depth, the std of its outputs in sd[k] (their mean in mean[k]
+ * if mean) and, if grad_sd, the std of dLoss/dz back-propagated from the
+ * cross-entropy on labels y (dl: n x s->out of scratch). */
+int nninit__lab_at_init(const nninit_lab_common *c, const lab_stack *s,
+                        const real *x, const int32_t *y, int n, real *dl,
+                        double *sd, double *mean, double *grad_sd,
+                        nninit_error *err);
+/* 1, 2, ..., n: the x axis of a per-layer (or per-step) figure. */
+double *nninit__lab_axis(const nninit_allocator *a, int n);
+
 /* A shuffled minibatch stream over a data set. */
 typedef struct lab_batcher {
     const nninit_lab_data *d;
@@ -129,10 +140,32 @@ void nninit__lab_batcher_free(lab_batcher *b);
  * example once). */
 int nninit__lab_batcher_next(lab_batcher *b, int *epoch_end);
 
-/* One optimizer step of a classifier MLP on a batch; returns the loss. */
-double nninit__lab_train_step(nninit_lab_mlp *net, nninit_lab_optim *opt,
-                              const real *x, const int32_t *y, int n,
-                              int classes, real *dlogits);
+/* A classifier in training: the net, its minibatch stream over the
+ * training set, its optimizer and the loss gradient's buffer. The
+ * experiments that train (symmetry, depth, train, mup) share it. */
+typedef struct lab_trainer {
+    nninit_lab_mlp *net;
+    lab_batcher bt;
+    nninit_lab_optim opt;
+    real *dl;
+    int classes;
+    const nninit_allocator *alloc;
+} lab_trainer;
+/* Takes `net` (freed by nninit__lab_trainer_free, which must be called
+ * whatever this returns); batches of `batch` shuffled by (seed, stream). */
+int nninit__lab_trainer_init(lab_trainer *t, nninit_lab_mlp *net,
+                             const nninit_lab_data *tr, int batch,
+                             uint64_t seed, const char *stream,
+                             nninit_lab_optim opt,
+                             const nninit_allocator *alloc, nninit_error *err);
+void nninit__lab_trainer_free(lab_trainer *t);
+/* One optimizer step on the current batch of n (from
+ * nninit__lab_batcher_next(&t->bt, ...)); returns the loss. */
+double nninit__lab_trainer_step(lab_trainer *t, int n);
+/* One epoch; the mean loss of its batches. Progress `what` every 50
+ * batches and at the end, going from f0 to f1. */
+double nninit__lab_trainer_epoch(lab_trainer *t, const nninit_lab_common *c,
+                                 const char *what, double f0, double f1);
 /* Accuracy over a data set, in batches of mb. */
 double nninit__lab_evaluate(nninit_lab_mlp *net, const nninit_lab_data *d,
                             int mb);

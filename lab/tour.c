@@ -129,6 +129,23 @@ static void add_spread(char *buf, size_t n, const tour_ctx *x, int k,
         add(buf, n, "median %s (%s..%s over %d seeds)", a, b, c, x->n);
 }
 
+/* Append a label (printf-style) and metric k's spread to v->measured. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static void add_metric(nninit_lab_verdict *v, const tour_ctx *x, int k,
+                       const char *fmt, const char *label, ...)
+{
+    size_t len = strlen(v->measured);
+    if (len + 1 < sizeof v->measured) {
+        va_list ap;
+        va_start(ap, label);
+        vsnprintf(v->measured + len, sizeof v->measured - len, label, ap);
+        va_end(ap);
+    }
+    add_spread(v->measured, sizeof v->measured, x, k, fmt);
+}
+
 /* The verdict's per-seed column: metric k. */
 static void per_seed(nninit_lab_verdict *v, const tour_ctx *x, int k,
                      const char *metric)
@@ -227,8 +244,7 @@ static void judge_symmetry_never(const claim_row *row, const tour_ctx *x,
         "most distinct units in a hidden layer (of %g): zeros ",
         x->m[0][SY_WIDTH]);
     add_spread(v->measured, sizeof v->measured, x, SY_ZERO, "%.0f");
-    add(v->measured, sizeof v->measured, ", constant ");
-    add_spread(v->measured, sizeof v->measured, x, SY_CONST, "%.0f");
+    add_metric(v, x, SY_CONST, "%.0f", ", constant ");
     per_seed(v, x, SY_CONST, "distinct units (constant init)");
 }
 
@@ -247,13 +263,11 @@ static void judge_symmetry_random(const claim_row *row, const tour_ctx *x,
     put(v->measured, sizeof v->measured, "fewest distinct units (of %g): ",
         x->m[0][SY_WIDTH]);
     add_spread(v->measured, sizeof v->measured, x, SY_RULE_MIN, "%.0f");
-    add(v->measured, sizeof v->measured, "; test accuracy: rule ");
-    add_spread(v->measured, sizeof v->measured, x, SY_ACCR, "%.3f");
-    add(v->measured, sizeof v->measured, ", zeros ");
-    add_spread(v->measured, sizeof v->measured, x, SY_ACC0, "%.3f");
-    add(v->measured, sizeof v->measured, ", constant ");
-    add_spread(v->measured, sizeof v->measured, x, SY_ACCC, "%.3f");
-    per_seed(v, x, SY_GAP, "accuracy gain of the rule over the best 1-unit net");
+    add_metric(v, x, SY_ACCR, "%.3f", "; test accuracy: rule ");
+    add_metric(v, x, SY_ACC0, "%.3f", ", zeros ");
+    add_metric(v, x, SY_ACCC, "%.3f", ", constant ");
+    per_seed(v, x, SY_GAP,
+             "accuracy gain of the rule over the best 1-unit net");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -357,8 +371,7 @@ static void judge_signal_small(const claim_row *row, const tour_ctx *x,
         row->t[0]);
     put(v->measured, sizeof v->measured, "per-layer factor: tanh ");
     add_spread(v->measured, sizeof v->measured, x, SG_SMALL_T, "%.3g");
-    add(v->measured, sizeof v->measured, ", relu ");
-    add_spread(v->measured, sizeof v->measured, x, SG_SMALL_R, "%.3g");
+    add_metric(v, x, SG_SMALL_R, "%.3g", ", relu ");
     per_seed(v, x, SG_SMALL_R, "activation factor per layer (relu, small)");
 }
 
@@ -374,8 +387,7 @@ static void judge_signal_large(const claim_row *row, const tour_ctx *x,
         row->t[0], row->t[1]);
     put(v->measured, sizeof v->measured, "per-layer factor: relu activations ");
     add_spread(v->measured, sizeof v->measured, x, SG_LARGE_R_A, "%.3g");
-    add(v->measured, sizeof v->measured, ", tanh gradients ");
-    add_spread(v->measured, sizeof v->measured, x, SG_LARGE_T_G, "%.3g");
+    add_metric(v, x, SG_LARGE_T_G, "%.3g", ", tanh gradients ");
     per_seed(v, x, SG_LARGE_T_G, "gradient factor per layer (tanh, large)");
 }
 
@@ -392,12 +404,9 @@ static void judge_signal_xavier(const claim_row *row, const tour_ctx *x,
         row->t[0]);
     put(v->measured, sizeof v->measured, "per-layer factors: Xavier act ");
     add_spread(v->measured, sizeof v->measured, x, SG_XAV_T_A, "%.3f");
-    add(v->measured, sizeof v->measured, ", grad ");
-    add_spread(v->measured, sizeof v->measured, x, SG_XAV_T_G, "%.3f");
-    add(v->measured, sizeof v->measured, "; rule act ");
-    add_spread(v->measured, sizeof v->measured, x, SG_RULE_T_A, "%.3f");
-    add(v->measured, sizeof v->measured, ", grad ");
-    add_spread(v->measured, sizeof v->measured, x, SG_RULE_T_G, "%.3f");
+    add_metric(v, x, SG_XAV_T_G, "%.3f", ", grad ");
+    add_metric(v, x, SG_RULE_T_A, "%.3f", "; rule act ");
+    add_metric(v, x, SG_RULE_T_G, "%.3f", ", grad ");
     per_seed(v, x, SG_TANH_WORST, "factor farthest from 1 (tanh)");
 }
 
@@ -415,10 +424,8 @@ static void judge_signal_he(const claim_row *row, const tour_ctx *x,
         row->t[0], row->t[1]);
     put(v->measured, sizeof v->measured, "per-layer factors: He act ");
     add_spread(v->measured, sizeof v->measured, x, SG_HE_R_A, "%.3f");
-    add(v->measured, sizeof v->measured, ", grad ");
-    add_spread(v->measured, sizeof v->measured, x, SG_HE_R_G, "%.3f");
-    add(v->measured, sizeof v->measured, "; Xavier act ");
-    add_spread(v->measured, sizeof v->measured, x, SG_XAV_R_A, "%.3f");
+    add_metric(v, x, SG_HE_R_G, "%.3f", ", grad ");
+    add_metric(v, x, SG_XAV_R_A, "%.3f", "; Xavier act ");
     per_seed(v, x, SG_XAV_R_A, "activation factor per layer (relu, Xavier)");
 }
 
@@ -484,15 +491,11 @@ static void judge_stall_train(const claim_row *row, const tour_ctx *x,
         stall_why, train, row->t[1]);
     put(v->measured, sizeof v->measured, "final training loss: %s ", stall);
     add_spread(v->measured, sizeof v->measured, x, DP_XAV, "%.3f");
-    add(v->measured, sizeof v->measured, ", %s ", train);
-    add_spread(v->measured, sizeof v->measured, x, DP_HE, "%.3f");
-    add(v->measured, sizeof v->measured, "; test accuracy %s ", stall);
-    add_spread(v->measured, sizeof v->measured, x, DP_ACCX, "%.3f");
-    add(v->measured, sizeof v->measured, ", %s ", train);
-    add_spread(v->measured, sizeof v->measured, x, DP_ACCH, "%.3f");
+    add_metric(v, x, DP_HE, "%.3f", ", %s ", train);
+    add_metric(v, x, DP_ACCX, "%.3f", "; test accuracy %s ", stall);
+    add_metric(v, x, DP_ACCH, "%.3f", ", %s ", train);
     char metric[64];
-    snprintf(metric, sizeof metric, "how far %s's loss is below chance",
-             train);
+    snprintf(metric, sizeof metric, "how far %s's loss is below chance", train);
     per_seed(v, x, DP_HE_GAP, metric);
 }
 
@@ -564,14 +567,10 @@ static void judge_selu(const claim_row *row, const tour_ctx *x,
         x->o->selu.depth, row->t[0], row->t[1], row->t[2], row->t[3]);
     put(v->measured, sizeof v->measured, "LeCun: max |mean| ");
     add_spread(v->measured, sizeof v->measured, x, SE_MEAN, "%.3f");
-    add(v->measured, sizeof v->measured, ", variance from ");
-    add_spread(v->measured, sizeof v->measured, x, SE_VMIN, "%.3f");
-    add(v->measured, sizeof v->measured, " to ");
-    add_spread(v->measured, sizeof v->measured, x, SE_VMAX, "%.3f");
-    add(v->measured, sizeof v->measured, "; variance factor per layer: He ");
-    add_spread(v->measured, sizeof v->measured, x, SE_HE, "%.3f");
-    add(v->measured, sizeof v->measured, ", small ");
-    add_spread(v->measured, sizeof v->measured, x, SE_SMALL, "%.3g");
+    add_metric(v, x, SE_VMIN, "%.3f", ", variance from ");
+    add_metric(v, x, SE_VMAX, "%.3f", " to ");
+    add_metric(v, x, SE_HE, "%.3f", "; variance factor per layer: He ");
+    add_metric(v, x, SE_SMALL, "%.3g", ", small ");
     per_seed(v, x, SE_VMAX, "largest variance under LeCun normal");
 }
 
@@ -685,10 +684,9 @@ static void judge_isometry_spread(const claim_row *row, const tour_ctx *x,
     put(v->measured, sizeof v->measured,
         "smallest growth per layer over linear and RNN: ");
     add_spread(v->measured, sizeof v->measured, x, IS_GROW, "%.3g");
-    add(v->measured, sizeof v->measured,
-        "; condition number of the linear net at depth %d: ",
-        o->depths[o->n_depths - 1]);
-    add_spread(v->measured, sizeof v->measured, x, IS_COND_DEEP, "%.2g");
+    add_metric(v, x, IS_COND_DEEP, "%.2g",
+               "; condition number of the linear net at depth %d: ",
+               o->depths[o->n_depths - 1]);
     per_seed(v, x, IS_GROW, "condition number growth per layer (smallest)");
 }
 
@@ -706,13 +704,12 @@ static void judge_isometry_tanh(const claim_row *row, const tour_ctx *x,
         row->t[0], row->t[1]);
     put(v->measured, sizeof v->measured, "growth per layer: orthogonal ");
     add_spread(v->measured, sizeof v->measured, x, IS_TANH_ORTH, "%.3f");
-    add(v->measured, sizeof v->measured, ", others ");
-    add_spread(v->measured, sizeof v->measured, x, IS_TANH_OTHER, "%.3g");
-    add(v->measured, sizeof v->measured,
-        "; orthogonal's condition number at depth %d: ",
-        o->depths[o->n_depths - 1]);
-    add_spread(v->measured, sizeof v->measured, x, IS_TANH_ORTH_COND, "%.3g");
-    per_seed(v, x, IS_TANH_ORTH, "condition growth per layer (tanh, orthogonal)");
+    add_metric(v, x, IS_TANH_OTHER, "%.3g", ", others ");
+    add_metric(v, x, IS_TANH_ORTH_COND, "%.3g",
+               "; orthogonal's condition number at depth %d: ",
+               o->depths[o->n_depths - 1]);
+    per_seed(v, x, IS_TANH_ORTH,
+             "condition growth per layer (tanh, orthogonal)");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -805,10 +802,8 @@ static void judge_deeplinear_orth(const claim_row *row, const tour_ctx *x,
         row->t[0], d0, d1, pow((double)d1 / d0, row->t[0]), d1 / d0);
     put(v->measured, sizeof v->measured, "steps at depth %d: ", d0);
     add_spread(v->measured, sizeof v->measured, x, DL_ORTH_SHALLOW, "%.0f");
-    add(v->measured, sizeof v->measured, "; at depth %d: ", d1);
-    add_spread(v->measured, sizeof v->measured, x, DL_ORTH_DEEP, "%.0f");
-    add(v->measured, sizeof v->measured, "; growth exponent ");
-    add_spread(v->measured, sizeof v->measured, x, DL_ORTH_EXP, "%.2f");
+    add_metric(v, x, DL_ORTH_DEEP, "%.0f", "; at depth %d: ", d1);
+    add_metric(v, x, DL_ORTH_EXP, "%.2f", "; growth exponent ");
     per_seed(v, x, DL_ORTH_EXP, "growth exponent of orthogonal's steps");
 }
 
@@ -829,10 +824,10 @@ static void judge_deeplinear_gauss(const claim_row *row, const tour_ctx *x,
         reached += x->m[s][DL_G_DEEP_REACHED] != 0;
     put(v->measured, sizeof v->measured, "Gaussian: steps at depth %d ", d0);
     add_spread(v->measured, sizeof v->measured, x, DL_G_SHALLOW_STEPS, "%.0f");
-    add(v->measured, sizeof v->measured,
+    add_metric(
+        v, x, DL_G_LOSS_X, "%.1f",
         "; at depth %d its loss over the threshold when orthogonal got there ",
         d1);
-    add_spread(v->measured, sizeof v->measured, x, DL_G_LOSS_X, "%.1f");
     add(v->measured, sizeof v->measured,
         "; it reached the threshold within %d steps in %d of %d seeds",
         o->max_steps, reached, x->n);
@@ -915,10 +910,8 @@ static void judge_memory(const claim_row *row, const tour_ctx *x,
     put(v->measured, sizeof v->measured, "in %d of %d seeds; ratio ", ok,
         x->n);
     add_spread(v->measured, sizeof v->measured, x, RM_RATIO, "%.2f");
-    add(v->measured, sizeof v->measured, "; MSE orthogonal ");
-    add_spread(v->measured, sizeof v->measured, x, RM_ORTH, "%.3f");
-    add(v->measured, sizeof v->measured, ", Gaussian ");
-    add_spread(v->measured, sizeof v->measured, x, RM_GAUSS, "%.3f");
+    add_metric(v, x, RM_ORTH, "%.3f", "; MSE orthogonal ");
+    add_metric(v, x, RM_GAUSS, "%.3f", ", Gaussian ");
     per_seed(v, x, RM_RATIO, "held-out MSE, orthogonal / Gaussian");
 }
 
@@ -987,8 +980,7 @@ static void judge_gradient(const claim_row *row, const tour_ctx *x,
     put(v->measured, sizeof v->measured, "grad@1/grad@T over %d steps: "
         "identity ", x->o->rnn.length);
     add_spread(v->measured, sizeof v->measured, x, RG_EYE, "%.3g");
-    add(v->measured, sizeof v->measured, ", the larger of the others ");
-    add_spread(v->measured, sizeof v->measured, x, RG_OTHER, "%.2g");
+    add_metric(v, x, RG_OTHER, "%.2g", ", the larger of the others ");
     per_seed(v, x, RG_EYE, "grad@1/grad@T (identity)");
 }
 
@@ -1063,12 +1055,9 @@ static void judge_train(const claim_row *row, const tour_ctx *x,
         100 * row->t[0], 100 * row->t[1], E);
     put(v->measured, sizeof v->measured, "epoch 1: rule ");
     add_spread(v->measured, sizeof v->measured, x, TR_R1, "%.3f");
-    add(v->measured, sizeof v->measured, " vs small ");
-    add_spread(v->measured, sizeof v->measured, x, TR_S1, "%.3f");
-    add(v->measured, sizeof v->measured, "; epoch %d: rule ", E);
-    add_spread(v->measured, sizeof v->measured, x, TR_RE, "%.3f");
-    add(v->measured, sizeof v->measured, " vs small ");
-    add_spread(v->measured, sizeof v->measured, x, TR_SE, "%.3f");
+    add_metric(v, x, TR_S1, "%.3f", " vs small ");
+    add_metric(v, x, TR_RE, "%.3f", "; epoch %d: rule ", E);
+    add_metric(v, x, TR_SE, "%.3f", " vs small ");
     per_seed(v, x, TR_GAP1, "accuracy gap after epoch 1 (rule - small)");
 }
 
@@ -1121,10 +1110,13 @@ static void gains_measure(const nninit_lab_any_opts *a,
     const nninit_activation G = NNINIT_ACT_GELU, S = NNINIT_ACT_SILU;
 #define GN_A(u) ((u) ? per_layer((u)->act_std[0], (u)->act_std[D - 1], D) : NAN)
     m[GN_GELU_NUM] = GN_A(sig_find(r, G, "rule"));
-    m[GN_GELU_SQRT2] = GN_A(sig_find(r, G, "kaiming_uniform(relu)"));
-    m[GN_GELU_ONE] = GN_A(sig_find(r, G, "kaiming_uniform(linear)"));
+    m[GN_GELU_SQRT2] =
+        GN_A(sig_find(r, G, "kaiming_uniform(nonlinearity=relu)"));
+    m[GN_GELU_ONE] =
+        GN_A(sig_find(r, G, "kaiming_uniform(nonlinearity=linear)"));
     m[GN_SILU_NUM] = GN_A(sig_find(r, S, "rule"));
-    m[GN_SILU_ONE] = GN_A(sig_find(r, S, "kaiming_uniform(linear)"));
+    m[GN_SILU_ONE] =
+        GN_A(sig_find(r, S, "kaiming_uniform(nonlinearity=linear)"));
 #undef GN_A
 }
 
@@ -1140,14 +1132,10 @@ static void judge_gains(const claim_row *row, const tour_ctx *x,
         row->t[0], row->t[1]);
     put(v->measured, sizeof v->measured, "per-layer factors, GELU: numeric ");
     add_spread(v->measured, sizeof v->measured, x, GN_GELU_NUM, "%.3f");
-    add(v->measured, sizeof v->measured, ", sqrt(2) ");
-    add_spread(v->measured, sizeof v->measured, x, GN_GELU_SQRT2, "%.3f");
-    add(v->measured, sizeof v->measured, ", 1 ");
-    add_spread(v->measured, sizeof v->measured, x, GN_GELU_ONE, "%.3f");
-    add(v->measured, sizeof v->measured, "; SiLU: numeric ");
-    add_spread(v->measured, sizeof v->measured, x, GN_SILU_NUM, "%.3f");
-    add(v->measured, sizeof v->measured, ", 1 ");
-    add_spread(v->measured, sizeof v->measured, x, GN_SILU_ONE, "%.3f");
+    add_metric(v, x, GN_GELU_SQRT2, "%.3f", ", sqrt(2) ");
+    add_metric(v, x, GN_GELU_ONE, "%.3f", ", 1 ");
+    add_metric(v, x, GN_SILU_NUM, "%.3f", "; SiLU: numeric ");
+    add_metric(v, x, GN_SILU_ONE, "%.3f", ", 1 ");
     add(v->measured, sizeof v->measured,
         " (SiLU drifts up under its numeric gain: q = 1 is an unstable "
         "fixed point of its variance map, so the gain keeps the signal "
@@ -1262,8 +1250,7 @@ static void judge_residual_none(const claim_row *row, const tour_ctx *x,
         row->t[0]);
     put(v->measured, sizeof v->measured, "per-block factor ");
     add_spread(v->measured, sizeof v->measured, x, RS_NONE_FACTOR, "%.3f");
-    add(v->measured, sizeof v->measured, "; after the last block ");
-    add_spread(v->measured, sizeof v->measured, x, RS_NONE, "%.3g");
+    add_metric(v, x, RS_NONE, "%.3g", "; after the last block ");
     per_seed(v, x, RS_NONE_FACTOR, "per-block factor (no scaling)");
 }
 
@@ -1279,12 +1266,9 @@ static void judge_residual_scaled(const claim_row *row, const tour_ctx *x,
         row->t[0]);
     put(v->measured, sizeof v->measured, "after the last block: gpt2 ");
     add_spread(v->measured, sizeof v->measured, x, RS_GPT2, "%.3f");
-    add(v->measured, sizeof v->measured, ", torchtitan ");
-    add_spread(v->measured, sizeof v->measured, x, RS_TITAN, "%.3f");
-    add(v->measured, sizeof v->measured, ", deepnet ");
-    add_spread(v->measured, sizeof v->measured, x, RS_DEEPNET, "%.3f");
-    add(v->measured, sizeof v->measured, ", t_fixup ");
-    add_spread(v->measured, sizeof v->measured, x, RS_TFIXUP, "%.3f");
+    add_metric(v, x, RS_TITAN, "%.3f", ", torchtitan ");
+    add_metric(v, x, RS_DEEPNET, "%.3f", ", deepnet ");
+    add_metric(v, x, RS_TFIXUP, "%.3f", ", t_fixup ");
     per_seed(v, x, RS_SCALED_MAX, "largest of the four after the last block");
 }
 
@@ -1386,8 +1370,7 @@ static void judge_mup(const claim_row *row, const tour_ctx *x,
     put(v->measured, sizeof v->measured,
         "the window's centre moved (log2 steps): muP ");
     add_spread(v->measured, sizeof v->measured, x, MU_MUP_DRIFT, "%+.2f");
-    add(v->measured, sizeof v->measured, ", SP ");
-    add_spread(v->measured, sizeof v->measured, x, MU_SP_DRIFT, "%+.2f");
+    add_metric(v, x, MU_SP_DRIFT, "%+.2f", ", SP ");
     add(v->measured, sizeof v->measured,
         "; best log2 learning rate, narrowest -> widest (first seed): muP "
         "%.0f -> %.0f, SP %.0f -> %.0f",

@@ -758,6 +758,15 @@ static void the_table(void)
         char again[256];
         nninit_spec_format(&back, again, sizeof again);
         CHECK_MSG(!strcmp(text, again), "'%s' came back as '%s'", text, again);
+        /* the brief form leaves the defaults out and reads back the same */
+        char brief[256];
+        nninit_spec_format_brief(&s, brief, sizeof brief);
+        CHECK_MSG(nninit_spec_parse(brief, &back, &err) == NNINIT_OK,
+                  "%s: %s", brief, err.msg);
+        nninit_spec_format(&back, again, sizeof again);
+        CHECK_MSG(!strcmp(text, again), "'%s' came back as '%s'", brief, again);
+        CHECK_MSG(strlen(brief) <= strlen(text), "'%s' longer than '%s'",
+                  brief, text);
     }
     CHECK(nninit_kind_info_get(NNINIT_KIND_COUNT) == NULL);
     CHECK(nninit_kind_info_get(NNINIT_XAVIER_NORMAL)->needs_fans);
@@ -773,6 +782,14 @@ static void the_table(void)
                             &s, &err) == NNINIT_OK);
     CHECK_EQ_STR(nninit_spec_format(&s, buf, sizeof buf),
                  "kaiming_normal(a=0, mode=fan_out, nonlinearity=relu)");
+    CHECK_EQ_STR(nninit_spec_format_brief(&s, buf, sizeof buf),
+                 "kaiming_normal(mode=fan_out, nonlinearity=relu)");
+    s = nninit_spec_make(NNINIT_ORTHOGONAL);
+    CHECK_EQ_STR(nninit_spec_format_brief(&s, buf, sizeof buf), "orthogonal");
+    s = nninit_spec_make(NNINIT_CONSTANT); /* a required value: always said */
+    s.value = 0;
+    CHECK_EQ_STR(nninit_spec_format_brief(&s, buf, sizeof buf),
+                 "constant(value=0)");
     CHECK(nninit_spec_parse(" trunc_normal( std = 0.5 , trunc_a=-1 ) ", &s,
                             &err) == NNINIT_OK);
     CHECK(s.kind == NNINIT_TRUNC_NORMAL && s.std == 0.5 && s.trunc_a == -1 &&

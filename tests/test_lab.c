@@ -564,6 +564,38 @@ static void lsuv_gives_unit_variance(void)
     nninit_lab_mlp_free(net);
 }
 
+/* A run's label is what --init reads back to the same initializer. */
+static void labels_read_back(void)
+{
+    static const struct {
+        const char *text, *label;
+    } cases[] = {
+        {"rule", "rule"},
+        {"lsuv", "lsuv"},
+        {"small", "uniform(low=-0.01, high=0.01)"},
+        {"large", "normal"},
+        {"zeros", "zeros"},
+        {"constant:value=0.05", "constant(value=0.05)"},
+        {"kaiming_uniform:nonlinearity=linear",
+         "kaiming_uniform(nonlinearity=linear)"},
+        {"xavier_uniform:gain=1.6667", "xavier_uniform(gain=1.6667)"},
+        {"trunc_normal:std=0.02", "trunc_normal(std=0.02)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        nninit_lab_init a, b;
+        char label[64], fa[160], fb[160];
+        CHECK(nninit_lab_init_parse(cases[i].text, &a, NULL) == NNINIT_OK);
+        CHECK_EQ_STR(nninit_lab_init_label(&a, label, sizeof label),
+                     cases[i].label);
+        CHECK_MSG(nninit_lab_init_parse(label, &b, NULL) == NNINIT_OK,
+                  "label '%s' does not parse", label);
+        CHECK_MSG(a.rule == b.rule && a.lsuv == b.lsuv &&
+                      !strcmp(nninit_spec_format(&a.spec, fa, sizeof fa),
+                              nninit_spec_format(&b.spec, fb, sizeof fb)),
+                  "'%s' came back as '%s'", cases[i].text, fb);
+    }
+}
+
 static void tour_sections_describe_their_own_settings(void)
 {
     nninit_lab_tour_opts t;
@@ -1002,6 +1034,7 @@ int main(void)
     TEST_RUN(isometry_matches_lu_and_power_iteration);
     TEST_RUN(train_on_a_few_hundred_fashion_images);
     TEST_RUN(lsuv_gives_unit_variance);
+    TEST_RUN(labels_read_back);
     TEST_RUN(tour_sections_describe_their_own_settings);
     TEST_RUN(bad_settings_are_refused);
     TEST_RUN(out_of_memory_sweep);

@@ -361,6 +361,13 @@ NNINIT_API int nninit_spec_parse(const char *text, nninit_spec *out,
  * parameters the initializer takes (numbers as %.6g). Returns buf. */
 NNINIT_API char *nninit_spec_format(const nninit_spec *spec, char *buf,
                                     size_t size);
+/* The same with only the parameters whose values differ from the
+ * initializer's defaults (nninit_spec_make): "kaiming_normal(nonlinearity=
+ * relu)", "uniform(low=-0.01, high=0.01)", "orthogonal". Short enough for a
+ * table or a plot's legend, and nninit_spec_parse reads it back to the same
+ * spec. Returns buf. */
+NNINIT_API char *nninit_spec_format_brief(const nninit_spec *spec, char *buf,
+                                          size_t size);
 /* The text of one parameter's value in spec ("fan_in", "0.01"). Returns
  * buf. */
 NNINIT_API char *nninit_spec_format_value(const nninit_spec *spec,

@@ -131,8 +131,10 @@ NNINIT_API nninit_lab_init nninit_lab_init_of(nninit_spec spec);
 NNINIT_API int nninit_lab_init_parse(const char *text, nninit_lab_init *out,
                                      nninit_error *err);
 
-/* A short label for tables and plots ("rule", "kaiming_uniform",
- * "normal(std=1)", "uniform(-0.01,0.01)"). Always NUL-terminates buf. */
+/* A short label for tables and plots: "rule", "lsuv", or the spec as
+ * nninit_spec_format_brief writes it ("kaiming_uniform", "normal(std=0.1)",
+ * "uniform(low=-0.01, high=0.01)"), which --init reads back. Always
+ * NUL-terminates buf. */
 NNINIT_API char *nninit_lab_init_label(const nninit_lab_init *init, char *buf,
                                        size_t size);
 

@@ -499,7 +499,10 @@ int nninit_spec_parse(const char *text, nninit_spec *out, nninit_error *err)
     return NNINIT_OK;
 }
 
-char *nninit_spec_format(const nninit_spec *s, char *buf, size_t size)
+/* NAME(key=value, ...): every parameter the kind takes, or (brief) only
+ * those whose text differs from the kind's defaults, so that the brief
+ * form parses back to the same spec. */
+static char *format(const nninit_spec *s, int brief, char *buf, size_t size)
 {
     if (!size)
         return buf;
@@ -507,13 +510,18 @@ char *nninit_spec_format(const nninit_spec *s, char *buf, size_t size)
         snprintf(buf, size, "unknown");
         return buf;
     }
+    const nninit_spec def = nninit_spec_make(s->kind);
     size_t at = appendf(buf, size, 0, "%s", nninit_kind_name(s->kind));
     int first = 1;
     for (int p = 0; p < NNINIT_PARAM_COUNT; p++) {
         if (!takes(s->kind, p))
             continue;
-        char v[48];
+        char v[48], d[48];
         nninit_spec_format_value(s, (nninit_param)p, v, sizeof v);
+        if (brief &&
+            !strcmp(v, nninit_spec_format_value(&def, (nninit_param)p, d,
+                                                sizeof d)))
+            continue;
         at = appendf(buf, size, at, "%s%s=%s", first ? "(" : ", ",
                      param_names[p], v);
         first = 0;
@@ -521,6 +529,16 @@ char *nninit_spec_format(const nninit_spec *s, char *buf, size_t size)
     if (!first)
         appendf(buf, size, at, ")");
     return buf;
+}
+
+char *nninit_spec_format(const nninit_spec *s, char *buf, size_t size)
+{
+    return format(s, 0, buf, size);
+}
+
+char *nninit_spec_format_brief(const nninit_spec *s, char *buf, size_t size)
+{
+    return format(s, 1, buf, size);
 }
 
 /* ------------------------------------------------------------------------ */

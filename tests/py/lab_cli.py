@@ -64,7 +64,7 @@ with tempfile.TemporaryDirectory() as tmp:
         for r in d["runs"]:
             has(r, ["init", "distinct_units", "test_accuracy", "final_loss"],
                 "symmetry run")
-        check([r["init"] for r in d["runs"]] == ["zeros", "constant(0.05)", "rule"],
+        check([r["init"] for r in d["runs"]] == ["zeros", "constant(value=0.05)", "rule"],
               f"symmetry inits {[r['init'] for r in d['runs']]}")
         check(all(len(r["distinct_units"]) == 2 for r in d["runs"]), "2 layers")
 
@@ -75,7 +75,8 @@ with tempfile.TemporaryDirectory() as tmp:
         for r in d["runs"]:
             has(r, ["activation", "init", "act_std", "grad_std"], "signal run")
             check(len(r["act_std"]) == 30 and len(r["grad_std"]) == 30, "30 layers")
-        check([r["init"] for r in d["runs"]] == ["kaiming_normal", "uniform(-0.01,0.01)"],
+        check([r["init"] for r in d["runs"]] ==
+              ["kaiming_normal", "uniform(low=-0.01, high=0.01)"],
               f"signal inits {[r['init'] for r in d['runs']]}")
 
     d = lab("depth", tmp, "--synthetic", "--depth", "12", "--width", "16",

@@ -69,12 +69,37 @@ static json_t *jarr(const double *v, int n)
     return a;
 }
 
+/* doc[key] = [one(res, 0), ..., one(res, n - 1)]: an experiment's runs. */
+static void set_runs(json_t *doc, const char *key, int n,
+                     json_t *(*one)(const nninit_lab_any_result *, int),
+                     const nninit_lab_any_result *res)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        json_array_append_new(a, one(res, i));
+    json_object_set_new(doc, key, a);
+}
+
 static json_t *common_json(const char *name, const nninit_lab_common *c)
 {
     return json_pack("{s:s, s:I, s:s}", "experiment", name, "seed",
                      (json_int_t)c->seed, "data",
                      c->fashion ? "fashion-mnist" : "synthetic");
 }
+
+/* The init column's width: the widest run's label, at least `min`, so a
+ * label that names its parameters keeps the columns aligned. */
+static int init_width(const char *first, size_t stride, int n, int min)
+{
+    int w = min;
+    for (int i = 0; i < n; i++) {
+        const int len = (int)strlen(first + (size_t)i * stride);
+        w = len > w ? len : w;
+    }
+    return w;
+}
+#define INIT_WIDTH(r, min)                                                     \
+    init_width((r)->runs[0].init, sizeof(r)->runs[0], (r)->n_runs, min)
 
 /* ------------------------------------------------------------------------ */
 /* symmetry                                                                 */
@@ -85,7 +110,8 @@ static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_symmetry_result *r = &res->symmetry;
     (void)o;
-    fprintf(f, "%-28s %-22s %14s %11s\n", "init", "distinct units/layer",
+    const int iw = INIT_WIDTH(r, 28);
+    fprintf(f, "%-*s %-22s %14s %11s\n", iw, "init", "distinct units/layer",
             "test accuracy", "final loss");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_symmetry_run *u = &r->runs[i];
@@ -95,16 +121,26 @@ static void print_symmetry(FILE *f, const nninit_lab_any_opts *o,
             len += (size_t)snprintf(du + len, sizeof du - len, "%s%d/%d",
                                     k ? " " : "", u->distinct_units[k],
                                     r->width);
-        fprintf(f, "%-28s %-22s %13.2f%% %11.4f\n", u->init, du,
+        fprintf(f, "%-*s %-22s %13.2f%% %11.4f\n", iw, u->init, du,
                 100 * u->test_accuracy, u->final_loss);
     }
 }
 
-static json_t *json_symmetry(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_symmetry(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_symmetry_run *u = &res->symmetry.runs[i];
+    json_t *du = json_array();
+    for (int k = 0; k < u->n_hidden; k++)
+        json_array_append_new(du, json_integer(u->distinct_units[k]));
+    return json_pack("{s:s, s:o, s:o, s:o}", "init", u->init, "distinct_units",
+                     du, "test_accuracy", lab_jnum(u->test_accuracy),
+                     "final_loss", lab_jnum(u->final_loss));
+}
+
+static void json_symmetry(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_symmetry_opts *o = &ao->symmetry;
-    const nninit_lab_symmetry_result *r = &res->symmetry;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:s, s:i, s:i, s:f, s:i, s:i}",
                                   "hidden_layers", o->hidden_layers, "width",
@@ -112,20 +148,7 @@ static json_t *json_symmetry(const nninit_lab_any_opts *ao,
                                   nninit_activation_name(o->act), "epochs",
                                   o->epochs, "batch", o->batch, "lr", o->lr,
                                   "n_train", o->n_train, "n_test", o->n_test));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_symmetry_run *u = &r->runs[i];
-        json_t *du = json_array();
-        for (int k = 0; k < u->n_hidden; k++)
-            json_array_append_new(du, json_integer(u->distinct_units[k]));
-        json_array_append_new(
-            runs, json_pack("{s:s, s:o, s:o, s:o}", "init", u->init,
-                            "distinct_units", du, "test_accuracy",
-                            lab_jnum(u->test_accuracy), "final_loss",
-                            lab_jnum(u->final_loss)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->symmetry.n_runs, run_symmetry, res);
 }
 
 static void header_symmetry(FILE *f, const nninit_lab_any_opts *ao)
@@ -142,53 +165,59 @@ static void header_symmetry(FILE *f, const nninit_lab_any_opts *ao)
 /* signal                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* One line of a per-layer table: the init and row-name columns, then at
+ * layers 1, every, 2 every, ..., D their numbers (v NULL) or v's values,
+ * in columns of cw. */
+static void layer_row(FILE *f, int iw, const char *init, const char *what,
+                      const double *v, int D, int every, int cw)
+{
+    fprintf(f, "%-*s %-5s", iw, init, what);
+    for (int k = 0; k < D; k++)
+        if (k == 0 || (k + 1) % every == 0 || k == D - 1) {
+            if (v)
+                fprintf(f, " %*.3g", cw, v[k]);
+            else
+                fprintf(f, " %*d", cw, k + 1);
+        }
+    fprintf(f, "\n");
+}
+
 static void print_signal(FILE *f, const nninit_lab_any_opts *o,
                          const nninit_lab_any_result *res)
 {
     const nninit_lab_signal_result *r = &res->signal;
     const int every = o->signal.depth > 12 ? 5 : 1;
+    const int iw = INIT_WIDTH(r, 24);
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_signal_run *u = &r->runs[i];
         if (i == 0 || u->act != r->runs[i - 1].act) {
             fprintf(f, "%s%s: std of activations (act) and of dLoss/dz (grad), "
                        "by layer\n",
                     i ? "\n" : "", nninit_activation_name(u->act));
-            fprintf(f, "%-24s %-5s", "init", "");
-            for (int k = 0; k < u->depth; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
-                    fprintf(f, " %9d", k + 1);
-            fprintf(f, "\n");
+            layer_row(f, iw, "init", "", NULL, u->depth, every, 9);
         }
-        for (int w = 0; w < 2; w++) {
-            const double *v = w ? u->grad_std : u->act_std;
-            fprintf(f, "%-24s %-5s", w ? "" : u->init, w ? "grad" : "act");
-            for (int k = 0; k < u->depth; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == u->depth - 1)
-                    fprintf(f, " %9.3g", v[k]);
-            fprintf(f, "\n");
-        }
+        layer_row(f, iw, u->init, "act", u->act_std, u->depth, every, 9);
+        layer_row(f, iw, "", "grad", u->grad_std, u->depth, every, 9);
     }
 }
 
-static json_t *json_signal(const nninit_lab_any_opts *ao,
-                           const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_signal(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_signal_run *u = &res->signal.runs[i];
+    return json_pack("{s:s, s:s, s:o, s:o}", "activation",
+                     nninit_activation_name(u->act), "init", u->init, "act_std",
+                     jarr(u->act_std, u->depth), "grad_std",
+                     jarr(u->grad_std, u->depth));
+}
+
+static void json_signal(const nninit_lab_any_opts *ao,
+                        const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_signal_opts *o = &ao->signal;
-    const nninit_lab_signal_result *r = &res->signal;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_signal_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o}", "activation",
-                            nninit_activation_name(u->act), "init", u->init,
-                            "act_std", jarr(u->act_std, u->depth), "grad_std",
-                            jarr(u->grad_std, u->depth)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->signal.n_runs, run_signal, res);
 }
 
 static void header_signal(FILE *f, const nninit_lab_any_opts *ao)
@@ -209,43 +238,40 @@ static void print_depth(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_depth_result *r = &res->depth;
     (void)o;
-    fprintf(f, "%-24s %12s %12s %11s %11s %14s\n", "init", "act std L1",
+    const int iw = INIT_WIDTH(r, 24);
+    fprintf(f, "%-*s %12s %12s %11s %11s %14s\n", iw, "init", "act std L1",
             "act std Llast", "first loss", "final loss", "test accuracy");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_depth_run *u = &r->runs[i];
-        fprintf(f, "%-24s %12.4g %12.4g %11.4f %11.4f %13.2f%%\n", u->init,
+        fprintf(f, "%-*s %12.4g %12.4g %11.4f %11.4f %13.2f%%\n", iw, u->init,
                 u->act_std_first, u->act_std_last,
                 u->n_log ? u->train_loss[0] : NAN, u->final_train_loss,
                 100 * u->test_accuracy);
     }
 }
 
-static json_t *json_depth(const nninit_lab_any_opts *ao,
-                          const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_depth(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_depth_run *u = &res->depth.runs[i];
+    return json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "init", u->init, "step",
+        jarr(u->step, u->n_log), "train_loss", jarr(u->train_loss, u->n_log),
+        "final_train_loss", lab_jnum(u->final_train_loss), "test_accuracy",
+        lab_jnum(u->test_accuracy), "act_std_first", lab_jnum(u->act_std_first),
+        "act_std_last", lab_jnum(u->act_std_last));
+}
+
+static void json_depth(const nninit_lab_any_opts *ao,
+                       const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_depth_opts *o = &ao->depth;
-    const nninit_lab_depth_result *r = &res->depth;
     json_object_set_new(
         doc, "settings",
         json_pack("{s:i, s:i, s:s, s:i, s:i, s:i, s:f}", "depth", o->depth,
                   "width", o->width, "activation",
                   nninit_activation_name(o->act), "steps", o->steps, "batch",
                   o->batch, "log_every", o->log_every, "lr", o->lr));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_depth_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "init", u->init,
-                      "step", jarr(u->step, u->n_log), "train_loss",
-                      jarr(u->train_loss, u->n_log), "final_train_loss",
-                      lab_jnum(u->final_train_loss), "test_accuracy",
-                      lab_jnum(u->test_accuracy), "act_std_first",
-                      lab_jnum(u->act_std_first), "act_std_last",
-                      lab_jnum(u->act_std_last)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->depth.n_runs, run_depth, res);
 }
 
 static void header_depth(FILE *f, const nninit_lab_any_opts *ao)
@@ -269,44 +295,32 @@ static void print_selu(FILE *f, const nninit_lab_any_opts *o,
     const int every = o->selu.depth > 16 ? 8 : 1;
     if (!r->n_runs)
         return;
-    fprintf(f, "%-24s %-5s", "init", "");
+    const int iw = INIT_WIDTH(r, 24);
     const int D = r->runs[0].depth;
-    for (int k = 0; k < D; k++)
-        if (k == 0 || (k + 1) % every == 0 || k == D - 1)
-            fprintf(f, " %8d", k + 1);
-    fprintf(f, "\n");
+    layer_row(f, iw, "init", "", NULL, D, every, 8);
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_selu_run *u = &r->runs[i];
-        for (int w = 0; w < 2; w++) {
-            const double *v = w ? u->var : u->mean;
-            fprintf(f, "%-24s %-5s", w ? "" : u->init, w ? "var" : "mean");
-            for (int k = 0; k < D; k++)
-                if (k == 0 || (k + 1) % every == 0 || k == D - 1)
-                    fprintf(f, " %8.3g", v[k]);
-            fprintf(f, "\n");
-        }
+        layer_row(f, iw, u->init, "mean", u->mean, D, every, 8);
+        layer_row(f, iw, "", "var", u->var, D, every, 8);
     }
 }
 
-static json_t *json_selu(const nninit_lab_any_opts *ao,
-                         const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_selu(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_selu_run *u = &res->selu.runs[i];
+    return json_pack("{s:s, s:o, s:o}", "init", u->init, "mean",
+                     jarr(u->mean, u->depth), "var", jarr(u->var, u->depth));
+}
+
+static void json_selu(const nninit_lab_any_opts *ao,
+                      const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_selu_opts *o = &ao->selu;
-    const nninit_lab_selu_result *r = &res->selu;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i, s:s}", "depth", o->depth,
                                   "width", o->width, "batch", o->batch,
                                   "activation", nninit_activation_name(o->act)));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_selu_run *u = &r->runs[i];
-        json_array_append_new(runs, json_pack("{s:s, s:o, s:o}", "init",
-                                              u->init, "mean",
-                                              jarr(u->mean, u->depth), "var",
-                                              jarr(u->var, u->depth)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->selu.n_runs, run_selu, res);
 }
 
 static void header_selu(FILE *f, const nninit_lab_any_opts *ao)
@@ -327,22 +341,33 @@ static void print_isometry(FILE *f, const nninit_lab_any_opts *o,
 {
     const nninit_lab_isometry_result *r = &res->isometry;
     (void)o;
-    fprintf(f, "%-7s %-16s %6s %12s %11s %11s %11s\n", "net", "init",
+    const int iw = INIT_WIDTH(r, 16);
+    fprintf(f, "%-7s %-*s %6s %12s %11s %11s %11s\n", "net", iw, "init",
             "depth", "condition", "max|s-1|", "largest s", "smallest s");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_isometry_run *u = &r->runs[i];
-        fprintf(f, "%-7s %-16s %6d %12.4g %11.3g %11.4g %11.4g\n",
-                nninit_lab_iso_net_name(u->net), u->init, u->depth,
+        fprintf(f, "%-7s %-*s %6d %12.4g %11.3g %11.4g %11.4g\n",
+                nninit_lab_iso_net_name(u->net), iw, u->init, u->depth,
                 u->condition_number, u->max_dev, u->singular_values[0],
                 u->singular_values[u->n - 1]);
     }
 }
 
-static json_t *json_isometry(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_isometry(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_isometry_run *u = &res->isometry.runs[i];
+    return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "net",
+                     nninit_lab_iso_net_name(u->net), "init", u->init,
+                     u->net == NNINIT_LAB_ISO_RNN ? "steps" : "depth", u->depth,
+                     "singular_values", jarr(u->singular_values, u->n),
+                     "condition_number", lab_jnum(u->condition_number),
+                     "max_dev", lab_jnum(u->max_dev));
+}
+
+static void json_isometry(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_isometry_opts *o = &ao->isometry;
-    const nninit_lab_isometry_result *r = &res->isometry;
     json_t *depths = json_array(), *nets = json_array();
     for (int k = 0; k < o->n_depths; k++)
         json_array_append_new(depths, json_integer(o->depths[k]));
@@ -354,21 +379,7 @@ static json_t *json_isometry(const nninit_lab_any_opts *ao,
                         json_pack("{s:i, s:o, s:o, s:f}", "width", o->width,
                                   "nets", nets, "depths", depths, "input_std",
                                   o->input_std));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_isometry_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "net",
-                      nninit_lab_iso_net_name(u->net), "init", u->init,
-                      u->net == NNINIT_LAB_ISO_RNN ? "steps" : "depth",
-                      u->depth, "singular_values",
-                      jarr(u->singular_values, u->n), "condition_number",
-                      lab_jnum(u->condition_number), "max_dev",
-                      lab_jnum(u->max_dev)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->isometry.n_runs, run_isometry, res);
 }
 
 static void header_isometry(FILE *f, const nninit_lab_any_opts *ao)
@@ -389,7 +400,8 @@ static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
                              const nninit_lab_any_result *res)
 {
     const nninit_lab_deeplinear_result *r = &res->deeplinear;
-    fprintf(f, "%-16s %6s %14s %11s\n", "init", "depth", "steps to reach",
+    const int iw = INIT_WIDTH(r, 16);
+    fprintf(f, "%-*s %6s %14s %11s\n", iw, "init", "depth", "steps to reach",
             "final loss");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_deeplinear_run *u = &r->runs[i];
@@ -398,16 +410,27 @@ static void print_deeplinear(FILE *f, const nninit_lab_any_opts *o,
             snprintf(st, sizeof st, "%d", u->steps_to_threshold);
         else
             snprintf(st, sizeof st, "> %d", o->deeplinear.max_steps);
-        fprintf(f, "%-16s %6d %14s %11.4f\n", u->init, u->depth, st,
+        fprintf(f, "%-*s %6d %14s %11.4f\n", iw, u->init, u->depth, st,
                 u->final_loss);
     }
 }
 
-static json_t *json_deeplinear(const nninit_lab_any_opts *ao,
-                               const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_deeplinear(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_deeplinear_run *u = &res->deeplinear.runs[i];
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "init", u->init, "depth",
+                     u->depth, "steps_to_threshold",
+                     u->steps_to_threshold ? json_integer(u->steps_to_threshold)
+                                           : json_null(),
+                     "step", jarr(u->step, u->n_log), "loss",
+                     jarr(u->loss, u->n_log), "final_loss",
+                     lab_jnum(u->final_loss));
+}
+
+static void json_deeplinear(const nninit_lab_any_opts *ao,
+                            const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_deeplinear_opts *o = &ao->deeplinear;
-    const nninit_lab_deeplinear_result *r = &res->deeplinear;
     json_t *depths = json_array();
     for (int k = 0; k < o->n_depths; k++)
         json_array_append_new(depths, json_integer(o->depths[k]));
@@ -418,21 +441,7 @@ static json_t *json_deeplinear(const nninit_lab_any_opts *ao,
                   "depths", depths, "batch", o->batch, "max_steps",
                   o->max_steps, "window", o->window, "lr", o->lr,
                   "threshold", o->threshold));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_deeplinear_run *u = &r->runs[i];
-        json_array_append_new(
-            runs,
-            json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "init", u->init,
-                      "depth", u->depth, "steps_to_threshold",
-                      u->steps_to_threshold ? json_integer(u->steps_to_threshold)
-                                            : json_null(),
-                      "step", jarr(u->step, u->n_log), "loss",
-                      jarr(u->loss, u->n_log), "final_loss",
-                      lab_jnum(u->final_loss)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->deeplinear.n_runs, run_deeplinear, res);
 }
 
 static void header_deeplinear(FILE *f, const nninit_lab_any_opts *ao)
@@ -456,7 +465,8 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     if (trained)
         fprintf(f, "baseline (predicting the mean / blanks / 0): %.4f\n",
                 r->baseline);
-    fprintf(f, "%-10s %-20s %10s", "cell", "recurrent init",
+    const int iw = INIT_WIDTH(r, 20);
+    fprintf(f, "%-10s %-*s %10s", "cell", iw, "recurrent init",
             trained ? "first loss" : "loss");
     if (trained)
         fprintf(f, " %10s %10s %14s", "final loss", "test loss",
@@ -464,7 +474,7 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     fprintf(f, " %13s\n", "grad@1/grad@T");
     for (int i = 0; i < r->n_runs; i++) {
         const nninit_lab_rnn_run *u = &r->runs[i];
-        fprintf(f, "%-10s %-20s %10.4g", nninit_lab_cell_name(u->cell),
+        fprintf(f, "%-10s %-*s %10.4g", nninit_lab_cell_name(u->cell), iw,
                 u->init, u->n_log ? u->loss[0] : NAN);
         if (trained)
             fprintf(f, " %10.4g %10.4g %14.3f", u->final_loss, u->test_loss,
@@ -473,8 +483,19 @@ static void print_rnn(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_rnn(const nninit_lab_any_opts *ao,
-                        const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_rnn(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_rnn_run *u = &res->rnn.runs[i];
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "cell",
+                     nninit_lab_cell_name(u->cell), "init", u->init, "step",
+                     jarr(u->step, u->n_log), "loss", jarr(u->loss, u->n_log),
+                     "final_loss", lab_jnum(u->final_loss), "test_loss",
+                     lab_jnum(u->test_loss), "grad_through_time",
+                     jarr(u->grad_t, u->steps_T));
+}
+
+static void json_rnn(const nninit_lab_any_opts *ao,
+                     const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_rnn_opts *o = &ao->rnn;
     const nninit_lab_rnn_result *r = &res->rnn;
@@ -490,20 +511,7 @@ static json_t *json_rnn(const nninit_lab_any_opts *ao,
                   nninit_lab_optimizer_name(o->optimizer), "input_init", in,
                   "test_batch", o->test_batch));
     json_object_set_new(doc, "baseline", lab_jnum(r->baseline));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_rnn_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "cell",
-                            nninit_lab_cell_name(u->cell), "init", u->init,
-                            "step", jarr(u->step, u->n_log), "loss",
-                            jarr(u->loss, u->n_log), "final_loss",
-                            lab_jnum(u->final_loss), "test_loss",
-                            lab_jnum(u->test_loss), "grad_through_time",
-                            jarr(u->grad_t, u->steps_T)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", r->n_runs, run_rnn, res);
 }
 
 static void header_rnn(FILE *f, const nninit_lab_any_opts *ao)
@@ -538,8 +546,17 @@ static void print_train(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_train(const nninit_lab_any_opts *ao,
-                          const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_train(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_train_epoch *ep = &res->train.epochs[i];
+    return json_pack("{s:i, s:o, s:o, s:o}", "epoch", ep->epoch, "train_loss",
+                     lab_jnum(ep->train_loss), "test_accuracy",
+                     lab_jnum(ep->test_accuracy), "seconds",
+                     lab_jnum(ep->seconds));
+}
+
+static void json_train(const nninit_lab_any_opts *ao,
+                       const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_train_opts *o = &ao->train;
     const nninit_lab_train_result *r = &res->train;
@@ -556,21 +573,11 @@ static json_t *json_train(const nninit_lab_any_opts *ao,
                   "optimizer", nninit_lab_optimizer_name(o->optimizer), "lr",
                   o->lr, "momentum", o->momentum, "cosine_lr", o->cosine,
                   "n_train", o->n_train, "n_test", o->n_test));
-    json_t *eps = json_array();
-    for (int e = 0; e < r->n_epochs; e++) {
-        const nninit_lab_train_epoch *ep = &r->epochs[e];
-        json_array_append_new(
-            eps, json_pack("{s:i, s:o, s:o, s:o}", "epoch", ep->epoch,
-                           "train_loss", lab_jnum(ep->train_loss),
-                           "test_accuracy", lab_jnum(ep->test_accuracy),
-                           "seconds", lab_jnum(ep->seconds)));
-    }
-    json_object_set_new(doc, "epochs", eps);
+    set_runs(doc, "epochs", r->n_epochs, run_train, res);
     if (r->n_epochs)
         json_object_set_new(
             doc, "final_test_accuracy",
             lab_jnum(r->epochs[r->n_epochs - 1].test_accuracy));
-    return doc;
 }
 
 static void header_train(FILE *f, const nninit_lab_any_opts *ao)
@@ -608,23 +615,22 @@ static void print_residual(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_residual(const nninit_lab_any_opts *ao,
-                             const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_residual(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_residual_run *u = &res->residual.runs[i];
+    return json_pack("{s:s, s:o}", "scaling", u->scheme, "std_ratio",
+                     jarr(u->ratio, u->blocks));
+}
+
+static void json_residual(const nninit_lab_any_opts *ao,
+                          const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_residual_opts *o = &ao->residual;
-    const nninit_lab_residual_result *r = &res->residual;
     json_object_set_new(doc, "settings",
                         json_pack("{s:i, s:i, s:i, s:i}", "blocks", o->blocks,
                                   "width", o->width, "hidden", o->hidden,
                                   "batch", o->batch));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++)
-        json_array_append_new(
-            runs, json_pack("{s:s, s:o}", "scaling", r->runs[i].scheme,
-                            "std_ratio",
-                            jarr(r->runs[i].ratio, r->runs[i].blocks)));
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->residual.n_runs, run_residual, res);
 }
 
 static void header_residual(FILE *f, const nninit_lab_any_opts *ao)
@@ -657,11 +663,20 @@ static void print_mup(FILE *f, const nninit_lab_any_opts *o,
     }
 }
 
-static json_t *json_mup(const nninit_lab_any_opts *ao,
-                        const nninit_lab_any_result *res, json_t *doc)
+static json_t *run_mup(const nninit_lab_any_result *res, int i)
+{
+    const nninit_lab_mup_run *u = &res->mup.runs[i];
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "parametrization",
+                     u->mup ? "mup" : "sp", "width", u->width, "lr",
+                     jarr(u->lr, u->n_lrs), "loss", jarr(u->loss, u->n_lrs),
+                     "best_lr", lab_jnum(u->best_lr), "window_centre_log2",
+                     lab_jnum(u->window_centre));
+}
+
+static void json_mup(const nninit_lab_any_opts *ao,
+                     const nninit_lab_any_result *res, json_t *doc)
 {
     const nninit_lab_mup_opts *o = &ao->mup;
-    const nninit_lab_mup_result *r = &res->mup;
     double w[8];
     for (int k = 0; k < o->n_widths; k++)
         w[k] = o->widths[k];
@@ -673,19 +688,7 @@ static json_t *json_mup(const nninit_lab_any_opts *ao,
                   nninit_activation_name(o->act), "steps", o->steps, "batch",
                   o->batch, "window", o->window, "train_size", o->n_train,
                   "lr", jarr(o->lrs, o->n_lrs)));
-    json_t *runs = json_array();
-    for (int i = 0; i < r->n_runs; i++) {
-        const nninit_lab_mup_run *u = &r->runs[i];
-        json_array_append_new(
-            runs, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}",
-                            "parametrization", u->mup ? "mup" : "sp", "width",
-                            u->width, "lr", jarr(u->lr, u->n_lrs), "loss",
-                            jarr(u->loss, u->n_lrs), "best_lr",
-                            lab_jnum(u->best_lr), "window_centre_log2",
-                            lab_jnum(u->window_centre)));
-    }
-    json_object_set_new(doc, "runs", runs);
-    return doc;
+    set_runs(doc, "runs", res->mup.n_runs, run_mup, res);
 }
 
 static void header_mup(FILE *f, const nninit_lab_any_opts *ao)
@@ -706,8 +709,8 @@ static void header_mup(FILE *f, const nninit_lab_any_opts *ao)
 typedef struct out_row {
     void (*print)(FILE *, const nninit_lab_any_opts *,
                   const nninit_lab_any_result *);
-    json_t *(*json)(const nninit_lab_any_opts *, const nninit_lab_any_result *,
-                    json_t *);
+    void (*json)(const nninit_lab_any_opts *, const nninit_lab_any_result *,
+                 json_t *);
     void (*header)(FILE *, const nninit_lab_any_opts *);
 } out_row;
 
@@ -731,7 +734,9 @@ json_t *lab_json(nninit_lab_experiment e, const nninit_lab_any_opts *o,
     if ((unsigned)e >= NNINIT_LAB_EXP_COUNT)
         return NULL;
     json_t *doc = common_json(nninit_lab_experiment_name(e), &o->c);
-    return doc ? outputs[e].json(o, r, doc) : NULL;
+    if (doc)
+        outputs[e].json(o, r, doc);
+    return doc;
 }
 
 void lab_print_header(FILE *f, nninit_lab_experiment e,
