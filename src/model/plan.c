@@ -777,16 +777,34 @@ typedef struct preset_row {
                       are what --rng torch replays), then tensor_default
                       as the model's _init_weights */
     int scaling;   /* the scaling it carries (nninit_scaling_kind), -1 */
+    int head_last; /* 1: the readout and the layers after it are a head
+                      built after the base model's _init_weights ran (a
+                      Hugging Face XForCausalLM: its base model's
+                      constructor ends in post_init, and the second pass
+                      skips what the first initialized) */
 } preset_row;
 
 static const preset_row presets[NNINIT_PRESET_COUNT] = {
-    [NNINIT_PRESET_SEED] = {seed_default, 0, -1},
-    [NNINIT_PRESET_TORCH] = {NULL, 1, -1},
-    [NNINIT_PRESET_KERAS] = {keras_default, 0, -1},
-    [NNINIT_PRESET_FLAX] = {flax_default, 0, -1},
-    [NNINIT_PRESET_GPT2] = {llm_default, 1, NNINIT_SCALING_GPT2},
-    [NNINIT_PRESET_LLAMA] = {llm_default, 1, -1},
+    [NNINIT_PRESET_SEED] = {seed_default, 0, -1, 0},
+    [NNINIT_PRESET_TORCH] = {NULL, 1, -1, 0},
+    [NNINIT_PRESET_KERAS] = {keras_default, 0, -1, 0},
+    [NNINIT_PRESET_FLAX] = {flax_default, 0, -1, 0},
+    /* nanoGPT's GPT builds every module, then applies _init_weights */
+    [NNINIT_PRESET_GPT2] = {llm_default, 1, NNINIT_SCALING_GPT2, 0},
+    [NNINIT_PRESET_LLAMA] = {llm_default, 1, -1, 1},
 };
+
+/* The first layer of the preset's head (m->nlayers: no head). */
+static size_t head_start(const nninit_plan *p)
+{
+    if (!presets[p->o.preset].head_last)
+        return p->m->nlayers;
+    size_t l = 0;
+    while (l < p->m->nlayers &&
+           p->m->layers[l].role != NNINIT_LAYER_READOUT)
+        l++;
+    return l;
+}
 
 int nninit__preset_scaling(nninit_preset preset)
 {
@@ -1682,6 +1700,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
      * all another's, a tied lm_head, comes right after the layers before
      * it), the checkpoint tensors' defaults */
     const int construct = presets[o.preset].construct;
+    const size_t head = head_start(p);
     size_t next_layer = 0;
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
@@ -1690,14 +1709,18 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
             continue;
         }
         for (; construct && next_layer <= (size_t)mt->layer &&
-               rc == NNINIT_OK; next_layer++)
+               next_layer < head && rc == NNINIT_OK; next_layer++)
             rc = torch_defaults(p, &m->layers[next_layer], err);
     }
-    for (; construct && next_layer < m->nlayers && rc == NNINIT_OK;
-         next_layer++)
+    for (; construct && next_layer < head && rc == NNINIT_OK; next_layer++)
         rc = torch_defaults(p, &m->layers[next_layer], err);
-    /* ... then the preset's choice for every layer's tensors */
-    for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++)
+    /* ... then the preset's choice for every layer's tensors (a head's
+     * layers are built and chosen for after the base model's) */
+    for (size_t l = 0; l < head && rc == NNINIT_OK; l++)
+        rc = layer_defaults(p, &m->layers[l], err);
+    for (size_t l = head; construct && l < m->nlayers && rc == NNINIT_OK; l++)
+        rc = torch_defaults(p, &m->layers[l], err);
+    for (size_t l = head; l < m->nlayers && rc == NNINIT_OK; l++)
         rc = layer_defaults(p, &m->layers[l], err);
     /* 2. each layer's explicit initializers, in layer order */
     for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++)

@@ -56,3 +56,36 @@ def finish():
         print(f"{len(failures)} failures")
         sys.exit(1)
     print("all checks passed")
+
+
+def pypi_python(venv, packages, imports, no_deps=False):
+    """A Python that sees Debian's packages (torch, numpy, yaml) and also
+    `packages` from PyPI, pip-installed once into the venv `venv` next to
+    the nninit binary (so each build directory has its own): the path of
+    its interpreter, once `import IMPORTS` works in it; None when PyPI
+    cannot be reached (the caller says what it then leaves unchecked).
+    A failed install while PyPI answers fails the test."""
+    import urllib.request
+    root = os.path.join(os.path.dirname(os.path.abspath(BIN)), venv)
+    py = os.path.join(root, "bin", "python")
+
+    def usable():
+        return os.path.exists(py) and subprocess.run(
+            [py, "-c", f"import {imports}"], capture_output=True).returncode == 0
+
+    if usable():
+        return py
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", root],
+                   check=True)
+    p = subprocess.run([os.path.join(root, "bin", "pip"), "install",
+                        *(["--no-deps"] if no_deps else []),
+                        "--disable-pip-version-check", "-q", *packages],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode == 0 and usable():
+        return py
+    try:
+        urllib.request.urlopen("https://pypi.org/simple/pip/", timeout=20)
+    except OSError:
+        return None
+    print(f"FAIL pip install {' '.join(packages)}:", p.stderr.strip()[-400:])
+    sys.exit(1)

@@ -22,6 +22,7 @@ import os
 import torch
 import torch.nn as nn
 
+from hf_llama import Llama
 from modelfiles import read_safetensors
 from nninit_py import TMP, check, finish, run
 
@@ -153,62 +154,6 @@ for bias, seed in [(True, 1337), (False, 7)]:
 
 
 # ------------------------------------------------------------ Llama (HF)
-class LlamaRMSNorm(nn.Module):
-    def __init__(self, hidden):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(hidden))
-
-
-class LlamaAttention(nn.Module):
-    def __init__(self, d, heads, kv_heads):
-        super().__init__()
-        hd = d // heads
-        self.q_proj = nn.Linear(d, heads * hd, bias=False)
-        self.k_proj = nn.Linear(d, kv_heads * hd, bias=False)
-        self.v_proj = nn.Linear(d, kv_heads * hd, bias=False)
-        self.o_proj = nn.Linear(heads * hd, d, bias=False)
-
-
-class LlamaMLP(nn.Module):
-    def __init__(self, d, ffn):
-        super().__init__()
-        self.gate_proj = nn.Linear(d, ffn, bias=False)
-        self.up_proj = nn.Linear(d, ffn, bias=False)
-        self.down_proj = nn.Linear(ffn, d, bias=False)
-
-
-class LlamaDecoderLayer(nn.Module):
-    def __init__(self, d, heads, kv_heads, ffn):
-        super().__init__()
-        self.self_attn = LlamaAttention(d, heads, kv_heads)
-        self.mlp = LlamaMLP(d, ffn)
-        self.input_layernorm = LlamaRMSNorm(d)
-        self.post_attention_layernorm = LlamaRMSNorm(d)
-
-
-class Llama(nn.Module):
-    def __init__(self, vocab, d, layers, heads, kv_heads, ffn):
-        super().__init__()
-        self.model = nn.Module()
-        self.model.embed_tokens = nn.Embedding(vocab, d)
-        self.model.layers = nn.ModuleList(
-            [LlamaDecoderLayer(d, heads, kv_heads, ffn) for _ in range(layers)])
-        self.model.norm = LlamaRMSNorm(d)
-        self.lm_head = nn.Linear(d, vocab, bias=False)
-        self.apply(self._init_weights)  # post_init
-
-    def _init_weights(self, module):
-        std = 0.02  # config.initializer_range
-        if isinstance(module, nn.Linear):
-            module.weight.data.normal_(mean=0.0, std=std)
-            if module.bias is not None:
-                module.bias.data.zero_()
-        elif isinstance(module, nn.Embedding):
-            module.weight.data.normal_(mean=0.0, std=std)
-        elif isinstance(module, LlamaRMSNorm):
-            module.weight.data.fill_(1.0)
-
-
 V, D, L, H, KV, F = 128, 64, 2, 8, 2, 176
 LLAMA = os.path.join(TMP, "llama.yaml")
 with open(LLAMA, "w") as f:
