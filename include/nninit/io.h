@@ -79,6 +79,7 @@ typedef struct nninit_ofile {
     int unnamed;    /* an O_TMPFILE: no name until commit */
     int through;    /* a character device or FIFO, written in place */
     const nninit_allocator *alloc; /* NULL: malloc */
+    int joined;     /* another process's temporary file: commit only syncs */
 } nninit_ofile;
 
 /* Open the output `path`. A regular file or a new name (also through a
@@ -164,6 +165,20 @@ typedef enum nninit_format {
     NNINIT_FORMAT_GGUF = 2
 } nninit_format;
 
+#define NNINIT_FORMAT_COUNT 3
+
+/* One row of the table of model file formats (what --format, the help
+ * text and the tests list). */
+typedef struct nninit_format_info {
+    const char *name;      /* "safetensors" */
+    const char *extension; /* ".safetensors" */
+    int shards;            /* 1 if it can be written in shards */
+    const char *sharded;   /* the sharded layout's names, for help text */
+    const char *about;     /* one line for help text */
+} nninit_format_info;
+
+/* Row fmt of the table; NULL past NNINIT_FORMAT_COUNT. */
+NNINIT_API const nninit_format_info *nninit_format_get(nninit_format fmt);
 /* From its name: "safetensors", "npz", "gguf". */
 NNINIT_API int nninit_format_parse(const char *name, nninit_format *out,
                                    nninit_error *err);
@@ -171,6 +186,13 @@ NNINIT_API int nninit_format_parse(const char *name, nninit_format *out,
 NNINIT_API int nninit_format_from_path(const char *path, nninit_format *out,
                                        nninit_error *err);
 NNINIT_API const char *nninit_format_name(nninit_format fmt);
+
+/* A size such as "5GB", "500MB", "5GiB", "1000" (bytes): decimal units
+ * (kB, MB, GB, TB: powers of 1000, as huggingface_hub) and binary ones
+ * (KiB, MiB, GiB, TiB); a decimal fraction is allowed ("1.5GB"). *out is
+ * the bytes, at least 1. NNINIT_EINVAL naming the text otherwise. */
+NNINIT_API int nninit_size_parse(const char *text, uint64_t *out,
+                                 nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Reading checkpoints                                                      */
@@ -228,12 +250,29 @@ NNINIT_API int nninit_ckpt_add_to_model(const nninit_ckpt *ck,
  * is not created; nninit_plan_write returns NNINIT_EIO, "interrupted"). */
 typedef int (*nninit_progress_fn)(void *ud, uint64_t done, uint64_t total);
 
+/* Several processes writing one output together (MPI ranks): every
+ * process calls nninit_plan_write with the same plan, path and options and
+ * its own rank. The callbacks are collective: every process calls them in
+ * the same order. The library itself uses no MPI. */
+typedef struct nninit_team {
+    int rank, size;
+    void *ud;
+    /* Every process passes its status (0: fine); returns, on every
+     * process, the lowest rank whose status was not 0, or -1. */
+    int (*agree)(void *ud, int status);
+    /* n bytes of rank 0's buf into every process's buf; 0 on success. */
+    int (*bcast)(void *ud, void *buf, size_t n);
+} nninit_team;
+
 typedef struct nninit_write_opts {
     nninit_fill_opts fill;      /* threads, SIMD path, allocator */
     nninit_ckpt *source;        /* where copied tensors come from */
     nninit_progress_fn progress;
     void *progress_ud;
     size_t chunk_bytes;         /* memory per chunk; 0: 16 MiB */
+    uint64_t max_shard_bytes;   /* 0: one file; else shards of at most this
+                                   many tensor bytes (safetensors, gguf) */
+    const nninit_team *team;    /* NULL: this process alone */
 } nninit_write_opts;
 
 NNINIT_API nninit_write_opts nninit_write_opts_default(void);
