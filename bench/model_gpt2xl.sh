@@ -1,5 +1,5 @@
 #!/bin/sh
-# Whole-model benchmark (issue 5): a GPT-2-XL-sized model, 1.56 billion
+# Whole-model benchmark: a GPT-2-XL-sized model, 1.56 billion
 # parameters, written as float32 by
 #   torch:        PyTorch constructs it and torch.save()s its state dict
 #   nninit:       nninit init examples/models/gpt2-xl.yaml -o X.safetensors

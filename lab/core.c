@@ -194,6 +194,11 @@ int nninit_lab_init_parse(const char *text, nninit_lab_init *out,
         *out = nninit_lab_init_rule();
         return NNINIT_OK;
     }
+    if (!strcmp(text, "lsuv")) { /* the paper's orthonormal start */
+        *out = nninit_lab_init_of(nninit_spec_make(NNINIT_ORTHOGONAL));
+        out->lsuv = 1;
+        return NNINIT_OK;
+    }
     if (!strcmp(text, "small")) {
         nninit_spec s = nninit_spec_make(NNINIT_UNIFORM);
         s.low = -0.01;
@@ -229,6 +234,8 @@ char *nninit_lab_init_label(const nninit_lab_init *init, char *buf,
     const nninit_spec *s = &init->spec;
     if (init->rule)
         snprintf(buf, size, "rule");
+    else if (init->lsuv)
+        snprintf(buf, size, "lsuv");
     else if (s->kind == NNINIT_UNIFORM)
         snprintf(buf, size, "uniform(%g,%g)", s->low, s->high);
     else if (s->kind == NNINIT_NORMAL)
@@ -312,6 +319,7 @@ int nninit__lab_param_alloc(nninit_lab_param *p, const char *name,
     p->rows = rows;
     p->cols = cols;
     p->n = (size_t)(rows * cols);
+    p->lr_mult = 1;
     p->w = nninit__lab_zalloc(alloc, p->n);
     p->g = nninit__lab_zalloc(alloc, p->n);
     p->m = nninit__lab_zalloc(alloc, p->n);
@@ -387,11 +395,13 @@ void nninit_lab_optim_step(nninit_lab_optim *o, nninit_lab_param *params,
             scale = o->clip_norm / (o->last_norm + 1e-12);
     }
     o->t++;
-    const real lr = (real)o->lr, sc = (real)scale;
+    const real sc = (real)scale;
     for (int k = 0; k < count; k++) {
         nninit_lab_param *p = &params[k];
         real *w = p->w, *g = p->g, *m = p->m, *v = p->v;
         size_t n = p->n;
+        const double lrk = o->lr * (p->lr_mult > 0 ? p->lr_mult : 1);
+        const real lr = (real)lrk;
         if (o->kind == NNINIT_LAB_SGD) {
             for (size_t i = 0; i < n; i++)
                 w[i] -= lr * sc * g[i];
@@ -405,7 +415,7 @@ void nninit_lab_optim_step(nninit_lab_optim *o, nninit_lab_param *params,
             const real b1 = (real)o->beta1, b2 = (real)o->beta2;
             const double c1 = 1.0 - pow(o->beta1, (double)o->t);
             const double c2 = 1.0 - pow(o->beta2, (double)o->t);
-            const real step = (real)(o->lr / c1), rc2 = (real)(1.0 / c2);
+            const real step = (real)(lrk / c1), rc2 = (real)(1.0 / c2);
             const real eps = (real)o->eps;
             for (size_t i = 0; i < n; i++) {
                 real gi = sc * g[i];

@@ -80,7 +80,7 @@ static int linear_one(const nninit_lab_deeplinear_opts *o, int ii, int depth,
     const nninit_allocator *a = o->c.alloc;
     const int N = o->width, B = o->batch;
     const lab_stack st = {N, depth, N, 0, NNINIT_ACT_NONE, o->inits[ii],
-                          o->inits[ii], B};
+                          o->inits[ii], B, NULL, 0};
     nninit_lab_mlp *net = NULL;
     lab_log lg;
     memset(&lg, 0, sizeof lg);

@@ -115,7 +115,8 @@ int nninit_lab_symmetry(const nninit_lab_symmetry_opts *o,
         run->distinct_units = (int *)nninit__lab_calloc(
             a, (size_t)o->hidden_layers, sizeof(int));
         const lab_stack st = {tr.dim, o->hidden_layers, o->width, tr.classes,
-                              o->act, o->inits[i], o->inits[i], o->batch};
+                              o->act, o->inits[i], o->inits[i], o->batch,
+                              tr.x, o->batch < tr.n ? o->batch : tr.n};
         nninit_lab_mlp *net = NULL;
         lab_batcher bt;
         memset(&bt, 0, sizeof bt);
@@ -258,7 +259,7 @@ int nninit_lab_signal(const nninit_lab_signal_opts *o,
             /* the head is a fixed measuring device: always the rule */
             const lab_stack st = {in.dim, D, o->width, 10, o->acts[ai],
                                   o->inits[i], nninit_lab_init_rule(),
-                                  o->batch};
+                                  o->batch, in.x, o->batch};
             nninit_lab_mlp *net;
             if ((rc = nninit__lab_stack_new(&o->c, &st, &net, err)))
                 break;
@@ -370,8 +371,11 @@ int nninit_lab_depth(const nninit_lab_depth_opts *o,
     for (int i = 0; i < o->n_inits && !rc; i++) {
         nninit_lab_depth_run *run = &r->runs[r->n_runs++];
         nninit_lab_init_label(&o->inits[i], run->init, sizeof run->init);
+        /* LSUV rescales on the first training images, so the training
+         * batches are the same for every initializer */
         const lab_stack st = {tr.dim, D, o->width, tr.classes, o->act,
-                              o->inits[i], o->inits[i], o->batch};
+                              o->inits[i], o->inits[i], o->batch, tr.x,
+                              o->batch < tr.n ? o->batch : tr.n};
         nninit_lab_mlp *net = NULL;
         lab_batcher bt;
         lab_log lg;
@@ -521,7 +525,7 @@ int nninit_lab_selu(const nninit_lab_selu_opts *o, nninit_lab_selu_result *r,
             break;
         }
         const lab_stack st = {o->width, D, o->width, 0, o->act, o->inits[i],
-                              o->inits[i], o->batch};
+                              o->inits[i], o->batch, in.x, o->batch};
         nninit_lab_mlp *net;
         if ((rc = nninit__lab_stack_new(&c, &st, &net, err)))
             break;

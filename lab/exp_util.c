@@ -176,6 +176,22 @@ int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
         d.max_batch = s->max_batch;
         rc = nninit_lab_mlp_new(&d, a, net, err);
     }
+    /* LSUV: the orthogonal start rescaled, layer by layer, on a batch */
+    if (!rc && (s->hidden.lsuv || s->head.lsuv)) {
+        rc = s->lsuv_x ? nninit_lab_mlp_lsuv(*net, s->lsuv_x,
+                                              s->lsuv_n < s->max_batch
+                                                  ? s->lsuv_n
+                                                  : s->max_batch,
+                                              LAB_LSUV_TOL, LAB_LSUV_TRIES,
+                                              NULL, err)
+                       : nninit__fail(err, NNINIT_EINVAL,
+                                      "lsuv needs a data batch, which this "
+                                      "experiment does not give");
+        if (rc) {
+            nninit_lab_mlp_free(*net);
+            *net = NULL;
+        }
+    }
     nninit__free(a, sizes);
     nninit__free(a, acts);
     nninit__free(a, winit);
@@ -442,6 +458,10 @@ LAB_EXP_ADAPT(rnn, nninit_lab_rnn_run_all, nninit_lab_rnn_result_free,
               nninit_lab_rnn_defaults)
 LAB_EXP_ADAPT(train, nninit_lab_train, nninit_lab_train_free,
               nninit_lab_train_defaults)
+LAB_EXP_ADAPT(residual, nninit_lab_residual, nninit_lab_residual_free,
+              nninit_lab_residual_defaults)
+LAB_EXP_ADAPT(mup, nninit_lab_mup, nninit_lab_mup_free,
+              nninit_lab_mup_defaults)
 
 typedef struct exp_row {
     const char *name, *summary;
@@ -476,6 +496,12 @@ static const exp_row experiments[NNINIT_LAB_EXP_COUNT] = {
                      "vs identity"),
     LAB_EXP_ROW(train, "an MLP (784-256-128-10 ReLU) on Fashion-MNIST with a "
                        "chosen init per layer (the rule by default)"),
+    LAB_EXP_ROW(residual, "a deep residual MLP at init under each depth "
+                          "scaling (GPT-2, torchtitan, DeepNet, T-Fixup, "
+                          "Fixup, ZerO): the stream's std by block"),
+    LAB_EXP_ROW(mup, "MLPs of widths 64..1024 on Fashion-MNIST over a grid of "
+                     "learning rates, standard parametrization vs muP: the "
+                     "best learning rate transfers (Yang et al. 2022)"),
 };
 
 static const exp_row *row_of(nninit_lab_experiment e)

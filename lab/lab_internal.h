@@ -99,7 +99,14 @@ typedef struct lab_stack {
     nninit_activation act;
     nninit_lab_init hidden, head;
     int max_batch;
+    const real *lsuv_x; /* an lsuv init rescales the net on these lsuv_n */
+    int lsuv_n;         /* rows of input (at most max_batch) */
 } lab_stack;
+
+/* LSUV's tolerance on each layer's output variance and its most tries
+ * (Mishkin & Matas 2016). */
+#define LAB_LSUV_TOL 0.1
+#define LAB_LSUV_TRIES 10
 int nninit__lab_stack_new(const nninit_lab_common *c, const lab_stack *s,
                           nninit_lab_mlp **net, nninit_error *err);
 

@@ -17,6 +17,7 @@ struct nninit_lab_mlp {
     nninit_activation *acts;
     nninit_lab_init *winit, *binit;
     double slope;
+    double out_mult;          /* the last layer's input multiplier */
     int max_batch, batch;
     const nninit_allocator *alloc;
     nninit_lab_param *params; /* 2 per layer: weight, bias */
@@ -34,6 +35,7 @@ nninit_lab_mlp_desc nninit_lab_mlp_desc_make(int n_layers, const int *sizes,
     d.acts = acts;
     d.slope = NAN;
     d.max_batch = 128;
+    d.out_mult = 1;
     return d;
 }
 
@@ -125,6 +127,13 @@ int nninit_lab_mlp_new(const nninit_lab_mlp_desc *d,
     net->alloc = alloc;
     net->n_layers = L;
     net->slope = isnan(d->slope) ? 0.01 : d->slope;
+    if (!(d->out_mult > 0) || !isfinite(d->out_mult)) {
+        nninit__free(alloc, net);
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "out_mult must be finite and > 0 (got %g)",
+                            d->out_mult);
+    }
+    net->out_mult = d->out_mult;
     net->max_batch = d->max_batch;
     net->sizes = (int *)nninit__alloc(alloc, (size_t)(L + 1) * sizeof(int));
     net->acts = (nninit_activation *)nninit__alloc(
@@ -199,10 +208,12 @@ int nninit_lab_mlp_forward(nninit_lab_mlp *net, const real *x, int batch)
         const int ni = net->sizes[k], no = net->sizes[k + 1];
         const real *W = net->params[2 * k].w, *b = net->params[2 * k + 1].w;
         real *z = net->z[k];
-        /* z starts as the bias in every row, then gemm adds x W^T */
+        /* z starts as the bias in every row, then gemm adds x W^T (times
+         * the readout's multiplier on the last layer) */
+        const real m = k == net->n_layers - 1 ? (real)net->out_mult : 1;
         for (int r = 0; r < batch; r++)
             memcpy(z + (size_t)r * no, b, (size_t)no * sizeof(real));
-        lab_gemm(0, 1, batch, no, ni, 1, in, ni, W, ni, 1, z, no);
+        lab_gemm(0, 1, batch, no, ni, m, in, ni, W, ni, 1, z, no);
         if (net->acts[k] == NNINIT_ACT_NONE) {
             memcpy(net->h[k], z, (size_t)batch * no * sizeof(real));
         } else {
@@ -250,7 +261,8 @@ void nninit_lab_mlp_backward(nninit_lab_mlp *net, const real *dout)
                                 dz, dz, (size_t)B * no);
         const real *in = k ? net->h[k - 1] : net->x;
         nninit_lab_param *W = &net->params[2 * k], *b = &net->params[2 * k + 1];
-        lab_gemm(1, 0, no, ni, B, 1, dz, no, in, ni, 0, W->g, ni);
+        const real m = k == L - 1 ? (real)net->out_mult : 1;
+        lab_gemm(1, 0, no, ni, B, m, dz, no, in, ni, 0, W->g, ni);
         memset(b->g, 0, (size_t)no * sizeof(real));
         for (int r = 0; r < B; r++) {
             const real *row = dz + (size_t)r * no;
@@ -258,7 +270,43 @@ void nninit_lab_mlp_backward(nninit_lab_mlp *net, const real *dout)
                 b->g[j] += row[j];
         }
         if (k)
-            lab_gemm(0, 0, B, ni, no, 1, dz, no, W->w, ni, 0, net->dh[k - 1],
+            lab_gemm(0, 0, B, ni, no, m, dz, no, W->w, ni, 0, net->dh[k - 1],
                      ni);
     }
+}
+
+int nninit_lab_mlp_lsuv(nninit_lab_mlp *net, const real *x, int batch,
+                        double tol, int max_tries, int *tries,
+                        nninit_error *err)
+{
+    if (batch < 2 || batch > net->max_batch)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "lsuv: batch must be in [2, %d] (got %d)",
+                            net->max_batch, batch);
+    if (!(tol > 0) || max_tries < 1)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "lsuv: tol must be > 0 and max_tries >= 1");
+    for (int k = 0; k < net->n_layers; k++) {
+        nninit_lab_param *W = &net->params[2 * k];
+        const size_t n = (size_t)batch * (size_t)net->sizes[k + 1];
+        int t = 0;
+        for (;; t++) {
+            /* the earlier layers are final: one forward gives z_k */
+            nninit_lab_mlp_forward(net, x, batch);
+            double var = nninit_lab_std(net->z[k], n, NULL);
+            var *= var;
+            if (fabs(var - 1) < tol || t == max_tries)
+                break;
+            if (!(var > 0) || !isfinite(var))
+                return nninit__fail(err, NNINIT_EINVAL,
+                                    "lsuv: layer %d's output has variance "
+                                    "%g: nothing to rescale", k + 1, var);
+            const real f = (real)(1 / sqrt(var));
+            for (size_t i = 0; i < W->n; i++)
+                W->w[i] *= f;
+        }
+        if (tries)
+            tries[k] = t;
+    }
+    return NNINIT_OK;
 }

@@ -426,6 +426,8 @@ static void judge_signal_he(const claim_row *row, const tour_ctx *x,
 /* depth                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* the first run (Xavier; in the lsuv section orthogonal) and the second
+ * (He; LSUV) */
 enum { DP_XAV, DP_HE, DP_CHANCE, DP_XAV_GAP, DP_HE_GAP, DP_ACCX, DP_ACCH };
 
 static void depth_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
@@ -467,25 +469,37 @@ static void depth_measure(const nninit_lab_any_opts *a,
     m[DP_ACCH] = r->runs[1].test_accuracy;
 }
 
-static void judge_depth(const claim_row *row, const tour_ctx *x,
-                        nninit_lab_verdict *v)
+/* The first run stalls near chance, the second trains well below it
+ * (depth_measure's metrics): He vs Xavier, LSUV vs its orthogonal start. */
+static void judge_stall_train(const claim_row *row, const tour_ctx *x,
+                              nninit_lab_verdict *v, const char *stall,
+                              const char *stall_why, const char *train)
 {
     v->holds = all_in(x, DP_XAV_GAP, 0, row->t[0]) &&
                all_in(x, DP_HE_GAP, row->t[1], INFINITY);
     put(v->predicted, sizeof v->predicted,
-        "Xavier's final loss within %g of chance (ln %d = %.3f); He's at "
-        "least %g below it, in every seed",
-        row->t[0], x->o->depth.c.fashion ? 10 : 3, x->m[0][DP_CHANCE],
-        row->t[1]);
-    put(v->measured, sizeof v->measured, "final training loss: Xavier ");
+        "%s's final loss within %g of chance (ln %d = %.3f)%s; %s's at least "
+        "%g below it, in every seed",
+        stall, row->t[0], x->o->depth.c.fashion ? 10 : 3, x->m[0][DP_CHANCE],
+        stall_why, train, row->t[1]);
+    put(v->measured, sizeof v->measured, "final training loss: %s ", stall);
     add_spread(v->measured, sizeof v->measured, x, DP_XAV, "%.3f");
-    add(v->measured, sizeof v->measured, ", He ");
+    add(v->measured, sizeof v->measured, ", %s ", train);
     add_spread(v->measured, sizeof v->measured, x, DP_HE, "%.3f");
-    add(v->measured, sizeof v->measured, "; test accuracy Xavier ");
+    add(v->measured, sizeof v->measured, "; test accuracy %s ", stall);
     add_spread(v->measured, sizeof v->measured, x, DP_ACCX, "%.3f");
-    add(v->measured, sizeof v->measured, ", He ");
+    add(v->measured, sizeof v->measured, ", %s ", train);
     add_spread(v->measured, sizeof v->measured, x, DP_ACCH, "%.3f");
-    per_seed(v, x, DP_HE_GAP, "how far He's loss is below chance");
+    char metric[64];
+    snprintf(metric, sizeof metric, "how far %s's loss is below chance",
+             train);
+    per_seed(v, x, DP_HE_GAP, metric);
+}
+
+static void judge_depth(const claim_row *row, const tour_ctx *x,
+                        nninit_lab_verdict *v)
+{
+    judge_stall_train(row, x, v, "Xavier", "", "He");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1059,6 +1073,330 @@ static void judge_train(const claim_row *row, const tour_ctx *x,
 }
 
 /* ------------------------------------------------------------------------ */
+/* gains: the numeric gain on a 50-layer GELU net (the signal experiment)   */
+/* ------------------------------------------------------------------------ */
+
+enum { GN_GELU_NUM, GN_GELU_SQRT2, GN_GELU_ONE, GN_SILU_NUM, GN_SILU_ONE };
+
+static void gains_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
+{
+    nninit_lab_signal_opts *o = &a->signal;
+    o->depth = 50;
+    o->width = 256;
+    o->batch = s == NNINIT_LAB_FULL ? 256 : 128;
+    if (s == NNINIT_LAB_TINY) {
+        o->depth = 8;
+        o->width = 32;
+        o->batch = 16;
+    }
+    o->n_acts = 2;
+    o->acts[0] = NNINIT_ACT_GELU;
+    o->acts[1] = NNINIT_ACT_SILU;
+    static const char *const names[] = {
+        "rule", "kaiming_uniform:nonlinearity=relu",
+        "kaiming_uniform:nonlinearity=linear", NULL};
+    o->n_inits = nninit__lab_named_list(o->inits, names);
+}
+
+static void gains_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
+{
+    const nninit_lab_signal_opts *o = &a->signal;
+    put(buf, n,
+        "A %d-layer MLP of width %d at initialization, one batch of %d %s, "
+        "GELU and SiLU after every layer, weights He-scaled (U(-b, b), b = "
+        "gain sqrt(3/fan_in)) with three gains: the numeric gain "
+        "1/sqrt(E[f(z)^2]) (the rule: 1.5335 for GELU, 1.6765 for SiLU), "
+        "ReLU's sqrt(2), and 1. PyTorch has no gain for GELU or SiLU. The "
+        "claim uses the per-layer factor of the activations' std from "
+        "layer 1 to layer %d.",
+        o->depth, o->width, o->batch,
+        o->c.fashion ? "Fashion-MNIST images" : "N(0, 1) inputs", o->depth);
+}
+
+static void gains_measure(const nninit_lab_any_opts *a,
+                          const nninit_lab_any_result *res, double *m)
+{
+    const nninit_lab_signal_result *r = &res->signal;
+    const int D = a->signal.depth;
+    const nninit_activation G = NNINIT_ACT_GELU, S = NNINIT_ACT_SILU;
+#define GN_A(u) ((u) ? per_layer((u)->act_std[0], (u)->act_std[D - 1], D) : NAN)
+    m[GN_GELU_NUM] = GN_A(sig_find(r, G, "rule"));
+    m[GN_GELU_SQRT2] = GN_A(sig_find(r, G, "kaiming_uniform(relu)"));
+    m[GN_GELU_ONE] = GN_A(sig_find(r, G, "kaiming_uniform(linear)"));
+    m[GN_SILU_NUM] = GN_A(sig_find(r, S, "rule"));
+    m[GN_SILU_ONE] = GN_A(sig_find(r, S, "kaiming_uniform(linear)"));
+#undef GN_A
+}
+
+static void judge_gains(const claim_row *row, const tour_ctx *x,
+                        nninit_lab_verdict *v)
+{
+    v->holds = all_in(x, GN_GELU_NUM, 1 / row->t[0], row->t[0]) &&
+               all_in(x, GN_GELU_ONE, 0, row->t[1]);
+    put(v->predicted, sizeof v->predicted,
+        "GELU: under the numeric gain the activation std changes by less "
+        "than %gx per layer; under gain 1 it shrinks to at most %g per "
+        "layer (theory, near 0: GELU(x) ~ x/2), in every seed",
+        row->t[0], row->t[1]);
+    put(v->measured, sizeof v->measured, "per-layer factors, GELU: numeric ");
+    add_spread(v->measured, sizeof v->measured, x, GN_GELU_NUM, "%.3f");
+    add(v->measured, sizeof v->measured, ", sqrt(2) ");
+    add_spread(v->measured, sizeof v->measured, x, GN_GELU_SQRT2, "%.3f");
+    add(v->measured, sizeof v->measured, ", 1 ");
+    add_spread(v->measured, sizeof v->measured, x, GN_GELU_ONE, "%.3f");
+    add(v->measured, sizeof v->measured, "; SiLU: numeric ");
+    add_spread(v->measured, sizeof v->measured, x, GN_SILU_NUM, "%.3f");
+    add(v->measured, sizeof v->measured, ", 1 ");
+    add_spread(v->measured, sizeof v->measured, x, GN_SILU_ONE, "%.3f");
+    add(v->measured, sizeof v->measured,
+        " (SiLU drifts up under its numeric gain: q = 1 is an unstable "
+        "fixed point of its variance map, so the gain keeps the signal "
+        "alive but does not hold it at 1)");
+    per_seed(v, x, GN_GELU_NUM, "activation factor per layer (GELU, numeric)");
+}
+
+/* ------------------------------------------------------------------------ */
+/* lsuv: LSUV lets a deep ReLU net train (the depth experiment)             */
+/* ------------------------------------------------------------------------ */
+
+static void lsuv_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
+{
+    depth_settings(a, s);
+    static const char *const names[] = {"orthogonal", "lsuv", NULL};
+    a->depth.n_inits = nninit__lab_named_list(a->depth.inits, names);
+}
+
+static void lsuv_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
+{
+    const nninit_lab_depth_opts *o = &a->depth;
+    put(buf, n,
+        "Mishkin & Matas 2016 on %s: a %d-layer %s MLP (width %d), %d "
+        "steps of SGD with momentum 0.9, lr %g, batch %d, from an orthogonal "
+        "init (gain 1), and from LSUV: the same orthogonal start, then each "
+        "layer's weight divided by its output's std on one batch of %d "
+        "training images until the output variance is within %g of 1 (at "
+        "most %d tries).",
+        o->c.fashion ? "Fashion-MNIST" : "the spirals", o->depth,
+        nninit_activation_name(o->act), o->width, o->steps, o->lr, o->batch,
+        o->batch, LAB_LSUV_TOL, LAB_LSUV_TRIES);
+}
+
+static void judge_lsuv(const claim_row *row, const tour_ctx *x,
+                       nninit_lab_verdict *v)
+{
+    judge_stall_train(row, x, v, "orthogonal (gain 1)",
+                      ": ReLU halves the variance at every layer", "LSUV");
+}
+
+/* ------------------------------------------------------------------------ */
+/* residual: depth scalings at init                                         */
+/* ------------------------------------------------------------------------ */
+
+/* the stream's std after the last block, per scheme (the default list's
+ * order), and the largest distance from 1 of fixup's and zero_init's at
+ * any block */
+enum { RS_NONE, RS_GPT2, RS_TITAN, RS_DEEPNET, RS_TFIXUP, RS_FIXUP, RS_ZERO,
+       RS_NONE_FACTOR, RS_IDENTITY_DEV, RS_SCALED_MAX };
+
+static void residual_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
+{
+    if (s == NNINIT_LAB_TINY) {
+        a->residual.blocks = 6;
+        a->residual.width = 16;
+        a->residual.hidden = 64;
+        a->residual.batch = 32;
+    }
+}
+
+static void residual_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
+{
+    const nninit_lab_residual_opts *o = &a->residual;
+    put(buf, n,
+        "A residual MLP of %d blocks x <- x + W2 relu(W1 x + b1) + b2 (width "
+        "%d, hidden %d, no normalization) at initialization, one batch of %d "
+        "N(0, 1) inputs. W1 has role ffn_in and W2 ffn_out, in one decoder "
+        "stack; the seed preset gives He to W1 (ReLU follows) and Xavier to "
+        "W2, then each scaling of nninit's table changes them. Measured: the "
+        "std of the stream after each block over the input's.",
+        o->blocks, o->width, o->hidden, o->batch);
+}
+
+static void residual_measure(const nninit_lab_any_opts *a,
+                             const nninit_lab_any_result *res, double *m)
+{
+    const nninit_lab_residual_result *r = &res->residual;
+    const int L = a->residual.blocks;
+    for (int k = RS_NONE; k <= RS_ZERO; k++)
+        m[k] = NAN;
+    double dev = 0, scaled = 0;
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_residual_run *u = &r->runs[i];
+        int k = !strcmp(u->scheme, "none")         ? RS_NONE
+                : !strcmp(u->scheme, "gpt2")       ? RS_GPT2
+                : !strcmp(u->scheme, "torchtitan") ? RS_TITAN
+                : !strcmp(u->scheme, "deepnet")    ? RS_DEEPNET
+                : !strcmp(u->scheme, "t_fixup")    ? RS_TFIXUP
+                : !strcmp(u->scheme, "fixup")      ? RS_FIXUP
+                                                   : RS_ZERO;
+        m[k] = u->ratio[L - 1];
+        if (k == RS_FIXUP || k == RS_ZERO)
+            for (int l = 0; l < L; l++)
+                dev = fmax(dev, fabs(u->ratio[l] - 1));
+        if (k >= RS_GPT2 && k <= RS_TFIXUP)
+            scaled = fmax(scaled, u->ratio[L - 1]);
+    }
+    m[RS_NONE_FACTOR] = pow(m[RS_NONE], 1.0 / L);
+    m[RS_IDENTITY_DEV] = dev;
+    m[RS_SCALED_MAX] = scaled;
+}
+
+static void judge_residual_none(const claim_row *row, const tour_ctx *x,
+                                nninit_lab_verdict *v)
+{
+    v->holds = all_in(x, RS_NONE_FACTOR, row->t[0], INFINITY);
+    put(v->predicted, sizeof v->predicted,
+        "without a depth scaling every block adds a branch as large as the "
+        "stream, so its std grows by at least %gx per block (theory: "
+        "sqrt(1 + 2 * 4/5) = 1.61 for He then Xavier with hidden = 4 "
+        "width), in every seed",
+        row->t[0]);
+    put(v->measured, sizeof v->measured, "per-block factor ");
+    add_spread(v->measured, sizeof v->measured, x, RS_NONE_FACTOR, "%.3f");
+    add(v->measured, sizeof v->measured, "; after the last block ");
+    add_spread(v->measured, sizeof v->measured, x, RS_NONE, "%.3g");
+    per_seed(v, x, RS_NONE_FACTOR, "per-block factor (no scaling)");
+}
+
+static void judge_residual_scaled(const claim_row *row, const tour_ctx *x,
+                                  nninit_lab_verdict *v)
+{
+    v->holds = all_in(x, RS_SCALED_MAX, 0, row->t[0]);
+    put(v->predicted, sizeof v->predicted,
+        "GPT-2's 1/sqrt(2L), torchtitan's depth init, DeepNet's beta and "
+        "T-Fixup's (9L)^-1/4 keep the stream's std after every block within "
+        "%gx of the input's (theory: e^0.4 = 1.49 for GPT-2, about 1.1 for "
+        "DeepNet and T-Fixup), in every seed",
+        row->t[0]);
+    put(v->measured, sizeof v->measured, "after the last block: gpt2 ");
+    add_spread(v->measured, sizeof v->measured, x, RS_GPT2, "%.3f");
+    add(v->measured, sizeof v->measured, ", torchtitan ");
+    add_spread(v->measured, sizeof v->measured, x, RS_TITAN, "%.3f");
+    add(v->measured, sizeof v->measured, ", deepnet ");
+    add_spread(v->measured, sizeof v->measured, x, RS_DEEPNET, "%.3f");
+    add(v->measured, sizeof v->measured, ", t_fixup ");
+    add_spread(v->measured, sizeof v->measured, x, RS_TFIXUP, "%.3f");
+    per_seed(v, x, RS_SCALED_MAX, "largest of the four after the last block");
+}
+
+static void judge_residual_identity(const claim_row *row, const tour_ctx *x,
+                                    nninit_lab_verdict *v)
+{
+    v->holds = all_in(x, RS_IDENTITY_DEV, 0, row->t[0]);
+    put(v->predicted, sizeof v->predicted,
+        "Fixup and ZerO zero each branch's last layer, so every block starts "
+        "as the identity: the stream's std equals the input's at every block "
+        "(within %g), in every seed",
+        row->t[0]);
+    put(v->measured, sizeof v->measured,
+        "largest |std ratio - 1| at any block, fixup and zero_init: ");
+    add_spread(v->measured, sizeof v->measured, x, RS_IDENTITY_DEV, "%.2g");
+    per_seed(v, x, RS_IDENTITY_DEV, "largest |std ratio - 1|");
+}
+
+/* ------------------------------------------------------------------------ */
+/* mup: learning-rate transfer                                              */
+/* ------------------------------------------------------------------------ */
+
+enum { MU_SP_DRIFT, MU_MUP_DRIFT, MU_SP_BEST0, MU_SP_BEST1, MU_MUP_BEST0,
+       MU_MUP_BEST1, MU_RELATIVE };
+
+static void mup_settings(nninit_lab_any_opts *a, nninit_lab_scale s)
+{
+    nninit_lab_mup_opts *o = &a->mup;
+    /* learning rates 2^-11 .. 2^-4; 100 steps of batch 64 */
+    o->n_lrs = 8;
+    for (int k = 0; k < o->n_lrs; k++)
+        o->lrs[k] = ldexp(1.0, k - 11);
+    o->steps = 100;
+    o->batch = 64;
+    if (s != NNINIT_LAB_FULL)
+        o->n_widths = 4; /* 64 .. 512 */
+    if (s == NNINIT_LAB_TINY) {
+        o->n_widths = 2;
+        o->widths[0] = 16;
+        o->widths[1] = 32;
+        o->base_width = 16;
+        o->steps = 10;
+        o->window = 5;
+        o->n_train = 300;
+        o->n_lrs = 3;
+        for (int k = 0; k < 3; k++)
+            o->lrs[k] = ldexp(1.0, 2 * k - 9);
+    }
+}
+
+static void mup_setup(const nninit_lab_any_opts *a, char *buf, size_t n)
+{
+    const nninit_lab_mup_opts *o = &a->mup;
+    put(buf, n,
+        "Yang et al. 2022 on %s: MLPs 784-W-W-10 (ReLU) of widths %d..%d, "
+        "each trained %d steps of Adam (batch %d, %d images) at each of %d "
+        "learning rates from %g to %g, in the standard parametrization "
+        "(PyTorch's default init, one learning rate) and in muP over a base "
+        "of width %d (nninit's mup scaling on the same init: the readout "
+        "taken at its base fans and its output times 1/width_mult; the "
+        "hidden matrix's Adam learning rate divided by width_mult, as "
+        "MuAdam). Per width: the loss over the last %d steps by learning "
+        "rate, and the centre of the good window (the rates within 10%% of "
+        "the best loss, mean log2).",
+        o->c.fashion ? "Fashion-MNIST" : "the spirals", o->widths[0],
+        o->widths[o->n_widths - 1], o->steps, o->batch, o->n_train, o->n_lrs,
+        o->lrs[0], o->lrs[o->n_lrs - 1], o->base_width, o->window);
+}
+
+static void mup_measure(const nninit_lab_any_opts *a,
+                        const nninit_lab_any_result *res, double *m)
+{
+    const nninit_lab_mup_result *r = &res->mup;
+    const int W = a->mup.n_widths;
+    /* runs: SP for every width, then muP */
+    m[MU_SP_DRIFT] = r->runs[W - 1].window_centre - r->runs[0].window_centre;
+    m[MU_MUP_DRIFT] =
+        r->runs[2 * W - 1].window_centre - r->runs[W].window_centre;
+    m[MU_SP_BEST0] = log2(r->runs[0].best_lr);
+    m[MU_SP_BEST1] = log2(r->runs[W - 1].best_lr);
+    m[MU_MUP_BEST0] = log2(r->runs[W].best_lr);
+    m[MU_MUP_BEST1] = log2(r->runs[2 * W - 1].best_lr);
+    m[MU_RELATIVE] = m[MU_SP_DRIFT] - m[MU_MUP_DRIFT];
+}
+
+static void judge_mup(const claim_row *row, const tour_ctx *x,
+                      nninit_lab_verdict *v)
+{
+    const nninit_lab_mup_opts *o = &x->o->mup;
+    v->holds = all_in(x, MU_MUP_DRIFT, -row->t[0], row->t[0]) &&
+               all_in(x, MU_RELATIVE, -INFINITY, -row->t[1]);
+    put(v->predicted, sizeof v->predicted,
+        "from width %d to %d, the centre of muP's window of good learning "
+        "rates moves by at most %g steps (a factor %g), and the standard "
+        "parametrization's moves at least %g steps further toward smaller "
+        "rates than muP's, in every seed",
+        o->widths[0], o->widths[o->n_widths - 1], row->t[0],
+        pow(2, row->t[0]), row->t[1]);
+    put(v->measured, sizeof v->measured,
+        "the window's centre moved (log2 steps): muP ");
+    add_spread(v->measured, sizeof v->measured, x, MU_MUP_DRIFT, "%+.2f");
+    add(v->measured, sizeof v->measured, ", SP ");
+    add_spread(v->measured, sizeof v->measured, x, MU_SP_DRIFT, "%+.2f");
+    add(v->measured, sizeof v->measured,
+        "; best log2 learning rate, narrowest -> widest (first seed): muP "
+        "%.0f -> %.0f, SP %.0f -> %.0f",
+        x->m[0][MU_MUP_BEST0], x->m[0][MU_MUP_BEST1], x->m[0][MU_SP_BEST0],
+        x->m[0][MU_SP_BEST1]);
+    per_seed(v, x, MU_RELATIVE, "SP's window drift minus muP's (log2)");
+}
+
+/* ------------------------------------------------------------------------ */
 /* THE table                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -1143,6 +1481,42 @@ static const section_row sections[] = {
        "identity recurrent init keeps a ReLU RNN's gradient alive through "
        "time (Le et al.'s IRNN)",
        {10, 1e-3}, judge_gradient, ""}}},
+    {"gains", NNINIT_LAB_EXP_SIGNAL,
+     "Gains: GELU needs its numeric gain; gain 1 loses the signal",
+     {3, 1, 1}, gains_settings, gains_setup, gains_measure, 1,
+     {{"gains.numeric",
+       "the numeric gain keeps a deep GELU net's signal; gain 1 loses it",
+       {1.15, 0.6}, judge_gains, ""}}},
+    {"lsuv", NNINIT_LAB_EXP_DEPTH,
+     "LSUV: rescaling each layer on a batch lets a deep ReLU net train",
+     {3, 1, 1}, lsuv_settings, lsuv_setup, depth_measure, 1,
+     {{"depth.lsuv",
+       "LSUV lets a deep ReLU net train from an orthogonal start that "
+       "stalls",
+       {0.05, 0.25}, judge_lsuv,
+       "LSUV's net did not get far enough below chance in this many steps"}}},
+    {"residual", NNINIT_LAB_EXP_RESIDUAL,
+     "Residual depth: GPT-2, DeepNet, T-Fixup, Fixup and ZerO tame a deep "
+     "residual stream",
+     {3, 1, 1}, residual_settings, residual_setup, residual_measure, 3,
+     {{"residual.none",
+       "without a depth scaling, a deep residual stream grows at every block",
+       {1.4}, judge_residual_none, ""},
+      {"residual.scaled",
+       "depth-scaled branches keep the stream near the input's size",
+       {2.0}, judge_residual_scaled, ""},
+      {"residual.identity",
+       "Fixup and ZerO start every residual block as the identity",
+       {1e-6}, judge_residual_identity, ""}}},
+    {"mup", NNINIT_LAB_EXP_MUP,
+     "muP: the best learning rate transfers across widths",
+     {2, 1, 1}, mup_settings, mup_setup, mup_measure, 1,
+     {{"mup.transfer",
+       "the best learning rate moves far less across widths under muP than "
+       "in the standard parametrization",
+       {2, 1.5}, judge_mup,
+       "the window moved: at these budgets the narrow base is far from the "
+       "wide limit"}}},
     {"train", NNINIT_LAB_EXP_TRAIN,
      "Training: initialization decides how well and how quickly a model "
      "learns",
@@ -1298,6 +1672,21 @@ int nninit_lab_tour_run(int i, const nninit_lab_tour_opts *t,
         nninit_lab_result_free(row->exp, &r[0]);
         if (two)
             nninit_lab_result_free(row->exp, &r[1]);
+    }
+    /* two sections of one experiment (depth and lsuv) make figures of the
+     * same names: a section other than the experiment's own names its
+     * figures after itself */
+    for (int k = 0; k < s->n_results && !rc &&
+                    strcmp(row->id, nninit_lab_experiment_name(row->exp));
+         k++) {
+        int nf;
+        nninit_lab_figure *f = (nninit_lab_figure *)nninit_lab_result_figures(
+            row->exp, &s->result[k], &nf);
+        for (int j = 0; j < nf; j++) {
+            char name[sizeof f[j].name];
+            snprintf(name, sizeof name, "%s-%s", row->id, f[j].name);
+            memcpy(f[j].name, name, sizeof name);
+        }
     }
     for (int c = 0; c < row->n_claims && !rc; c++) {
         nninit_lab_verdict *v = &s->claims[s->n_claims++];

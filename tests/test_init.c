@@ -501,6 +501,112 @@ static void structured_initializers(void)
     free(x);
 }
 
+/* hadamard against Sylvester's recursion H_{2n} = [[H, H], [H, -H]] built
+ * here independently, and the square case's H H^T = n I. */
+static void hadamard_is_sylvester(void)
+{
+    enum { N = 64 };
+    static signed char h[N][N];
+    h[0][0] = 1;
+    for (int n = 1; n < N; n *= 2)
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                h[i][j + n] = h[i][j];
+                h[i + n][j] = h[i][j];
+                h[i + n][j + n] = (signed char)-h[i][j];
+            }
+    const char *shapes[] = {"64,64", "40,17", "17,40", "1,1", "3,64"};
+    for (int k = 0; k < 5; k++) {
+        nninit_spec s = nninit_spec_make(NNINIT_HADAMARD);
+        s.gain = 0.5;
+        size_t n;
+        double *x = init_doubles(s, shapes[k], NNINIT_LAYOUT_TORCH, NNINIT_F64,
+                                 &n, 1);
+        nninit_shape sh = shape_of(shapes[k]);
+        int64_t rows = sh.dim[0], cols = sh.dim[1];
+        int bad = 0;
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++)
+                bad += x[i * cols + j] != 0.5 * h[i][j];
+        CHECK_MSG(bad == 0, "hadamard %s: %d entries differ", shapes[k], bad);
+        free(x);
+    }
+    nninit_spec s = nninit_spec_make(NNINIT_HADAMARD);
+    size_t n;
+    double *x = init_doubles(s, "32,32", NNINIT_LAYOUT_TORCH, NNINIT_F64, &n,
+                             1);
+    double worst = 0;
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++) {
+            double d = 0;
+            for (int c = 0; c < 32; c++)
+                d += x[i * 32 + c] * x[j * 32 + c];
+            worst = fmax(worst, fabs(d - (i == j ? 32 : 0)));
+        }
+    CHECK(worst == 0);
+    free(x);
+    nninit_resolved r;
+    nninit_error err;
+    CHECK(nninit_resolve(&s, &(nninit_shape){3, {2, 3, 4}},
+                         NNINIT_LAYOUT_TORCH, &r, &err) == NNINIT_EINVAL);
+}
+
+/* nninit_spec_scale: the scaled spec's std on the shape is the factor times
+ * the original's, for every kind that can be scaled, and the kinds keep
+ * their names where a parameter carries the scale. */
+static void specs_scale(void)
+{
+    nninit_shape sh = shape_of("30,20"), conv = shape_of("30,20,3,3");
+    for (int k = 0; k < NNINIT_KIND_COUNT; k++) {
+        nninit_spec s = nninit_spec_make((nninit_kind)k), out;
+        const nninit_shape *shp =
+            k == NNINIT_DIRAC || k == NNINIT_DELTA_ORTHOGONAL ? &conv : &sh;
+        s.value = 0.5;
+        s.sparsity = 0.3;
+        nninit_error err;
+        int rc = nninit_spec_scale(&s, shp, NNINIT_LAYOUT_TORCH, 1,
+                                   sqrt(24.0), &out, &err);
+        if (k == NNINIT_DIRAC || k == NNINIT_CRITICAL) {
+            CHECK_MSG(rc == NNINIT_EINVAL &&
+                          strstr(err.msg, "cannot be scaled"),
+                      "%s: %s", nninit_kind_name((nninit_kind)k), err.msg);
+            continue;
+        }
+        CHECK_MSG(rc == NNINIT_OK, "%s: %s", nninit_kind_name((nninit_kind)k),
+                  err.msg);
+        nninit_resolved a, b;
+        nninit_resolve(&s, shp, NNINIT_LAYOUT_TORCH, &a, NULL);
+        nninit_resolve(&out, shp, NNINIT_LAYOUT_TORCH, &b, NULL);
+        double want = a.std / sqrt(24.0);
+        CHECK_MSG(fabs(b.std - want) <= 1e-15 * (1 + want),
+                  "%s: std %g, want %g", nninit_kind_name((nninit_kind)k),
+                  b.std, want);
+        if (a.draw == NNINIT_DRAW_EYE || a.draw == NNINIT_DRAW_HADAMARD ||
+            a.draw == NNINIT_DRAW_ORTHOGONAL ||
+            a.draw == NNINIT_DRAW_DELTA_ORTHOGONAL)
+            CHECK(fabs(b.gain - a.gain / sqrt(24.0)) < 1e-15);
+        if (k == NNINIT_XAVIER_UNIFORM || k == NNINIT_VARIANCE_SCALING ||
+            k == NNINIT_ORTHOGONAL)
+            CHECK(out.kind == (nninit_kind)k);
+        if (k == NNINIT_ONES || k == NNINIT_CONSTANT)
+            CHECK(out.kind == NNINIT_CONSTANT &&
+                  out.value == (k == NNINIT_ONES ? 1 : 0.5) / sqrt(24.0));
+    }
+    /* the same bits as value/sqrt(n), GPT-2's 0.02/math.sqrt(2 * n_layer) */
+    nninit_spec s = nninit_spec_make(NNINIT_NORMAL), out;
+    s.std = 0.02;
+    nninit_spec_scale(&s, &sh, NNINIT_LAYOUT_TORCH, 1, sqrt(2.0 * 12), &out,
+                      NULL);
+    volatile double want = 0.02 / sqrt(2.0 * 12);
+    CHECK(out.std == want);
+    /* factor 0 is zeros; a negative one is refused */
+    nninit_spec_scale(&s, &sh, NNINIT_LAYOUT_TORCH, 0, 1, &out, NULL);
+    CHECK(out.kind == NNINIT_ZEROS);
+    nninit_error err;
+    CHECK(nninit_spec_scale(&s, &sh, NNINIT_LAYOUT_TORCH, -1, 1, &out, &err) ==
+          NNINIT_EINVAL);
+}
+
 static void ranges_equal_slices_for_every_kind(void)
 {
     const char *shapes[] = {"12,10,3", "40,3", "6,8"};
@@ -508,8 +614,10 @@ static void ranges_equal_slices_for_every_kind(void)
         nninit_spec s = nninit_spec_make((nninit_kind)k);
         s.value = 0.5;
         s.sparsity = 0.3;
-        const char *shape = k == NNINIT_EYE || k == NNINIT_SPARSE ? shapes[2]
-                                                                  : shapes[0];
+        const char *shape =
+            k == NNINIT_EYE || k == NNINIT_SPARSE || k == NNINIT_HADAMARD
+                ? shapes[2]
+                : shapes[0];
         if (k == NNINIT_DELTA_ORTHOGONAL)
             shape = "12,10,3";
         nninit_shape sh = shape_of(shape);
@@ -804,6 +912,8 @@ int main(void)
     TEST_RUN(orthogonal_is_orthonormal);
     TEST_RUN(orthogonal_is_haar);
     TEST_RUN(structured_initializers);
+    TEST_RUN(hadamard_is_sylvester);
+    TEST_RUN(specs_scale);
     TEST_RUN(ranges_equal_slices_for_every_kind);
     TEST_RUN(the_rule);
     TEST_RUN(the_table);

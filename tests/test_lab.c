@@ -135,6 +135,12 @@ static void optimizers_match_hand_computed_updates(void)
     nninit_lab_optim_step(&o, &p, 1);
     CHECK_NEAR(w[0], 0.95, 1e-6);
     CHECK_NEAR(w[1], -1.9, 1e-6);
+    /* a parameter's own factor on the rate (muP's MuAdam) */
+    p.lr_mult = 0.25;
+    nninit_lab_optim_step(&o, &p, 1);
+    CHECK_NEAR(w[0], 0.95 - 0.025 * 0.5, 1e-6);
+    p.lr_mult = 0;
+    w[1] = -1.9;
     /* momentum (PyTorch): b = mu b + g; w -= lr b. Two steps, same g:
      * b1 = g, b2 = 1.9 g; w = w0 - lr (g + 1.9 g) */
     w[0] = 1;
@@ -482,6 +488,82 @@ static void isometry_matches_lu_and_power_iteration(void)
 /* The tour: every section runs, and its prose follows its settings          */
 /* ------------------------------------------------------------------------ */
 
+/* LSUV (Mishkin & Matas 2016): after it, each layer's output z_k =
+ * h_{k-1} W_k^T + b_k, computed here from the parameters, has variance
+ * within the tolerance of 1, and each weight is still its orthogonal start
+ * times one factor (W W^T = c^2 I for the square layers). */
+static void lsuv_gives_unit_variance(void)
+{
+    enum { D = 8, N = 32, B = 64 };
+    int sizes[D + 1];
+    nninit_activation acts[D];
+    nninit_lab_init w[D];
+    for (int k = 0; k <= D; k++)
+        sizes[k] = N;
+    for (int k = 0; k < D; k++) {
+        acts[k] = NNINIT_ACT_RELU;
+        CHECK(nninit_lab_init_parse("lsuv", &w[k], NULL) == NNINIT_OK);
+        CHECK(w[k].lsuv && w[k].spec.kind == NNINIT_ORTHOGONAL);
+    }
+    char label[32];
+    CHECK_EQ_STR(nninit_lab_init_label(&w[0], label, sizeof label), "lsuv");
+    nninit_lab_mlp_desc d = nninit_lab_mlp_desc_make(D, sizes, acts);
+    d.weight_init = w;
+    d.max_batch = B;
+    d.seed = 3;
+    nninit_lab_mlp *net;
+    CHECK(nninit_lab_mlp_new(&d, NULL, &net, NULL) == NNINIT_OK);
+    real x[B * N];
+    nninit_rng g;
+    nninit_rng_init(&g, 1, 2);
+    for (int i = 0; i < B * N; i++)
+        x[i] = (real)(0.3 * nninit_rng_normal(&g));
+    int tries[D];
+    nninit_error err;
+    CHECK(nninit_lab_mlp_lsuv(net, x, B, 0.1, 10, tries, &err) == NNINIT_OK);
+    int np;
+    nninit_lab_param *p = nninit_lab_mlp_params(net, &np);
+    static double h[B * N], z[B * N];
+    for (int i = 0; i < B * N; i++)
+        h[i] = x[i];
+    for (int k = 0; k < D; k++) {
+        double s = 0, ss = 0;
+        for (int b = 0; b < B; b++)
+            for (int o = 0; o < N; o++) {
+                double v = p[2 * k + 1].w[o];
+                for (int i = 0; i < N; i++)
+                    v += h[b * N + i] * p[2 * k].w[o * N + i];
+                z[b * N + o] = v;
+                s += v;
+                ss += v * v;
+            }
+        double mean = s / (B * N), var = ss / (B * N) - mean * mean;
+        CHECK_MSG(fabs(var - 1) < 0.1 + 1e-5 && tries[k] >= 1 &&
+                      tries[k] <= 10,
+                  "layer %d: variance %g after %d tries", k + 1, var,
+                  tries[k]);
+        for (int i = 0; i < B * N; i++)
+            h[i] = z[i] > 0 ? z[i] : 0;
+        /* W W^T = c^2 I: rows stay orthogonal, all of one length */
+        double c2 = 0, off = 0;
+        for (int i = 0; i < N; i++)
+            c2 += (double)p[2 * k].w[i] * p[2 * k].w[i];
+        for (int a = 0; a < N; a++)
+            for (int b = 0; b < N; b++) {
+                double dot = 0;
+                for (int i = 0; i < N; i++)
+                    dot +=
+                        (double)p[2 * k].w[a * N + i] * p[2 * k].w[b * N + i];
+                off = fmax(off, fabs(dot - (a == b ? c2 : 0)));
+            }
+        CHECK_MSG(off < 1e-5 * c2, "layer %d: W W^T - c^2 I = %g", k + 1, off);
+    }
+    CHECK(nninit_lab_mlp_lsuv(net, x, 1, 0.1, 10, NULL, &err) ==
+              NNINIT_EINVAL &&
+          strstr(err.msg, "batch"));
+    nninit_lab_mlp_free(net);
+}
+
 static void tour_sections_describe_their_own_settings(void)
 {
     nninit_lab_tour_opts t;
@@ -732,6 +814,23 @@ static int oom_experiment(const nninit_allocator *a, nninit_lab_experiment e)
         o.rnn.n_cells = 2;
         o.rnn.cells[1] = NNINIT_LAB_GRU;
         break;
+    case NNINIT_LAB_EXP_RESIDUAL:
+        o.residual.blocks = 2;
+        o.residual.width = 4;
+        o.residual.hidden = 8;
+        o.residual.batch = 4;
+        break;
+    case NNINIT_LAB_EXP_MUP:
+        o.mup.n_widths = 2;
+        o.mup.widths[0] = 4;
+        o.mup.widths[1] = 8;
+        o.mup.base_width = 4;
+        o.mup.steps = 2;
+        o.mup.window = 1;
+        o.mup.batch = 8;
+        o.mup.n_train = 20;
+        o.mup.n_lrs = 2;
+        break;
     case NNINIT_LAB_EXP_TRAIN:
         o.train.sizes[0] = 2;
         o.train.sizes[1] = 4;
@@ -902,6 +1001,7 @@ int main(void)
     TEST_RUN(svg_is_written_whole_or_not_at_all);
     TEST_RUN(isometry_matches_lu_and_power_iteration);
     TEST_RUN(train_on_a_few_hundred_fashion_images);
+    TEST_RUN(lsuv_gives_unit_variance);
     TEST_RUN(tour_sections_describe_their_own_settings);
     TEST_RUN(bad_settings_are_refused);
     TEST_RUN(out_of_memory_sweep);

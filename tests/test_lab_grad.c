@@ -140,6 +140,7 @@ static void mlp_gradients_match_finite_differences(void)
             d.seed = 5;
             d.max_batch = 3;
             d.slope = 0.1;
+            d.out_mult = mse ? 0.3 : 1; /* muP's readout multiplier too */
             /* non-zero biases, so every bias path is exercised */
             nninit_lab_init bi[3];
             for (int k = 0; k < 3; k++)

@@ -32,6 +32,10 @@
  *   delta_orthogonal zero kernel, centre tap gain*orthogonal(out, in), out>=in
  *                                                                 Xiao 2018
  *   sparse           N(0, std^2), then ceil(sparsity*rows) zeros per column
+ *   hadamard         gain * H[:rows, :cols], H the Sylvester Hadamard matrix
+ *                    of order 2^ceil(log2 max(rows, cols)): entries
+ *                    +-gain, no randomness (ZerO's growing layers)
+ *                                                       Zhao et al. 2022
  *   critical         the edge of chaos for a bounded nonlinearity (tanh):
  *                    weights N(0, sigma_w^2/fan_in) with sigma_w from
  *                    nninit_gain_critical(nonlinearity, sigma_b), 1-D
@@ -212,7 +216,8 @@ NNINIT_API int nninit_gain_critical(nninit_nonlinearity nl, double param,
     XX(DELTA_ORTHOGONAL, "delta_orthogonal")                                   \
     XX(SPARSE, "sparse")                                                       \
     XX(VARIANCE_SCALING, "variance_scaling")                                   \
-    XX(CRITICAL, "critical")
+    XX(CRITICAL, "critical")                                                   \
+    XX(HADAMARD, "hadamard")
 
 typedef enum nninit_kind {
 #define NNINIT__KIND_ENUM(name, str) NNINIT_##name,
@@ -305,6 +310,9 @@ typedef struct nninit_kind_info {
     int min_ndim;       /* shapes it accepts: min_ndim..max_ndim dims */
     int max_ndim;       /* (0: no upper limit) */
     const char *formula; /* what it draws, for people */
+    int torch;          /* 1 if torch.nn.init has it (or, for lecun_*, the
+                           kaiming_* call that makes it): torch-exact mode
+                           can draw it */
 } nninit_kind_info;
 
 /* NULL for an unknown kind. */
@@ -359,6 +367,21 @@ NNINIT_API char *nninit_spec_format_value(const nninit_spec *spec,
                                           nninit_param p, char *buf,
                                           size_t size);
 
+/* A spec whose values are those `spec` gives `shape`, times mul/div
+ * (computed as value*mul/div, so a factor 1/sqrt(n) written mul 1, div
+ * sqrt(n) gives the same bits as value/sqrt(n)): the gain of xavier_*,
+ * orthogonal, delta_orthogonal, eye and hadamard; variance_scaling's scale
+ * by (mul/div)^2; the numbers of uniform, normal, trunc_normal, constant,
+ * ones and sparse; kaiming_* and lecun_*, whose scale is no parameter,
+ * become the uniform or normal of the same numbers on `shape`. A factor
+ * of 0 gives zeros. NNINIT_EINVAL for a negative or non-finite factor, and
+ * for dirac and critical (no parameter scales them). Depth and width
+ * schemes (nninit/model.h) scale initializers with it. */
+NNINIT_API int nninit_spec_scale(const nninit_spec *spec,
+                                 const nninit_shape *shape,
+                                 nninit_layout layout, double mul, double div,
+                                 nninit_spec *out, nninit_error *err);
+
 /* What an initializer draws for one shape, after fans and gains. */
 typedef enum nninit_draw {
     NNINIT_DRAW_DIST = 0,        /* elementwise: see `dist` */
@@ -366,7 +389,8 @@ typedef enum nninit_draw {
     NNINIT_DRAW_DIRAC = 2,       /* centre-tap identity per group */
     NNINIT_DRAW_ORTHOGONAL = 3,  /* needs a workspace; see nninit_init */
     NNINIT_DRAW_DELTA_ORTHOGONAL = 4,
-    NNINIT_DRAW_SPARSE = 5       /* dist is the normal; then the zero mask */
+    NNINIT_DRAW_SPARSE = 5,      /* dist is the normal; then the zero mask */
+    NNINIT_DRAW_HADAMARD = 6     /* +-gain Sylvester pattern, no draws */
 } nninit_draw;
 
 typedef struct nninit_resolved {

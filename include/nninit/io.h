@@ -128,10 +128,12 @@ NNINIT_API int nninit_npy_header(char *buf, size_t size, nninit_dtype dtype,
 /* Model descriptions (YAML or JSON, read with libyaml)                     */
 /* ------------------------------------------------------------------------ */
 
-/* Only `rules:` (and `name:`) may appear: a rules file for checkpoints. */
+/* Only `rules:`, `scaling:`, `base_shapes:` (and `name:`) may appear: a
+ * rules file for checkpoints. */
 #define NNINIT_LOAD_RULES_ONLY 1u
 
-/* Read a model description into m (layers, rules, name, architecture):
+/* Read a model description into m (layers, rules, name, architecture,
+ * scalings, base shapes):
  *
  *     name: CustomNN
  *     layers:
@@ -139,6 +141,13 @@ NNINIT_API int nninit_npy_header(char *buf, size_t size, nninit_dtype dtype,
  *       - {name: h, repeat: 2, layers: [{name: ln, type: layernorm, dim: 8}]}
  *     rules:
  *       - {match: "fc3.weight", init: xavier_normal, gain: 1.0}
+ *
+ * Places and schemes (nninit/model.h): a layer's `role:` (attn_out,
+ * ffn_in, readout, ...) and `tie: LAYER`; a repeated block is a stack of
+ * blocks (`stack: encoder|decoder` names it); `scaling:` a name,
+ * {name: ..., option: value} or a list; `base_shapes: FILE` (relative to
+ * the description) a description of the narrower base model or the mup
+ * package's .bsh file.
  *
  * JSON is read too (it is YAML). Every error names the file, line and
  * column ("net.yaml:4:31: in must be a positive integer (got 0)"), also

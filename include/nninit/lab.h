@@ -110,12 +110,17 @@ NNINIT_API void nninit_lab_act_backward(nninit_activation act, double slope,
 typedef struct nninit_lab_init {
     int rule;         /* 1: the per-layer rule (nninit_recommend) */
     nninit_spec spec; /* used when rule == 0 */
+    int lsuv;         /* 1: spec (orthogonal) is LSUV's start; the
+                         experiment then rescales each layer on a data
+                         batch (nninit_lab_mlp_lsuv) */
 } nninit_lab_init;
 
 NNINIT_API nninit_lab_init nninit_lab_init_rule(void);
 NNINIT_API nninit_lab_init nninit_lab_init_of(nninit_spec spec);
 
-/* Parse "rule", "NAME" or "NAME:key=value,key=value" where NAME is any
+/* Parse "rule", "lsuv" (Mishkin & Matas 2016: orthogonal, then each layer
+ * rescaled on a data batch until its output variance is 1), "NAME" or
+ * "NAME:key=value,key=value" where NAME is any
  * initializer (nninit_kind_parse) and the keys are the nninit_spec fields:
  * gain, a, mode, nonlinearity, mean, std, low, high, trunc_a, trunc_b, value,
  * sparsity, groups, scale, distribution. Shorthands: "small" =
@@ -149,6 +154,10 @@ typedef struct nninit_lab_param {
     int64_t rows, cols; /* (out, in) for a weight, (n, 1) for a bias */
     size_t n;
     nninit_lab_real *w, *g, *m, *v;
+    double lr_mult;  /* its learning rate is the optimizer's times this
+                        (0, as a zeroed struct has it, means 1; muP's
+                        MuAdam divides matrix-like tensors' by their width
+                        multiplier) */
 } nninit_lab_param;
 
 typedef enum nninit_lab_optimizer {
@@ -216,6 +225,8 @@ typedef struct nninit_lab_mlp_desc {
     double slope;        /* leaky_relu negative slope: 0.01 */
     uint64_t seed;       /* weights of layer k come from (seed, "fcK.weight") */
     int max_batch;       /* largest batch forward will be called with: 128 */
+    double out_mult;     /* the last layer's input is multiplied by this: 1
+                            (muP's readout: 1/width_mult, as MuReadout) */
 } nninit_lab_mlp_desc;
 
 NNINIT_API nninit_lab_mlp_desc nninit_lab_mlp_desc_make(
@@ -252,6 +263,16 @@ NNINIT_API void nninit_lab_mlp_backward(nninit_lab_mlp *net,
  * "back-propagated gradient"), batch x sizes[k+1]. */
 NNINIT_API const nninit_lab_real *nninit_lab_mlp_layer_grad(
     const nninit_lab_mlp *net, int k);
+/* LSUV (Mishkin & Matas 2016), on weights already orthogonal: layer by
+ * layer, forward the batch x and divide the layer's weight by the std of
+ * its output z_k (before the activation) until |Var(z_k) - 1| < tol or
+ * max_tries rescalings (the paper: tol 0.1, 10). tries (n_layers entries,
+ * may be NULL) receives how many each layer took. NNINIT_EINVAL for a bad
+ * batch, tol or max_tries, or a layer whose output has no variance. */
+NNINIT_API int nninit_lab_mlp_lsuv(nninit_lab_mlp *net,
+                                   const nninit_lab_real *x, int batch,
+                                   double tol, int max_tries, int *tries,
+                                   nninit_error *err);
 /* The parameters: fc1.weight, fc1.bias, fc2.weight, ... */
 NNINIT_API nninit_lab_param *nninit_lab_mlp_params(nninit_lab_mlp *net,
                                                    int *count);
@@ -456,6 +477,8 @@ typedef enum nninit_lab_experiment {
     NNINIT_LAB_EXP_DEEPLINEAR,
     NNINIT_LAB_EXP_RNN,
     NNINIT_LAB_EXP_TRAIN,
+    NNINIT_LAB_EXP_RESIDUAL,
+    NNINIT_LAB_EXP_MUP,
     NNINIT_LAB_EXP_COUNT
 } nninit_lab_experiment;
 
@@ -797,6 +820,82 @@ NNINIT_API int nninit_lab_train(const nninit_lab_train_opts *o,
                                 nninit_error *err);
 NNINIT_API void nninit_lab_train_free(nninit_lab_train_result *r);
 
+/* residual: depth scalings at initialization. A residual MLP of `blocks`
+ * blocks x <- x + W2 relu(W1 x + b1) + b2 (W1 `hidden` x `width`, roles
+ * ffn_in and ffn_out, one decoder stack; no normalization), its weights
+ * made by nninit's plan (the seed preset: He on W1, Xavier on W2) under
+ * each scaling of the list (-1: none): the std of the residual stream
+ * after each block over the input's, for one batch of N(0, 1) inputs. */
+typedef struct nninit_lab_residual_opts {
+    nninit_lab_common c;
+    int blocks, width, hidden, batch;
+    int n_schemes;
+    int schemes[8]; /* nninit_scaling_kind, or -1 for none */
+} nninit_lab_residual_opts;
+
+typedef struct nninit_lab_residual_run {
+    char scheme[32];
+    int blocks;
+    double *ratio; /* std after block l / the input's, l = 1..blocks */
+} nninit_lab_residual_run;
+
+typedef struct nninit_lab_residual_result {
+    int n_runs;
+    nninit_lab_residual_run runs[NNINIT_LAB_MAX_RUNS];
+    int n_figures; /* the stream's std by block */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
+} nninit_lab_residual_result;
+
+NNINIT_API nninit_lab_residual_opts nninit_lab_residual_defaults(void);
+NNINIT_API int nninit_lab_residual(const nninit_lab_residual_opts *o,
+                                   nninit_lab_residual_result *r,
+                                   nninit_error *err);
+NNINIT_API void nninit_lab_residual_free(nninit_lab_residual_result *r);
+
+/* mup: learning-rate transfer (Yang et al. 2022). MLPs 784-W-...-W-10
+ * (hidden_layers of width W, act) for each width, trained `steps` steps
+ * of Adam (batch) on Fashion-MNIST at each learning rate of the grid, in
+ * the standard parametrization (PyTorch's default init, one learning
+ * rate) and in muP over a base of width base_width (nninit's mup scaling
+ * on the same defaults, the readout's output times 1/width_mult, MuAdam's
+ * learning rate / width_mult for the hidden matrices). Recorded: the
+ * training loss (mean over the last `window` steps) for each learning
+ * rate, the best one, and the centre of the good window (the learning
+ * rates within 10% of the best loss, mean of their log2). */
+typedef struct nninit_lab_mup_opts {
+    nninit_lab_common c;
+    int n_widths;
+    int widths[8];
+    int base_width, hidden_layers;
+    nninit_activation act;
+    int steps, batch, window, n_train;
+    int n_lrs;
+    double lrs[16]; /* increasing */
+} nninit_lab_mup_opts;
+
+typedef struct nninit_lab_mup_run {
+    int mup;    /* 0: standard parametrization, 1: muP */
+    int width;
+    int n_lrs;
+    double *lr, *loss; /* n_lrs each; a diverged run's loss is NAN */
+    double best_lr;
+    double window_centre; /* log2 of the learning rate */
+} nninit_lab_mup_run;
+
+typedef struct nninit_lab_mup_result {
+    int n_runs; /* SP for every width, then muP */
+    nninit_lab_mup_run runs[NNINIT_LAB_MAX_RUNS];
+    int n_figures; /* loss by learning rate per width, SP and muP */
+    nninit_lab_figure figures[NNINIT_LAB_MAX_FIGURES];
+    const nninit_allocator *alloc;
+} nninit_lab_mup_result;
+
+NNINIT_API nninit_lab_mup_opts nninit_lab_mup_defaults(void);
+NNINIT_API int nninit_lab_mup(const nninit_lab_mup_opts *o,
+                              nninit_lab_mup_result *r, nninit_error *err);
+NNINIT_API void nninit_lab_mup_free(nninit_lab_mup_result *r);
+
 /* Any experiment's options and result, by the table: every options struct
  * starts with its nninit_lab_common, which `c` reads. */
 typedef union nninit_lab_any_opts {
@@ -809,6 +908,8 @@ typedef union nninit_lab_any_opts {
     nninit_lab_deeplinear_opts deeplinear;
     nninit_lab_rnn_opts rnn;
     nninit_lab_train_opts train;
+    nninit_lab_residual_opts residual;
+    nninit_lab_mup_opts mup;
 } nninit_lab_any_opts;
 
 typedef union nninit_lab_any_result {
@@ -820,6 +921,8 @@ typedef union nninit_lab_any_result {
     nninit_lab_deeplinear_result deeplinear;
     nninit_lab_rnn_result rnn;
     nninit_lab_train_result train;
+    nninit_lab_residual_result residual;
+    nninit_lab_mup_result mup;
 } nninit_lab_any_result;
 
 /* The experiment's defaults (what `nninit lab NAME` runs). */

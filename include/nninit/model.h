@@ -117,8 +117,9 @@ typedef struct nninit_tensor_init {
     int line, column; /* where the spec said so (0 if unknown) */
 } nninit_tensor_init;
 
-/* One layer: a name, the module (kind and fields: nninit_torch_layer) and
- * explicit initializers. nninit_layer_make sets every default. */
+/* One layer: a name, the module (kind and fields: nninit_torch_layer),
+ * explicit initializers, and where it sits in a residual network (what
+ * the scalings below read). nninit_layer_make sets every default. */
 typedef struct nninit_layer {
     char name[NNINIT_NAME_MAX]; /* full dotted prefix: "h.0.attn.c_attn" */
     nninit_torch_layer args;    /* kind, constructor arguments, and what
@@ -127,6 +128,16 @@ typedef struct nninit_layer {
                                         nninit_model_add_layer */
     int n_inits;
     int line, column; /* where the layer was declared (0 if unknown) */
+    nninit_layer_role role; /* its place (spec `role:`): what its weights
+                               are in a residual block */
+    nninit_stack stack;     /* the stack of blocks it is in, and its block's */
+    int64_t depth, depth_count; /* index (0-based) among depth_count blocks
+                                   (a spec's `repeat:`); depth_count 0: in
+                                   no stack */
+    char tie[NNINIT_NAME_MAX]; /* "" or an earlier layer whose weight this
+                                  layer's weight is (lm_head tied to the
+                                  token embedding): no tensor of its own,
+                                  its steps act on that one */
 } nninit_layer;
 
 NNINIT_API nninit_layer nninit_layer_make(nninit_torch_module kind);
@@ -198,6 +209,96 @@ NNINIT_API int nninit_model_add_tensor(nninit_model *m, const char *name,
 NNINIT_API int nninit_model_add_rule(nninit_model *m, const nninit_rule *rule,
                                      nninit_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Scalings: schemes that change tensors by their place in the network      */
+/* ------------------------------------------------------------------------ */
+
+/* Depth and width schemes, one row each in one table (scaling.c): each
+ * reads the layers' roles, stacks and depths (and muP the base shapes),
+ * and changes the initializer the preset, the layer and the rules chose
+ * for some tensors, saying why in the plan. A preset may carry one (gpt2
+ * carries gpt2); the model's own come after it, in order.
+ * XX(enum name, name) */
+#define NNINIT_SCALING_MAP(XX)                                                 \
+    XX(GPT2, "gpt2")                                                           \
+    XX(TORCHTITAN, "torchtitan")                                               \
+    XX(DEEPNET, "deepnet")                                                     \
+    XX(T_FIXUP, "t_fixup")                                                     \
+    XX(FIXUP, "fixup")                                                         \
+    XX(ZERO_INIT, "zero_init")                                                 \
+    XX(MUP, "mup")
+
+typedef enum nninit_scaling_kind {
+#define NNINIT__SCALING_ENUM(name, str) NNINIT_SCALING_##name,
+    NNINIT_SCALING_MAP(NNINIT__SCALING_ENUM)
+#undef NNINIT__SCALING_ENUM
+    NNINIT_SCALING_COUNT
+} nninit_scaling_kind;
+
+NNINIT_API int nninit_scaling_kind_parse(const char *name,
+                                         nninit_scaling_kind *out,
+                                         nninit_error *err);
+NNINIT_API const char *nninit_scaling_kind_name(nninit_scaling_kind kind);
+
+/* A scaling and its options (each scaling takes only its own). */
+typedef struct nninit_scaling {
+    nninit_scaling_kind kind;
+    int depth_init;   /* torchtitan: 1 (default): block i's output
+                         projections get std 0.02/sqrt(2(i+1)); 0:
+                         0.02/sqrt(2 n_layers) */
+    int readout_zero; /* mup: 0 (default): the readout keeps its std at the
+                         base shape (its output is multiplied by
+                         1/width_mult); 1: zero (MuReadout's
+                         readout_zero_init) */
+    int query_zero;   /* mup: 1: zero query projections (Yang et al.'s
+                         recommendation); 0 (default): keep them */
+    int line, column; /* where the spec said so (0 if unknown) */
+} nninit_scaling;
+
+NNINIT_API nninit_scaling nninit_scaling_make(nninit_scaling_kind kind);
+/* Set option `key` from text: depth_init true|false, readout
+ * multiplier|zero, query default|zero. NNINIT_EINVAL if the scaling does
+ * not take it ("gpt2 takes no options") or the value does not parse. */
+NNINIT_API int nninit_scaling_set(nninit_scaling *s, const char *key,
+                                  const char *value, nninit_error *err);
+/* "NAME" or "NAME:key=value,key=value" (the CLI's --scaling). */
+NNINIT_API int nninit_scaling_parse(const char *text, nninit_scaling *out,
+                                    nninit_error *err);
+/* "mup(readout=zero, query=default)" Returns buf. */
+NNINIT_API char *nninit_scaling_format(const nninit_scaling *s, char *buf,
+                                       size_t size);
+
+typedef struct nninit_scaling_info {
+    const char *what;     /* what it does, one line */
+    const char *source;   /* whose recipe: "Radford et al. 2019 (GPT-2)" */
+    const char *options;  /* "depth_init=true|false", or "" */
+} nninit_scaling_info;
+
+/* NULL for an unknown kind. */
+NNINIT_API const nninit_scaling_info *
+nninit_scaling_info_get(nninit_scaling_kind kind);
+
+/* Append a scaling (after those added before; one per kind: a second of
+ * the same kind replaces the first). */
+NNINIT_API int nninit_model_add_scaling(nninit_model *m,
+                                        const nninit_scaling *s,
+                                        nninit_error *err);
+
+/* muP's base shapes (the `mup` package's set_base_shapes): for each tensor
+ * of m, the shape it has in a narrower base model. A dimension whose base
+ * differs from its size is "infinite" (width-scaled); tensors with two
+ * (hidden matrices) are matrix-like, the rest vector-like. From a base
+ * model with the same tensor names (dims equal to m's are finite), or one
+ * tensor at a time with the dims of `base` that are 0 finite (the `mup`
+ * package's .bsh files write null for those). NNINIT_EINVAL naming a
+ * tensor missing from either side or a rank that differs. */
+NNINIT_API int nninit_model_set_base_shapes(nninit_model *m,
+                                            const nninit_model *base,
+                                            nninit_error *err);
+NNINIT_API int nninit_model_set_base_shape(nninit_model *m, const char *name,
+                                           const nninit_shape *base,
+                                           nninit_error *err);
+
 NNINIT_API size_t nninit_model_layer_count(const nninit_model *m);
 NNINIT_API size_t nninit_model_tensor_count(const nninit_model *m);
 NNINIT_API size_t nninit_model_rule_count(const nninit_model *m);
@@ -210,7 +311,9 @@ NNINIT_API size_t nninit_model_rule_count(const nninit_model *m);
     XX(SEED, "seed")                                                           \
     XX(TORCH, "torch")                                                         \
     XX(KERAS, "keras")                                                         \
-    XX(FLAX, "flax")
+    XX(FLAX, "flax")                                                           \
+    XX(GPT2, "gpt2")                                                           \
+    XX(LLAMA, "llama")
 
 typedef enum nninit_preset {
 #define NNINIT__PRESET_ENUM(name, str) NNINIT_PRESET_##name,
@@ -267,26 +370,41 @@ typedef struct nninit_plan_entry {
     const char *why;           /* which activation, preset or rule decided */
     uint64_t stream;           /* nninit_stream_from_name(name) */
     uint64_t nbytes;
+    double scale;              /* the factor scalings multiplied its values
+                                  by (1: none; NAN: a scaling replaced its
+                                  initializer outright, or scaled rows) */
+    const nninit_shape *base;  /* muP's base shape (NULL: no base shapes);
+                                  dim d is infinite if bit d of `infinite` */
+    unsigned infinite;
+    double width_mult;         /* size / base of its last infinite dim
+                                  (muP's width_mult), 1 if none */
 } nninit_plan_entry;
 
 typedef struct nninit_plan nninit_plan;
 
-/* Decide every tensor's initializer. NNINIT_EINVAL for a spec that does not
- * fit its tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D
- * shape ..."), for --rng torch with a preset other than torch or with
- * a step PyTorch cannot make (variance_scaling, delta_orthogonal, normal
- * draws in f16/bf16), and past a budget: rules whose patterns have neither
- * a literal start nor end ("*attn*") test at most 2^25 names in all, and
+/* Decide every tensor's initializer: the preset's choices (for torch,
+ * gpt2 and llama: PyTorch's construction of every module first), each
+ * layer's explicit initializers, the rules, then the scalings (the preset's
+ * own, then the model's). NNINIT_EINVAL for a spec that does not fit its
+ * tensor (e.g. eye on a 3-D weight: "fc.weight: eye needs a 2-D shape
+ * ..."), a scaling whose places are missing (a role outside any stack,
+ * muP without base shapes), for --rng torch with a preset that builds no
+ * PyTorch modules (seed, keras, flax) or with a step PyTorch cannot make
+ * (variance_scaling, delta_orthogonal, hadamard, normal draws in
+ * f16/bf16), and past a budget: rules whose patterns have neither a
+ * literal start nor end ("*attn*") test at most 2^25 names in all, and
  * --rng torch replays at most 2^23 steps. NNINIT_EOVERFLOW if a tensor, or
  * the whole model, has more than NNINIT_MAX_BYTES bytes in its element
  * type. The model must outlive the plan.
  *
  * --rng torch replays the script PyTorch would run: torch.manual_seed(seed),
- * construct every module in order (each draws its defaults), then the
- * layers' explicit initializers and the rules as nn.init calls in order
- * (per-gate orthogonal: one orthogonal_ per chunk of weight_hh; the
- * forget-gate bias: fill_ on its rows). The bytes are PyTorch's, bit for bit
- * (orthogonal_: to about 1e-6, see torch.h). */
+ * construct every module in order (each draws its defaults), then (gpt2,
+ * llama) the model's _init_weights on each module in order, as
+ * self.apply() runs it, then the layers' explicit initializers, the rules
+ * and the scalings as nn.init calls in order (per-gate orthogonal: one
+ * orthogonal_ per chunk of weight_hh; the forget-gate bias: fill_ on its
+ * rows). The bytes are PyTorch's, bit for bit (orthogonal_: to about 1e-6,
+ * see torch.h). */
 NNINIT_API int nninit_plan_new(const nninit_model *m,
                                const nninit_plan_opts *opts,
                                nninit_plan **out, nninit_error *err);
@@ -308,6 +426,20 @@ NNINIT_API size_t nninit_plan_order(const nninit_plan *p, size_t k);
 /* Warnings (a rule that matches nothing): one line each. */
 NNINIT_API size_t nninit_plan_warning_count(const nninit_plan *p);
 NNINIT_API const char *nninit_plan_warning(const nninit_plan *p, size_t i);
+
+/* Notes: what a scheme needs outside the weights (DeepNet's alpha in the
+ * forward pass, muP's readout multiplier and 1/d attention, a tied
+ * weight), as key, value and a sentence; files record each as
+ * "nninit.<key>" = value. Texts belong to the plan. */
+typedef struct nninit_plan_note {
+    const char *key;   /* "deepnet.alpha", "tie.lm_head.weight" */
+    const char *value; /* "2.8284271247461903", "transformer.wte.weight" */
+    const char *text;  /* for people */
+} nninit_plan_note;
+
+NNINIT_API size_t nninit_plan_note_count(const nninit_plan *p);
+NNINIT_API const nninit_plan_note *nninit_plan_note_get(const nninit_plan *p,
+                                                        size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Producing the bytes                                                      */

@@ -411,6 +411,63 @@ typedef enum nninit_part {
     NNINIT_PART_STEP_COUNT   /* num_batches_tracked: a 0-d int64 */
 } nninit_part;
 
+/* Where a layer sits in a residual network (a transformer block, a ResNet
+ * branch): what depth and width schemes (nninit/model.h's scalings) read.
+ * A spec tags its layers with `role:`; the transformer modules tag their
+ * own sub-layers (self_attn.in_proj_weight attn_qkv, linear1 ffn_in, ...).
+ * XX(enum name, spec name, what it is) */
+#define NNINIT_LAYER_ROLE_MAP(XX)                                              \
+    XX(NONE, "none", "no particular place")                                   \
+    XX(EMBEDDING, "embedding", "an input embedding table")                    \
+    XX(ATTN_QKV, "attn_qkv", "attention's packed query/key/value projection")\
+    XX(ATTN_Q, "attn_q", "attention's query projection")                      \
+    XX(ATTN_K, "attn_k", "attention's key projection")                        \
+    XX(ATTN_V, "attn_v", "attention's value projection")                      \
+    XX(ATTN_OUT, "attn_out",                                                  \
+       "attention's output projection: the last layer of its residual "       \
+       "branch")                                                              \
+    XX(FFN_IN, "ffn_in", "the feed-forward branch's first (up) projection")   \
+    XX(FFN_GATE, "ffn_gate", "the feed-forward branch's gate projection "     \
+                             "(SwiGLU's w1)")                                 \
+    XX(FFN_OUT, "ffn_out",                                                    \
+       "the feed-forward branch's output (down) projection: the last layer "  \
+       "of its residual branch")                                              \
+    XX(BRANCH, "branch", "a layer inside a residual branch (a ResNet "        \
+                         "block's first convolutions)")                      \
+    XX(BRANCH_OUT, "branch_out", "the last layer of a residual branch")       \
+    XX(READOUT, "readout", "the output layer (classifier, lm_head)")
+
+typedef enum nninit_layer_role {
+#define NNINIT__LAYER_ROLE_ENUM(name, str, what) NNINIT_LAYER_##name,
+    NNINIT_LAYER_ROLE_MAP(NNINIT__LAYER_ROLE_ENUM)
+#undef NNINIT__LAYER_ROLE_ENUM
+    NNINIT_LAYER_ROLE_COUNT
+} nninit_layer_role;
+
+NNINIT_API int nninit_layer_role_parse(const char *name,
+                                       nninit_layer_role *out,
+                                       nninit_error *err);
+NNINIT_API const char *nninit_layer_role_name(nninit_layer_role role);
+/* "attention's output projection: ..." */
+NNINIT_API const char *nninit_layer_role_what(nninit_layer_role role);
+/* 1 for the last layer of a residual branch (attn_out, ffn_out,
+ * branch_out): what GPT-2, Fixup and ZerO scale or zero. */
+NNINIT_API int nninit_layer_role_is_residual_out(nninit_layer_role role);
+
+/* Which stack of residual blocks a layer is in: a repeated block of a spec
+ * (`stack: encoder`), or the layers of nn.TransformerEncoder/Decoder.
+ * DeepNet and T-Fixup take different constants for an encoder-decoder. */
+typedef enum nninit_stack {
+    NNINIT_STACK_NONE = 0,    /* a stack of unnamed kind (or none) */
+    NNINIT_STACK_ENCODER = 1,
+    NNINIT_STACK_DECODER = 2
+} nninit_stack;
+
+/* "none" | "encoder" | "decoder" */
+NNINIT_API int nninit_stack_parse(const char *name, nninit_stack *out,
+                                  nninit_error *err);
+NNINIT_API const char *nninit_stack_name(nninit_stack stack);
+
 /* One tensor of a module's state_dict. */
 typedef struct nninit_torch_tensor {
     char name[64];       /* its key inside the module: "weight",
@@ -426,6 +483,12 @@ typedef struct nninit_torch_tensor {
                             1 otherwise */
     int buffer;          /* 1 for buffers (running statistics) */
     int int64;           /* 1 for num_batches_tracked */
+    nninit_layer_role role; /* its place, where the module knows it (a
+                               transformer's sub-layers); NONE otherwise */
+    nninit_stack stack;  /* inside a module's own stack (the layers of
+                            nn.TransformerEncoder): which, and the */
+    int64_t depth, depth_count; /* layer's index among depth_count;
+                                   depth_count 0 if the module has none */
 } nninit_torch_tensor;
 
 /* The module's state_dict entries in order (parameters in registration

@@ -1,7 +1,8 @@
 /*
  * init.c: nninit_init, the one entry point that turns (spec, shape, layout,
  * dtype, range) into bytes. Elementwise initializers go straight to the fill
- * kernels; eye, dirac, orthogonal, delta_orthogonal and sparse are built here.
+ * kernels; eye, dirac, orthogonal, delta_orthogonal, sparse and hadamard are
+ * built here.
  */
 #include "../nninit_internal.h"
 
@@ -74,6 +75,23 @@ static int fill_eye(const nninit_resolved *r, nninit_dtype t, void *out,
         uint64_t f = (uint64_t)d * cols + (uint64_t)d;
         if (f >= begin && f < end)
             put(out, t, f - begin, r->gain);
+    }
+    return NNINIT_OK;
+}
+
+/* Sylvester's construction H_{2n} = [[H, H], [H, -H]] gives H[i][j] =
+ * (-1)^popcount(i & j): any element of any order from its indices alone,
+ * so any range of the cut matrix is computed directly. */
+static int fill_hadamard(const nninit_resolved *r, nninit_dtype t, void *out,
+                         uint64_t begin, uint64_t end)
+{
+    uint64_t cols = (uint64_t)r->cols;
+    for (uint64_t f = begin; f < end; f++) {
+        uint64_t bits = (f / cols) & (f % cols);
+        int odd = 0;
+        for (; bits; bits &= bits - 1)
+            odd ^= 1;
+        put(out, t, f - begin, odd ? -r->gain : r->gain);
     }
     return NNINIT_OK;
 }
@@ -358,6 +376,8 @@ int nninit_init(const nninit_spec *spec, const nninit_shape *shape,
                                      opts, err);
     case NNINIT_DRAW_SPARSE:
         return fill_sparse(&r, dtype, out, begin, end, opts, err);
+    case NNINIT_DRAW_HADAMARD:
+        return fill_hadamard(&r, dtype, out, begin, end);
     }
     return nninit__fail(err, NNINIT_EINVAL, "unknown draw %d", (int)r.draw);
 }

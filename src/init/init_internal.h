@@ -37,5 +37,6 @@ NNINIT__RESOLVER(orthogonal);
 NNINIT__RESOLVER(delta_orthogonal);
 NNINIT__RESOLVER(sparse);
 NNINIT__RESOLVER(critical);
+NNINIT__RESOLVER(hadamard);
 
 #endif /* NNINIT_INIT_INTERNAL_H */

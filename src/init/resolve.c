@@ -235,6 +235,19 @@ int nninit__resolve_eye(const nninit_spec *s, const nninit__rctx *c,
     return NNINIT_OK;
 }
 
+/* Zhao et al. 2022 (ZerO): a deterministic +-gain matrix whose rows (or
+ * columns) are mutually orthogonal where the cut keeps them whole. */
+int nninit__resolve_hadamard(const nninit_spec *s, const nninit__rctx *c,
+                             nninit_resolved *r, nninit_error *err)
+{
+    (void)err;
+    r->draw = NNINIT_DRAW_HADAMARD;
+    r->gain = s->gain;
+    r->rows = c->shape->dim[0];
+    r->cols = c->shape->dim[1];
+    return NNINIT_OK;
+}
+
 int nninit__resolve_dirac(const nninit_spec *s, const nninit__rctx *c,
                           nninit_resolved *r, nninit_error *err)
 {

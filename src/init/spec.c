@@ -246,74 +246,85 @@ typedef struct {
 #define P(x) (1u << NNINIT_PARAM_##x)
 #define FANS 1
 #define ANY_RANK 0, 0
+#define TORCH 1 /* torch.nn.init has it */
 
 static const kind_row kinds[NNINIT_KIND_COUNT] = {
-    [NNINIT_ZEROS] = {{0, 0, 0, ANY_RANK, "0"},
+    [NNINIT_ZEROS] = {{0, 0, 0, ANY_RANK, "0", TORCH},
                       nninit__resolve_constant, "value=0"},
-    [NNINIT_ONES] = {{0, 0, 0, ANY_RANK, "1"},
+    [NNINIT_ONES] = {{0, 0, 0, ANY_RANK, "1", TORCH},
                      nninit__resolve_constant, "value=1"},
-    [NNINIT_CONSTANT] = {{P(VALUE), P(VALUE), 0, ANY_RANK, "value"},
+    [NNINIT_CONSTANT] = {{P(VALUE), P(VALUE), 0, ANY_RANK, "value", TORCH},
                          nninit__resolve_constant, NULL},
-    [NNINIT_UNIFORM] = {{P(LOW) | P(HIGH), 0, 0, ANY_RANK, "U(low, high)"},
+    [NNINIT_UNIFORM] = {{P(LOW) | P(HIGH), 0, 0, ANY_RANK, "U(low, high)",
+                         TORCH},
                         nninit__resolve_dist, NULL},
-    [NNINIT_NORMAL] = {{P(MEAN) | P(STD), 0, 0, ANY_RANK, "N(mean, std^2)"},
+    [NNINIT_NORMAL] = {{P(MEAN) | P(STD), 0, 0, ANY_RANK, "N(mean, std^2)",
+                        TORCH},
                        nninit__resolve_dist, NULL},
     [NNINIT_TRUNC_NORMAL] = {{P(MEAN) | P(STD) | P(TRUNC_A) | P(TRUNC_B), 0,
                               0, ANY_RANK,
                               "N(mean, std^2) restricted to [trunc_a, "
-                              "trunc_b]"},
+                              "trunc_b]", TORCH},
                              nninit__resolve_dist, NULL},
-    [NNINIT_EYE] = {{P(GAIN), 0, 0, 2, 2, "gain * identity matrix"},
+    [NNINIT_EYE] = {{P(GAIN), 0, 0, 2, 2, "gain * identity matrix", TORCH},
                     nninit__resolve_eye, NULL},
     [NNINIT_DIRAC] = {{P(GROUPS), 0, 0, 3, 5,
-                       "identity convolution (centre tap), per group"},
+                       "identity convolution (centre tap), per group", TORCH},
                       nninit__resolve_dirac, NULL},
     [NNINIT_XAVIER_UNIFORM] = {{P(GAIN), 0, FANS, ANY_RANK,
-                                "U(-b, b), b = gain*sqrt(6/(fan_in+fan_out))"},
+                                "U(-b, b), b = gain*sqrt(6/(fan_in+fan_out))",
+                                TORCH},
                                nninit__resolve_xavier, NULL},
     [NNINIT_XAVIER_NORMAL] = {{P(GAIN), 0, FANS, ANY_RANK,
-                               "N(0, s^2), s = gain*sqrt(2/(fan_in+fan_out))"},
+                               "N(0, s^2), s = gain*sqrt(2/(fan_in+fan_out))",
+                               TORCH},
                               nninit__resolve_xavier, NULL},
     [NNINIT_KAIMING_UNIFORM] = {{P(A) | P(MODE) | P(NONLINEARITY), 0, FANS,
                                  ANY_RANK,
                                  "U(-b, b), b = gain*sqrt(3/fan), gain of "
-                                 "the nonlinearity"},
+                                 "the nonlinearity", TORCH},
                                 nninit__resolve_kaiming, NULL},
     [NNINIT_KAIMING_NORMAL] = {{P(A) | P(MODE) | P(NONLINEARITY), 0, FANS,
                                 ANY_RANK,
                                 "N(0, s^2), s = gain/sqrt(fan), gain of the "
-                                "nonlinearity"},
+                                "nonlinearity", TORCH},
                                nninit__resolve_kaiming, NULL},
     [NNINIT_LECUN_UNIFORM] = {{0, 0, FANS, ANY_RANK,
-                               "U(-b, b), b = sqrt(3/fan_in)"},
+                               "U(-b, b), b = sqrt(3/fan_in)", TORCH},
                               nninit__resolve_lecun, NULL},
     [NNINIT_LECUN_NORMAL] = {{0, 0, FANS, ANY_RANK,
-                              "N(0, 1/fan_in), untruncated"},
+                              "N(0, 1/fan_in), untruncated", TORCH},
                              nninit__resolve_lecun, NULL},
     [NNINIT_ORTHOGONAL] = {{P(GAIN), 0, 0, 2, 0,
-                            "gain * Haar-random orthogonal matrix"},
+                            "gain * Haar-random orthogonal matrix", TORCH},
                            nninit__resolve_orthogonal, NULL},
     [NNINIT_DELTA_ORTHOGONAL] = {{P(GAIN), 0, 0, 3, 5,
                                   "zero kernel, centre tap gain * "
-                                  "orthogonal(out, in)"},
+                                  "orthogonal(out, in)", 0},
                                  nninit__resolve_delta_orthogonal, NULL},
     [NNINIT_SPARSE] = {{P(SPARSITY) | P(STD), P(SPARSITY), 0, 2, 2,
                         "N(0, std^2), then ceil(sparsity*rows) zeros per "
-                        "column"},
+                        "column", TORCH},
                        nninit__resolve_sparse, "std=0.01"},
     [NNINIT_VARIANCE_SCALING] = {{P(SCALE) | P(MODE) | P(DISTRIBUTION), 0,
                                   FANS, ANY_RANK,
                                   "variance scale/n, n the fan of mode "
-                                  "(Keras, JAX)"},
+                                  "(Keras, JAX)", 0},
                                  nninit__resolve_variance_scaling, NULL},
     [NNINIT_CRITICAL] = {{P(NONLINEARITY) | P(SIGMA_B), 0, 0, 1, 0,
                           "edge of chaos: weights N(0, sigma_w^2/fan_in), "
                           "sigma_w with chi_1 = 1 at the variance map's "
                           "fixed point; 1-D tensors (biases) N(0, "
-                          "sigma_b^2)"},
+                          "sigma_b^2)", 0},
                          nninit__resolve_critical, "nonlinearity=tanh"},
+    [NNINIT_HADAMARD] = {{P(GAIN), 0, 0, 2, 2,
+                          "gain * Sylvester Hadamard matrix (entries +-1) of "
+                          "order 2^ceil(log2 max(rows, cols)), cut to the "
+                          "shape", 0},
+                         nninit__resolve_hadamard, NULL},
 };
 #undef P
+#undef TORCH
 
 const nninit_kind_info *nninit_kind_info_get(nninit_kind kind)
 {
@@ -603,4 +614,84 @@ int nninit_resolve(const nninit_spec *s, const nninit_shape *shape,
     if (rc == NNINIT_OK)
         rc = check_params(s, err);
     return rc ? rc : kinds[s->kind].resolve(s, &c, r, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scaling a spec                                                           */
+/* ------------------------------------------------------------------------ */
+
+int nninit_spec_scale(const nninit_spec *spec, const nninit_shape *shape,
+                      nninit_layout layout, double mul, double div,
+                      nninit_spec *out, nninit_error *err)
+{
+    double f = mul / div;
+    if (!(f >= 0) || !isfinite(f))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "scale factor must be finite and >= 0 (got %g)",
+                            f);
+    nninit_resolved r;
+    int rc = nninit_resolve(spec, shape, layout, &r, err);
+    if (rc)
+        return rc;
+    nninit_spec s = *spec;
+#define SCALED(v) ((v) * mul / div)
+    if (f == 0) {
+        s = nninit_spec_make(NNINIT_ZEROS);
+    } else {
+        switch (spec->kind) {
+        case NNINIT_ZEROS:
+            break;
+        case NNINIT_ONES:
+            s = nninit_spec_make(NNINIT_CONSTANT);
+            s.value = SCALED(1.0);
+            break;
+        case NNINIT_CONSTANT:
+            s.value = SCALED(s.value);
+            break;
+        case NNINIT_UNIFORM:
+            s.low = SCALED(s.low);
+            s.high = SCALED(s.high);
+            break;
+        case NNINIT_NORMAL:
+        case NNINIT_TRUNC_NORMAL:
+            s.mean = SCALED(s.mean);
+            s.std = SCALED(s.std);
+            s.trunc_a = SCALED(s.trunc_a);
+            s.trunc_b = SCALED(s.trunc_b);
+            break;
+        case NNINIT_SPARSE:
+            s.std = SCALED(s.std);
+            break;
+        case NNINIT_XAVIER_UNIFORM:
+        case NNINIT_XAVIER_NORMAL:
+        case NNINIT_ORTHOGONAL:
+        case NNINIT_DELTA_ORTHOGONAL:
+        case NNINIT_EYE:
+        case NNINIT_HADAMARD:
+            s.gain = SCALED(s.gain);
+            break;
+        case NNINIT_VARIANCE_SCALING:
+            s.scale *= f * f;
+            break;
+        case NNINIT_KAIMING_UNIFORM:
+        case NNINIT_LECUN_UNIFORM:
+            /* their bound comes from the fans: write it out */
+            s = nninit_spec_make(NNINIT_UNIFORM);
+            s.low = -SCALED(r.bound);
+            s.high = SCALED(r.bound);
+            break;
+        case NNINIT_KAIMING_NORMAL:
+        case NNINIT_LECUN_NORMAL:
+            s = nninit_spec_make(NNINIT_NORMAL);
+            s.std = SCALED(r.std);
+            break;
+        default: /* dirac, critical */
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s cannot be scaled (no parameter sets its "
+                                "scale)", nninit_kind_name(spec->kind));
+        }
+    }
+#undef SCALED
+    *out = s;
+    return NNINIT_OK;
 }

@@ -537,7 +537,8 @@ static int gguf_header(nninit__layout *L, nninit__lay_file *f, size_t g,
             }
         own_arch = !src_has_key(src, "general.architecture");
         own_name = m->name[0] && !src_has_key(src, "general.name");
-        nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n;
+        nkv += (uint64_t)own_arch + (uint64_t)own_name + 5 + n +
+               nninit_plan_note_count(p);
     }
     nninit__gput(head, "GGUF", 4);
     nninit__gu32(head, 3);
@@ -563,6 +564,12 @@ static int gguf_header(nninit__layout *L, nninit__lay_file *f, size_t g,
             char key[NNINIT_NAME_MAX + 32];
             snprintf(key, sizeof key, "nninit.scheme.%s", e->name);
             put_kv_str(tail, key, e->init);
+        }
+        for (size_t i = 0; i < nninit_plan_note_count(p); i++) {
+            const nninit_plan_note *note = nninit_plan_note_get(p, i);
+            char key[NNINIT_NAME_MAX + 32];
+            snprintf(key, sizeof key, "nninit.%s", note->key);
+            put_kv_str(tail, key, note->value);
         }
     }
     if (ng > 1) { /* as llama.cpp's gguf-split writes them */

@@ -234,10 +234,14 @@ int nninit__npy_header_etype(char *buf, size_t size, nninit_etype type,
  * (NNINIT__META_MAX long); values point into the plan, its model and
  * seed. Returns the count. */
 size_t nninit__plan_meta(const nninit_plan *p, nninit__meta *m, char seed[32]);
-/* The pairs as one JSON object (NUL-terminated, through alloc; NULL if out
- * of memory or not UTF-8). */
-char *nninit__meta_json(const nninit__meta *m, size_t n,
+/* The pairs, then p's notes, as one JSON object (NUL-terminated, through
+ * alloc; NULL if out of memory or not UTF-8). */
+char *nninit__meta_json(const nninit__meta *m, size_t n, const nninit_plan *p,
                         const nninit_allocator *alloc);
+/* The plan's notes, what its schemes need beyond the weights (DeepNet's
+ * alpha, muP's multipliers, ties), as "nninit.KEY" pairs after others;
+ * nonzero if one is not UTF-8. */
+int nninit__gjson_notes(nninit__gbuf *g, const nninit_plan *p);
 
 /* ------------------------------------------------------------------------ */
 /* Layouts: what a write makes, file by file                                */

@@ -33,6 +33,10 @@ typedef struct ctx {
     nninit_error *err;
     size_t nlayers;
     unsigned flags;
+    /* the innermost repeated block being read: its stack, and which of
+     * its repeats */
+    nninit_stack stack;
+    int64_t depth, depth_count;
 } ctx;
 
 /* ------------------------------------------------------------------------ */
@@ -353,7 +357,8 @@ static int parse_block(ctx *c, const yaml_node_t *n, const char *name,
                        const char *prefix, int depth)
 {
     int64_t repeat = 0;
-    const yaml_node_t *layers = NULL;
+    const yaml_node_t *layers = NULL, *stack = NULL;
+    nninit_stack sk = NNINIT_STACK_NONE;
     int rc;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
@@ -368,12 +373,32 @@ static int parse_block(ctx *c, const yaml_node_t *n, const char *name,
                 return rc;
             if (repeat > MAX_LAYERS)
                 return fail_at(c, v, "repeat must be at most %d", MAX_LAYERS);
+        } else if (!strcmp(ks, "stack")) {
+            const char *w;
+            nninit_error e;
+            stack = v;
+            if ((rc = get_string(c, v, "stack", &w)))
+                return rc;
+            if (nninit_stack_parse(w, &sk, &e))
+                return fail_at(c, v, "%s", e.msg);
         } else
             return fail_at(c, k, "unknown key '%s' in block '%s' (a block has "
-                                 "name, layers and repeat)", ks, name);
+                                 "name, layers, repeat and stack)", ks, name);
     }
+    if (stack && !repeat)
+        return fail_at(c, stack, "stack: needs repeat: N (a stack is N "
+                                 "blocks alike)");
+    /* a repeated block is a stack: its layers learn which block they are
+     * in (the scalings read it) */
+    nninit_stack saved_stack = c->stack;
+    int64_t saved_depth = c->depth, saved_count = c->depth_count;
     char pre[NNINIT_NAME_MAX];
     for (int64_t r = 0; r < (repeat ? repeat : 1); r++) {
+        if (repeat) {
+            c->stack = sk;
+            c->depth = r;
+            c->depth_count = repeat;
+        }
         size_t len = repeat ? (size_t)snprintf(pre, sizeof pre, "%s%s.%lld.",
                                                prefix, name, (long long)r)
                             : (size_t)snprintf(pre, sizeof pre, "%s%s.",
@@ -383,6 +408,9 @@ static int parse_block(ctx *c, const yaml_node_t *n, const char *name,
         if ((rc = parse_layers(c, layers, pre, depth + 1)))
             return rc;
     }
+    c->stack = saved_stack;
+    c->depth = saved_depth;
+    c->depth_count = saved_count;
     return NNINIT_OK;
 }
 
@@ -464,6 +492,25 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         return fail_at(c, nn, "layer name '%s%s' is too long", prefix, name);
     l.line = (int)n->start_mark.line + 1;
     l.column = (int)n->start_mark.column + 1;
+    l.stack = c->stack;
+    l.depth = c->depth;
+    l.depth_count = c->depth_count;
+    const yaml_node_t *role = lookup(c, n, "role"), *tie = lookup(c, n, "tie");
+    if (role) {
+        const char *w;
+        if ((rc = get_string(c, role, "role", &w)))
+            return rc;
+        if (nninit_layer_role_parse(w, &l.role, &e))
+            return fail_at(c, role, "%s", e.msg);
+    }
+    if (tie) {
+        const char *w;
+        if ((rc = get_string(c, tie, "tie", &w)))
+            return rc;
+        if (strlen(w) >= sizeof l.tie)
+            return fail_at(c, tie, "tie: layer name is too long");
+        snprintf(l.tie, sizeof l.tie, "%s", w);
+    }
     const char *kn = nninit_torch_module_name(kind);
     /* the weights' init: first, so its parameters can come in any order */
     nninit_spec init_spec = nninit_spec_make(NNINIT_ZEROS);
@@ -531,6 +578,7 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         const char *ks = scalar(k);
         int f = nninit_torch_field_find(kind, ks);
         if (!strcmp(ks, "name") || !strcmp(ks, "type") ||
+            !strcmp(ks, "role") || !strcmp(ks, "tie") ||
             (nninit_spec_is_param(ks) && f < 0) ||
             (f >= 0 && (strcmp(ks, "bias") || (seen & (UINT64_C(1) << f)))))
             continue;
@@ -549,8 +597,8 @@ static int parse_layer(ctx *c, const yaml_node_t *n, const char *prefix,
         if ((!tensor_key && strcmp(ks, "bias")) || bias_flag) {
             char takes[256];
             rc = fail_at(c, k, "unknown key '%s' for %s layer '%s' (it takes "
-                               "%s, init:, bias_init: and its tensors' "
-                               "names)", ks, kn, l.name,
+                               "%s, init:, bias_init:, role:, tie: and its "
+                               "tensors' names)", ks, kn, l.name,
                          nninit_torch_module_keys(kind, takes, sizeof takes));
             continue;
         }
@@ -633,6 +681,151 @@ static int parse_rule(ctx *c, const yaml_node_t *n)
     return rc ? relay_at(c, n, rc) : NNINIT_OK;
 }
 
+/* `scaling: NAME`, `scaling: {name: NAME, option: value}`, or a list of
+ * those. */
+static int parse_scaling(ctx *c, const yaml_node_t *n)
+{
+    int rc;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start;
+             i < n->data.sequence.items.top; i++)
+            if ((rc = parse_scaling(c, node(c, *i))))
+                return rc;
+        return NNINIT_OK;
+    }
+    nninit_error e;
+    nninit_scaling_kind kind;
+    const yaml_node_t *nn = n;
+    if (n->type == YAML_MAPPING_NODE) {
+        if ((rc = check_mapping(c, n, "a scaling")))
+            return rc;
+        if (!(nn = lookup(c, n, "name")))
+            return fail_at(c, n, "a scaling needs name: (one of gpt2, "
+                                 "torchtitan, deepnet, t_fixup, fixup, "
+                                 "zero_init, mup)");
+    }
+    const char *w;
+    if ((rc = get_string(c, nn, "scaling", &w)))
+        return rc;
+    if (nninit_scaling_kind_parse(w, &kind, &e))
+        return fail_at(c, nn, "%s", e.msg);
+    nninit_scaling s = nninit_scaling_make(kind);
+    s.line = (int)n->start_mark.line + 1;
+    s.column = (int)n->start_mark.column + 1;
+    if (n->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+             p < n->data.mapping.pairs.top; p++) {
+            const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+            if (!strcmp(scalar(k), "name"))
+                continue;
+            if ((rc = need_scalar(c, v, scalar(k))))
+                return rc;
+            if (nninit_scaling_set(&s, scalar(k), scalar(v), &e))
+                return fail_at(c, k, "%s", e.msg);
+        }
+    rc = nninit_model_add_scaling(c->m, &s, c->err);
+    return rc ? relay_at(c, n, rc) : NNINIT_OK;
+}
+
+/* The `mup` package's base-shape file (.bsh, YAML): each parameter's name
+ * and its base shape, null for the finite dimensions. */
+static int parse_bsh(ctx *c, const yaml_node_t *root)
+{
+    int rc;
+    if (!root)
+        return fail_at(c, NULL, "the base-shape file is empty");
+    if ((rc = check_mapping(c, root, "a base-shape file")))
+        return rc;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         p < root->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        if (v->type != YAML_SEQUENCE_NODE)
+            return fail_at(c, v, "%s: a base shape is a list of sizes and "
+                                 "nulls", scalar(k));
+        nninit_shape b;
+        memset(&b, 0, sizeof b);
+        b.ndim = (int)(v->data.sequence.items.top -
+                       v->data.sequence.items.start);
+        if (b.ndim > NNINIT_MAX_DIMS)
+            return fail_at(c, v, "%s: more than %d dimensions", scalar(k),
+                           NNINIT_MAX_DIMS);
+        for (int d = 0; d < b.ndim; d++) {
+            const yaml_node_t *x = node(c, v->data.sequence.items.start[d]);
+            const char *xs = scalar(x);
+            if (xs && (!strcmp(xs, "null") || !strcmp(xs, "~") || !*xs))
+                continue; /* finite */
+            if ((rc = get_dim(c, x, "a base dimension", 1, &b.dim[d])))
+                return rc;
+        }
+        if (nninit_model_set_base_shape(c->m, scalar(k), &b, c->err))
+            return relay_at(c, k, NNINIT_EINVAL);
+    }
+    return NNINIT_OK;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Flags of nninit_model_load beyond the public ones: loading the base
+ * model named by base_shapes. */
+#define LOAD_BASE (1u << 30)
+
+static int load_text(ctx *c, const char *text, size_t len,
+                     int (*parse)(ctx *, const yaml_node_t *));
+
+/* `base_shapes: FILE`, relative to the description's directory: a model
+ * description of the base model (the same tensor names, narrower), or a
+ * .bsh file the mup package wrote. */
+static int parse_base_shapes(ctx *c, const yaml_node_t *n)
+{
+    const char *w;
+    int rc = get_string(c, n, "base_shapes", &w);
+    if (rc)
+        return rc;
+    char path[4096];
+    const char *slash = strrchr(c->file, '/');
+    if (w[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file,
+                 w);
+    else
+        snprintf(path, sizeof path, "%s", w);
+    nninit_error e;
+    if (has_suffix(path, ".bsh")) {
+        char *text = NULL;
+        size_t len = 0;
+        if ((rc = nninit__read_small_file(path, MAX_SPEC_BYTES, c->m->alloc,
+                                          &text, &len, &e))) {
+            fail_at(c, n, "base_shapes: %s", e.msg);
+            return rc;
+        }
+        ctx b = *c;
+        b.file = path;
+        rc = load_text(&b, text, len, parse_bsh);
+        nninit__free(c->m->alloc, text);
+        return rc;
+    }
+    /* the base model's own description: one level (a base_shapes key in
+     * it would be a loop, or a base of a base) */
+    if (c->flags & LOAD_BASE)
+        return fail_at(c, n, "base_shapes in the base model's description "
+                             "(a base model has no base shapes)");
+    nninit_model *base;
+    if ((rc = nninit_model_new(&base, NULL, c->err)))
+        return rc;
+    rc = nninit_model_load(path, base, LOAD_BASE, &e);
+    if (rc == NNINIT_OK)
+        rc = nninit_model_set_base_shapes(c->m, base, &e);
+    nninit_model_free(base);
+    if (rc) {
+        fail_at(c, n, "base_shapes: %s", e.msg);
+        return rc == NNINIT_EIO || rc == NNINIT_ENOMEM ? rc : NNINIT_EINVAL;
+    }
+    return NNINIT_OK;
+}
+
 static int parse_root(ctx *c, const yaml_node_t *root)
 {
     int rc;
@@ -640,7 +833,8 @@ static int parse_root(ctx *c, const yaml_node_t *root)
         return fail_at(c, NULL, "the file is empty (expected layers: ...)");
     if ((rc = check_mapping(c, root, "the model description")))
         return rc;
-    const yaml_node_t *layers = NULL, *rules = NULL;
+    const yaml_node_t *layers = NULL, *rules = NULL, *scaling = NULL;
+    const yaml_node_t *base_shapes = NULL;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
          p < root->data.mapping.pairs.top; p++) {
         const yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
@@ -664,18 +858,27 @@ static int parse_root(ctx *c, const yaml_node_t *root)
             layers = v;
         } else if (!strcmp(ks, "rules")) {
             rules = v;
+        } else if (!strcmp(ks, "scaling")) {
+            scaling = v;
+        } else if (!strcmp(ks, "base_shapes")) {
+            base_shapes = v;
         } else {
             return fail_at(c, k, "unknown key '%s' (expected %s)", ks,
                            c->flags & NNINIT_LOAD_RULES_ONLY
-                               ? "rules (a rules file for a checkpoint)"
-                               : "name, architecture, description, layers "
-                                 "or rules");
+                               ? "rules, scaling or base_shapes (a rules "
+                                 "file for a checkpoint)"
+                               : "name, architecture, description, layers, "
+                                 "rules, scaling or base_shapes");
         }
     }
     if (!layers && !(c->flags & NNINIT_LOAD_RULES_ONLY))
         return fail_at(c, root, "no layers: (a model needs at least one "
                                 "layer)");
     if (layers && (rc = parse_layers(c, layers, "", 0)))
+        return rc;
+    if (base_shapes && (rc = parse_base_shapes(c, base_shapes)))
+        return rc;
+    if (scaling && (rc = parse_scaling(c, scaling)))
         return rc;
     if (rules) {
         if (rules->type != YAML_SEQUENCE_NODE)
@@ -844,35 +1047,44 @@ static int prescan(ctx *c, const char *text, size_t len)
     return rc;
 }
 
-int nninit_model_load_mem(const char *text, size_t len, const char *name,
-                          nninit_model *m, unsigned flags, nninit_error *err)
+/* text checked against the budgets, loaded, and handed to parse. */
+static int load_text(ctx *c, const char *text, size_t len,
+                     int (*parse)(ctx *, const yaml_node_t *))
 {
     yaml_parser_t parser;
     yaml_document_t doc;
+    if (len > MAX_SPEC_BYTES)
+        return fail_at(c, NULL, "larger than %u MiB", MAX_SPEC_BYTES >> 20);
+    int rc = prescan(c, text, len);
+    if (rc)
+        return rc;
+    if (!yaml_parser_initialize(&parser))
+        return nninit__fail(c->err, NNINIT_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = parser_error(c, &parser);
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    yaml_document_t *outer = c->doc;
+    c->doc = &doc;
+    rc = parse(c, yaml_document_get_root_node(&doc));
+    c->doc = outer;
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int nninit_model_load_mem(const char *text, size_t len, const char *name,
+                          nninit_model *m, unsigned flags, nninit_error *err)
+{
     ctx c;
     memset(&c, 0, sizeof c);
     c.file = name ? name : "<model>";
     c.m = m;
     c.err = err;
     c.flags = flags;
-    c.doc = &doc;
-    if (len > MAX_SPEC_BYTES)
-        return fail_at(&c, NULL, "larger than %u MiB", MAX_SPEC_BYTES >> 20);
-    int rc = prescan(&c, text, len);
-    if (rc)
-        return rc;
-    if (!yaml_parser_initialize(&parser))
-        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = parser_error(&c, &parser);
-        yaml_parser_delete(&parser);
-        return rc;
-    }
-    rc = parse_root(&c, yaml_document_get_root_node(&doc));
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    return rc;
+    return load_text(&c, text, len, parse_root);
 }
 
 int nninit_model_load(const char *path, nninit_model *m, unsigned flags,

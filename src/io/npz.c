@@ -455,7 +455,8 @@ int nninit__npz_write(const nninit_plan *p, nninit_ofile *f,
     }
     /* nninit's record, as JSON, in the archive comment (numpy ignores it) */
     if (rc == NNINIT_OK) {
-        comment = nninit__meta_json(meta, nninit__plan_meta(p, meta, seed), a);
+        size_t nm = nninit__plan_meta(p, meta, seed);
+        comment = nninit__meta_json(meta, nm, p, a);
         if (!comment)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         else if (strlen(comment) <= 65535 &&

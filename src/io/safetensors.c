@@ -432,6 +432,7 @@ static int st_header(const nninit_plan *p, const nninit_ckpt *src, size_t k0,
     }
     for (size_t i = 0; i < nmeta; i++)
         bad |= nninit__gjson_pair(g, meta[i].key, meta[i].val, 0);
+    bad |= nninit__gjson_notes(g, p);
     char key[NNINIT_NAME_MAX + 32];
     for (size_t i = 0; i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);

@@ -324,14 +324,28 @@ int nninit__gjson_pair(nninit__gbuf *g, const char *key, const char *val,
     return nninit__gjson_str(g, val);
 }
 
+int nninit__gjson_notes(nninit__gbuf *g, const nninit_plan *p)
+{
+    char key[NNINIT_NAME_MAX + 32];
+    int bad = 0;
+    for (size_t i = 0; i < nninit_plan_note_count(p); i++) {
+        const nninit_plan_note *note = nninit_plan_note_get(p, i);
+        snprintf(key, sizeof key, "nninit.%s", note->key);
+        bad |= nninit__gjson_pair(g, key, note->value, 0);
+    }
+    return bad;
+}
+
 char *nninit__meta_json(const nninit__meta *m, size_t n,
-                        const nninit_allocator *a)
+                        const nninit_plan *p, const nninit_allocator *a)
 {
     nninit__gbuf g = {NULL, 0, 0, 0, a};
     nninit__gput(&g, "{", 1);
     for (size_t i = 0; i < n; i++)
         if (nninit__gjson_pair(&g, m[i].key, m[i].val, i == 0))
             g.oom = 1;
+    if (n && nninit__gjson_notes(&g, p))
+        g.oom = 1;
     nninit__gput(&g, "}", 2); /* with the NUL */
     if (g.oom)
         nninit__gfree(&g);

@@ -164,6 +164,7 @@ void nninit_model_free(nninit_model *m)
     nninit__free(a, m->tensors);
     nninit__free(a, m->inits);
     nninit__free(a, m->rules);
+    nninit__free(a, m->base);
     nninit__free(a, m->lset);
     nninit__free(a, m->tset);
     nninit__free(a, m);
@@ -358,9 +359,36 @@ static int layer_fail(const nninit_layer *l, int rc, const nninit_error *e,
     return nninit__fail(err, rc, "layer '%s' (%s): %s", l->name, kn, msg);
 }
 
-/* The explicit initializers: known kinds, keys that select a tensor. */
-static int check_inits(const nninit_layer *l, const nninit_torch_tensor *tt,
+static int check_place(const nninit_layer *l, const nninit_torch_tensor *tt,
                        int count, nninit_error *err)
+{
+    for (int k = 0; k < count; k++)
+        if (l->role == NNINIT_LAYER_ATTN_QKV &&
+            tt[k].part == NNINIT_PART_WEIGHT && tt[k].shape.dim[0] % 3)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "layer '%s': role attn_qkv needs q, k and v "
+                                "stacked: out (%lld) divisible by 3",
+                                l->name, (long long)tt[k].shape.dim[0]);
+    if ((unsigned)l->role >= NNINIT_LAYER_ROLE_COUNT)
+        return nninit__fail(err, NNINIT_EINVAL, "layer '%s': unknown role %d",
+                            l->name, (int)l->role);
+    if ((unsigned)l->stack > NNINIT_STACK_DECODER)
+        return nninit__fail(err, NNINIT_EINVAL, "layer '%s': unknown stack %d",
+                            l->name, (int)l->stack);
+    if (l->depth_count < 0 || l->depth < 0 ||
+        (l->depth_count > 0 && l->depth >= l->depth_count) ||
+        (l->depth_count == 0 && l->depth != 0))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': depth %lld of %lld is not a block of "
+                            "its stack", l->name, (long long)l->depth,
+                            (long long)l->depth_count);
+    return NNINIT_OK;
+}
+
+/* The explicit initializers: known kinds, keys that select a tensor (not
+ * the tied one: its initializer is its owner's). */
+static int check_inits(const nninit_layer *l, const nninit_torch_tensor *tt,
+                       int count, int tied_local, nninit_error *err)
 {
     if (l->n_inits < 0 || (l->n_inits > 0 && !l->inits))
         return nninit__fail(err, NNINIT_EINVAL,
@@ -377,14 +405,108 @@ static int check_inits(const nninit_layer *l, const nninit_torch_tensor *tt,
                                 l->name, i + 1);
         int hit = 0;
         for (int k = 0; k < count && !hit; k++)
-            hit = nninit__init_key_matches(ti->key, &tt[k]);
+            hit = k != tied_local && nninit__init_key_matches(ti->key, &tt[k]);
         if (!hit)
             return nninit__fail(err, NNINIT_EINVAL,
                                 "layer '%s' (%s) has no tensor '%s'%s", l->name,
                                 nninit_torch_module_name(l->args.kind),
                                 ti->key,
-                                !strncmp(ti->key, "bias", 4) ? " (bias: false?)"
-                                                             : "");
+                                !strncmp(ti->key, "bias", 4)
+                                    ? " (bias: false?)"
+                                : tied_local >= 0
+                                    ? " of its own (its weight is tied: "
+                                      "initialize it where it is made)"
+                                    : "");
+    }
+    return NNINIT_OK;
+}
+
+/* A tensor's place in a residual network: its module's own (a
+ * transformer's sub-layers), else its layer's for the layer's weights;
+ * every embedding table is an embedding. */
+static void tensor_place(nninit__mtensor *t, const nninit_torch_tensor *tt,
+                         const nninit_layer *l)
+{
+    int weight = tt->part == NNINIT_PART_WEIGHT ||
+                 tt->part == NNINIT_PART_QKV ||
+                 tt->part == NNINIT_PART_EMBEDDING;
+    nninit_layer_role r = tt->role;
+    if (r == NNINIT_LAYER_NONE && weight)
+        r = l->role;
+    if (r == NNINIT_LAYER_NONE && tt->part == NNINIT_PART_EMBEDDING)
+        r = NNINIT_LAYER_EMBEDDING;
+    t->role = (unsigned char)r;
+    /* a dense layer tagged attn_qkv is q, k and v stacked: 3 row blocks,
+     * as MultiheadAttention's in_proj_weight */
+    if (r == NNINIT_LAYER_ATTN_QKV && tt->part == NNINIT_PART_WEIGHT)
+        t->blocks = 3;
+    if (tt->depth_count > 0) {
+        t->stack = (unsigned char)tt->stack;
+        t->depth = tt->depth;
+        t->depth_count = tt->depth_count;
+    } else {
+        t->stack = (unsigned char)l->stack;
+        t->depth = l->depth;
+        t->depth_count = l->depth_count;
+    }
+}
+
+/* The module tensor named "weight" (-1 if none). */
+static int weight_local(const nninit_torch_tensor *tt, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (!strcmp(tt[k].name, "weight"))
+            return k;
+    return -1;
+}
+
+/* l ties its weight to layer l->tie's: that tensor (its index in *target)
+ * and l's own weight (*local), which must have the same shape. */
+static int resolve_tie(nninit_model *m, const nninit_layer *l,
+                       const nninit_torch_tensor *tt, int count, int *local,
+                       long *target, nninit_error *err)
+{
+    *local = -1;
+    *target = -1;
+    if (!l->tie[0])
+        return NNINIT_OK;
+    if (!memchr(l->tie, '\0', sizeof l->tie))
+        return nninit__fail(err, NNINIT_EINVAL, "layer '%s': tie is too long",
+                            l->name);
+    long tl = set_find(m, m->lset, m->lsetcap, layer_name_of, l->tie);
+    if (tl < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': tie names no earlier layer '%s'",
+                            l->name, l->tie);
+    *local = weight_local(tt, count);
+    if (*local < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s' (%s) has no weight to tie", l->name,
+                            nninit_torch_module_name(l->args.kind));
+    const nninit__mlayer *t = &m->layers[tl];
+    nninit_torch_tensor *ot = nninit__layer_tensors(m, t);
+    if (!ot)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    int k = weight_local(ot, t->ntensors);
+    nninit__free(m->alloc, ot);
+    if (k < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': tie: layer '%s' (%s) has no weight",
+                            l->name, l->tie,
+                            nninit_torch_module_name(t->args->kind));
+    *target = (long)nninit__layer_tensor(t, k);
+    const nninit_shape *a = &tt[*local].shape, *b = m->tensors[*target].shape;
+    int same = a->ndim == b->ndim;
+    for (int d = 0; same && d < a->ndim; d++)
+        same = a->dim[d] == b->dim[d];
+    if (!same) {
+        char sa[64], sb[64];
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "layer '%s': its weight %s cannot be %s's %s "
+                            "(tie needs the same shape)", l->name,
+                            nninit_shape_format(a, sa, sizeof sa),
+                            m->tensors[*target].name,
+                            nninit_shape_format(b, sb, sizeof sb));
     }
     return NNINIT_OK;
 }
@@ -393,14 +515,17 @@ static int check_inits(const nninit_layer *l, const nninit_torch_tensor *tt,
  * leaves the model as it was. */
 static int add_expanded(nninit_model *m, const nninit_layer *l,
                         const nninit_torch_tensor *tt, int count,
-                        nninit_error *err)
+                        int tied_local, long tie_target, nninit_error *err)
 {
     size_t base = m->ntensors, nl = strlen(l->name);
     if (base + (size_t)count > NNINIT_MAX_TENSORS)
         return nninit__fail(err, NNINIT_EINVAL,
                             "layer '%s': the model would have more than %d "
                             "tensors", l->name, NNINIT_MAX_TENSORS);
+    int own = count - (tied_local >= 0);
     for (int k = 0; k < count; k++) {
+        if (k == tied_local)
+            continue;
         char full[NNINIT_NAME_MAX];
         if (nl + 1 + strlen(tt[k].name) >= sizeof full)
             return nninit__fail(err, NNINIT_EINVAL,
@@ -416,12 +541,12 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
     if (grow(m->alloc, (void **)&m->layers, &m->caplayers, m->nlayers + 1,
              sizeof *m->layers) ||
         grow(m->alloc, (void **)&m->tensors, &m->captensors,
-             m->ntensors + (size_t)count, sizeof *m->tensors) ||
+             m->ntensors + (size_t)own, sizeof *m->tensors) ||
         grow(m->alloc, (void **)&m->inits, &m->capinits,
              m->ninits + (size_t)l->n_inits, sizeof *m->inits) ||
         set_reserve(m, &m->lset, &m->lsetcap, layer_name_of, m->nlayers + 1) ||
         set_reserve(m, &m->tset, &m->tsetcap, tensor_name_of,
-                    m->ntensors + (size_t)count))
+                    m->ntensors + (size_t)own))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     /* names, arguments and shapes first: the only steps left that can fail
      * (a wasted record in an arena is harmless) */
@@ -430,8 +555,10 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         nninit__strpool_intern_record(&m->args, &l->args);
     if (!lname || !args)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    for (int k = 0; k < count; k++) {
-        nninit__mtensor *t = &m->tensors[base + (size_t)k];
+    for (int k = 0, j = 0; k < count; k++) {
+        if (k == tied_local)
+            continue;
+        nninit__mtensor *t = &m->tensors[base + (size_t)j++];
         memset(t, 0, sizeof *t);
         if (!(t->name = name_copy(m, l->name, tt[k].name)) ||
             !(t->shape = shape_copy(m, &tt[k].shape)))
@@ -447,12 +574,20 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
     ml->n_inits = l->n_inits;
     ml->line = l->line;
     ml->column = l->column;
+    ml->role = (unsigned char)l->role;
+    ml->stack = (unsigned char)l->stack;
+    ml->depth = l->depth;
+    ml->depth_count = l->depth_count;
+    ml->tied_local = tied_local;
+    ml->tie_target = tie_target;
     if (l->n_inits)
         memcpy(m->inits + m->ninits, l->inits,
                (size_t)l->n_inits * sizeof *m->inits);
     m->ninits += (size_t)l->n_inits;
     set_put(m, m->lset, m->lsetcap, layer_name_of, m->nlayers);
     for (int k = 0; k < count; k++) {
+        if (k == tied_local)
+            continue;
         nninit__mtensor *t = &m->tensors[m->ntensors];
         t->type = tt[k].int64 ? NNINIT_ET_I64 : NNINIT_ET_F32;
         t->layer = (long)m->nlayers;
@@ -460,6 +595,7 @@ static int add_expanded(nninit_model *m, const nninit_layer *l,
         t->part = (unsigned char)tt[k].part;
         t->follows = (unsigned char)tt[k].follows;
         t->blocks = (unsigned char)tt[k].blocks;
+        tensor_place(t, &tt[k], l);
         set_put(m, m->tset, m->tsetcap, tensor_name_of, m->ntensors);
         m->ntensors++;
     }
@@ -493,9 +629,15 @@ int nninit_model_add_layer(nninit_model *m, const nninit_layer *l,
                               nninit_torch_module_name(l->args.kind),
                               l->args.affine ? "" : " (affine: false?)");
     if (rc == NNINIT_OK)
-        rc = check_inits(l, tt, count, err);
+        rc = check_place(l, tt, count, err);
+    int tied_local = -1;
+    long tie_target = -1;
     if (rc == NNINIT_OK)
-        rc = add_expanded(m, l, tt, count, err);
+        rc = resolve_tie(m, l, tt, count, &tied_local, &tie_target, err);
+    if (rc == NNINIT_OK)
+        rc = check_inits(l, tt, count, tied_local, err);
+    if (rc == NNINIT_OK)
+        rc = add_expanded(m, l, tt, count, tied_local, tie_target, err);
     nninit__free(m->alloc, tt);
     return rc;
 }
@@ -591,5 +733,98 @@ int nninit_model_add_rule(nninit_model *m, const nninit_rule *r,
              sizeof *m->rules))
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     m->rules[m->nrules++] = *r;
+    return NNINIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scalings and base shapes                                                 */
+/* ------------------------------------------------------------------------ */
+
+int nninit_model_add_scaling(nninit_model *m, const nninit_scaling *s,
+                             nninit_error *err)
+{
+    if ((unsigned)s->kind >= NNINIT_SCALING_COUNT)
+        return nninit__fail(err, NNINIT_EINVAL, "unknown scaling %d",
+                            (int)s->kind);
+    for (size_t i = 0; i < m->nscalings; i++)
+        if (m->scalings[i].kind == s->kind) {
+            memmove(&m->scalings[i], &m->scalings[i + 1],
+                    (m->nscalings - i - 1) * sizeof *m->scalings);
+            m->nscalings--;
+            break;
+        }
+    m->scalings[m->nscalings++] = *s;
+    return NNINIT_OK;
+}
+
+/* The base-shape array, one (empty) shape per tensor. */
+static int base_reserve(nninit_model *m, nninit_error *err)
+{
+    if (m->capbase >= m->ntensors)
+        return NNINIT_OK;
+    nninit_shape *nb = (nninit_shape *)nninit__alloc(
+        m->alloc, (m->ntensors ? m->ntensors : 1) * sizeof *nb);
+    if (!nb)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    memset(nb, 0, m->ntensors * sizeof *nb);
+    if (m->base)
+        memcpy(nb, m->base, m->capbase * sizeof *nb);
+    nninit__free(m->alloc, m->base);
+    m->base = nb;
+    m->capbase = m->ntensors;
+    return NNINIT_OK;
+}
+
+int nninit_model_set_base_shape(nninit_model *m, const char *name,
+                                const nninit_shape *base, nninit_error *err)
+{
+    long t = name ? nninit__model_find_tensor(m, name) : -1;
+    if (t < 0)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "base shape of '%s', which the model does not "
+                            "have", name ? name : "(null)");
+    const nninit_shape *s = m->tensors[t].shape;
+    char sa[64];
+    if (base->ndim != s->ndim)
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "%s: base shape has %d dimensions, the tensor %s",
+                            name, base->ndim,
+                            nninit_shape_format(s, sa, sizeof sa));
+    for (int d = 0; d < base->ndim; d++)
+        if (base->dim[d] < 0)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "%s: base dimension %d is negative", name, d);
+    int rc = base_reserve(m, err);
+    if (rc)
+        return rc;
+    m->base[t] = *base;
+    return NNINIT_OK;
+}
+
+int nninit_model_set_base_shapes(nninit_model *m, const nninit_model *base,
+                                 nninit_error *err)
+{
+    for (size_t t = 0; t < base->ntensors; t++)
+        if (nninit__model_find_tensor(m, base->tensors[t].name) < 0)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "the base model has '%s', the model does not",
+                                base->tensors[t].name);
+    for (size_t t = 0; t < m->ntensors; t++) {
+        long b = nninit__model_find_tensor(base, m->tensors[t].name);
+        if (b < 0)
+            return nninit__fail(err, NNINIT_EINVAL,
+                                "the model has '%s', the base model does not",
+                                m->tensors[t].name);
+        /* as the mup package's zip_infshape: a dim equal to the base's is
+         * finite */
+        nninit_shape s = *base->tensors[b].shape;
+        const nninit_shape *own = m->tensors[t].shape;
+        for (int d = 0; d < s.ndim && d < own->ndim; d++)
+            if (s.dim[d] == own->dim[d])
+                s.dim[d] = 0;
+        int rc = nninit_model_set_base_shape(m, m->tensors[t].name, &s, err);
+        if (rc)
+            return rc;
+    }
     return NNINIT_OK;
 }

@@ -16,9 +16,25 @@ typedef struct nninit__mlayer {
     const nninit_torch_layer *args; /* in m->args */
     size_t first_tensor;  /* its tensors: [first_tensor, + ntensors) */
     size_t first_init;    /* its initializers in m->inits */
-    int ntensors, n_inits;
+    int ntensors, n_inits; /* ntensors: its module's tensors, the tied
+                              one included */
     int line, column;
+    unsigned char role, stack; /* nninit_layer_role, nninit_stack */
+    int tied_local;            /* its module's tensor that is another
+                                  layer's (-1: none), and that tensor */
+    long tie_target;
+    int64_t depth, depth_count;
 } nninit__mlayer;
+
+/* Model tensor index of tensor k of layer l's module: a tied tensor is
+ * its target; the others follow first_tensor in order. */
+static inline size_t nninit__layer_tensor(const nninit__mlayer *l, int k)
+{
+    if (k == l->tied_local)
+        return (size_t)l->tie_target;
+    return l->first_tensor + (size_t)k -
+           (size_t)(l->tied_local >= 0 && k > l->tied_local);
+}
 
 /* One tensor of a model. */
 typedef struct nninit__mtensor {
@@ -31,6 +47,10 @@ typedef struct nninit__mtensor {
     unsigned char part;    /* nninit_part (layers only) */
     unsigned char follows; /* nninit_activation after a weight */
     unsigned char blocks;  /* row blocks (gates); 1 otherwise */
+    unsigned char role;    /* nninit_layer_role of a weight (its module's,
+                              else its layer's); NONE for biases, norms */
+    unsigned char stack;   /* nninit_stack, and its block among */
+    int64_t depth, depth_count; /* depth_count (0: in no stack) */
     size_t source_index;
 } nninit__mtensor;
 
@@ -46,6 +66,11 @@ struct nninit_model {
     size_t ninits, capinits;
     nninit_rule *rules;
     size_t nrules, caprules;
+    nninit_scaling scalings[NNINIT_SCALING_COUNT];
+    size_t nscalings;
+    nninit_shape *base; /* muP base shapes, per tensor (NULL: none; a dim
+                           0 is finite, ndim 0 none for that tensor) */
+    size_t capbase;
     nninit__arena names; /* layer and tensor names */
     nninit__strpool args;   /* the layers' constructor arguments */
     nninit__strpool shapes; /* the tensors' shapes */

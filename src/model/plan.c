@@ -59,13 +59,6 @@ static int is_lstm(nninit_torch_module k)
     return k == NNINIT_TORCH_LSTM || k == NNINIT_TORCH_LSTM_CELL;
 }
 
-static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
-                  int64_t r0, int64_t r1, const nninit_spec *spec,
-                  int explicit_, nninit_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 10, 11)))
-#endif
-    ;
 
 const char *nninit__plan_intern(nninit_plan *p, const char *text)
 {
@@ -132,14 +125,18 @@ static int op_slot(nninit_plan *p, size_t *slot, nninit_error *err)
 /* Add a step and update the tensor's final steps: a whole-tensor step
  * replaces everything before it, a row overlay an earlier one of the same
  * rows. Every step must fit its tensor (a script would fail on it too). */
-static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
-                  int64_t r0, int64_t r1, const nninit_spec *spec,
-                  int explicit_, nninit_error *err, const char *fmt, ...)
+int nninit__plan_op(nninit_plan *p, size_t t, nninit__op_kind kind,
+                    int blocks, int64_t r0, int64_t r1,
+                    const nninit_spec *spec, int explicit_, nninit_error *err,
+                    const char *fmt, ...)
 {
-    char why[224];
+    char why[320];
+    size_t at = p->why_prefix ? nninit__strf(why, sizeof why, "%s",
+                                             p->why_prefix)
+                              : 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
+    vsnprintf(why + at, sizeof why - at, fmt, ap);
     va_end(ap);
     nninit__op op;
     memset(&op, 0, sizeof op);
@@ -205,14 +202,8 @@ static int add_op(nninit_plan *p, size_t t, nninit__op_kind kind, int blocks,
     return NNINIT_OK;
 }
 
-static int add_warning(nninit_plan *p, nninit_error *err, const char *fmt,
-                       ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
-static int add_warning(nninit_plan *p, nninit_error *err, const char *fmt, ...)
+int nninit__plan_warn(nninit_plan *p, nninit_error *err, const char *fmt, ...)
 {
     if (p->nwarn == p->capwarn) {
         size_t nc = p->capwarn ? p->capwarn * 2 : 8;
@@ -230,6 +221,40 @@ static int add_warning(nninit_plan *p, nninit_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(p->warn[p->nwarn++], sizeof *p->warn, fmt, ap);
     va_end(ap);
+    return NNINIT_OK;
+}
+
+int nninit__plan_note(nninit_plan *p, nninit_error *err, const char *key,
+                      const char *value, const char *fmt, ...)
+{
+    char text[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    nninit_plan_note n = {nninit__plan_intern(p, key),
+                          nninit__plan_intern(p, value),
+                          nninit__plan_intern(p, text)};
+    if (!n.key || !n.value || !n.text)
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < p->nnotes; i++)
+        if (p->notes[i].key == n.key) { /* interned: same text, same pointer */
+            p->notes[i] = n;
+            return NNINIT_OK;
+        }
+    if (p->nnotes == p->capnotes) {
+        size_t nc = p->capnotes ? p->capnotes * 2 : 8;
+        nninit_plan_note *nn = (nninit_plan_note *)nninit__alloc(
+            p->m->alloc, nc * sizeof *nn);
+        if (!nn)
+            return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+        if (p->notes)
+            memcpy(nn, p->notes, p->nnotes * sizeof *nn);
+        nninit__free(p->m->alloc, p->notes);
+        p->notes = nn;
+        p->capnotes = nc;
+    }
+    p->notes[p->nnotes++] = n;
     return NNINIT_OK;
 }
 
@@ -281,10 +306,13 @@ static int add_whole(nninit_plan *p, size_t t, const nninit_spec *spec,
     if (spec->kind == NNINIT_ORTHOGONAL && l &&
         mt->part == NNINIT_PART_RECURRENT && mt->blocks > 1 &&
         orth_mode(p, l) == NNINIT_ORTH_PER_GATE)
-        return add_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, explicit_, err,
-                      "%s; per gate: %d square blocks, each orthogonal "
-                      "(Flax's convention)", why, mt->blocks);
-    return add_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s", why);
+        return nninit__plan_op(
+            p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, explicit_, err,
+            "%s; per gate: %d square blocks, each orthogonal "
+            "(Flax's convention)",
+            why, mt->blocks);
+    return nninit__plan_op(p, t, OP_WHOLE, 1, 0, 0, spec, explicit_, err, "%s",
+                           why);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -405,7 +433,7 @@ static int rule_weight(nninit_plan *p, size_t t, nninit_activation act,
     int rc = nninit_recommend(NNINIT_ROLE_WEIGHT, act, slope, &adv, err);
     if (rc)
         return rc;
-    return add_op(p, t, OP_WHOLE, 1, 0, 0, &adv.spec, explicit_, err,
+    return nninit__plan_op(p, t, OP_WHOLE, 1, 0, 0, &adv.spec, explicit_, err,
                   "%s%s follows: %s", prefix, nninit_activation_name(act),
                   adv.why);
 }
@@ -430,7 +458,7 @@ static int add_qkv(nninit_plan *p, size_t t, const nninit_spec *spec,
 {
     const nninit__mtensor *mt = &p->m->tensors[t];
     if (mt->blocks > 1)
-        return add_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, 0, err,
+        return nninit__plan_op(p, t, OP_BLOCKS, mt->blocks, 0, 0, spec, 0, err,
                       "per projection (the packed matrix's %d (E, E) blocks "
                       "q, k, v, each with its own fans): %s", mt->blocks, why);
     return add_whole(p, t, spec, 0, err, why);
@@ -452,10 +480,9 @@ static int kv_bias_default(nninit_plan *p, size_t t, nninit_error *err)
 
 /* The seed preset: the per-activation rule of initializers.md, by what
  * each tensor of the module is for. */
-static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
+static int seed_default(nninit_plan *p, const nninit__mlayer *l,
+                        const nninit__mtensor *mt, size_t t, nninit_error *err)
 {
-    const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit__mlayer *l = layer_of(p, t);
     const char *local = mt->name + strlen(l->name) + 1;
     char pre[NNINIT_NAME_MAX + 64];
     /* the kind, not the layer's name (the tensor's name says it), so that
@@ -469,8 +496,12 @@ static int seed_default(nninit_plan *p, size_t t, nninit_error *err)
     const nninit_activation act = (nninit_activation)mt->follows;
     switch ((nninit_part)mt->part) {
     case NNINIT_PART_WEIGHT:
-        nninit__strf(pre + at, sizeof pre - at, ": ");
-        return rule_weight(p, t, act, l->args->slope, 0, pre, err);
+        if (mt->blocks == 1) {
+            nninit__strf(pre + at, sizeof pre - at, ": ");
+            return rule_weight(p, t, act, l->args->slope, 0, pre, err);
+        }
+        /* a linear layer tagged attn_qkv is a packed q, k, v */
+        /* fall through */
     case NNINIT_PART_QKV: {
         nninit_spec xu = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
         nninit__strf(pre + at, sizeof pre - at,
@@ -524,8 +555,8 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
                             p->m->tensors[src].name);
     const nninit__op base = p->ops[w]; /* add_op may move the ops */
     int torch = p->o.rng == NNINIT_RNG_TORCH;
-    int rc = add_op(p, t, torch ? OP_COPY : base.kind, base.blocks, base.r0,
-                    base.r1, base.spec, 0, err, "%s", why);
+    int rc = nninit__plan_op(p, t, torch ? OP_COPY : base.kind, base.blocks,
+                             base.r0, base.r1, base.spec, 0, err, "%s", why);
     if (rc)
         return rc;
     nninit__op *o = &p->ops[p->last_op];
@@ -536,8 +567,8 @@ static int add_copy(nninit_plan *p, size_t t, size_t src, nninit_error *err,
     /* row steps on src after its last whole one (a padding row) */
     for (int k = 0; k < fs->nover && rc == NNINIT_OK; k++) {
         const nninit__op r = p->ops[fs->over[k]];
-        if ((rc = add_op(p, t, OP_ROWS, 1, r.r0, r.r1, r.spec, 0, err, "%s",
-                         why)) == NNINIT_OK)
+        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, r.r0, r.r1, r.spec, 0,
+                                  err, "%s", why)) == NNINIT_OK)
             p->ops[p->last_op].src = r.src < 0 ? (long)src : r.src;
     }
     return rc;
@@ -558,16 +589,17 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
     nninit_torch_layer_steps(l->args, st, ns, NULL, NULL);
     for (int i = 0; i < ns && rc == NNINIT_OK; i++) {
         const nninit_torch_step *s = &st[i];
-        size_t t = l->first_tensor + (size_t)s->tensor;
+        size_t t = nninit__layer_tensor(l, s->tensor);
         int rows = s->row1 > s->row0;
         char why[224];
         nninit__strf(why, sizeof why, "torch preset: nn.%s's %s", s->module,
                      s->what);
         if (s->source >= 0)
-            rc = add_copy(p, t, l->first_tensor + (size_t)s->source, err, why);
+            rc = add_copy(p, t, nninit__layer_tensor(l, s->source), err,
+                          why);
         else
-            rc = add_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0, s->row1,
-                        &s->spec, 0, err, "%s", why);
+            rc = nninit__plan_op(p, t, rows ? OP_ROWS : OP_WHOLE, 1, s->row0,
+                                 s->row1, &s->spec, 0, err, "%s", why);
     }
     nninit__free(p->m->alloc, st);
     return rc;
@@ -577,11 +609,10 @@ static int torch_defaults(nninit_plan *p, const nninit__mlayer *l,
  * B.3), on the PyTorch-shaped tensors. Keras and PyTorch agree on every
  * fan used here; Flax's ConvTranspose kernel is (k.., in, out), so its
  * fan_in is in*rf where PyTorch's layout gives out/groups*rf. */
-static int framework_default(nninit_plan *p, size_t t, int keras,
+static int framework_default(nninit_plan *p, const nninit__mlayer *l,
+                             const nninit__mtensor *mt, size_t t, int keras,
                              nninit_error *err)
 {
-    const nninit__mtensor *mt = &p->m->tensors[t];
-    const nninit__mlayer *l = layer_of(p, t);
     const char *fw = keras ? "keras preset" : "flax preset";
     nninit_spec glorot = nninit_spec_make(NNINIT_XAVIER_UNIFORM);
     nninit_spec lecun = nninit_spec_make(NNINIT_VARIANCE_SCALING);
@@ -613,6 +644,8 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
     case NNINIT_PART_WEIGHT:
         nninit__strf(why, sizeof why, "%s: %s kernel default %s", fw,
                      nninit_torch_module_name(l->args->kind), kname);
+        if (mt->blocks > 1) /* a linear layer tagged attn_qkv */
+            return add_qkv(p, t, kernel, err, why);
         return add_whole(p, t, kernel, 0, err, why);
     case NNINIT_PART_QKV:
         nninit__strf(why, sizeof why,
@@ -644,6 +677,121 @@ static int framework_default(nninit_plan *p, size_t t, int keras,
     default:
         return NNINIT_OK;
     }
+}
+
+static int keras_default(nninit_plan *p, const nninit__mlayer *l,
+                         const nninit__mtensor *mt, size_t t,
+                         nninit_error *err)
+{
+    return framework_default(p, l, mt, t, 1, err);
+}
+
+static int flax_default(nninit_plan *p, const nninit__mlayer *l,
+                        const nninit__mtensor *mt, size_t t, nninit_error *err)
+{
+    return framework_default(p, l, mt, t, 0, err);
+}
+
+/* 1 if tensor mt of layer l is a parameter of an nn.Linear: a linear
+ * layer's, or a transformer's out_proj, linear1, linear2 (its in_proj
+ * weights are MultiheadAttention's own parameters). */
+static int of_linear(const nninit__mlayer *l, const nninit__mtensor *mt)
+{
+    if (l->args->kind == NNINIT_TORCH_LINEAR)
+        return 1;
+    switch (l->args->kind) {
+    case NNINIT_TORCH_MULTIHEAD_ATTENTION:
+    case NNINIT_TORCH_TRANSFORMER_ENCODER_LAYER:
+    case NNINIT_TORCH_TRANSFORMER_DECODER_LAYER:
+    case NNINIT_TORCH_TRANSFORMER_ENCODER:
+    case NNINIT_TORCH_TRANSFORMER_DECODER:
+    case NNINIT_TORCH_TRANSFORMER: {
+        char owner[96], leaf[96];
+        split_name(mt->name, owner, sizeof owner, leaf, sizeof leaf);
+        return !strcmp(owner, "out_proj") || !strcmp(owner, "linear1") ||
+               !strcmp(owner, "linear2");
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The gpt2 and llama presets: the models' _init_weights, which
+ * self.apply() runs on every module after construction (nanoGPT, llm.c,
+ * Hugging Face's GPT2PreTrainedModel and LlamaPreTrainedModel): nn.Linear
+ * and nn.Embedding weights N(0, initializer_range = 0.02), nn.Linear
+ * biases 0, norms 1 and 0. Other modules keep PyTorch's construction. */
+static int llm_default(nninit_plan *p, const nninit__mlayer *l,
+                       const nninit__mtensor *mt, size_t t, nninit_error *err)
+{
+    int gpt2 = p->o.preset == NNINIT_PRESET_GPT2;
+    const char *who = gpt2 ? "gpt2 preset: nanoGPT, llm.c and Hugging Face "
+                             "GPT-2's _init_weights"
+                           : "llama preset: Hugging Face Llama's "
+                             "_init_weights";
+    nninit_spec s;
+    char why[224];
+    switch ((nninit_part)mt->part) {
+    case NNINIT_PART_EMBEDDING:
+    case NNINIT_PART_WEIGHT:
+        if (mt->part == NNINIT_PART_WEIGHT && !of_linear(l, mt))
+            return NNINIT_OK;
+        s = nninit_spec_make(NNINIT_NORMAL);
+        s.std = 0.02;
+        nninit__strf(why, sizeof why,
+                     "%s: nn.%s weight N(0, initializer_range = 0.02)", who,
+                     mt->part == NNINIT_PART_EMBEDDING ? "Embedding"
+                                                       : "Linear");
+        return add_whole(p, t, &s, 0, err, why);
+    case NNINIT_PART_BIAS:
+        if (!of_linear(l, mt))
+            return NNINIT_OK;
+        s = nninit_spec_make(NNINIT_ZEROS);
+        nninit__strf(why, sizeof why, "%s: nn.Linear bias 0", who);
+        return add_whole(p, t, &s, 0, err, why);
+    case NNINIT_PART_NORM_SCALE:
+    case NNINIT_PART_NORM_SHIFT:
+        s = nninit_spec_make(mt->part == NNINIT_PART_NORM_SCALE ? NNINIT_ONES
+                                                                : NNINIT_ZEROS);
+        nninit__strf(why, sizeof why, "%s: norm %s", who,
+                     mt->part == NNINIT_PART_NORM_SCALE ? "weight 1"
+                                                        : "bias 0");
+        return add_whole(p, t, &s, 0, err, why);
+    default:
+        return NNINIT_OK; /* attention's in_proj, convolutions, recurrent
+                             layers: as constructed */
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The table of presets                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef int (*tensor_default_fn)(nninit_plan *p, const nninit__mlayer *l,
+                                 const nninit__mtensor *mt, size_t t,
+                                 nninit_error *err);
+
+typedef struct preset_row {
+    tensor_default_fn tensor_default; /* NULL: construction only */
+    int construct; /* 1: PyTorch's module construction first (its steps
+                      are what --rng torch replays), then tensor_default
+                      as the model's _init_weights */
+    int scaling;   /* the scaling it carries (nninit_scaling_kind), -1 */
+} preset_row;
+
+static const preset_row presets[NNINIT_PRESET_COUNT] = {
+    [NNINIT_PRESET_SEED] = {seed_default, 0, -1},
+    [NNINIT_PRESET_TORCH] = {NULL, 1, -1},
+    [NNINIT_PRESET_KERAS] = {keras_default, 0, -1},
+    [NNINIT_PRESET_FLAX] = {flax_default, 0, -1},
+    [NNINIT_PRESET_GPT2] = {llm_default, 1, NNINIT_SCALING_GPT2},
+    [NNINIT_PRESET_LLAMA] = {llm_default, 1, -1},
+};
+
+int nninit__preset_scaling(nninit_preset preset)
+{
+    return (unsigned)preset < NNINIT_PRESET_COUNT ? presets[preset].scaling
+                                                  : -1;
 }
 
 /* Running statistics and the step counter: the same under every preset. */
@@ -803,40 +951,65 @@ static int bare_default(nninit_plan *p, size_t t, nninit_error *err)
 }
 
 /* A layer's construction defaults under the preset. */
+/* The preset's choice for each of a layer's tensors (after every module
+ * was constructed, for the presets that construct: a model's
+ * _init_weights runs once the whole model exists). */
 static int layer_defaults(nninit_plan *p, const nninit__mlayer *l,
                           nninit_error *err)
 {
-    if (p->o.preset == NNINIT_PRESET_TORCH)
-        return torch_defaults(p, l, err);
+    const preset_row *row = &presets[p->o.preset];
     int rc = NNINIT_OK;
-    for (int k = 0; k < l->ntensors && rc == NNINIT_OK; k++) {
-        size_t t = l->first_tensor + (size_t)k;
-        switch ((nninit_part)p->m->tensors[t].part) {
+    /* a tied weight is its owner's tensor, seen here as this layer's (its
+     * name, what it is, what follows it) */
+    nninit_torch_tensor *tt = NULL;
+    char tname[NNINIT_NAME_MAX + 72];
+    if (rc == NNINIT_OK && l->tied_local >= 0 && row->tensor_default &&
+        !(tt = nninit__layer_tensors(p->m, l)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    for (int k = 0; k < l->ntensors && rc == NNINIT_OK &&
+                    row->tensor_default; k++) {
+        size_t t = nninit__layer_tensor(l, k);
+        nninit__mtensor view = p->m->tensors[t];
+        if (k == l->tied_local) {
+            nninit__strf(tname, sizeof tname, "%s.%s", l->name, tt[k].name);
+            view.name = tname;
+            view.part = (unsigned char)tt[k].part;
+            view.follows = (unsigned char)tt[k].follows;
+            view.blocks = (unsigned char)tt[k].blocks;
+        }
+        /* say whose choice a shared tensor got */
+        char pre[NNINIT_NAME_MAX + 96];
+        if (k == l->tied_local) {
+            nninit__strf(pre, sizeof pre, "as %s (tied to it): ", tname);
+            p->why_prefix = pre;
+        }
+        switch ((nninit_part)view.part) {
         case NNINIT_PART_RUNNING_MEAN:
         case NNINIT_PART_RUNNING_VAR:
         case NNINIT_PART_STEP_COUNT:
-            rc = stats_default(p, t, err);
+            if (!row->construct)
+                rc = stats_default(p, t, err);
             break;
         default:
-            rc = p->o.preset == NNINIT_PRESET_SEED
-                     ? seed_default(p, t, err)
-                     : framework_default(p, t,
-                                         p->o.preset == NNINIT_PRESET_KERAS,
-                                         err);
+            rc = row->tensor_default(p, l, &view, t, err);
         }
+        p->why_prefix = NULL;
     }
+    nninit__free(p->m->alloc, tt);
     /* Embedding(padding_idx): PyTorch never updates that row, so it stays
-     * what it starts as; every preset starts it at 0, as PyTorch does */
+     * what it starts as; every preset starts it at 0, as PyTorch does (and
+     * as Hugging Face's _init_weights does again after its normal_) */
     const nninit_torch_layer *a = l->args;
     if (rc == NNINIT_OK && a->kind == NNINIT_TORCH_EMBEDDING &&
-        a->has_padding_idx) {
-        int64_t row = a->padding_idx < 0 ? a->num_embeddings + a->padding_idx
-                                         : a->padding_idx;
+        a->has_padding_idx && row->tensor_default) {
+        int64_t r = a->padding_idx < 0 ? a->num_embeddings + a->padding_idx
+                                       : a->padding_idx;
         nninit_spec z = nninit_spec_make(NNINIT_ZEROS);
-        rc = add_op(p, l->first_tensor, OP_ROWS, 1, row, row + 1, &z, 0, err,
-                    "padding_idx %lld: the row of the padding token is 0 "
-                    "(nn.Embedding zeroes it and never updates it)",
-                    (long long)row);
+        rc = nninit__plan_op(p, nninit__layer_tensor(l, 0), OP_ROWS, 1, r,
+                             r + 1, &z, 0, err,
+                             "padding_idx %lld: the row of the padding token "
+                             "is 0 (nn.Embedding zeroes it and never updates "
+                             "it)", (long long)r);
     }
     return rc;
 }
@@ -872,8 +1045,9 @@ static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
                      nninit_spec_format(&ti->spec, sf, sizeof sf), l->name,
                      at_line(ti->line, ln, sizeof ln));
         for (int k = 0; k < l->ntensors && rc == NNINIT_OK; k++)
-            if (nninit__init_key_matches(ti->key, &tt[k]))
-                rc = add_whole(p, l->first_tensor + (size_t)k, &ti->spec, 1,
+            if (k != l->tied_local &&
+                nninit__init_key_matches(ti->key, &tt[k]))
+                rc = add_whole(p, nninit__layer_tensor(l, k), &ti->spec, 1,
                                err, why);
     }
     nninit__free(p->m->alloc, tt);
@@ -894,19 +1068,21 @@ static int layer_explicit(nninit_plan *p, const nninit__mlayer *l,
     if (isnan(fb))
         return NNINIT_OK;
     for (int k = 0; k < l->ntensors; k++) {
-        size_t t = l->first_tensor + (size_t)k;
+        size_t t = nninit__layer_tensor(l, k);
         const nninit__mtensor *mt = &p->m->tensors[t];
-        if (mt->part != NNINIT_PART_GATE_BIAS)
+        if (k == l->tied_local || mt->part != NNINIT_PART_GATE_BIAS)
             continue;
         /* bias_ih, then bias_hh, in every layer and direction */
         int ih = strstr(mt->name + strlen(l->name), "bias_ih") != NULL;
         nninit_spec s = ih ? constant(fb) : nninit_spec_make(NNINIT_ZEROS);
-        if ((rc = add_op(p, t, OP_ROWS, 1, a->hidden, 2 * a->hidden, &s,
-                         !isnan(a->forget_bias), err,
-                         "%s %g: forget-gate rows %lld:%lld %s", src, fb,
-                         (long long)a->hidden, (long long)(2 * a->hidden),
-                         ih ? "hold it" : "are zero so b_ih + b_hh is "
-                                          "exactly it")))
+        if ((rc = nninit__plan_op(p, t, OP_ROWS, 1, a->hidden, 2 * a->hidden,
+                                  &s, !isnan(a->forget_bias), err,
+                                  "%s %g: forget-gate rows %lld:%lld %s", src,
+                                  fb, (long long)a->hidden,
+                                  (long long)(2 * a->hidden),
+                                  ih ? "hold it"
+                                     : "are zero so b_ih + b_hh is "
+                                       "exactly it")))
             return rc;
     }
     return NNINIT_OK;
@@ -1114,16 +1290,17 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
             }
         }
         if (rc == NNINIT_OK && hits == 0)
-            rc = add_warning(p, err, "rule %zu (match '%s'%s) matches no "
-                                     "tensor", r + 1, ru->match,
-                             at_line(ru->line, ln, sizeof ln));
+            rc = nninit__plan_warn(p, err, "rule %zu (match '%s'%s) matches "
+                                   "no tensor", r + 1, ru->match,
+                                   at_line(ru->line, ln, sizeof ln));
         if (rc == NNINIT_OK && hits && ru->has_activation && !affected)
-            rc = add_warning(p, err,
-                             "rule %zu (match '%s'%s) sets an activation, "
-                             "but matches no weight it would change "
-                             "(biases, norms and embeddings do not follow "
-                             "an activation)", r + 1, ru->match,
-                             at_line(ru->line, ln, sizeof ln));
+            rc = nninit__plan_warn(p, err,
+                                   "rule %zu (match '%s'%s) sets an "
+                                   "activation, but matches no weight it "
+                                   "would change (biases, norms and "
+                                   "embeddings do not follow an activation)",
+                                   r + 1, ru->match,
+                                   at_line(ru->line, ln, sizeof ln));
     }
     nninit__free(m->alloc, ix.fwd);
     nninit__free(m->alloc, ix.rev);
@@ -1135,39 +1312,54 @@ static int apply_rules(nninit_plan *p, nninit_error *err)
 /* Checking and summarizing                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* The shape an op's spec is drawn over: a row block or rows of the tensor,
- * or the whole tensor. */
-static void op_shape(const nninit_plan *p, const nninit__op *o,
-                     nninit_shape *s)
+/* The shape op o's spec is drawn over, for a tensor of shape `full` (its
+ * own, or its muP base shape): a row block or rows of it, or the whole;
+ * with `fans`, a whole tensor's fan view (Flax's ConvTranspose kernels
+ * are seen in Keras's layout). */
+void nninit__op_view(const nninit_plan *p, const nninit__op *o,
+                     const nninit_shape *full, int fans, nninit_shape *s,
+                     nninit_layout *layout)
 {
-    *s = *p->m->tensors[o->t].shape;
+    *s = *full;
+    *layout = NNINIT_LAYOUT_TORCH;
     if (o->kind == OP_BLOCKS && s->ndim >= 1)
         s->dim[0] /= o->blocks;
     else if (o->kind == OP_ROWS && s->ndim >= 1)
         s->dim[0] = o->r1 - o->r0;
+    else if (fans && p->f[o->t].keras_fans) {
+        /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
+        int nd = full->ndim;
+        for (int i = 2; i < nd; i++)
+            s->dim[i - 2] = full->dim[i];
+        s->dim[nd - 2] = full->dim[0];
+        s->dim[nd - 1] = full->dim[1];
+        *layout = NNINIT_LAYOUT_KERAS;
+    }
+}
+
+int nninit__op_resolve(const nninit_plan *p, const nninit__op *o,
+                       const nninit_shape *full, nninit_resolved *r,
+                       nninit_error *err)
+{
+    nninit_shape s, view;
+    nninit_layout fl;
+    nninit__op_view(p, o, full, 1, &view, &fl);
+    int rc = nninit_resolve(o->spec, &view, fl, r, err);
+    if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST &&
+        fl != NNINIT_LAYOUT_TORCH) {
+        nninit__op_view(p, o, full, 0, &s, &fl);
+        rc = nninit_resolve(o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
+    }
+    return rc;
 }
 
 /* Resolve an op's spec: elementwise draws against the fan view (the
  * tensor's own shape in PyTorch's layout, except Flax's ConvTranspose),
  * structured ones (orthogonal, eye, ...) against the actual shape. */
 static int op_resolve(const nninit_plan *p, const nninit__op *o,
-                      nninit_resolved *r,
-                      nninit_error *err)
+                      nninit_resolved *r, nninit_error *err)
 {
-    nninit_shape s;
-    op_shape(p, o, &s);
-    int whole = o->kind == OP_WHOLE || o->kind == OP_COPY;
-    nninit_shape view;
-    nninit_layout fl = NNINIT_LAYOUT_TORCH;
-    const nninit_shape *fs = &s;
-    if (whole) {
-        nninit__fan_view(p, o->t, &view, &fl);
-        fs = &view;
-    }
-    int rc = nninit_resolve(o->spec, fs, fl, r, err);
-    if (rc == NNINIT_OK && r->draw != NNINIT_DRAW_DIST && fs != &s)
-        rc = nninit_resolve(o->spec, &s, NNINIT_LAYOUT_TORCH, r, err);
-    return rc;
+    return nninit__op_resolve(p, o, p->m->tensors[o->t].shape, r, err);
 }
 
 static int keras_fans(const nninit_plan *p, size_t t)
@@ -1181,18 +1373,11 @@ static int keras_fans(const nninit_plan *p, size_t t)
 void nninit__fan_view(const nninit_plan *p, size_t t, nninit_shape *shape,
                       nninit_layout *layout)
 {
-    const nninit_shape *s = p->m->tensors[t].shape;
-    *shape = *s;
-    *layout = NNINIT_LAYOUT_TORCH;
-    if (!p->f[t].keras_fans)
-        return;
-    /* torch (in, out/g, k..) -> flax (k.., in, out/g) */
-    int nd = s->ndim;
-    for (int i = 2; i < nd; i++)
-        shape->dim[i - 2] = s->dim[i];
-    shape->dim[nd - 2] = s->dim[0];
-    shape->dim[nd - 1] = s->dim[1];
-    *layout = NNINIT_LAYOUT_KERAS;
+    nninit__op o;
+    memset(&o, 0, sizeof o);
+    o.t = t;
+    o.kind = OP_WHOLE;
+    nninit__op_view(p, &o, p->m->tensors[t].shape, 1, shape, layout);
 }
 
 /* The entry's init and why texts, from its final steps (interned). */
@@ -1208,8 +1393,9 @@ static int summarize(nninit_plan *p, size_t t)
                              nninit_spec_format(b->spec, sf, sizeof sf));
     if (b->kind == OP_BLOCKS) {
         nninit_shape s;
+        nninit_layout lay;
         char sb[64];
-        op_shape(p, b, &s);
+        nninit__op_view(p, b, p->m->tensors[t].shape, 0, &s, &lay);
         at += nninit__strf(init + at, sizeof init - at, " per %s: %d blocks %s",
                            p->m->tensors[t].part == NNINIT_PART_QKV
                                ? "projection"
@@ -1247,6 +1433,8 @@ void nninit_plan_free(nninit_plan *p)
     nninit__strpool_free(&p->resolved);
     nninit__free(a, p->order);
     nninit__free(a, p->warn);
+    nninit__free(a, p->notes);
+    nninit__strpool_free(&p->bases);
     nninit__free(a, p->final_op);
     nninit__free(a, p->last_whole);
     nninit__free(a, p->keep_from);
@@ -1354,6 +1542,30 @@ static nninit_etype entry_type(const nninit_plan *p, const nninit__mtensor *mt)
     return mt->type;
 }
 
+/* Entry t's muP base shape from the model's (a dim given as 0 is finite:
+ * the tensor's own size), interned. */
+static int base_shape(nninit_plan *p, size_t t, const nninit_shape *given,
+                      nninit_error *err)
+{
+    nninit_plan_entry *e = &p->e[t];
+    nninit_shape b = *given;
+    for (int d = 0; d < b.ndim; d++)
+        if (b.dim[d] > 0) { /* the last one is muP's main */
+            e->infinite |= 1u << d;
+            e->width_mult = (double)e->shape->dim[d] / (double)b.dim[d];
+        } else {
+            b.dim[d] = e->shape->dim[d];
+        }
+    nninit_shape canon;
+    memset(&canon, 0, sizeof canon); /* interned byte for byte */
+    canon.ndim = b.ndim;
+    memcpy(canon.dim, b.dim, (size_t)b.ndim * sizeof *b.dim);
+    if (!(e->base = (const nninit_shape *)nninit__strpool_intern_record(
+              &p->bases, &canon)))
+        return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
+    return NNINIT_OK;
+}
+
 int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
                     nninit_plan **out, nninit_error *err)
 {
@@ -1365,10 +1577,12 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     if (nninit_dtype_size(o.dtype) == 0)
         return nninit__fail(err, NNINIT_EINVAL, "unknown dtype %d",
                             (int)o.dtype);
-    if (o.rng == NNINIT_RNG_TORCH && o.preset != NNINIT_PRESET_TORCH)
+    if (o.rng == NNINIT_RNG_TORCH && (unsigned)o.preset < NNINIT_PRESET_COUNT &&
+        !presets[o.preset].construct)
         return nninit__fail(err, NNINIT_EINVAL,
                             "--rng torch reproduces PyTorch's own draws, so "
-                            "it needs --preset torch (got %s)",
+                            "it needs a preset that builds PyTorch's modules: "
+                            "torch, gpt2 or llama (got %s)",
                             nninit_preset_name(o.preset));
     if ((unsigned)o.rng > NNINIT_RNG_TORCH)
         return nninit__fail(err, NNINIT_EINVAL, "unknown generator %d",
@@ -1386,6 +1600,7 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
     nninit__strpool_init(&p->strings, a);
     nninit__strpool_init_records(&p->specs, a, sizeof(nninit_spec));
     nninit__strpool_init_records(&p->resolved, a, sizeof(nninit_resolved));
+    nninit__strpool_init_records(&p->bases, a, sizeof(nninit_shape));
     p->e = (nninit_plan_entry *)nninit__alloc_array(a, p->n, sizeof *p->e);
     p->f = (nninit__final *)nninit__alloc_array(a, p->n, sizeof *p->f);
     p->order = (size_t *)nninit__alloc_array(a, p->n, sizeof *p->order);
@@ -1454,21 +1669,56 @@ int nninit_plan_new(const nninit_model *m, const nninit_plan_opts *opts,
         p->f[t].keras_fans = keras_fans(p, t);
         p->f[t].base = -1;
         p->f[t].nover = 0;
+        e->width_mult = 1;
+        e->scale = 1;
+        if (m->base && t < m->capbase && m->base[t].ndim > 0 &&
+            (rc = base_shape(p, t, &m->base[t], err))) {
+            nninit_plan_free(p);
+            return rc;
+        }
     }
-    /* 1. construction defaults, in module order */
+    /* 1. construction, in module order: PyTorch's module defaults for
+     * the presets that build PyTorch's modules (a layer whose tensors are
+     * all another's, a tied lm_head, comes right after the layers before
+     * it), the checkpoint tensors' defaults */
+    const int construct = presets[o.preset].construct;
+    size_t next_layer = 0;
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
         const nninit__mtensor *mt = &m->tensors[t];
-        if (mt->layer < 0)
+        if (mt->layer < 0) {
             rc = bare_default(p, t, err);
-        else if (mt->local == 0)
-            rc = layer_defaults(p, &m->layers[mt->layer], err);
+            continue;
+        }
+        for (; construct && next_layer <= (size_t)mt->layer &&
+               rc == NNINIT_OK; next_layer++)
+            rc = torch_defaults(p, &m->layers[next_layer], err);
     }
+    for (; construct && next_layer < m->nlayers && rc == NNINIT_OK;
+         next_layer++)
+        rc = torch_defaults(p, &m->layers[next_layer], err);
+    /* ... then the preset's choice for every layer's tensors */
+    for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++)
+        rc = layer_defaults(p, &m->layers[l], err);
     /* 2. each layer's explicit initializers, in layer order */
     for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++)
         rc = layer_explicit(p, &m->layers[l], err);
-    /* 3. rules, in order */
+    /* 3. rules, in order; 4. the scalings (they scale what 1-3 chose) */
     if (rc == NNINIT_OK)
         rc = apply_rules(p, err);
+    if (rc == NNINIT_OK)
+        rc = nninit__plan_scalings(p, err);
+    /* ties: one tensor under two names, written once */
+    for (size_t l = 0; l < m->nlayers && rc == NNINIT_OK; l++) {
+        const nninit__mlayer *ml = &m->layers[l];
+        if (ml->tied_local < 0)
+            continue;
+        char key[NNINIT_NAME_MAX + 16];
+        nninit__strf(key, sizeof key, "tie.%s.weight", ml->name);
+        const char *target = m->tensors[ml->tie_target].name;
+        rc = nninit__plan_note(p, err, key, target,
+                               "%s.weight is %s (tied): one tensor, written "
+                               "once under that name", ml->name, target);
+    }
     if (rc == NNINIT_OK && o.rng == NNINIT_RNG_TORCH)
         rc = torch_setup(p, err);
     for (size_t t = 0; t < p->n && rc == NNINIT_OK; t++) {
@@ -1523,6 +1773,13 @@ uint64_t nninit_plan_bytes(const nninit_plan *p) { return p->bytes; }
 size_t nninit_plan_order(const nninit_plan *p, size_t k)
 {
     return k < p->n ? p->order[k] : 0;
+}
+
+size_t nninit_plan_note_count(const nninit_plan *p) { return p->nnotes; }
+
+const nninit_plan_note *nninit_plan_note_get(const nninit_plan *p, size_t i)
+{
+    return i < p->nnotes ? &p->notes[i] : NULL;
 }
 
 size_t nninit_plan_warning_count(const nninit_plan *p) { return p->nwarn; }

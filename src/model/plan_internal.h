@@ -66,6 +66,13 @@ struct nninit_plan {
     size_t *order;
     char (*warn)[320];
     size_t nwarn, capwarn;
+    nninit_plan_note *notes; /* texts interned */
+    size_t nnotes, capnotes;
+    /* muP's base shapes of the entries (interned like the model's shapes) */
+    nninit__strpool bases;
+    /* while a tied weight gets its owner's defaults: what every step's why
+     * begins with ("as lm_head.weight (tied to it): ") */
+    const char *why_prefix;
     uint64_t bytes;
     /* --rng torch: each tensor's last op and its last whole-tensor op (-1
      * if none); the first op from which its steps must write its bytes
@@ -74,6 +81,50 @@ struct nninit_plan {
      * copies it) */
     long *final_op, *last_whole, *keep_from, *serve_after;
 };
+
+/* Append a step on tensor t (why: printf-style, interned). */
+int nninit__plan_op(nninit_plan *p, size_t t, nninit__op_kind kind,
+                    int blocks, int64_t r0, int64_t r1,
+                    const nninit_spec *spec, int explicit_, nninit_error *err,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 10, 11)))
+#endif
+    ;
+
+/* A plan warning (one line, printf-style). */
+int nninit__plan_warn(nninit_plan *p, nninit_error *err, const char *fmt,
+                      ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* A plan note: key and value, then the sentence printf-style; a note with
+ * the key of an earlier one replaces it. */
+int nninit__plan_note(nninit_plan *p, nninit_error *err, const char *key,
+                      const char *value, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Apply the preset's scaling and the model's, in order (scaling.c). */
+int nninit__plan_scalings(nninit_plan *p, nninit_error *err);
+
+/* The preset's own scaling, or -1 (plan.c's table of presets). */
+int nninit__preset_scaling(nninit_preset preset);
+
+/* The shape op o's spec is drawn over, for a tensor of shape `full` (its
+ * own or its muP base shape): a row block, rows, or the whole tensor, with
+ * `fans` a whole tensor's fan view (see nninit__fan_view). */
+void nninit__op_view(const nninit_plan *p, const nninit__op *o,
+                     const nninit_shape *full, int fans, nninit_shape *s,
+                     nninit_layout *layout);
+/* Op o's spec resolved as it is drawn, on a tensor of shape `full`. */
+int nninit__op_resolve(const nninit_plan *p, const nninit__op *o,
+                       const nninit_shape *full, nninit_resolved *r,
+                       nninit_error *err);
 
 /* Where tensor t's fans come from: its own shape in torch layout, or for
  * Flax's ConvTranspose kernels the (k.., in, out/g) view in Keras layout. */

@@ -285,8 +285,7 @@ int nninit_torch_check(const nninit_spec *spec, nninit_dtype dtype,
     if (!spec || nninit_dtype_size(dtype) == 0)
         return nninit__fail(err, NNINIT_EINVAL, "spec and dtype are required");
     const nninit_kind k = spec->kind;
-    if (k == NNINIT_DELTA_ORTHOGONAL || k == NNINIT_VARIANCE_SCALING ||
-        k == NNINIT_CRITICAL)
+    if ((unsigned)k < NNINIT_KIND_COUNT && !nninit_kind_info_get(k)->torch)
         return nninit__fail(err, NNINIT_ENOTSUP,
                             "%s has no torch.nn.init counterpart; use the "
                             "default (philox) generator", nninit_kind_name(k));

@@ -62,6 +62,39 @@ const char *nninit_torch_module_class(nninit_torch_module kind)
                                                       : "unknown";
 }
 
+static const char *const role_names[] = {
+#define NNINIT__LAYER_ROLE_STR(name, str, what) str,
+    NNINIT_LAYER_ROLE_MAP(NNINIT__LAYER_ROLE_STR)
+#undef NNINIT__LAYER_ROLE_STR
+};
+static const char *const role_whats[] = {
+#define NNINIT__LAYER_ROLE_WHAT(name, str, what) what,
+    NNINIT_LAYER_ROLE_MAP(NNINIT__LAYER_ROLE_WHAT)
+#undef NNINIT__LAYER_ROLE_WHAT
+};
+_Static_assert(sizeof role_names / sizeof *role_names ==
+                   NNINIT_LAYER_ROLE_COUNT,
+               "role table out of sync");
+static const nninit_names role_table = {"role", role_names,
+                                        NNINIT_LAYER_ROLE_COUNT, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_layer_role, nninit_layer_role, role_table)
+
+const char *nninit_layer_role_what(nninit_layer_role role)
+{
+    return (unsigned)role < NNINIT_LAYER_ROLE_COUNT ? role_whats[role]
+                                                    : "unknown";
+}
+
+int nninit_layer_role_is_residual_out(nninit_layer_role role)
+{
+    return role == NNINIT_LAYER_ATTN_OUT || role == NNINIT_LAYER_FFN_OUT ||
+           role == NNINIT_LAYER_BRANCH_OUT;
+}
+
+static const char *const stack_names[] = {"none", "encoder", "decoder"};
+static const nninit_names stack_table = {"stack", stack_names, 3, NULL, 0};
+NNINIT__NAMED_ENUM(nninit_stack, nninit_stack, stack_table)
+
 static const char *const orth_names[] = {"default", "whole", "per_gate"};
 static const nninit_names orth_table = {"orthogonal mode", orth_names, 3, NULL,
                                         0};
@@ -763,6 +796,11 @@ struct sink {
     const char *replay_module, *replay_what; /* CLONE, RESET: their steps */
     char prefix[64];       /* of the sub-module being built: "self_attn." */
     size_t plen;
+    /* the place of the weights being built: their role in a residual
+     * block, and the module's own stack (nn.TransformerEncoder's layers) */
+    nninit_layer_role role;
+    nninit_stack stack;
+    int64_t depth, depth_count;
 };
 
 #define NEED(cond, ...)                                                        \
@@ -832,6 +870,11 @@ static int tensor(sink *k, const char *name, int ndim, const int64_t *dims,
     tt.part = part;
     tt.follows = follows;
     tt.blocks = blocks;
+    if (part == NNINIT_PART_WEIGHT || part == NNINIT_PART_QKV)
+        tt.role = k->role;
+    tt.stack = k->stack;
+    tt.depth = k->depth;
+    tt.depth_count = k->depth_count;
     tt.buffer = part == NNINIT_PART_RUNNING_MEAN ||
                 part == NNINIT_PART_RUNNING_VAR ||
                 part == NNINIT_PART_STEP_COUNT;
@@ -1177,19 +1220,27 @@ static int attention(sink *k, int64_t e, int64_t heads, int64_t kdim,
     int q = -1, kk = -1, v = -1, ib = -1, bk = -1, bv = -1;
     if (kdim == e && vdim == e) {
         int64_t w[2] = {e3, e};
-        if ((q = tensor(k, "in_proj_weight", 2, w, NNINIT_PART_QKV,
-                        NNINIT_ACT_NONE, 3, NULL)) < 0)
-            return k->rc;
+        k->role = NNINIT_LAYER_ATTN_QKV;
+        q = tensor(k, "in_proj_weight", 2, w, NNINIT_PART_QKV,
+                   NNINIT_ACT_NONE, 3, NULL);
     } else {
         int64_t wq[2] = {e, e}, wk[2] = {e, kdim}, wv[2] = {e, vdim};
+        k->role = NNINIT_LAYER_ATTN_Q;
         if ((q = tensor(k, "q_proj_weight", 2, wq, NNINIT_PART_QKV,
-                        NNINIT_ACT_NONE, 1, NULL)) < 0 ||
-            (kk = tensor(k, "k_proj_weight", 2, wk, NNINIT_PART_QKV,
-                         NNINIT_ACT_NONE, 1, NULL)) < 0 ||
-            (v = tensor(k, "v_proj_weight", 2, wv, NNINIT_PART_QKV,
-                        NNINIT_ACT_NONE, 1, NULL)) < 0)
-            return k->rc;
+                        NNINIT_ACT_NONE, 1, NULL)) >= 0) {
+            k->role = NNINIT_LAYER_ATTN_K;
+            kk = tensor(k, "k_proj_weight", 2, wk, NNINIT_PART_QKV,
+                        NNINIT_ACT_NONE, 1, NULL);
+        }
+        if (kk >= 0) {
+            k->role = NNINIT_LAYER_ATTN_V;
+            v = tensor(k, "v_proj_weight", 2, wv, NNINIT_PART_QKV,
+                       NNINIT_ACT_NONE, 1, NULL);
+        }
     }
+    k->role = NNINIT_LAYER_NONE;
+    if (q < 0 || (kdim != e || vdim != e ? v < 0 : 0))
+        return k->rc;
     if (bias && (ib = tensor(k, "in_proj_bias", 1, &e3, NNINIT_PART_BIAS,
                              NNINIT_ACT_NONE, 3, NULL)) < 0)
         return k->rc;
@@ -1203,7 +1254,9 @@ static int attention(sink *k, int64_t e, int64_t heads, int64_t kdim,
     /* out_proj: NonDynamicallyQuantizableLinear(E, E, bias), a Linear */
     size_t at = push(k, "out_proj.");
     int ow = k->nt;
+    k->role = NNINIT_LAYER_ATTN_OUT; /* the attention branch's last layer */
     rc = linear(k, e, e, bias, NNINIT_ACT_NONE);
+    k->role = NNINIT_LAYER_NONE;
     pop(k, at);
     if (rc)
         return rc;
@@ -1254,14 +1307,17 @@ static int coder_layer(sink *k, const nninit_torch_layer *l, int decoder)
     }
     if (rc == NNINIT_OK) {
         at = push(k, "linear1.");
+        k->role = NNINIT_LAYER_FFN_IN;
         rc = linear(k, d, l->dim_feedforward, l->bias, l->activation);
         pop(k, at);
     }
     if (rc == NNINIT_OK) {
         at = push(k, "linear2.");
+        k->role = NNINIT_LAYER_FFN_OUT;
         rc = linear(k, l->dim_feedforward, d, l->bias, NNINIT_ACT_NONE);
         pop(k, at);
     }
+    k->role = NNINIT_LAYER_NONE;
     static const char *const norms[] = {"norm1.", "norm2.", "norm3."};
     for (int i = 0; i < (decoder ? 3 : 2) && rc == NNINIT_OK; i++) {
         at = push(k, norms[i]);
@@ -1307,7 +1363,13 @@ static int stack(sink *k, const nninit_torch_layer *l, int decoder, int64_t n,
             k->replay_what = "clone of layers.0 (copy.deepcopy: the same "
                              "values, no draws)";
         }
+        /* the stack's layers: the scalings' blocks */
+        k->stack = decoder ? NNINIT_STACK_DECODER : NNINIT_STACK_ENCODER;
+        k->depth = i;
+        k->depth_count = n;
         rc = coder_layer(k, l, decoder);
+        k->stack = NNINIT_STACK_NONE;
+        k->depth = k->depth_count = 0;
         k->mode = mode;
         pop(k, at);
     }

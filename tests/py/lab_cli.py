@@ -152,6 +152,34 @@ with tempfile.TemporaryDirectory() as tmp:
         check(d["epochs"][0]["test_accuracy"] == d["seeds"][0]["final_test_accuracy"],
               "epochs are the first seed's")
 
+    d = lab("residual", tmp, "--depth", "6", "--width", "16", "--hidden", "32",
+            "--batch", "16", "--scalings", "none,gpt2,fixup")
+    if d:
+        check([r["scaling"] for r in d["runs"]] == ["none", "gpt2", "fixup"],
+              f"residual scalings {[r['scaling'] for r in d['runs']]}")
+        for r in d["runs"]:
+            has(r, ["scaling", "std_ratio"], "residual run")
+            check(len(r["std_ratio"]) == 6, "6 blocks")
+        check(all(x == 1 for x in d["runs"][2]["std_ratio"]), "fixup: the identity")
+    d = lab("mup", tmp, "--widths", "8,16", "--base-width", "8", "--steps", "4",
+            "--log-every", "2", "--train-size", "200", "--lrs", "0.001,0.01")
+    if d:
+        check([(r["parametrization"], r["width"]) for r in d["runs"]] ==
+              [("sp", 8), ("sp", 16), ("mup", 8), ("mup", 16)], "mup runs")
+        for r in d["runs"]:
+            has(r, ["parametrization", "width", "lr", "loss", "best_lr",
+                    "window_centre_log2"], "mup run")
+            check(r["lr"] == [0.001, 0.01] and len(r["loss"]) == 2, "mup lrs")
+        check(d["runs"][0]["loss"] == d["runs"][2]["loss"],
+              "at the base width muP is the standard parametrization")
+    for args, want in [(["residual", "--scalings", "mup"], "mup scales width"),
+                       (["residual", "--scalings", "gpt3"], "unknown scaling"),
+                       (["mup", "--lrs", "0.1,0.01"], "--lrs must increase"),
+                       (["mup", "--widths", "0"], "not a width")]:
+        p = run("lab", *args, "--quiet")
+        check(p.returncode == 2 and want in p.stderr and p.stderr.count("\n") == 1,
+              f"lab {args}: {p.returncode} {p.stderr!r}")
+
     # --claims: the tour's sections of one experiment, with their verdicts
     js = os.path.join(tmp, "claims.json")
     p = run("lab", "isometry", "--claims", "--tiny", "--quiet", "--json", js)

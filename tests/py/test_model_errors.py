@@ -66,12 +66,48 @@ cases = [
      "normal does not take gain"),
     ("layers: 3\n", "layers must be a list"),
     ("\t- bad\n", "bad.yaml:1:1: "),
+    # places, ties and scalings
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4, role: attn_outt}\n",
+     "bad.yaml:2:51: unknown role 'attn_outt' (did you mean attn_out?)"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4, role: attn_qkv}\n",
+     "role attn_qkv needs q, k and v stacked: out (4) divisible by 3"),
+    ("layers:\n  - {name: h, stack: encoder, layers: [{name: fc, type: linear, in: 3, out: 4}]}\n",
+     "bad.yaml:2:22: stack: needs repeat: N"),
+    ("layers:\n  - {name: h, repeat: 2, stack: middle, layers: [{name: fc, type: linear, in: 3, "
+     "out: 4}]}\n", "unknown stack 'middle'"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\n  - {name: head, type: linear, in: 4, "
+     "out: 3, tie: fc}\n", "its weight (3, 4) cannot be fc.weight's (4, 3)"),
+    ("layers:\n  - {name: head, type: linear, in: 4, out: 3, tie: wte}\n",
+     "tie names no earlier layer 'wte'"),
+    ("layers:\n  - {name: e, type: embedding, num: 3, dim: 4}\n  - {name: head, type: linear, "
+     "in: 4, out: 3, bias: false, tie: e, init: normal}\n", "of its own (its weight is tied"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\nscaling: deepnett\n",
+     "bad.yaml:3:10: unknown scaling 'deepnett' (did you mean deepnet?)"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\nscaling: {name: torchtitan, "
+     "depth_init: maybe}\n", "depth_init must be false or true (got 'maybe')"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\nscaling: [gpt2, {readout: zero}]\n",
+     "a scaling needs name:"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\nscaling: mup\n",
+     "mup needs base shapes"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4}\nbase_shapes: b.bsh\n",
+     "b.bsh:2:1: fc.bias: base shape has 2 dimensions, the tensor (4,)"),
+    ("layers:\n  - {name: fc, type: linear, in: 3, out: 4, role: attn_out}\nscaling: gpt2\n",
+     "gpt2: fc.weight has role attn_out but is in no stack of blocks"),
+    ("layers:\n  - {name: h, repeat: 2, layers: [{name: fc, type: linear, in: 3, out: 4, "
+     "role: ffn_in}]}\nscaling: t_fixup\n", "tag each repeated block stack: encoder"),
+    ("layers:\n  - {name: c, type: conv2d, in: 3, out: 8, kernel: 3}\nscaling: zero_init\n",
+     "zero_init: c.weight grows its channels (3 -> 8)"),
 ]
+with open(path("b.bsh"), "w") as f:
+    f.write("fc.weight: [null, 2]\nfc.bias: [1, 2]\n")
 for text, want in cases:
     refused([spec("bad.yaml", text)], want)
 js = spec("bad.json", '{"layers": [{"name": "fc", "type": "linear", "in": 3, "out": 4}}')
 refused([js], "bad.json:1:")
 refused([path("missing.yaml")], "cannot open", code=1)
+refused([spec("bad.yaml", "layers:\n  - {name: fc, type: linear, in: 3, out: 4}\n"
+              "base_shapes: nothere.yaml\n")], "bad.yaml:3:14: base_shapes: cannot open",
+        code=1)
 refused(["model.txt"], "MODEL must be")
 # a rule that matches nothing is a warning, not an error
 ok = spec("ok.yaml", "layers:\n  - {name: fc, type: linear, in: 3, out: 4}\n"
@@ -89,6 +125,8 @@ refused([ok2, "--preset", "pytorch"], "unknown preset 'pytorch'")
 refused([ok2, "--dtype", "f8"], "--dtype")
 refused([ok2, "--threads", "0"], "--threads must be >= 1")
 refused([ok2, "--simd", "neon"], "--simd: unknown path 'neon'")
+refused([ok2, "--scaling", "deepnet:beta=2"], "deepnet takes no options")
+refused([ok2, "--scaling", "mupp"], "did you mean mup?")
 
 # --- corrupt checkpoints --------------------------------------------------------------
 good = {"w": np.ones((3, 4), np.float32), "b": np.zeros(4, np.float32)}

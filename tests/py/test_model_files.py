@@ -11,6 +11,7 @@ threshold p > 1e-4 is loose enough for any correct sampler and tight enough
 that a 10% error in a bound or std fails at the sizes used (>= 10^4 samples)."""
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -364,4 +365,57 @@ check(np.all(gt["blk.0.attn_norm.weight"] == 1), "gguf norm weight ones")
 check(gty["blk.0.ffn_up.weight"] == 0 and gt["blk.0.ffn_up.weight"].shape == (128,),
       "quantized tensor re-initialized as F32")
 check(gty["blk.0.attn_q.weight"] == 1, "f16 kept")
+
+# --- scalings through the CLI: the plan's scale, infshape and notes, the
+# notes in every file format, KS of a scaled tensor read back ------------------
+DEEP = spec("deep.yaml", """
+name: deep
+scaling: deepnet
+layers:
+  - name: h
+    repeat: 4
+    layers:
+      - {name: attn, type: linear, in: 64, out: 192, role: attn_qkv}
+      - {name: proj, type: linear, in: 64, out: 64, role: attn_out}
+      - {name: fc2, type: linear, in: 256, out: 64, role: ffn_out}
+""")
+p = {e["name"]: e for e in plan(DEEP)}
+beta = (8 * 4) ** -0.25
+check(abs(p["h.0.proj.weight"]["scale"] - beta) < 1e-15 and p["h.0.attn.weight"]["scale"] is None,
+      f"plan json scale: {p['h.0.proj.weight']['scale']}, {p['h.0.attn.weight']['scale']}")
+c, table, _ = run("plan", DEEP)
+check("scale" in table.splitlines()[0] and f"deepnet.alpha = {(2 * 4) ** 0.25!r}" in table,
+      "plan table: scale column and the alpha note")
+tsv = run("plan", DEEP, "--format", "tsv")[1].splitlines()
+check(tsv[0].split("\t")[9] == "scale", "plan tsv: the scale column before why")
+for fmt in ["safetensors", "gguf", "npz"]:
+    run("init", DEEP, "--seed", 3, "-o", out(f"deep.{fmt}"), "-q")
+meta, t, _ = read_safetensors(out("deep.safetensors"))
+check(float(meta["nninit.deepnet.alpha"]) == (2 * 4) ** 0.25, f"safetensors note: {meta}")
+gkv, gt, _, _ = read_gguf(out("deep.gguf"))
+check(float(gkv["nninit.deepnet.alpha"]) == (2 * 4) ** 0.25, "gguf note")
+x = t["h.2.fc2.weight"].numpy().ravel()
+b = beta * np.sqrt(6 / (256 + 64))
+check(st.kstest(x, st.uniform(-b, 2 * b).cdf).pvalue > 1e-4, "deepnet fc2 read back: U(+-beta b)")
+MUP = spec("mup.yaml", """
+base_shapes: mup.bsh
+scaling: mup
+layers:
+  - {name: fc1, type: linear, in: 10, out: 512}
+  - {name: fc2, type: linear, in: 512, out: 512}
+""")
+with open(out("mup.bsh"), "w") as f:  # the mup package's format: null = finite
+    f.write("# base shapes\nfc1.weight: [128, null]\nfc1.bias: [128]\n"
+            "fc2.weight: [128, 128]\nfc2.bias: [128]\n")
+c, table, _ = run("plan", MUP)
+check("(128/512, 128/512)" in table and "(128/512, 10)" in table, "plan table: infshape")
+p = {e["name"]: e for e in plan(MUP)}
+check(p["fc2.weight"]["base_shape"] == [128, 128] and p["fc1.weight"]["base_shape"] == [128, None]
+      and p["fc2.weight"]["width_mult"] == 4, "plan json: base_shape, width_mult")
+# the README's table of scalings is the command's output
+readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+m = re.search(r"<!-- scalings: nninit scalings --format markdown -->\n(.*?)<!-- /scalings -->",
+              readme, re.S)
+check(m is not None and m.group(1) == run("scalings", "--format", "markdown")[1],
+      "README's table of scalings is `nninit scalings --format markdown`")
 finish()

@@ -218,7 +218,8 @@ for dt, tdt in [("f16", torch.float16), ("bf16", torch.bfloat16)]:
 # what --rng torch cannot do is refused before anything is written
 code, _, err = run("init", SPEC, "--rng", "torch", "-o", os.path.join(TMP, "x.safetensors"),
                    check=False)
-check(code == 2 and "needs --preset torch" in err, f"--rng torch needs --preset torch: {err}")
+check(code == 2 and "torch, gpt2 or llama (got seed)" in err,
+      f"--rng torch needs a preset that builds PyTorch's modules: {err}")
 code, _, err = run("init", SPEC, "--preset", "torch", "--rng", "torch", "--dtype", "bf16",
                    "-o", os.path.join(TMP, "x.safetensors"), check=False)
 check(code == 2 and "f32 and f64 only" in err and

@@ -12,6 +12,9 @@
 #                                by Debian's safetensors package
 #   tests/py/test_torch_modules.py  every module kind and option against
 #                                PyTorch's own construction, once per capability
+#   tests/py/test_llm_torch.py   --preset gpt2 against nanoGPT's GPT and
+#                                --preset llama against a Hugging Face Llama,
+#                                once per capability
 # each passing the --torch-version of the PyTorch it finds (2.6). The host's
 # own `ctest` runs the same two files against the host's PyTorch.
 #
@@ -56,16 +59,19 @@ inroot NNINIT_TORCH_DRIVER=/nninit/build/tests/torch_exact_driver \
 t3=$(now)
 echo "torch2: torch_exact.py in $((t3 - t2)) s"
 for cap in avx2 default ""; do
-    echo "torch2: test_model_torch.py, test_torch_modules.py, ATEN_CPU_CAPABILITY=${cap:-unset}"
+    echo "torch2: test_model_torch.py, test_torch_modules.py, test_llm_torch.py, ATEN_CPU_CAPABILITY=${cap:-unset}"
     inroot ${cap:+ATEN_CPU_CAPABILITY=$cap} NNINIT_NEED_SAFETENSORS=1 \
         /usr/bin/python3 /nninit/src/tests/py/test_model_torch.py "$bin" ||
         status=1
     inroot ${cap:+ATEN_CPU_CAPABILITY=$cap} \
         /usr/bin/python3 /nninit/src/tests/py/test_torch_modules.py "$bin" ||
         status=1
+    inroot ${cap:+ATEN_CPU_CAPABILITY=$cap} \
+        /usr/bin/python3 /nninit/src/tests/py/test_llm_torch.py "$bin" ||
+        status=1
 done
 t4=$(now)
-echo "torch2: test_model_torch.py, test_torch_modules.py x3 in $((t4 - t3)) s"
+echo "torch2: test_model_torch.py, test_torch_modules.py, test_llm_torch.py x3 in $((t4 - t3)) s"
 if [ "$status" -eq 0 ]; then
     echo "torch2: all passed against PyTorch 2.6 ($((t4 - t0)) s in all)"
 else

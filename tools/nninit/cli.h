@@ -73,6 +73,7 @@ typedef struct cli_command {
 int cmd_sample(int argc, char **argv);
 int cmd_gain(int argc, char **argv);
 int cmd_fans(int argc, char **argv);
+int cmd_scalings(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
@@ -95,14 +96,22 @@ enum {
     CLI_M_DTYPE,
     CLI_M_RULES,
     CLI_M_TORCH_KERNEL,
-    CLI_M_TORCH_VERSION
+    CLI_M_TORCH_VERSION,
+    CLI_M_SCALING
 };
 
-#define CLI_MODEL_OPTS                                                             {"preset", 1, CLI_M_PRESET}, {"seed", 1, CLI_M_SEED},                              {"rng", 1, CLI_M_RNG}, {"dtype", 1, CLI_M_DTYPE},                              {"rules", 1, CLI_M_RULES}, {"torch-kernel", 1, CLI_M_TORCH_KERNEL}, {"torch-version", 1, CLI_M_TORCH_VERSION}
+#define CLI_MODEL_OPTS                                                         \
+    {"preset", 1, CLI_M_PRESET}, {"seed", 1, CLI_M_SEED},                      \
+        {"rng", 1, CLI_M_RNG}, {"dtype", 1, CLI_M_DTYPE},                      \
+        {"rules", 1, CLI_M_RULES}, {"torch-kernel", 1, CLI_M_TORCH_KERNEL},    \
+        {"torch-version", 1, CLI_M_TORCH_VERSION},                            \
+        {"scaling", 1, CLI_M_SCALING}
 
 typedef struct cli_model {
     const char *path;  /* MODEL */
     const char *rules; /* --rules FILE */
+    nninit_scaling scalings[NNINIT_SCALING_COUNT]; /* --scaling, in order */
+    int nscalings;
     nninit_plan_opts po;
     nninit_model *m;
     nninit_ckpt *ck; /* when MODEL is a checkpoint */
@@ -113,10 +122,14 @@ void cli_model_init(cli_model *cm);
 /* Handle one of the CLI_M_* options; 0 or an exit code (message printed). */
 int cli_model_option(cli_model *cm, int key, const char *value);
 /* Read MODEL (a .yaml/.yml/.json description or a .safetensors/.npz/.gguf
- * checkpoint) and the rules, and make the plan; warnings are printed. 0 or
- * an exit code (message printed). */
+ * checkpoint), the rules and the scalings, and make the plan; warnings are
+ * printed. 0 or an exit code (message printed). */
 int cli_model_load(cli_model *cm);
 void cli_model_free(cli_model *cm);
+/* The plan's notes, one "nninit: note: ..." line each on stderr. */
+void cli_model_notes(const cli_model *cm);
+/* The --preset and --scaling lines of plan's and init's help. */
+void cli_model_help(void);
 
 /* ------------------------------------------------------------------------ */
 /* Processes: nninit alone (cli_team_none.c) or nninit-mpi (cli_team_mpi.c) */

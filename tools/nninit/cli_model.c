@@ -38,6 +38,18 @@ int cli_model_option(cli_model *cm, int key, const char *value)
         if (nninit_torch_kernel_parse(value, &cm->po.torch_kernel, &err))
             return cli_error(EXIT_BAD_INPUT, "--torch-kernel: %s", err.msg);
         return 0;
+    case CLI_M_SCALING: {
+        nninit_scaling sc;
+        if (nninit_scaling_parse(value, &sc, &err))
+            return cli_error(EXIT_BAD_INPUT, "--scaling: %s", err.msg);
+        int i = 0;
+        while (i < cm->nscalings && cm->scalings[i].kind != sc.kind)
+            i++;
+        if (i == cm->nscalings)
+            cm->nscalings++;
+        cm->scalings[i] = sc; /* a second of one kind replaces the first */
+        return 0;
+    }
     case CLI_M_TORCH_VERSION:
         if (nninit_torch_version_parse(value, &cm->po.torch_version, &err))
             return cli_error(EXIT_BAD_INPUT, "--torch-version: %s", err.msg);
@@ -80,6 +92,8 @@ int cli_model_load(cli_model *cm)
     }
     if (rc == NNINIT_OK && cm->rules)
         rc = nninit_model_load(cm->rules, cm->m, NNINIT_LOAD_RULES_ONLY, &err);
+    for (int i = 0; i < cm->nscalings && rc == NNINIT_OK; i++)
+        rc = nninit_model_add_scaling(cm->m, &cm->scalings[i], &err);
     if (rc)
         return cli_error(rc == NNINIT_EIO || rc == NNINIT_ENOMEM
                              ? EXIT_RUNTIME
@@ -104,4 +118,30 @@ void cli_model_free(cli_model *cm)
     cm->plan = NULL;
     cm->ck = NULL;
     cm->m = NULL;
+}
+
+void cli_model_notes(const cli_model *cm)
+{
+    for (size_t i = 0; i < nninit_plan_note_count(cm->plan); i++)
+        fprintf(stderr, "nninit: note: %s\n",
+                nninit_plan_note_get(cm->plan, i)->text);
+}
+
+void cli_model_help(void)
+{
+    printf("  --preset P          seed (default: the per-activation rule);\n"
+           "                      torch, keras, flax: their layer defaults;\n"
+           "                      gpt2, llama: nn.Linear and nn.Embedding\n"
+           "                      N(0, 0.02), biases 0, norms 1 (gpt2 adds\n"
+           "                      the gpt2 scaling)\n"
+           "  --scaling S[:k=v,...]  a depth or width scheme, after the\n"
+           "                      preset's (repeatable; layers say their\n"
+           "                      place with role:, see README):\n");
+    for (int k = 0; k < NNINIT_SCALING_COUNT; k++) {
+        const nninit_scaling_info *in =
+            nninit_scaling_info_get((nninit_scaling_kind)k);
+        printf("      %-11s %s%s%s\n",
+               nninit_scaling_kind_name((nninit_scaling_kind)k), in->source,
+               in->options[0] ? "; " : "", in->options);
+    }
 }

@@ -298,3 +298,61 @@ int cmd_recommend(int argc, char **argv)
     }
     return 0;
 }
+
+/* nninit scalings: the table of depth and width scalings and the places
+ * (roles) they read; the README's tables are this output. */
+int cmd_scalings(int argc, char **argv)
+{
+    static const cli_opt opts[] = {{"help", 0, O_HELP},
+                                   {"h", 0, O_HELP},
+                                   {"format", 1, O_FORMAT},
+                                   {NULL, 0, 0}};
+    int markdown = 0;
+    cli_parser p;
+    cli_init(&p, argc, argv, 1, opts);
+    for (int k; (k = cli_next(&p)) != CLI_END;) {
+        nninit_error err;
+        switch (k) {
+        case CLI_ERROR:
+            return EXIT_BAD_INPUT;
+        case O_HELP:
+            printf("usage: nninit scalings [--format text|markdown]\n\n"
+                   "The depth and width scalings (plan and init take them "
+                   "with\n--scaling, specs with scaling:) and the roles "
+                   "(role: in a\nspec) they read.\n");
+            return 0;
+        case O_FORMAT:
+            if (nninit_names_parse(&table_format_names, p.value, &markdown,
+                                   &err))
+                return cli_error(EXIT_BAD_INPUT, "--format: %s", err.msg);
+            break;
+        default:
+            return cli_error(EXIT_BAD_INPUT, "unexpected argument '%s'",
+                             p.value);
+        }
+    }
+    if (markdown)
+        printf("| scaling | what it does | after | options |\n"
+               "|---|---|---|---|\n");
+    for (int k = 0; k < NNINIT_SCALING_COUNT; k++) {
+        const nninit_scaling_info *in =
+            nninit_scaling_info_get((nninit_scaling_kind)k);
+        const char *name = nninit_scaling_kind_name((nninit_scaling_kind)k);
+        if (markdown)
+            printf("| `%s` | %s | %s | %s |\n", name, in->what, in->source,
+                   in->options[0] ? in->options : "-");
+        else
+            printf("%-11s %s (%s)%s%s\n", name, in->what, in->source,
+                   in->options[0] ? "; options: " : "", in->options);
+    }
+    printf(markdown ? "\n| role | the layer is |\n|---|---|\n" : "\nroles:\n");
+    for (int r = 1; r < NNINIT_LAYER_ROLE_COUNT; r++) {
+        const char *name = nninit_layer_role_name((nninit_layer_role)r);
+        const char *what = nninit_layer_role_what((nninit_layer_role)r);
+        if (markdown)
+            printf("| `%s` | %s |\n", name, what);
+        else
+            printf("  %-11s %s\n", name, what);
+    }
+    return 0;
+}

@@ -68,13 +68,14 @@ static void help(void)
         "                      500MB, 2GiB; GB = 10^9), packed in plan\n"
         "                      order; a larger tensor gets a shard alone.\n"
         "                      The shards appear first, the index last, only\n"
-        "                      when all are complete. One shard: plain OUT\n"
-        "  --preset P          seed (default: the per-activation rule),\n"
-        "                      torch, keras or flax (their layer defaults)\n"
+        "                      when all are complete. One shard: plain OUT\n");
+    cli_model_help();
+    printf(
         "  --seed N            64-bit seed (default 0)\n"
         "  --rng philox|torch  philox (default): each tensor's stream comes\n"
         "                      from its name; torch: PyTorch's generator,\n"
-        "                      bit-exact with --preset torch (one process)\n"
+        "                      bit-exact with --preset torch, gpt2, llama\n"
+        "                      (one process)\n"
         "  --torch-kernel K    avx2 (default) or default: which of PyTorch's\n"
         "                      CPU kernels --rng torch reproduces\n"
         "  --torch-version V   2.6 (default) or 1.13: which PyTorch release\n"
@@ -276,6 +277,7 @@ int cmd_init(int argc, char **argv)
         return cli_error(cli_status_exit(rc), "%s", err.msg);
     }
     if (!quiet && cli_team_prints()) {
+        cli_model_notes(&cm);
         char b[16];
         uint64_t params = 0;
         for (size_t i = 0; i < nninit_plan_size(cm.plan); i++)

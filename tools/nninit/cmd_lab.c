@@ -16,7 +16,7 @@ enum {
     O_CELLS, O_TASK, O_LENGTH, O_HIDDEN, O_LAYERS, O_SIZES, O_OPTIM,
     O_MOMENTUM, O_CLIP, O_NTRAIN, O_NTEST, O_LOG_EVERY, O_CONST_LR, O_SEEDS,
     O_DEPTHS, O_NETS, O_INPUT_STD, O_INPUT_INIT, O_THRESHOLD, O_CLAIMS,
-    O_QUICK, O_TINY
+    O_QUICK, O_TINY, O_WIDTHS, O_BASE_WIDTH, O_LRS, O_SCALINGS
 };
 
 static const cli_opt lab_opts[] = {
@@ -37,6 +37,8 @@ static const cli_opt lab_opts[] = {
     {"input-std", 1, O_INPUT_STD}, {"input-init", 1, O_INPUT_INIT},
     {"threshold", 1, O_THRESHOLD}, {"claims", 0, O_CLAIMS},
     {"quick", 0, O_QUICK}, {"tiny", 0, O_TINY},
+    {"widths", 1, O_WIDTHS}, {"base-width", 1, O_BASE_WIDTH},
+    {"lrs", 1, O_LRS}, {"scalings", 1, O_SCALINGS},
     {NULL, 0, 0}};
 
 static void help(void)
@@ -110,6 +112,15 @@ static void help(void)
         "              (lr decays by a cosine over the epochs; --constant-lr\n"
         "              keeps it); --seeds N repeats with seeds seed..seed+N-1\n"
         "              and summarizes the final accuracy\n"
+        "  residual:   --depth 24 (blocks) --width 128 --hidden 512\n"
+        "              --batch 256 --scalings none,gpt2,torchtitan,deepnet,\n"
+        "              t_fixup,fixup,zero_init\n"
+        "  mup:        --widths 64,128,256,512,1024 --base-width 64\n"
+        "              --layers 2 (hidden) --act relu --steps 150 --batch\n"
+        "              128 --log-every 20 (the loss window) --train-size\n"
+        "              10000 --lrs 2^-14,...,2^-4 (numbers: 0.001,0.01)\n"
+        "  --init lsuv (depth, signal, selu, symmetry): orthogonal, then\n"
+        "              LSUV on a data batch (Mishkin & Matas 2016)\n"
         "\n"
         "Exit status: 0 ok, 1 runtime failure, 2 bad input or missing data\n"
         "(Fashion-MNIST comes from the Debian package dataset-fashion-mnist).\n",
@@ -145,6 +156,13 @@ typedef struct lab_args {
     int depths[16];
     int n_nets;
     nninit_lab_iso_net nets[3];
+    int n_widths;
+    int widths[8];
+    int base_width;
+    int n_lrs;
+    double lrs[16];
+    int n_schemes;
+    int schemes[8];
 } lab_args;
 
 static int parse_list(const char *opt, const char *text, int max,
@@ -198,6 +216,38 @@ static int one_size(const char *s, void *out, nninit_error *err)
     }
     *(int *)out = (int)v;
     return NNINIT_OK;
+}
+
+static int one_lr(const char *s, void *out, nninit_error *err)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0) || !isfinite(v)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "'%s' is not a learning rate > 0", s);
+        return NNINIT_EINVAL;
+    }
+    *(double *)out = v;
+    return NNINIT_OK;
+}
+
+/* A depth scaling, or "none" (-1). */
+static int one_scheme(const char *s, void *out, nninit_error *err)
+{
+    nninit_scaling_kind k;
+    if (!strcmp(s, "none")) {
+        *(int *)out = -1;
+        return NNINIT_OK;
+    }
+    int rc = nninit_scaling_kind_parse(s, &k, err);
+    if (!rc && k == NNINIT_SCALING_MUP) {
+        snprintf(err->msg, sizeof err->msg,
+                 "mup scales width, not depth (nninit lab mup)");
+        return NNINIT_EINVAL;
+    }
+    if (!rc)
+        *(int *)out = (int)k;
+    return rc;
 }
 
 static int one_net(const char *s, void *out, nninit_error *err)
@@ -377,6 +427,24 @@ static int parse_args(int argc, char **argv, lab_args *a,
             if (!rc && a->n_sizes < 2)
                 rc = cli_error(EXIT_BAD_INPUT,
                                "--sizes needs at least 2 widths");
+            break;
+        case O_WIDTHS:
+            rc = parse_list("widths", v, 8, one_size, a->widths,
+                            sizeof *a->widths, &a->n_widths);
+            break;
+        case O_BASE_WIDTH:
+            rc = positive("base-width", v, &a->base_width);
+            break;
+        case O_LRS:
+            rc = parse_list("lrs", v, 16, one_lr, a->lrs, sizeof *a->lrs,
+                            &a->n_lrs);
+            for (int i = 1; !rc && i < a->n_lrs; i++)
+                if (a->lrs[i] <= a->lrs[i - 1])
+                    rc = cli_error(EXIT_BAD_INPUT, "--lrs must increase");
+            break;
+        case O_SCALINGS:
+            rc = parse_list("scalings", v, 8, one_scheme, a->schemes,
+                            sizeof *a->schemes, &a->n_schemes);
             break;
         case O_TASK:
             if (nninit_lab_task_parse(v, &a->task, &err))
@@ -575,6 +643,38 @@ static int apply(const lab_args *a, nninit_lab_experiment e,
                                  "one per layer (%d), not %d",
                                  o->n_layers, a->n_inits);
             memcpy(o->inits, a->inits, (size_t)a->n_inits * sizeof *a->inits);
+        }
+        return 0;
+    }
+    case NNINIT_LAB_EXP_RESIDUAL: {
+        nninit_lab_residual_opts *o = &u->residual;
+        o->c.fashion = 0;
+        if (a->depth) o->blocks = a->depth;
+        if (a->width) o->width = a->width;
+        if (a->hidden) o->hidden = a->hidden;
+        if (a->batch) o->batch = a->batch;
+        if (a->n_schemes) {
+            o->n_schemes = a->n_schemes;
+            memcpy(o->schemes, a->schemes, sizeof a->schemes);
+        }
+        return 0;
+    }
+    case NNINIT_LAB_EXP_MUP: {
+        nninit_lab_mup_opts *o = &u->mup;
+        if (a->n_widths) {
+            o->n_widths = a->n_widths;
+            memcpy(o->widths, a->widths, sizeof a->widths);
+        }
+        if (a->base_width) o->base_width = a->base_width;
+        if (a->layers) o->hidden_layers = a->layers;
+        if (a->has_act) o->act = a->act;
+        if (a->steps) o->steps = a->steps;
+        if (a->batch) o->batch = a->batch;
+        if (a->log_every) o->window = a->log_every;
+        if (a->has_train) o->n_train = a->n_train;
+        if (a->n_lrs) {
+            o->n_lrs = a->n_lrs;
+            memcpy(o->lrs, a->lrs, sizeof a->lrs);
         }
         return 0;
     }

@@ -589,6 +589,117 @@ static void header_train(FILE *f, const nninit_lab_any_opts *ao)
 }
 
 /* ------------------------------------------------------------------------ */
+/* residual                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void print_residual(FILE *f, const nninit_lab_any_opts *o,
+                           const nninit_lab_any_result *res)
+{
+    const nninit_lab_residual_result *r = &res->residual;
+    (void)o;
+    fprintf(f, "%-12s %12s %12s %12s %16s\n", "scaling", "std block 1",
+            "middle", "last", "factor per block");
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_residual_run *u = &r->runs[i];
+        const int L = u->blocks;
+        fprintf(f, "%-12s %12.4g %12.4g %12.4g %16.4f\n", u->scheme,
+                u->ratio[0], u->ratio[(L - 1) / 2], u->ratio[L - 1],
+                pow(u->ratio[L - 1], 1.0 / L));
+    }
+}
+
+static json_t *json_residual(const nninit_lab_any_opts *ao,
+                             const nninit_lab_any_result *res, json_t *doc)
+{
+    const nninit_lab_residual_opts *o = &ao->residual;
+    const nninit_lab_residual_result *r = &res->residual;
+    json_object_set_new(doc, "settings",
+                        json_pack("{s:i, s:i, s:i, s:i}", "blocks", o->blocks,
+                                  "width", o->width, "hidden", o->hidden,
+                                  "batch", o->batch));
+    json_t *runs = json_array();
+    for (int i = 0; i < r->n_runs; i++)
+        json_array_append_new(
+            runs, json_pack("{s:s, s:o}", "scaling", r->runs[i].scheme,
+                            "std_ratio",
+                            jarr(r->runs[i].ratio, r->runs[i].blocks)));
+    json_object_set_new(doc, "runs", runs);
+    return doc;
+}
+
+static void header_residual(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_residual_opts *o = &ao->residual;
+    fprintf(f,
+            "residual: %d blocks x <- x + W2 relu(W1 x), width %d, hidden "
+            "%d, %d N(0, 1) inputs; the stream's std over the input's\n",
+            o->blocks, o->width, o->hidden, o->batch);
+}
+
+/* ------------------------------------------------------------------------ */
+/* mup                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void print_mup(FILE *f, const nninit_lab_any_opts *o,
+                      const nninit_lab_any_result *res)
+{
+    const nninit_lab_mup_result *r = &res->mup;
+    (void)o;
+    fprintf(f, "%-5s %6s %9s %14s  %s\n", "", "width", "best lr",
+            "window centre", "training loss by learning rate");
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_mup_run *u = &r->runs[i];
+        fprintf(f, "%-5s %6d %9.3g %14.2f ", u->mup ? "muP" : "SP", u->width,
+                u->best_lr, u->window_centre);
+        for (int k = 0; k < u->n_lrs; k++)
+            fprintf(f, " %.3f", u->loss[k]);
+        fprintf(f, "\n");
+    }
+}
+
+static json_t *json_mup(const nninit_lab_any_opts *ao,
+                        const nninit_lab_any_result *res, json_t *doc)
+{
+    const nninit_lab_mup_opts *o = &ao->mup;
+    const nninit_lab_mup_result *r = &res->mup;
+    double w[8];
+    for (int k = 0; k < o->n_widths; k++)
+        w[k] = o->widths[k];
+    json_object_set_new(
+        doc, "settings",
+        json_pack("{s:o, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:o}", "widths",
+                  jarr(w, o->n_widths), "base_width", o->base_width,
+                  "hidden_layers", o->hidden_layers, "activation",
+                  nninit_activation_name(o->act), "steps", o->steps, "batch",
+                  o->batch, "window", o->window, "train_size", o->n_train,
+                  "lr", jarr(o->lrs, o->n_lrs)));
+    json_t *runs = json_array();
+    for (int i = 0; i < r->n_runs; i++) {
+        const nninit_lab_mup_run *u = &r->runs[i];
+        json_array_append_new(
+            runs, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}",
+                            "parametrization", u->mup ? "mup" : "sp", "width",
+                            u->width, "lr", jarr(u->lr, u->n_lrs), "loss",
+                            jarr(u->loss, u->n_lrs), "best_lr",
+                            lab_jnum(u->best_lr), "window_centre_log2",
+                            lab_jnum(u->window_centre)));
+    }
+    json_object_set_new(doc, "runs", runs);
+    return doc;
+}
+
+static void header_mup(FILE *f, const nninit_lab_any_opts *ao)
+{
+    const nninit_lab_mup_opts *o = &ao->mup;
+    fprintf(f,
+            "mup: MLPs 784-W x %d-10 (%s), widths %d..%d over a base of %d, "
+            "%d steps of Adam (batch %d) per learning rate, standard vs "
+            "muP\n",
+            o->hidden_layers, nninit_activation_name(o->act), o->widths[0],
+            o->widths[o->n_widths - 1], o->base_width, o->steps, o->batch);
+}
+
+/* ------------------------------------------------------------------------ */
 /* The table: one row per experiment, in nninit_lab_experiment order        */
 /* ------------------------------------------------------------------------ */
 
@@ -603,8 +714,9 @@ typedef struct out_row {
 #define OUT_ROW(name) {print_##name, json_##name, header_##name}
 static const out_row outputs[NNINIT_LAB_EXP_COUNT] = {
     OUT_ROW(symmetry), OUT_ROW(signal),     OUT_ROW(depth), OUT_ROW(selu),
-    OUT_ROW(isometry), OUT_ROW(deeplinear), OUT_ROW(rnn),   OUT_ROW(train)};
-_Static_assert(NNINIT_LAB_EXP_COUNT == 8, "one output row per experiment");
+    OUT_ROW(isometry), OUT_ROW(deeplinear), OUT_ROW(rnn),   OUT_ROW(train),
+    OUT_ROW(residual), OUT_ROW(mup)};
+_Static_assert(NNINIT_LAB_EXP_COUNT == 10, "one output row per experiment");
 
 void lab_print(FILE *f, nninit_lab_experiment e, const nninit_lab_any_opts *o,
                const nninit_lab_any_result *r)

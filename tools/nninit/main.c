@@ -20,6 +20,8 @@ static const cli_command commands[] = {
      cmd_recommend},
     {"gain", "PyTorch's gain for a nonlinearity", cmd_gain},
     {"fans", "fan_in and fan_out of a shape", cmd_fans},
+    {"scalings", "the depth and width schemes and the roles they read",
+     cmd_scalings},
     {"bench", "time initializers next to a memset of the same buffer",
      cmd_bench},
     {NULL, NULL, NULL}};
