@@ -515,11 +515,12 @@ static uint64_t padded(uint64_t n)
 }
 
 /* Split g of ng (ng 1: the plain file) holding plan-order positions
- * [k0, k1): its header up to the data section, except the source's
+ * pos[k0 .. k1): its header up to the data section, except the source's
  * key-values (first split only), which are copied between f->head and
  * f->tail. */
 static int gguf_header(nninit__layout *L, nninit__lay_file *f, size_t g,
-                       size_t ng, size_t k0, size_t k1, nninit_error *err)
+                       size_t ng, const size_t *pos, size_t k0, size_t k1,
+                       nninit_error *err)
 {
     const nninit_plan *p = L->p;
     const nninit_ckpt *src = L->o->source;
@@ -587,7 +588,8 @@ static int gguf_header(nninit__layout *L, nninit__lay_file *f, size_t g,
     }
     uint64_t off = 0;
     for (size_t k = k0; k < k1; k++) {
-        const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
+        const nninit_plan_entry *e =
+            nninit_plan_get(p, nninit_plan_order(p, pos[k]));
         put_str(tail, e->name);
         int nd = e->shape->ndim ? e->shape->ndim : 1;
         nninit__gu32(tail, (uint32_t)nd);
@@ -607,7 +609,7 @@ static int gguf_header(nninit__layout *L, nninit__lay_file *f, size_t g,
     uint64_t at = padded(hdr);
     for (size_t k = k0; k < k1; k++) {
         nninit__lay_tensor *t = &L->t[k];
-        t->entry = nninit_plan_order(p, k);
+        t->entry = nninit_plan_order(p, pos[k]);
         t->offset = at;
         uint64_t nb = nninit_plan_get(p, t->entry)->nbytes;
         t->pad = (uint32_t)(padded(nb) - nb);
@@ -644,10 +646,11 @@ int nninit__gguf_layout(nninit__layout *L, const char *path,
                         uint64_t max_shard, nninit_error *err)
 {
     const nninit_plan *p = L->p;
-    size_t n = nninit_plan_size(p), *start = NULL, ng = 0;
+    size_t n = nninit_plan_size(p), *start = NULL, *pos = NULL, ng = 0;
     int rc = gguf_check(p, err);
     if (rc == NNINIT_OK)
-        rc = nninit__layout_groups(L, max_shard, &start, &ng, err);
+        rc = nninit__layout_groups(L, max_shard, GGUF_ALIGN, &pos, &start, &ng,
+                                   err);
     if (rc == NNINIT_OK && ng > 65535)
         rc = nninit__fail(err, NNINIT_EINVAL,
                           "%zu splits: llama.cpp's split.count holds at most "
@@ -662,10 +665,11 @@ int nninit__gguf_layout(nninit__layout *L, const char *path,
         if (!f->path)
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
         else
-            rc = gguf_header(L, f, g, ng, start[g],
+            rc = gguf_header(L, f, g, ng, pos, start[g],
                              g + 1 < ng ? start[g + 1] : n, err);
     }
     nninit__free(L->a, start);
+    nninit__free(L->a, pos);
     return rc;
 }
 

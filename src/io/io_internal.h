@@ -282,14 +282,17 @@ typedef struct nninit__layout {
     nninit__gbuf index;   /* (index_path NULL: none) */
 } nninit__layout;
 
-/* The plan's tensors (in plan order) in groups for max_bytes shards,
- * greedily as huggingface_hub packs them: a tensor goes into the current
- * shard unless that would pass max_bytes (and the shard is not empty); a
- * tensor larger than max_bytes is alone. start[g] is group g's first
- * position in plan order; *ng the count (1 when max_bytes is 0). Through
- * L->a. */
+/* The plan's tensors in shards of at most max_bytes (0: one file), in
+ * plan order: file g holds the plan-order positions pos[start[g] ..
+ * start[g + 1]) (the last up to the plan's size); *ng files. align 0:
+ * as huggingface_hub packs them (a tensor larger than max_bytes becomes a
+ * shard of its own at once, the others keep filling the current shard;
+ * tensor bytes only); align > 0: as llama.cpp's gguf-split (each tensor
+ * counted padded to align; one larger than max_bytes ends the current
+ * split and is alone). Through L->a. */
 int nninit__layout_groups(const nninit__layout *L, uint64_t max_bytes,
-                          size_t **start, size_t *ng, nninit_error *err);
+                          unsigned align, size_t **pos, size_t **start,
+                          size_t *ng, nninit_error *err);
 /* Room for nf files and nt tensors (zeroed). */
 int nninit__layout_alloc(nninit__layout *L, size_t nf, size_t nt,
                          nninit_error *err);

@@ -398,15 +398,15 @@ int nninit__safetensors_open_index(nninit_ckpt *ck, nninit_error *err)
 /* Writing                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The header JSON of the tensors at plan-order positions [k0, k1), space-
+/* The header JSON of the tensors at plan-order positions pos[0 .. cnt), space-
  * padded to a multiple of 8 and preceded by its length: written as text,
  * each string encoded by jansson, so a model of a million tensors needs
  * no million JSON objects. The bytes are jansson's compact dump of the
  * same object, keys in insertion order. `in` marks the entries of this
  * file (NULL: all), whose schemes the metadata records. */
-static int st_header(const nninit_plan *p, const nninit_ckpt *src, size_t k0,
-                     size_t k1, const unsigned char *in, nninit__gbuf *g,
-                     nninit_error *err)
+static int st_header(const nninit_plan *p, const nninit_ckpt *src,
+                     const size_t *pos, size_t cnt, const unsigned char *in,
+                     nninit__gbuf *g, nninit_error *err)
 {
     nninit__meta meta[NNINIT__META_MAX];
     char seed[32];
@@ -449,8 +449,9 @@ static int st_header(const nninit_plan *p, const nninit_ckpt *src, size_t k0,
                             "the source's metadata is not valid UTF-8");
     nninit__gput(g, "}", 1);
     uint64_t at = 0;
-    for (size_t k = k0; k < k1; k++) {
-        const nninit_plan_entry *e = nninit_plan_get(p, nninit_plan_order(p, k));
+    for (size_t j = 0; j < cnt; j++) {
+        const nninit_plan_entry *e =
+            nninit_plan_get(p, nninit_plan_order(p, pos[j]));
         char num[64];
         nninit__gput(g, ",", 1);
         if (!strcmp(e->name, "__metadata__") || nninit__gjson_str(g, e->name))
@@ -525,8 +526,8 @@ int nninit__safetensors_layout(nninit__layout *L, const char *path,
                                uint64_t max_shard, nninit_error *err)
 {
     const nninit_plan *p = L->p;
-    size_t n = nninit_plan_size(p), *start = NULL, ng;
-    int rc = nninit__layout_groups(L, max_shard, &start, &ng, err);
+    size_t n = nninit_plan_size(p), *start = NULL, *pos = NULL, ng;
+    int rc = nninit__layout_groups(L, max_shard, 0, &pos, &start, &ng, err);
     if (rc)
         return rc;
     unsigned char *in = NULL;
@@ -540,7 +541,7 @@ int nninit__safetensors_layout(nninit__layout *L, const char *path,
         if (in) {
             memset(in, 0, n);
             for (size_t k = k0; k < k1; k++)
-                in[nninit_plan_order(p, k)] = 1;
+                in[nninit_plan_order(p, pos[k])] = 1;
         }
         f->path = ng > 1 ? nninit__shard_name(L->a, path, ".safetensors", g,
                                               ng)
@@ -549,13 +550,14 @@ int nninit__safetensors_layout(nninit__layout *L, const char *path,
             rc = nninit__fail(err, NNINIT_ENOMEM, "out of memory");
             break;
         }
-        if ((rc = st_header(p, L->o->source, k0, k1, in, &f->head, err)))
+        if ((rc = st_header(p, L->o->source, pos + k0, k1 - k0, in, &f->head,
+                            err)))
             break;
         f->first = k0;
         f->count = k1 - k0;
         uint64_t at = f->head.n;
         for (size_t k = k0; k < k1; k++) {
-            L->t[k].entry = nninit_plan_order(p, k);
+            L->t[k].entry = nninit_plan_order(p, pos[k]);
             L->t[k].offset = at;
             at += nninit_plan_get(p, L->t[k].entry)->nbytes;
         }
@@ -574,5 +576,6 @@ int nninit__safetensors_layout(nninit__layout *L, const char *path,
     }
     nninit__free(L->a, in);
     nninit__free(L->a, start);
+    nninit__free(L->a, pos);
     return rc;
 }

@@ -358,22 +358,52 @@ char *nninit__meta_json(const nninit__meta *m, size_t n,
 /* ------------------------------------------------------------------------ */
 
 int nninit__layout_groups(const nninit__layout *L, uint64_t max_bytes,
-                          size_t **start, size_t *ng, nninit_error *err)
+                          unsigned align, size_t **pos, size_t **start,
+                          size_t *ng, nninit_error *err)
 {
-    size_t n = nninit_plan_size(L->p), g = 0;
+    size_t n = nninit_plan_size(L->p), g = 0, np = 0;
+    *pos = (size_t *)nninit__alloc_array(L->a, n ? n : 1, sizeof **pos);
     *start = (size_t *)nninit__alloc_array(L->a, n ? n : 1, sizeof **start);
-    if (!*start)
+    /* huggingface_hub: the shard being filled, as plan-order positions */
+    size_t *cur = (size_t *)nninit__alloc_array(L->a, n ? n : 1, sizeof *cur);
+    if (!*pos || !*start || !cur) {
+        nninit__free(L->a, *pos);
+        nninit__free(L->a, *start);
+        nninit__free(L->a, cur);
+        *pos = *start = NULL;
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
-    (*start)[g++] = 0;
-    uint64_t cur = 0;
-    for (size_t k = 0; max_bytes && k < n; k++) {
-        uint64_t b = nninit_plan_get(L->p, nninit_plan_order(L->p, k))->nbytes;
-        if (cur > 0 && b > max_bytes - (cur < max_bytes ? cur : max_bytes)) {
-            (*start)[g++] = k;
-            cur = 0;
-        }
-        cur += b;
     }
+    size_t nc = 0;
+    uint64_t size = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t b = nninit_plan_get(L->p, nninit_plan_order(L->p, k))->nbytes;
+        if (align) /* llama.cpp counts each tensor padded */
+            b = (b + align - 1) / align * align;
+        if (!max_bytes) {
+            cur[nc++] = k;
+            continue;
+        }
+        if (!align && b > max_bytes) { /* alone, at once */
+            (*start)[g++] = np;
+            (*pos)[np++] = k;
+            continue;
+        }
+        if (nc && b > max_bytes - (size < max_bytes ? size : max_bytes)) {
+            (*start)[g++] = np;
+            memcpy(*pos + np, cur, nc * sizeof *cur);
+            np += nc;
+            nc = 0;
+            size = 0;
+        }
+        cur[nc++] = k;
+        size += b;
+    }
+    if (nc || g == 0) {
+        (*start)[g++] = np;
+        memcpy(*pos + np, cur, nc * sizeof *cur);
+        np += nc;
+    }
+    nninit__free(L->a, cur);
     *ng = g;
     return NNINIT_OK;
 }

@@ -56,3 +56,55 @@ def finish():
         print(f"{len(failures)} failures")
         sys.exit(1)
     print("all checks passed")
+
+
+# ---------------------------------------------------------------------------
+# Python packages from PyPI that Debian 12 lacks (mup, safetensors, gguf):
+# pip-installed with --no-deps into one venv under the build directory that
+# sees Debian's own packages (numpy, torch, yaml), never torch from PyPI.
+# ---------------------------------------------------------------------------
+
+VENV = os.path.join(os.path.dirname(os.path.abspath(BIN)), "py-venv")
+VENV_PY = os.path.join(VENV, "bin", "python")
+
+
+def _venv_has(modules):
+    code = "import " + ", ".join(modules)
+    return os.path.exists(VENV_PY) and subprocess.run(
+        [VENV_PY, "-c", code], capture_output=True).returncode == 0
+
+
+def in_pypi_venv(packages, modules):
+    """Re-run this script in the venv with `packages` installed (modules:
+    what it imports from them), unless running there already. Returns
+    False, saying SKIP, only when PyPI cannot be reached to install them;
+    exits 1 when pip fails otherwise."""
+    if os.environ.get("NNINIT_IN_PY_VENV") and sys.executable == VENV_PY:
+        return True
+    import fcntl
+    import urllib.request
+    with open(VENV + ".lock", "w") as lock:  # tests run in parallel
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _venv_has(modules):
+            if not os.path.exists(VENV_PY):
+                subprocess.run(["/usr/bin/python3", "-m", "venv",
+                                "--system-site-packages", VENV], check=True)
+            p = subprocess.run([os.path.join(VENV, "bin", "pip"), "install",
+                                "--no-deps", "--disable-pip-version-check", "-q",
+                                *packages], capture_output=True, text=True,
+                               timeout=600)
+            if p.returncode != 0:
+                try:
+                    urllib.request.urlopen("https://pypi.org/simple/", timeout=20)
+                    reachable = True
+                except OSError:
+                    reachable = False
+                if not reachable:
+                    print(f"SKIP: PyPI is unreachable, so {' '.join(packages)} "
+                          "could not be installed")
+                    return False
+                print("FAIL pip install", *packages, p.stderr.strip()[-400:])
+                sys.exit(1)
+    os.environ["NNINIT_IN_PY_VENV"] = "1"
+    shutil.rmtree(TMP, ignore_errors=True)  # atexit does not run over exec
+    os.execv(VENV_PY, [VENV_PY, os.path.abspath(sys.argv[0]), *sys.argv[1:]])

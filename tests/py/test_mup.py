@@ -16,44 +16,14 @@ width 64,
 Skips, saying so, only when PyPI cannot be reached to install mup."""
 import json
 import os
-import subprocess
 import sys
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from nninit_py import BIN, TMP, check, finish, run  # noqa: E402
+from nninit_py import TMP, check, finish, in_pypi_venv, run  # noqa: E402
 
-VENV = os.path.join(os.path.dirname(os.path.abspath(BIN)), "mup-venv")
-VPY = os.path.join(VENV, "bin", "python")
-
-
-def have_mup(python):
-    return subprocess.run([python, "-c", "import mup, torch, yaml"],
-                          capture_output=True).returncode == 0
-
-
-if "mup" not in sys.modules and not os.environ.get("NNINIT_IN_MUP_VENV"):
-    if not (os.path.exists(VPY) and have_mup(VPY)):
-        subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages",
-                        VENV], check=True)
-        p = subprocess.run([os.path.join(VENV, "bin", "pip"), "install", "--no-deps",
-                            "--disable-pip-version-check", "-q", "mup"],
-                           capture_output=True, text=True, timeout=600)
-        if p.returncode != 0:
-            try:
-                urllib.request.urlopen("https://pypi.org/simple/mup/", timeout=20)
-                reachable = True
-            except OSError:
-                reachable = False
-            if not reachable:
-                print("SKIP: PyPI is unreachable, so the mup package could not be "
-                      "installed; muP is not cross-checked against it here")
-                sys.exit(0)
-            print("FAIL pip install mup:", p.stderr.strip()[-400:])
-            sys.exit(1)
-    os.environ["NNINIT_IN_MUP_VENV"] = "1"
-    os.execv(VPY, [VPY, os.path.abspath(__file__), *sys.argv[1:]])
+if not in_pypi_venv(["mup"], ["mup", "torch", "yaml"]):
+    sys.exit(0)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
