@@ -1,6 +1,7 @@
 /*
  * nninit/io.h: files (libnninit_io): model descriptions in YAML or JSON,
- * checkpoints read (safetensors, npz, gguf: names, shapes, types; never
+ * checkpoints read (safetensors, npz, gguf, sharded ones through their
+ * index or first split: names, shapes, types; never
  * more than one tensor's bytes at a time), whole models written, and the
  * .npy header.
  *
@@ -24,6 +25,13 @@
  *                tensor infos (name, n_dims, dims fastest-first, ggml type,
  *                offset) | zero padding to 32 | data, each tensor at the
  *                running sum of the previous sizes padded to 32 (ggml).
+ *   sharded      (opts.max_shard_bytes) safetensors: "OUT-00001-of-0000N.
+ *                safetensors", each a whole safetensors file, and
+ *                "OUT.safetensors.index.json": {"metadata": {"total_size":
+ *                tensor bytes}, "weight_map": {name: file}} (huggingface_hub);
+ *                gguf: "OUT-00001-of-0000N.gguf" with split.no (u16),
+ *                split.count (u16), split.tensors.count (i32), the model's
+ *                key-values in the first split (llama.cpp gguf-split).
  *   .npy v1.0    "\x93NUMPY" 0x01 0x00 u16le HEADER_LEN header; the header
  *                "{'descr': '<f4', 'fortran_order': False, 'shape': (50,
  *                10), }" padded with spaces and a final '\n' so the data
@@ -224,7 +232,12 @@ typedef struct nninit_ckpt_tensor {
  * does not match the shape, a duplicate name, a truncated zip member or
  * .npy header, a GGUF string longer than the file, a size of more than
  * NNINIT_MAX_BYTES, more than NNINIT_MAX_TENSORS tensors. The format comes
- * from the file's first bytes. NNINIT_EIO if it cannot be read. nninit's
+ * from the file's first bytes. A path ending in ".safetensors.index.json"
+ * opens the shards its weight_map names (next to it), a GGUF whose
+ * split.count is above 1 (its first split) the other splits by name: one
+ * handle over all the tensors, in shard order; a shard that is missing or
+ * holds a tensor the index puts elsewhere, split keys that disagree, a
+ * name in two shards are NNINIT_EFORMAT. NNINIT_EIO if it cannot be read. nninit's
  * own memory comes from alloc (NULL: malloc); the libraries it reads
  * through (jansson, libzip) use malloc. */
 NNINIT_API int nninit_ckpt_open(const char *path,
@@ -286,7 +299,10 @@ typedef struct nninit_write_opts {
 
 NNINIT_API nninit_write_opts nninit_write_opts_default(void);
 
-/* Write every tensor of the plan, in nninit_plan_order, streaming chunk by
+/* Write every tensor of the plan, in nninit_plan_order (in shards when
+ * opts->max_shard_bytes is set: the files named above; every shard is
+ * written and synced before any is renamed, the index last; a failure
+ * removes what this call renamed), streaming chunk by
  * chunk (memory: one chunk, plus one orthogonal/sparse tensor while it is
  * written). The file records nninit's version, the bytes version
  * (NNINIT_BYTES_VERSION), the seed, preset, generator and each tensor's
@@ -296,6 +312,12 @@ NNINIT_API nninit_write_opts nninit_write_opts_default(void);
  * model (bf16 in npz; more than 4 dims, names of 64 bytes or more
  * or unsigned types in GGUF), NNINIT_EIO on write errors (disk full, ...);
  * either way the output name is untouched. */
+/* With opts->team, every process of the team calls this alike and writes
+ * its share (whole files, or byte ranges of each when there are fewer
+ * files than processes); the bytes are those of one process. A failure in
+ * any process fails the call in all of them (NNINIT_EIO "process R of N
+ * failed" where another failed). NNINIT_EINVAL for --rng torch on more than
+ * one process (one sequential generator). */
 NNINIT_API int nninit_plan_write(const nninit_plan *p, const char *path,
                                  nninit_format fmt,
                                  const nninit_write_opts *opts,

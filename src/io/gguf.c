@@ -701,8 +701,9 @@ int nninit__gguf_open_splits(nninit_ckpt *ck, nninit_error *err)
         nninit_error e;
         if ((rc = nninit__ck_open_as(name, ck->alloc, NNINIT_FORMAT_GGUF,
                                      nninit__gguf_open, &part, &e))) {
-            rc = nninit__fail(err, NNINIT_EFORMAT, "%s: split %u of %u: %s",
-                              ck->path, k + 1, count, e.msg);
+            rc = nninit__fail(err, rc == NNINIT_ENOMEM ? rc : NNINIT_EFORMAT,
+                              "%s: split %u of %u: %s", ck->path, k + 1, count,
+                              e.msg);
             break;
         }
         if (part->fmt != NNINIT_FORMAT_GGUF || part->split[0] != k ||

@@ -328,8 +328,8 @@ static int st_index_shards(nninit_ckpt *ck, json_t *wm, nninit_error *err)
                                 nninit__safetensors_open, &part, &e);
         nninit__free(ck->alloc, path);
         if (rc) {
-            rc = nninit__fail(err, NNINIT_EFORMAT, "%s: shard '%s': %s",
-                              ck->path, files[i], e.msg);
+            rc = nninit__fail(err, rc == NNINIT_ENOMEM ? rc : NNINIT_EFORMAT,
+                              "%s: shard '%s': %s", ck->path, files[i], e.msg);
             break;
         }
         for (size_t t = 0; t < part->n && rc == NNINIT_OK; t++) {
