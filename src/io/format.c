@@ -6,11 +6,13 @@
  * Adding a format is a row here and one file of its own that reads and
  * writes it (safetensors.c, gguf.c, npz.c).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "io_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const nninit__format_row nninit__formats[NNINIT_FORMAT_COUNT] = {
     [NNINIT_FORMAT_SAFETENSORS] =
@@ -178,8 +180,9 @@ int nninit_ckpt_open_mem(const void *data, size_t size,
 /* ------------------------------------------------------------------------ */
 
 /* What every format refuses before anything is written. */
-static int check_plan(const nninit_plan *p, nninit_format fmt,
-                      const nninit_write_opts *o, nninit_error *err)
+static int check_plan(const nninit_plan *p, const char *path,
+                      nninit_format fmt, const nninit_write_opts *o,
+                      nninit_error *err)
 {
     for (size_t i = 0; i < nninit_plan_size(p); i++) {
         const nninit_plan_entry *e = nninit_plan_get(p, i);
@@ -199,6 +202,11 @@ static int check_plan(const nninit_plan *p, nninit_format fmt,
         return nninit__fail(err, NNINIT_EINVAL,
                             "%s cannot be written in shards (safetensors and "
                             "gguf can)", nninit__formats[fmt].pub.name);
+    struct stat st; /* shards are files named after the output */
+    if (o->max_shard_bytes && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return nninit__fail(err, NNINIT_EINVAL,
+                            "'%s' is not a regular file: shards are files "
+                            "named after it", path);
     return NNINIT_OK;
 }
 
@@ -208,7 +216,7 @@ int nninit_plan_write(const nninit_plan *p, const char *path,
 {
     nninit_write_opts def = nninit_write_opts_default();
     const nninit_write_opts *o = opts ? opts : &def;
-    int rc = check_plan(p, fmt, o, err);
+    int rc = check_plan(p, path, fmt, o, err);
     if (rc)
         return nninit__team_fail(o->team, rc, err);
     const nninit__format_row *row = &nninit__formats[fmt];

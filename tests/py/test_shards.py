@@ -254,6 +254,8 @@ for bad in ["abc", "0", "5XB", "-5GB", "GB", "1e400GB", ""]:
             "is not a size")
 refused(["init", MODEL, "-o", out("b.npz"), "--max-shard-size", "1MB"],
         "npz cannot be written in shards")
+refused(["init", MODEL, "--format", "safetensors", "-o", "/dev/null",
+         "--max-shard-size", "1MB"], "shards are files named after it")
 
 # an index pointing at a shard that is not there
 d = json.load(open(out("sh.safetensors.index.json")))
