@@ -286,8 +286,8 @@ int nninit__npy_parse(const void *data, size_t size, nninit_etype *type,
                       uint64_t *data_off, uint64_t *nbytes, nninit_error *err)
 {
     const unsigned char *b = (const unsigned char *)data;
-    size_t pre;
-    uint64_t dl;
+    size_t pre = 0;
+    uint64_t dl = 0; /* set on success; a cross gcc cannot see that */
     int rc = nninit__npy_preamble(b, size < 12 ? size : 12, &pre, &dl, err);
     if (rc)
         return rc;
