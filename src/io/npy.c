@@ -287,7 +287,7 @@ int nninit__npy_parse(const void *data, size_t size, nninit_etype *type,
 {
     const unsigned char *b = (const unsigned char *)data;
     size_t pre = 0;
-    uint64_t dl = 0; /* set on success; a cross gcc cannot see that */
+    uint64_t dl = 0; /* set on success; GCC's cross builds cannot tell */
     int rc = nninit__npy_preamble(b, size < 12 ? size : 12, &pre, &dl, err);
     if (rc)
         return rc;
