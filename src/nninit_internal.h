@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Format a one-line message into err (if not NULL) and return status. */
 int nninit__fail(nninit_error *err, int status, const char *fmt, ...)
@@ -178,5 +179,17 @@ double nninit__normal_cdf(double x);
             nninit__assert_fail(#x, __FILE__, __LINE__);                       \
     } while (0)
 void nninit__assert_fail(const char *expr, const char *file, int line);
+
+/* f32 -> bf16, round to nearest even, NaN kept quiet: inline, so that the
+ * fill kernels' conversion loops vectorize (nninit_f32_to_bf16 is this). */
+static inline uint16_t nninit__f32_to_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
 
 #endif /* NNINIT_INTERNAL_H */

@@ -605,6 +605,77 @@ static void load_json_and_blocks(void)
     nninit_model_free(m);
 }
 
+/* THE format table: each row's name and extension name it, and each
+ * format writes shards exactly when its row says so; the shards (and the
+ * index) read back as one checkpoint with the plan's tensors and bytes. */
+static void format_table(void)
+{
+    nninit_model *m;
+    nninit_plan *p = small_plan(&m, NNINIT_F32);
+    CHECK(nninit_format_get((nninit_format)NNINIT_FORMAT_COUNT) == NULL);
+    for (int f = 0; f < NNINIT_FORMAT_COUNT; f++) {
+        const nninit_format_info *fi = nninit_format_get((nninit_format)f);
+        nninit_format got;
+        char path[160];
+        CHECK(fi && fi->name && fi->extension && fi->about);
+        CHECK(nninit_format_parse(fi->name, &got, NULL) == NNINIT_OK &&
+              got == (nninit_format)f);
+        CHECK(!strcmp(nninit_format_name((nninit_format)f), fi->name));
+        snprintf(path, sizeof path, "%s/t%s", tmpdir, fi->extension);
+        CHECK(nninit_format_from_path(path, &got, NULL) == NNINIT_OK &&
+              got == (nninit_format)f);
+        nninit_write_opts wo = nninit_write_opts_default();
+        wo.max_shard_bytes = 1; /* every tensor alone */
+        nninit_error err;
+        int rc = nninit_plan_write(p, path, (nninit_format)f, &wo, &err);
+        CHECK_MSG(fi->shards ? rc == NNINIT_OK : rc == NNINIT_EINVAL,
+                  "%s: %d %s", fi->name, rc, rc ? err.msg : "");
+        if (rc)
+            continue;
+        size_t n = nninit_plan_size(p);
+        char first[200];
+        if (f == NNINIT_FORMAT_SAFETENSORS)
+            snprintf(first, sizeof first, "%s/t%s.index.json", tmpdir,
+                     fi->extension);
+        else
+            snprintf(first, sizeof first, "%s/t-00001-of-%05zu%s", tmpdir, n,
+                     fi->extension);
+        nninit_ckpt *ck;
+        CHECK_MSG(nninit_ckpt_open(first, NULL, &ck, &err) == NNINIT_OK, "%s",
+                  err.msg);
+        CHECK_EQ_INT(nninit_ckpt_count(ck), n);
+        for (size_t i = 0; i < n && i < nninit_ckpt_count(ck); i++) {
+            const nninit_ckpt_tensor *t = nninit_ckpt_get(ck, i);
+            const nninit_plan_entry *e = nninit_plan_get(p, i);
+            CHECK_MSG(!strcmp(t->name, e->name), "%s: %s vs %s", fi->name,
+                      t->name, e->name);
+            CHECK_EQ_U64(t->nbytes, e->nbytes);
+        }
+        nninit_ckpt_close(ck);
+        unlink(first);
+        for (size_t k = 0; k < n; k++) {
+            char shard[200];
+            snprintf(shard, sizeof shard, "%s/t-%05zu-of-%05zu%s", tmpdir,
+                     k + 1, n, fi->extension);
+            CHECK_MSG(unlink(shard) == 0 || (f == NNINIT_FORMAT_GGUF && k == 0),
+                      "%s missing", shard);
+        }
+    }
+    CHECK(nninit_size_parse("5GB", &(uint64_t){0}, NULL) == NNINIT_OK);
+    uint64_t v = 0;
+    CHECK(nninit_size_parse("5GB", &v, NULL) == NNINIT_OK &&
+          v == 5000000000ull);
+    CHECK(nninit_size_parse("2GiB", &v, NULL) == NNINIT_OK &&
+          v == 2147483648ull);
+    CHECK(nninit_size_parse("1.5MB", &v, NULL) == NNINIT_OK && v == 1500000);
+    CHECK(nninit_size_parse("1000", &v, NULL) == NNINIT_OK && v == 1000);
+    CHECK(nninit_size_parse("0", &v, NULL) == NNINIT_EINVAL);
+    CHECK(nninit_size_parse("5 GB", &v, NULL) == NNINIT_EINVAL);
+    CHECK(nninit_size_parse("GB", &v, NULL) == NNINIT_EINVAL);
+    nninit_plan_free(p);
+    nninit_model_free(m);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/nninit_test_io_XXXXXX");
@@ -617,6 +688,7 @@ int main(void)
     TEST_RUN(gguf_valid);
     TEST_RUN(gguf_corrupt);
     TEST_RUN(round_trips);
+    TEST_RUN(format_table);
     TEST_RUN(npz_corrupt);
     TEST_RUN(load_errors);
     TEST_RUN(load_json_and_blocks);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct faulty {
@@ -296,13 +297,17 @@ static void models(void)
 typedef struct io_case {
     nninit_format fmt;
     const char *ext;
+    uint64_t shard;       /* --max-shard-size (0: one file) */
     unsigned char *bytes; /* the file, for the readers */
     size_t size;
-    char path[128];       /* where it is, for nninit_ckpt_open */
+    char path[256];       /* where it is, for nninit_ckpt_open */
 } io_case;
 
-static int write_model(const nninit_allocator *a, const char *path,
-                       nninit_format fmt, const nninit_ckpt *src)
+static int shards_of; /* the files a sharded write makes */
+
+static int write_model_sharded(const nninit_allocator *a, const char *path,
+                               nninit_format fmt, const nninit_ckpt *src,
+                               uint64_t shard)
 {
     nninit_model *m;
     int rc = build(a, 1, &m);
@@ -313,6 +318,7 @@ static int write_model(const nninit_allocator *a, const char *path,
     wo.fill.alloc = a;
     wo.chunk_bytes = 256; /* many chunks */
     wo.source = (nninit_ckpt *)src;
+    wo.max_shard_bytes = shard;
     rc = nninit_plan_new(m, NULL, &p, NULL);
     if (rc == NNINIT_OK)
         rc = nninit_plan_write(p, path, fmt, &wo, NULL);
@@ -321,12 +327,23 @@ static int write_model(const nninit_allocator *a, const char *path,
     return rc;
 }
 
+static int write_model(const nninit_allocator *a, const char *path,
+                       nninit_format fmt, const nninit_ckpt *src)
+{
+    return write_model_sharded(a, path, fmt, src, 0);
+}
+
 static int run_write(const nninit_allocator *a, const void *ctx)
 {
     const io_case *c = (const io_case *)ctx;
     char path[160];
     snprintf(path, sizeof path, "%s/out.%s", dir, c->ext);
-    int rc = write_model(a, path, c->fmt, NULL);
+    int rc = write_model_sharded(a, path, c->fmt, NULL, c->shard);
+    if (c->shard && c->fmt == NNINIT_FORMAT_GGUF) /* the first split */
+        snprintf(path, sizeof path, "%s/out-00001-of-%05d.%s", dir, shards_of,
+                 c->ext);
+    else if (c->shard) /* the index */
+        snprintf(path, sizeof path, "%s/out.%s.index.json", dir, c->ext);
     if (rc == NNINIT_OK && access(path, F_OK) != 0)
         rc = NNINIT_EIO; /* "succeeded" without a file */
     return rc;
@@ -420,9 +437,10 @@ static unsigned char *slurp(const char *path, size_t *n)
 
 static void readers_and_writers(void)
 {
-    io_case cases[] = {{NNINIT_FORMAT_SAFETENSORS, "safetensors", NULL, 0, ""},
-                       {NNINIT_FORMAT_NPZ, "npz", NULL, 0, ""},
-                       {NNINIT_FORMAT_GGUF, "gguf", NULL, 0, ""}};
+    io_case cases[] = {
+        {NNINIT_FORMAT_SAFETENSORS, "safetensors", 0, NULL, 0, ""},
+        {NNINIT_FORMAT_NPZ, "npz", 0, NULL, 0, ""},
+        {NNINIT_FORMAT_GGUF, "gguf", 0, NULL, 0, ""}};
     char what[64];
     for (size_t i = 0; i < 3; i++) {
         io_case *c = &cases[i];
@@ -445,6 +463,61 @@ static void readers_and_writers(void)
     }
 }
 
+static int count_files(const char *d)
+{
+    int n = 0;
+    DIR *dd = opendir(d);
+    for (struct dirent *e; dd && (e = readdir(dd));)
+        n += e->d_name[0] != '.';
+    if (dd)
+        closedir(dd);
+    return n;
+}
+
+/* Sharded output (a shard per tensor at 64 bytes, and an index for
+ * safetensors), and sharded checkpoints read back. */
+static void sharded(void)
+{
+    io_case cases[] = {
+        {NNINIT_FORMAT_SAFETENSORS, "safetensors", 64, NULL, 0, ""},
+        {NNINIT_FORMAT_GGUF, "gguf", 64, NULL, 0, ""}};
+    char what[64], sdir[100];
+    snprintf(sdir, sizeof sdir, "%s-shards", dir);
+    CHECK(mkdir(sdir, 0700) == 0);
+    for (size_t i = 0; i < 2; i++) {
+        io_case *c = &cases[i];
+        /* made once with the default allocator, outside the sweep's
+         * directory: the files the sweep expects, the readers' input */
+        snprintf(c->path, sizeof c->path, "%s/out.%s", sdir, c->ext);
+        CHECK(write_model_sharded(NULL, c->path, c->fmt, NULL, c->shard) ==
+              NNINIT_OK);
+        int files = count_files(sdir);
+        int splits = c->fmt == NNINIT_FORMAT_GGUF ? files : files - 1;
+        CHECK(splits > 2);
+        snprintf(what, sizeof what, "nninit_plan_write %s in shards", c->ext);
+        shards_of = splits;
+        sweep(what, run_write, c, files);
+        if (c->fmt == NNINIT_FORMAT_GGUF)
+            snprintf(c->path, sizeof c->path, "%s/out-00001-of-%05d.%s", sdir,
+                     splits, c->ext);
+        else
+            snprintf(c->path, sizeof c->path, "%s/out.%s.index.json", sdir,
+                     c->ext);
+        snprintf(what, sizeof what, "nninit_ckpt_open %s shards", c->ext);
+        sweep(what, run_read_file, c, 0);
+        DIR *d = opendir(sdir);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            char p[400];
+            snprintf(p, sizeof p, "%s/%s", sdir, e->d_name);
+            if (e->d_name[0] != '.')
+                unlink(p);
+        }
+        if (d)
+            closedir(d);
+    }
+    CHECK(rmdir(sdir) == 0);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/nninit-oom-XXXXXX");
@@ -455,6 +528,7 @@ int main(void)
     TEST_RUN(initializers);
     TEST_RUN(models);
     TEST_RUN(readers_and_writers);
+    TEST_RUN(sharded);
     empty_dir();
     rmdir(dir);
     return test_report();

@@ -1,6 +1,7 @@
 /*
  * nninit/io.h: files (libnninit_io): model descriptions in YAML or JSON,
- * checkpoints read (safetensors, npz, gguf: names, shapes, types; never
+ * checkpoints read (safetensors, npz, gguf, sharded ones through their
+ * index or first split: names, shapes, types; never
  * more than one tensor's bytes at a time), whole models written, and the
  * .npy header.
  *
@@ -24,6 +25,13 @@
  *                tensor infos (name, n_dims, dims fastest-first, ggml type,
  *                offset) | zero padding to 32 | data, each tensor at the
  *                running sum of the previous sizes padded to 32 (ggml).
+ *   sharded      (opts.max_shard_bytes) safetensors: "OUT-00001-of-0000N.
+ *                safetensors", each a whole safetensors file, and
+ *                "OUT.safetensors.index.json": {"metadata": {"total_size":
+ *                tensor bytes}, "weight_map": {name: file}} (huggingface_hub);
+ *                gguf: "OUT-00001-of-0000N.gguf" with split.no (u16),
+ *                split.count (u16), split.tensors.count (i32), the model's
+ *                key-values in the first split (llama.cpp gguf-split).
  *   .npy v1.0    "\x93NUMPY" 0x01 0x00 u16le HEADER_LEN header; the header
  *                "{'descr': '<f4', 'fortran_order': False, 'shape': (50,
  *                10), }" padded with spaces and a final '\n' so the data
@@ -79,6 +87,7 @@ typedef struct nninit_ofile {
     int unnamed;    /* an O_TMPFILE: no name until commit */
     int through;    /* a character device or FIFO, written in place */
     const nninit_allocator *alloc; /* NULL: malloc */
+    int joined;     /* another process's temporary file: commit only syncs */
 } nninit_ofile;
 
 /* Open the output `path`. A regular file or a new name (also through a
@@ -173,6 +182,20 @@ typedef enum nninit_format {
     NNINIT_FORMAT_GGUF = 2
 } nninit_format;
 
+#define NNINIT_FORMAT_COUNT 3
+
+/* One row of the table of model file formats (what --format, the help
+ * text and the tests list). */
+typedef struct nninit_format_info {
+    const char *name;      /* "safetensors" */
+    const char *extension; /* ".safetensors" */
+    int shards;            /* 1 if it can be written in shards */
+    const char *sharded;   /* the sharded layout's names, for help text */
+    const char *about;     /* one line for help text */
+} nninit_format_info;
+
+/* Row fmt of the table; NULL past NNINIT_FORMAT_COUNT. */
+NNINIT_API const nninit_format_info *nninit_format_get(nninit_format fmt);
 /* From its name: "safetensors", "npz", "gguf". */
 NNINIT_API int nninit_format_parse(const char *name, nninit_format *out,
                                    nninit_error *err);
@@ -180,6 +203,13 @@ NNINIT_API int nninit_format_parse(const char *name, nninit_format *out,
 NNINIT_API int nninit_format_from_path(const char *path, nninit_format *out,
                                        nninit_error *err);
 NNINIT_API const char *nninit_format_name(nninit_format fmt);
+
+/* A size such as "5GB", "500MB", "5GiB", "1000" (bytes): decimal units
+ * (kB, MB, GB, TB: powers of 1000, as huggingface_hub) and binary ones
+ * (KiB, MiB, GiB, TiB); a decimal fraction is allowed ("1.5GB"). *out is
+ * the bytes, at least 1. NNINIT_EINVAL naming the text otherwise. */
+NNINIT_API int nninit_size_parse(const char *text, uint64_t *out,
+                                 nninit_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Reading checkpoints                                                      */
@@ -202,7 +232,12 @@ typedef struct nninit_ckpt_tensor {
  * does not match the shape, a duplicate name, a truncated zip member or
  * .npy header, a GGUF string longer than the file, a size of more than
  * NNINIT_MAX_BYTES, more than NNINIT_MAX_TENSORS tensors. The format comes
- * from the file's first bytes. NNINIT_EIO if it cannot be read. nninit's
+ * from the file's first bytes. A path ending in ".safetensors.index.json"
+ * opens the shards its weight_map names (next to it), a GGUF whose
+ * split.count is above 1 (its first split) the other splits by name: one
+ * handle over all the tensors, in shard order; a shard that is missing or
+ * holds a tensor the index puts elsewhere, split keys that disagree, a
+ * name in two shards are NNINIT_EFORMAT. NNINIT_EIO if it cannot be read. nninit's
  * own memory comes from alloc (NULL: malloc); the libraries it reads
  * through (jansson, libzip) use malloc. */
 NNINIT_API int nninit_ckpt_open(const char *path,
@@ -237,17 +272,37 @@ NNINIT_API int nninit_ckpt_add_to_model(const nninit_ckpt *ck,
  * is not created; nninit_plan_write returns NNINIT_EIO, "interrupted"). */
 typedef int (*nninit_progress_fn)(void *ud, uint64_t done, uint64_t total);
 
+/* Several processes writing one output together (MPI ranks): every
+ * process calls nninit_plan_write with the same plan, path and options and
+ * its own rank. The callbacks are collective: every process calls them in
+ * the same order. The library itself uses no MPI. */
+typedef struct nninit_team {
+    int rank, size;
+    void *ud;
+    /* Every process passes its status (0: fine); returns, on every
+     * process, the lowest rank whose status was not 0, or -1. */
+    int (*agree)(void *ud, int status);
+    /* n bytes of rank 0's buf into every process's buf; 0 on success. */
+    int (*bcast)(void *ud, void *buf, size_t n);
+} nninit_team;
+
 typedef struct nninit_write_opts {
     nninit_fill_opts fill;      /* threads, SIMD path, allocator */
     nninit_ckpt *source;        /* where copied tensors come from */
     nninit_progress_fn progress;
     void *progress_ud;
     size_t chunk_bytes;         /* memory per chunk; 0: 16 MiB */
+    uint64_t max_shard_bytes;   /* 0: one file; else shards of at most this
+                                   many tensor bytes (safetensors, gguf) */
+    const nninit_team *team;    /* NULL: this process alone */
 } nninit_write_opts;
 
 NNINIT_API nninit_write_opts nninit_write_opts_default(void);
 
-/* Write every tensor of the plan, in nninit_plan_order, streaming chunk by
+/* Write every tensor of the plan, in nninit_plan_order (in shards when
+ * opts->max_shard_bytes is set: the files named above; every shard is
+ * written and synced before any is renamed, the index last; a failure
+ * removes what this call renamed), streaming chunk by
  * chunk (memory: one chunk, plus one orthogonal/sparse tensor while it is
  * written). The file records nninit's version, the bytes version
  * (NNINIT_BYTES_VERSION), the seed, preset, generator and each tensor's
@@ -257,6 +312,12 @@ NNINIT_API nninit_write_opts nninit_write_opts_default(void);
  * model (bf16 in npz; more than 4 dims, names of 64 bytes or more
  * or unsigned types in GGUF), NNINIT_EIO on write errors (disk full, ...);
  * either way the output name is untouched. */
+/* With opts->team, every process of the team calls this alike and writes
+ * its share (whole files, or byte ranges of each when there are fewer
+ * files than processes); the bytes are those of one process. A failure in
+ * any process fails the call in all of them (NNINIT_EIO "process R of N
+ * failed" where another failed). NNINIT_EINVAL for --rng torch on more than
+ * one process (one sequential generator). */
 NNINIT_API int nninit_plan_write(const nninit_plan *p, const char *path,
                                  nninit_format fmt,
                                  const nninit_write_opts *opts,

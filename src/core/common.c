@@ -239,13 +239,6 @@ float nninit_f16_to_f32(uint16_t h)
     return u2f(sign | ((e + 112u) << 23) | (m << 13));
 }
 
-uint16_t nninit_f32_to_bf16(float x)
-{
-    uint32_t u = f2u(x);
-    if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it a quiet NaN */
-        return (uint16_t)((u >> 16) | 0x40u);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return (uint16_t)(u >> 16);
-}
+uint16_t nninit_f32_to_bf16(float x) { return nninit__f32_to_bf16(x); }
 
 float nninit_bf16_to_f32(uint16_t h) { return u2f((uint32_t)h << 16); }

@@ -24,6 +24,13 @@
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
+int nninit__npz_sniff(const unsigned char *b, size_t n, uint64_t size)
+{
+    (void)size; /* a zip's local header or (empty archive) its end record */
+    return n >= 4 && b[0] == 'P' && b[1] == 'K' &&
+           ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6));
+}
+
 static int zfail(nninit_ckpt *ck, nninit_error *err, const char *what,
                  zip_error_t *ze)
 {

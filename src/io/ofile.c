@@ -162,7 +162,7 @@ static int open_through(nninit_ofile *f, nninit_error *err)
 }
 
 /* A temporary file next to f->target, to be renamed over it. */
-static int open_temporary(nninit_ofile *f, nninit_error *err)
+static int open_temporary(nninit_ofile *f, int named, nninit_error *err)
 {
     const char *t = f->target;
     size_t dl = dir_len(t);
@@ -175,7 +175,7 @@ static int open_temporary(nninit_ofile *f, nninit_error *err)
     if (!f->tmp_path)
         return nninit__fail(err, NNINIT_ENOMEM, "out of memory");
     snprintf(f->tmp_path, n, "%.*s.%s.tmp-XXXXXX", (int)dl, t, base);
-    int fd = open_unnamed(f->alloc, t, dl);
+    int fd = named ? -1 : open_unnamed(f->alloc, t, dl);
     if (fd >= 0) {
         f->unnamed = 1;
     } else {
@@ -200,8 +200,9 @@ static int open_temporary(nninit_ofile *f, nninit_error *err)
     return NNINIT_OK;
 }
 
-int nninit__ofile_open(nninit_ofile *f, const char *path,
-                       const nninit_allocator *alloc, nninit_error *err)
+static int open_output(nninit_ofile *f, const char *path,
+                       const nninit_allocator *alloc, int named,
+                       nninit_error *err)
 {
     memset(f, 0, sizeof *f);
     f->alloc = alloc;
@@ -216,7 +217,11 @@ int nninit__ofile_open(nninit_ofile *f, const char *path,
         rc = nninit__fail(err, NNINIT_EIO, "cannot create '%s': %s", path,
                           strerror(errno));
     } else if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-        rc = open_through(f, err);
+        rc = named ? nninit__fail(err, NNINIT_EINVAL,
+                                  "output '%s' is a device or a pipe, which "
+                                  "several processes cannot write together",
+                                  path)
+                   : open_through(f, err);
     } else if (exists && !S_ISREG(st.st_mode)) {
         rc = nninit__fail(err, NNINIT_EINVAL,
                           "output '%s' is %s (nninit writes regular files, "
@@ -232,11 +237,47 @@ int nninit__ofile_open(nninit_ofile *f, const char *path,
                               "cannot replace '%s': it leads to '%s', which "
                               "is not the file it names", path, f->target);
         else
-            rc = open_temporary(f, err);
+            rc = open_temporary(f, named, err);
     }
     if (rc)
         release(f);
     return rc;
+}
+
+int nninit__ofile_open(nninit_ofile *f, const char *path,
+                       const nninit_allocator *alloc, nninit_error *err)
+{
+    return open_output(f, path, alloc, 0, err);
+}
+
+int nninit__ofile_open_named(nninit_ofile *f, const char *path,
+                             const nninit_allocator *alloc, nninit_error *err)
+{
+    return open_output(f, path, alloc, 1, err);
+}
+
+int nninit__ofile_join(nninit_ofile *f, const char *path, const char *tmp_path,
+                       const nninit_allocator *alloc, nninit_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->alloc = alloc;
+    f->joined = 1;
+    f->path = copy_str(alloc, path, strlen(path));
+    f->tmp_path = copy_str(alloc, tmp_path, strlen(tmp_path));
+    int fd = f->path && f->tmp_path
+                 ? open(tmp_path, O_WRONLY | O_CLOEXEC)
+                 : -1;
+    if (fd < 0 || !(f->fp = fdopen(fd, "wb"))) {
+        int e = errno, code = f->path && f->tmp_path ? NNINIT_EIO
+                                                     : NNINIT_ENOMEM;
+        if (fd >= 0)
+            close(fd);
+        release(f);
+        return nninit__fail(err, code,
+                            "cannot open '%s' (the temporary file of '%s'): "
+                            "%s", tmp_path, path, strerror(e));
+    }
+    return NNINIT_OK;
 }
 
 int nninit_ofile_open(nninit_ofile *f, const char *path, nninit_error *err)
@@ -346,7 +387,7 @@ int nninit__ofile_seekable(const nninit_ofile *f)
 
 int nninit_ofile_commit(nninit_ofile *f, nninit_error *err)
 {
-    int rc = NNINIT_OK, linked = !f->unnamed && !f->through;
+    int rc = NNINIT_OK, linked = !f->unnamed && !f->through && !f->joined;
     if (!f->fp)
         return nninit__fail(err, NNINIT_EINVAL, "output file is not open");
     if (f->failed)
@@ -367,7 +408,8 @@ int nninit_ofile_commit(nninit_ofile *f, nninit_error *err)
         rc = nninit__fail(err, NNINIT_EIO, "cannot write '%s': %s", f->path,
                           strerror(errno));
     f->fp = NULL;
-    if (rc == NNINIT_OK && !f->through && rename(f->tmp_path, f->target) != 0)
+    if (rc == NNINIT_OK && !f->through && !f->joined &&
+        rename(f->tmp_path, f->target) != 0)
         rc = nninit__fail(err, NNINIT_EIO, "cannot create '%s': %s", f->path,
                           strerror(errno));
     if (rc != NNINIT_OK && linked)
@@ -380,7 +422,7 @@ void nninit_ofile_abort(nninit_ofile *f)
 {
     if (f->fp) {
         fclose(f->fp); /* an unnamed file disappears with its descriptor */
-        if (!f->unnamed && !f->through)
+        if (!f->unnamed && !f->through && !f->joined)
             unlink(f->tmp_path);
     }
     release(f);

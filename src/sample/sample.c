@@ -461,6 +461,17 @@ static void store_converted(const job *j, const void *src, uint64_t n,
             else
                 ((uint16_t *)dst)[i] = nninit_f32_to_bf16(f);
         }
+    } else if (j->dtype == NNINIT_BF16) { /* the common case at scale */
+        const float *s = (const float *)src;
+        uint16_t *d = (uint16_t *)dst;
+        if (j->clamp)
+            for (uint64_t i = 0; i < n; i++) { /* two selects: vectorized */
+                float lo = s[i] < j->clo ? j->clo : s[i];
+                d[i] = nninit__f32_to_bf16(lo > j->chi ? j->chi : lo);
+            }
+        else
+            for (uint64_t i = 0; i < n; i++)
+                d[i] = nninit__f32_to_bf16(s[i]);
     } else {
         const float *s = (const float *)src;
         for (uint64_t i = 0; i < n; i++) {

@@ -58,34 +58,59 @@ def finish():
     print("all checks passed")
 
 
-def pypi_python(venv, packages, imports, no_deps=False):
-    """A Python that sees Debian's packages (torch, numpy, yaml) and also
-    `packages` from PyPI, pip-installed once into the venv `venv` next to
-    the nninit binary (so each build directory has its own): the path of
-    its interpreter, once `import IMPORTS` works in it; None when PyPI
-    cannot be reached (the caller says what it then leaves unchecked).
-    A failed install while PyPI answers fails the test."""
+# ---------------------------------------------------------------------------
+# Python packages from PyPI that Debian 12 lacks (mup, safetensors, gguf,
+# transformers): pip-installed into one venv under the build directory that
+# sees Debian's own packages (numpy, torch, yaml), never torch from PyPI.
+# ---------------------------------------------------------------------------
+
+VENV = os.path.join(os.path.dirname(os.path.abspath(BIN)), "py-venv")
+VENV_PY = os.path.join(VENV, "bin", "python")
+
+
+def _venv_has(imports):
+    return os.path.exists(VENV_PY) and subprocess.run(
+        [VENV_PY, "-c", "import " + imports], capture_output=True).returncode == 0
+
+
+def pypi_python(packages, imports, no_deps=True):
+    """The venv's interpreter once `import IMPORTS` works in it, after
+    installing `packages` (with --no-deps unless no_deps is False) if it does
+    not; None when PyPI cannot be reached (the caller says what it then
+    leaves unchecked). A failed install while PyPI answers fails the test."""
+    import fcntl
     import urllib.request
-    root = os.path.join(os.path.dirname(os.path.abspath(BIN)), venv)
-    py = os.path.join(root, "bin", "python")
-
-    def usable():
-        return os.path.exists(py) and subprocess.run(
-            [py, "-c", f"import {imports}"], capture_output=True).returncode == 0
-
-    if usable():
-        return py
-    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", root],
-                   check=True)
-    p = subprocess.run([os.path.join(root, "bin", "pip"), "install",
-                        *(["--no-deps"] if no_deps else []),
-                        "--disable-pip-version-check", "-q", *packages],
-                       capture_output=True, text=True, timeout=600)
-    if p.returncode == 0 and usable():
-        return py
+    with open(VENV + ".lock", "w") as lock:  # tests run in parallel
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _venv_has(imports):
+            return VENV_PY
+        if not os.path.exists(VENV_PY):
+            subprocess.run(["/usr/bin/python3", "-m", "venv",
+                            "--system-site-packages", VENV], check=True)
+        p = subprocess.run([os.path.join(VENV, "bin", "pip"), "install",
+                            *(["--no-deps"] if no_deps else []),
+                            "--disable-pip-version-check", "-q", *packages],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode == 0 and _venv_has(imports):
+            return VENV_PY
     try:
         urllib.request.urlopen("https://pypi.org/simple/pip/", timeout=20)
     except OSError:
         return None
-    print(f"FAIL pip install {' '.join(packages)}:", p.stderr.strip()[-400:])
+    print("FAIL pip install", *packages, p.stderr.strip()[-400:])
     sys.exit(1)
+
+
+def in_pypi_venv(packages, modules):
+    """Re-run this script in the venv with `packages` installed (modules:
+    what it imports from them), unless running there already. Returns
+    False, saying SKIP, only when PyPI cannot be reached to install them."""
+    if os.environ.get("NNINIT_IN_PY_VENV") and sys.executable == VENV_PY:
+        return True
+    if pypi_python(packages, ", ".join(modules)) is None:
+        print(f"SKIP: PyPI is unreachable, so {' '.join(packages)} could not "
+              "be installed")
+        return False
+    os.environ["NNINIT_IN_PY_VENV"] = "1"
+    shutil.rmtree(TMP, ignore_errors=True)  # atexit does not run over exec
+    os.execv(VENV_PY, [VENV_PY, os.path.abspath(sys.argv[0]), *sys.argv[1:]])

@@ -164,7 +164,7 @@ else:
         check(k in got and torch.equal(got[k], want[k]), f"scaled-down 8B {k}: bit-exact")
     print(f"scaled-down 8B, seed {SEED}: {len(got)} tensors bit-exact with hf_llama's "
           f"Llama under torch.manual_seed({SEED})")
-    vpy = pypi_python("hf-venv", [TRANSFORMERS], "transformers")
+    vpy = pypi_python([TRANSFORMERS], "transformers", no_deps=False)
     if vpy is None:
         print(f"SKIP: PyPI is unreachable, so {TRANSFORMERS} could not be installed; "
               "the scaled-down 8B is not compared with transformers' LlamaForCausalLM here")

@@ -20,16 +20,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from nninit_py import TMP, check, finish, pypi_python, run  # noqa: E402
+from nninit_py import TMP, check, finish, in_pypi_venv, run  # noqa: E402
 
-if "mup" not in sys.modules and not os.environ.get("NNINIT_IN_MUP_VENV"):
-    VPY = pypi_python("mup-venv", ["mup"], "mup, torch, yaml", no_deps=True)
-    if VPY is None:
-        print("SKIP: PyPI is unreachable, so the mup package could not be "
-              "installed; muP is not cross-checked against it here")
-        sys.exit(0)
-    os.environ["NNINIT_IN_MUP_VENV"] = "1"
-    os.execv(VPY, [VPY, os.path.abspath(__file__), *sys.argv[1:]])
+if not in_pypi_venv(["mup"], ["mup", "torch", "yaml"]):
+    sys.exit(0)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402

@@ -15,6 +15,8 @@
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
+    if (!cli_team_prints()) /* another process says it */
+        return code;
     fputs("nninit: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

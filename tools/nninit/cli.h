@@ -131,4 +131,24 @@ void cli_model_notes(const cli_model *cm);
 /* The --preset and --scaling lines of plan's and init's help. */
 void cli_model_help(void);
 
+/* ------------------------------------------------------------------------ */
+/* Processes: nninit alone (cli_team_none.c) or nninit-mpi (cli_team_mpi.c) */
+/* ------------------------------------------------------------------------ */
+
+/* Start and end the process group (MPI_Init, MPI_Finalize); end returns
+ * code. */
+void cli_team_start(int *argc, char ***argv);
+int cli_team_end(int code);
+/* The team `init` writes with; NULL when alone. */
+const nninit_team *cli_team(void);
+/* Collective: every process's failure (0: none) in, the lowest failing
+ * rank out (or -1); that rank prints from then on. */
+int cli_team_check(int failed);
+/* 1 if this process prints messages (rank 0, or the one that failed). */
+int cli_team_prints(void);
+/* A test's fault, injected at progress `done` of `total` bytes (nninit-mpi
+ * only, from NNINIT_TEST_FAIL_RANK / NNINIT_TEST_KILL_RANK): 1 to fail
+ * this process's write here; a kill does not return. */
+int cli_team_fault(uint64_t done, uint64_t total);
+
 #endif /* NNINIT_CLI_H */

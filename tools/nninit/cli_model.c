@@ -76,10 +76,11 @@ int cli_model_load(cli_model *cm)
                                          ".npz or .gguf checkpoint)");
     if ((rc = nninit_model_new(&cm->m, NULL, &err)))
         return cli_error(cli_status_exit(rc), "%s", err.msg);
-    if (has_ext(p, ".yaml") || has_ext(p, ".yml") || has_ext(p, ".json")) {
+    if (!has_ext(p, ".safetensors.index.json") &&
+        (has_ext(p, ".yaml") || has_ext(p, ".yml") || has_ext(p, ".json"))) {
         rc = nninit_model_load(p, cm->m, 0, &err);
     } else if (has_ext(p, ".safetensors") || has_ext(p, ".npz") ||
-               has_ext(p, ".gguf")) {
+               has_ext(p, ".gguf") || has_ext(p, ".safetensors.index.json")) {
         rc = nninit_ckpt_open(p, NULL, &cm->ck, &err);
         if (rc == NNINIT_OK)
             rc = nninit_ckpt_add_to_model(cm->ck, cm->m, &err);

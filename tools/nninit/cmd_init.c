@@ -14,7 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { O_HELP = 1, O_OUTPUT, O_THREADS, O_QUIET, O_CHUNK, O_SIMD, O_FORMAT };
+enum {
+    O_HELP = 1,
+    O_OUTPUT,
+    O_THREADS,
+    O_QUIET,
+    O_CHUNK,
+    O_SIMD,
+    O_FORMAT,
+    O_SHARD
+};
 
 static const cli_opt init_opts[] = {
     {"help", 0, O_HELP},       {"h", 0, O_HELP},
@@ -22,6 +31,7 @@ static const cli_opt init_opts[] = {
     {"threads", 1, O_THREADS}, {"quiet", 0, O_QUIET},
     {"q", 0, O_QUIET},         {"chunk-mb", 1, O_CHUNK},
     {"simd", 1, O_SIMD},       {"format", 1, O_FORMAT},
+    {"max-shard-size", 1, O_SHARD},
     CLI_MODEL_OPTS,            {NULL, 0, 0}};
 
 static void help(void)
@@ -37,19 +47,35 @@ static void help(void)
         "(/dev/null, /dev/stdout) is written in place, not atomically.\n"
         "\n"
         "MODEL is a description (.yaml, .yml, .json: layers and rules) or a\n"
-        "checkpoint (.safetensors, .npz, .gguf): its names, shapes and types\n"
-        "are kept, its values re-initialized (integer tensors are copied).\n"
+        "checkpoint (.safetensors, .npz, .gguf, a sharded checkpoint's\n"
+        ".safetensors.index.json or the first split of a GGUF): its names,\n"
+        "shapes and types are kept, its values re-initialized (integer\n"
+        "tensors are copied).\n"
+        "\n"
+        "formats:\n");
+    for (int f = 0; f < NNINIT_FORMAT_COUNT; f++) {
+        const nninit_format_info *fi = nninit_format_get((nninit_format)f);
+        printf("  %-12s %s\n", fi->name, fi->about);
+        if (fi->shards)
+            printf("  %-12s sharded: %s\n", "", fi->sharded);
+    }
+    printf(
         "\n"
         "options:\n"
         "  -o, --output OUT    the file to write (required)\n"
-        "  --format F          safetensors, npz or gguf (default: from OUT's\n"
-        "                      extension; npz needs a file, not a pipe)\n");
+        "  --format F          the format (default: from OUT's extension)\n"
+        "  --max-shard-size S  write shards of at most S tensor bytes (5GB,\n"
+        "                      500MB, 2GiB; GB = 10^9), packed in plan\n"
+        "                      order; a larger tensor gets a shard alone.\n"
+        "                      The shards appear first, the index last, only\n"
+        "                      when all are complete. One shard: plain OUT\n");
     cli_model_help();
     printf(
         "  --seed N            64-bit seed (default 0)\n"
         "  --rng philox|torch  philox (default): each tensor's stream comes\n"
         "                      from its name; torch: PyTorch's generator,\n"
         "                      bit-exact with --preset torch, gpt2, llama\n"
+        "                      (one process)\n"
         "  --torch-kernel K    avx2 (default) or default: which of PyTorch's\n"
         "                      CPU kernels --rng torch reproduces\n"
         "  --torch-version V   2.6 (default) or 1.13: which PyTorch release\n"
@@ -61,7 +87,10 @@ static void help(void)
         "  --simd P            auto (default), scalar, avx2 or avx512: the\n"
         "                      code path; every path gives the same bytes\n"
         "  --chunk-mb N        memory per chunk (default 16)\n"
-        "  -q, --quiet         no progress bar and no summary\n");
+        "  -q, --quiet         no progress bar and no summary\n"
+        "\n"
+        "Under mpirun, nninit-mpi shares the work among the processes (whole\n"
+        "shards, or byte ranges of each file) and writes the same bytes.\n");
 }
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -71,7 +100,7 @@ static void on_signal(int sig) { stop_signal = sig; }
 typedef struct progress {
     struct timespec start;
     double last;
-    int tty, quiet, shown;
+    int tty, quiet, shown, faulted;
 } progress;
 
 static double seconds_since(const struct timespec *t0)
@@ -98,6 +127,10 @@ static int on_progress(void *ud, uint64_t done, uint64_t total)
     progress *pg = (progress *)ud;
     if (stop_signal)
         return 1;
+    if (cli_team_fault(done, total)) {
+        pg->faulted = 1;
+        return 1;
+    }
     if (!pg->tty || pg->quiet)
         return 0;
     double t = seconds_since(&pg->start);
@@ -125,6 +158,8 @@ static int on_progress(void *ud, uint64_t done, uint64_t total)
 int cmd_init(int argc, char **argv)
 {
     const char *out = NULL, *format = NULL;
+    uint64_t max_shard = 0;
+    nninit_error err;
     int threads = cli_default_threads(), quiet = 0, chunk_mb = 16;
     nninit_simd simd = NNINIT_SIMD_AUTO;
     cli_model cm;
@@ -151,6 +186,11 @@ int cmd_init(int argc, char **argv)
             break;
         case O_FORMAT:
             format = p.value;
+            break;
+        case O_SHARD:
+            if (nninit_size_parse(p.value, &max_shard, &err))
+                rc = cli_error(EXIT_BAD_INPUT, "--max-shard-size: %s",
+                               err.msg);
             break;
         case O_THREADS:
             if ((rc = cli_int("threads", p.value, &threads)))
@@ -180,7 +220,6 @@ int cmd_init(int argc, char **argv)
         if (rc)
             return rc;
     }
-    nninit_error err;
     nninit_format fmt;
     if (!out)
         return cli_error(EXIT_BAD_INPUT, "missing -o OUT (.safetensors, .npz "
@@ -190,10 +229,12 @@ int cmd_init(int argc, char **argv)
         return cli_error(EXIT_BAD_INPUT, format ? "--format: %s"
                                                 : "%s (or give --format)",
                          err.msg);
+    const nninit_team *team = cli_team();
     int rc = cli_model_load(&cm);
-    if (rc) {
+    /* every process read the model, or all stop (one says why) */
+    if (cli_team_check(rc) >= 0) {
         cli_model_free(&cm);
-        return rc;
+        return rc ? rc : EXIT_RUNTIME;
     }
     progress pg;
     memset(&pg, 0, sizeof pg);
@@ -207,6 +248,9 @@ int cmd_init(int argc, char **argv)
     wo.progress = on_progress;
     wo.progress_ud = &pg;
     wo.chunk_bytes = (size_t)chunk_mb << 20;
+    wo.max_shard_bytes = max_shard;
+    wo.team = team;
+    pg.quiet |= team && team->rank != 0; /* one progress bar */
     struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -223,12 +267,16 @@ int cmd_init(int argc, char **argv)
     if (rc) {
         int sig = stop_signal;
         cli_model_free(&cm);
+        if (pg.faulted)
+            return cli_error(EXIT_RUNTIME, "process %d: a test's injected "
+                                           "failure; '%s' was not written",
+                             team ? team->rank : 0, out);
         if (sig)
             return cli_error(128 + sig, "interrupted; '%s' was not written",
                              out);
         return cli_error(cli_status_exit(rc), "%s", err.msg);
     }
-    if (!quiet) {
+    if (!quiet && cli_team_prints()) {
         cli_model_notes(&cm);
         char b[16];
         uint64_t params = 0;

@@ -39,7 +39,15 @@ static void usage(FILE *out)
                  "  --help     this text\n");
 }
 
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    cli_team_start(&argc, &argv);
+    return cli_team_end(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
     /* Past a file-size limit (ulimit -f) the kernel's default is to kill
      * the process without a word; ignored, the write fails with EFBIG and
