@@ -327,14 +327,24 @@ static void help(void)
         "                   [--synthetic] [--data DIR] [--quick | --tiny]\n"
         "                   [--seed-network-only]\n"
         "\n"
-        "The main job: a tour (about a minute on 2 cores) of why\n"
+        "The main job: a tour (under two minutes on a quiet machine) of why\n"
         "initialization matters. First the seed network (Linear 10->50 + ReLU,\n"
         "Linear 50->30 + tanh, Linear 30->1 + sigmoid): which initializer each\n"
         "layer gets and why, sampled. Then every claim of the lab's tour, each\n"
         "decided over several seeds with a margin: what it predicts and what\n"
-        "was measured side by side, with the spread over seeds (symmetry,\n"
-        "signal, depth, selu, isometry, deeplinear, rnn, train; see nninit lab\n"
-        "--help).\n"
+        "was measured side by side, with the spread over seeds. The tour runs\n"
+        "these experiments (see nninit lab --help):\n ");
+    /* from the tour's table, each experiment once, in tour order */
+    for (int i = 0; i < nninit_lab_tour_count(); i++) {
+        nninit_lab_experiment e = nninit_lab_tour_experiment(i);
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = nninit_lab_tour_experiment(j) == e;
+        if (!seen)
+            printf(" %s", nninit_lab_experiment_name(e));
+    }
+    printf(
+        "\n"
         "\n"
         "Writes DIR/report.html (nninit-demo/): one self-contained page with\n"
         "the machine, the settings, every table, verdict and figure; the\n"
