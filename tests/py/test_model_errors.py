@@ -109,6 +109,11 @@ refused([spec("bad.yaml", "layers:\n  - {name: fc, type: linear, in: 3, out: 4}\
               "base_shapes: nothere.yaml\n")], "bad.yaml:3:14: base_shapes: cannot open",
         code=1)
 refused(["model.txt"], "MODEL must be")
+# a description whose base model names base shapes itself (here: its own
+# file, which would recurse without end) is refused
+refused([spec("loop.yaml", "layers:\n  - {name: fc, type: linear, in: 3, out: 4}\n"
+              "base_shapes: loop.yaml\n")],
+        "base_shapes in the base model's description")
 # a rule that matches nothing is a warning, not an error
 ok = spec("ok.yaml", "layers:\n  - {name: fc, type: linear, in: 3, out: 4}\n"
           "rules:\n  - {match: 'nothing*', init: zeros}\n")
